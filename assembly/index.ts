@@ -1,0 +1,9 @@
+// The ABI of vaekit.wasm: every exported function, nothing else.
+// Conventions (all families):
+// - pointers are byte offsets into linear memory, every tensor is f32, row-major;
+// - arguments come outputs first, then inputs, then sizes, then scalars; gradients are prefixed `d`;
+// - kernels never allocate and never call out; the host owns all memory above heap_base().
+
+export function heap_base(): usize {
+  return __heap_base;
+}
