@@ -7,3 +7,11 @@
 export function heap_base(): usize {
   return __heap_base;
 }
+
+export * from "./gemm";
+export * from "./dense";
+export * from "./vmath";
+export * from "./random";
+export * from "./reparam";
+export * from "./loss";
+export * from "./optim";
