@@ -1,0 +1,67 @@
+// Dense layers as slices of one flat parameter buffer, and stacks of them run as kernel calls.
+import type { Engine } from "../runtime/engine.js";
+import { ACTIVATION_CODES } from "../runtime/kernels.js";
+
+/** The activations a dense layer can fuse into its epilogue. */
+export type Activation = keyof typeof ACTIVATION_CODES;
+
+/** One dense layer: W stored [in, out] row-major at float offset `w`, bias at float offset `b`. */
+export interface DenseLayer {
+  /** Name prefix in saved files, e.g. "encoder.hidden.0". */
+  readonly name: string;
+  readonly inSize: number;
+  readonly outSize: number;
+  readonly activation: Activation;
+  readonly w: number;
+  readonly b: number;
+}
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+/** Lays out layers one after another in a flat buffer (each slice 16-byte aligned). */
+export class ParameterLayout {
+  readonly layers: DenseLayer[] = [];
+  size = 0;
+
+  add(name: string, inSize: number, outSize: number, activation: Activation): DenseLayer {
+    const w = this.size;
+    const b = w + pad4(inSize * outSize);
+    this.size = b + pad4(outSize);
+    const layer = { name, inSize, outSize, activation, w, b };
+    this.layers.push(layer);
+    return layer;
+  }
+}
+
+/**
+ * Runs a stack of dense layers. `params`/`grads` are byte pointers to the flat buffers;
+ * `outs[i]` receives layer i's output [rows, outSize].
+ */
+export function stackForward(
+  e: Engine, layers: readonly DenseLayer[], params: number, x: number, outs: readonly number[], rows: number, alpha: number,
+): void {
+  let input = x;
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i];
+    e.k.dense_forward(outs[i], input, params + l.w * 4, params + l.b * 4, rows, l.inSize, l.outSize,
+      ACTIVATION_CODES[l.activation], alpha);
+    input = outs[i];
+  }
+}
+
+/**
+ * Backpropagates through a stack. `douts[i]` holds dL/d(output of layer i) (only the last one needs to be
+ * filled; the others are written here); `dx` receives dL/dx, or 0 to skip it (first layer of a network).
+ */
+export function stackBackward(
+  e: Engine, layers: readonly DenseLayer[], params: number, grads: number, x: number, outs: readonly number[],
+  douts: readonly number[], dx: number, scratch: number, rows: number, alpha: number,
+): void {
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i];
+    const input = i === 0 ? x : outs[i - 1];
+    const dinput = i === 0 ? dx : douts[i - 1];
+    e.k.dense_backward(dinput, grads + l.w * 4, grads + l.b * 4, douts[i], input, params + l.w * 4, outs[i],
+      scratch, rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
+  }
+}

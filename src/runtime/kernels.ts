@@ -1,0 +1,36 @@
+// The typed view of vaekit.wasm's exports (see docs/ABI.md). Pointers are byte offsets; sizes are element counts.
+type P = number;
+
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heap_base(): number;
+  dense_forward(Y: P, X: P, W: P, b: P, M: number, K: number, N: number, act: number, alpha: number): void;
+  dense_backward(
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P,
+    M: number, K: number, N: number, act: number, alpha: number,
+  ): void;
+  activation_forward(Y: P, X: P, n: number, act: number, alpha: number): void;
+  rng_normal(out: P, n: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
+  rng_uniform(out: P, n: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
+  reparam_forward(z: P, eps: P, stats: P, B: number, L: number): void;
+  reparam_backward(dstats: P, dz: P, eps: P, stats: P, B: number, L: number): void;
+  bernoulli_logits_loss(dlogits: P, losses: P, logits: P, x: P, B: number, D: number, scale: number): void;
+  gaussian_loss(dy: P, losses: P, y: P, x: P, B: number, D: number, sigma: number, scale: number): void;
+  laplace_loss(dy: P, losses: P, y: P, x: P, B: number, D: number, b: number, scale: number): void;
+  kl_normal_loss(dstats: P, losses: P, stats: P, B: number, L: number, scale: number): void;
+  adam_update(
+    params: P, grads: P, m: P, v: P, n: number, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: number, biasCorrection1: number, biasCorrection2Sqrt: number,
+  ): void;
+  sgd_update(
+    params: P, grads: P, buf: P, n: number, lr: number, momentum: number, dampening: number,
+    weightDecay: number, nesterov: number, firstStep: number,
+  ): void;
+  sum_squares(x: P, n: number): number;
+  scale_inplace(x: P, n: number, s: number): void;
+  zero_f32(x: P, n: number): void;
+  count_nonfinite(x: P, n: number): number;
+}
+
+/** Activation codes shared with assembly/dense.ts. */
+export const ACTIVATION_CODES = { identity: 0, relu: 1, leaky_relu: 2, tanh: 3, sigmoid: 4 } as const;
