@@ -23,7 +23,7 @@ function checkEngine(): void {
 async function fromUrl(url: URL): Promise<WebAssembly.Module> {
   if (url.protocol === "file:" && detectRuntime() !== "deno") {
     const fs = "node:fs/promises";
-    const { readFile } = (await import(/* @vite-ignore */ fs)) as typeof import("node:fs/promises");
+    const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> };
     return WebAssembly.compile(await readFile(url));
   }
   return fromResponse(await fetch(url));
