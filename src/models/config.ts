@@ -21,9 +21,9 @@ export interface VAEConfig {
   /** Latent dimensions. */
   latentSize: number;
   /** Encoder hidden layer widths, input side first. Default [400]. */
-  hiddenSizes?: number[];
+  hiddenSizes?: readonly number[];
   /** Decoder hidden layer widths, latent side first. Default: hiddenSizes reversed. */
-  decoderHiddenSizes?: number[];
+  decoderHiddenSizes?: readonly number[];
   /** Hidden-layer activation. Default "relu". */
   activation?: Activation;
   /** Negative slope of "leaky_relu". Default 0.01 (PyTorch's). */
