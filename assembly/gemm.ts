@@ -1,1 +1,531 @@
-// (being written)
+// gemm.ts — the three GEMMs of a dense layer (forward Y = X·W, dW += Xᵀ·dZ, dX = dZ·Wᵀ), register-blocked
+// f32x4 kernels plus plain scalar twins. All tensors f32 row-major, pointers are byte offsets.
+//
+// Summation order (so tests can demand bit-identical twins; no FMA anywhere, every step is one rounded
+// f32 mul then one rounded f32 add, identical in a SIMD lane and in scalar code):
+//   gemm_nn_4x8_f32x4 ≡ gemm_nn_scalar (bit-identical): C[m,n] = (((0 + a0·b0) + a1·b1) + …) in k order.
+//     K is split into chunks for cache reuse, but the partial sum is stored and reloaded between chunks,
+//     which does not change the order.
+//   gemm_tn_4x8_f32x4 ≡ gemm_tn_scalar (bit-identical): s = (((0 + a0·b0) + a1·b1) + …) in m order,
+//     then C[k,n] = C[k,n] + s (one rounding for the accumulate).
+//   gemm_nt_f32x4 ≡ gemm_nt_scalar (bit-identical): four lane partial sums s_j over n ≡ j (mod 4) for
+//     n < N&~3 (each in n order, from 0), combined as (s0 + s2) + (s1 + s3), then the N%4 tail terms are
+//     added one by one in n order.
+//
+// Kernels never read or write outside the tensors they are given (no use of the allocation slack) and
+// need no alignment. Pointers must not alias between an output and an input.
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers shared with dense.ts are declared `@global` (not `export`): `export * from "./gemm"` in
+// index.ts would otherwise turn them into wasm exports, which the ABI forbids. Their names carry a
+// `vk_` prefix to keep the global scope clean.
+
+// Epilogue codes: EPI_NONE stores the raw sum; 0..4 add bias[n], then the activation of that code.
+const EPI_NONE: i32 = -1;
+
+/** Largest K chunk of the forward GEMM: a 4×8 tile then walks at most KC rows of B, and a strip of
+ *  B (KC rows × 8 columns) stays in L1 while all the row blocks of A pass over it. */
+const KC: i32 = 256;
+
+/** Scalar activation, shared by every twin so SIMD and scalar results agree bit for bit.
+ *  1 relu: z < 0 ? 0 : z (same as f32x4.pmax(z, 0), NaN propagates); 2 leaky: z > 0 ? z : alpha·z;
+ *  3 tanh: Mathf.tanh (musl tanhf, compiled in); 4 sigmoid: stable two-sided logistic. */
+// @ts-ignore: decorator
+@global @inline
+function vk_act_f32(z: f32, act: i32, alpha: f32): f32 {
+  if (act == 1) return z < 0 ? <f32>0 : z;
+  if (act == 2) return z > 0 ? z : alpha * z;
+  if (act == 3) return Mathf.tanh(z);
+  if (act == 4) {
+    if (z >= 0) return <f32>1 / (<f32>1 + Mathf.exp(-z));
+    const e = Mathf.exp(z);
+    return e / (<f32>1 + e);
+  }
+  return z;
+}
+
+/** Vector part of the epilogue: z + bias, then relu/leaky in-register. tanh/sigmoid (act 3, 4) are
+ *  finished per element by `finish_rows` after the store (Mathf is scalar). */
+// @ts-ignore: decorator
+@global @inline
+function vk_act_vec(z: v128, act: i32, alpha: v128): v128 {
+  if (act == 1) return f32x4.pmax(z, f32x4.splat(0));
+  if (act == 2) return v128.bitselect(z, f32x4.mul(z, alpha), f32x4.gt(z, f32x4.splat(0)));
+  return z;
+}
+
+@inline
+function epi_vec(z: v128, bias: v128, act: i32, alpha: v128): v128 {
+  return vk_act_vec(f32x4.add(z, bias), act, alpha);
+}
+
+/** Applies tanh/sigmoid in place to a rows×cols block just stored (still in L1). */
+@inline
+function finish_rows(c: usize, ldc: usize, rows: i32, cols: i32, act: i32): void {
+  if (act < 3) return;
+  for (let i = 0; i < rows; i++) {
+    let p = c + <usize>i * ldc;
+    for (let j = 0; j < cols; j++) {
+      store<f32>(p, vk_act_f32(load<f32>(p), act, 0));
+      p += 4;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// NN: C[M,N] = A[M,K]·B[K,N] — micro-kernels. `accum`: start from C (a previous K chunk) instead of 0.
+// `epi`: EPI_NONE, or an activation code applied after adding bias[n..] (only on the last K chunk).
+
+@inline
+function nn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize, kc: i32,
+                accum: bool, epi: i32, bias: usize, alpha: f32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (accum) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(r1); c11 = v128.load(r1, 16);
+    c20 = v128.load(r2); c21 = v128.load(r2, 16);
+    c30 = v128.load(r3); c31 = v128.load(r3, 16);
+  }
+  let p0 = a, p1 = a + lda, p2 = p1 + lda, p3 = p2 + lda, pb = b;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(p0);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(p1);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(p2);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(p3);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
+  }
+  if (epi != EPI_NONE) {
+    const al = f32x4.splat(alpha);
+    const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+    c00 = epi_vec(c00, bv0, epi, al); c01 = epi_vec(c01, bv1, epi, al);
+    c10 = epi_vec(c10, bv0, epi, al); c11 = epi_vec(c11, bv1, epi, al);
+    c20 = epi_vec(c20, bv0, epi, al); c21 = epi_vec(c21, bv1, epi, al);
+    c30 = epi_vec(c30, bv0, epi, al); c31 = epi_vec(c31, bv1, epi, al);
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(r1, c10); v128.store(r1, c11, 16);
+  v128.store(r2, c20); v128.store(r2, c21, 16);
+  v128.store(r3, c30); v128.store(r3, c31, 16);
+  if (epi >= 3) finish_rows(c, ldc, 4, 8, epi);
+}
+
+@inline
+function nn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize, kc: i32,
+                accum: bool, epi: i32, bias: usize, alpha: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (accum) { c0 = v128.load(c); c1 = v128.load(r1); c2 = v128.load(r2); c3 = v128.load(r3); }
+  let p0 = a, p1 = a + lda, p2 = p1 + lda, p3 = p2 + lda, pb = b;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(p1), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(p2), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p3), b0));
+    p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
+  }
+  if (epi != EPI_NONE) {
+    const al = f32x4.splat(alpha);
+    const bv = v128.load(bias);
+    c0 = epi_vec(c0, bv, epi, al); c1 = epi_vec(c1, bv, epi, al);
+    c2 = epi_vec(c2, bv, epi, al); c3 = epi_vec(c3, bv, epi, al);
+  }
+  v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
+  if (epi >= 3) finish_rows(c, ldc, 4, 4, epi);
+}
+
+@inline
+function nn_1x8(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
+                accum: bool, epi: i32, bias: usize, alpha: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  if (accum) { c0 = v128.load(c); c1 = v128.load(c, 16); }
+  let p0 = a, pb = b;
+  for (let k = 0; k < kc; k++) {
+    const a0 = v128.load32_splat(p0);
+    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+    p0 += 4; pb += ldb;
+  }
+  if (epi != EPI_NONE) {
+    const al = f32x4.splat(alpha);
+    c0 = epi_vec(c0, v128.load(bias), epi, al); c1 = epi_vec(c1, v128.load(bias, 16), epi, al);
+  }
+  v128.store(c, c0); v128.store(c, c1, 16);
+  if (epi >= 3) finish_rows(c, 0, 1, 8, epi);
+}
+
+@inline
+function nn_1x4(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
+                accum: bool, epi: i32, bias: usize, alpha: f32): void {
+  let c0 = f32x4.splat(0);
+  if (accum) c0 = v128.load(c);
+  let p0 = a, pb = b;
+  for (let k = 0; k < kc; k++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0), v128.load(pb)));
+    p0 += 4; pb += ldb;
+  }
+  if (epi != EPI_NONE) c0 = epi_vec(c0, v128.load(bias), epi, f32x4.splat(alpha));
+  v128.store(c, c0);
+  if (epi >= 3) finish_rows(c, 0, 1, 4, epi);
+}
+
+@inline
+function nn_1x1(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
+                accum: bool, epi: i32, bias: usize, alpha: f32): void {
+  let s: f32 = accum ? load<f32>(c) : 0;
+  let p0 = a, pb = b;
+  for (let k = 0; k < kc; k++) {
+    s += load<f32>(p0) * load<f32>(pb);
+    p0 += 4; pb += ldb;
+  }
+  if (epi != EPI_NONE) s = vk_act_f32(s + load<f32>(bias), epi, alpha);
+  store<f32>(c, s);
+}
+
+/** The forward driver: C[M,N] = A[M,K]·B[K,N], then (if epi != EPI_NONE) act(C + bias[N]) fused into
+ *  the store of each tile's last K chunk. Loop order: K chunk › 8-column strip › 4-row block. */
+// @ts-ignore: decorator
+@global @inline
+function vk_nn_fused(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32,
+                          epi: i32, bias: usize, alpha: f32): void {
+  const lda = <usize>K << 2, ldb = <usize>N << 2, ldc = <usize>N << 2;
+  const M4 = M & ~3, N8 = N & ~7;
+  const N4 = N & ~3;
+  const chunks = (K + KC - 1) / KC;
+  const step = (K + chunks - 1) / chunks; // balanced chunks, all ≤ KC
+  for (let k0 = 0; k0 < K; k0 += step) {
+    const kc = min(step, K - k0);
+    const accum = k0 > 0;
+    const e = k0 + kc >= K ? epi : EPI_NONE;
+    const ak = A + (<usize>k0 << 2), bk = B + <usize>k0 * ldb;
+    let n = 0;
+    for (; n < N8; n += 8) {
+      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+      let m = 0;
+      for (; m < M4; m += 4) {
+        nn_4x8(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
+      }
+      for (; m < M; m++) {
+        nn_1x8(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+      }
+    }
+    if (n < N4) {
+      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+      let m = 0;
+      for (; m < M4; m += 4) {
+        nn_4x4(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
+      }
+      for (; m < M; m++) {
+        nn_1x4(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+      }
+      n += 4;
+    }
+    for (; n < N; n++) {
+      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+      for (let m = 0; m < M; m++) {
+        nn_1x1(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+      }
+    }
+  }
+}
+
+/** Scalar twin of vk_nn_fused (same summation order: plain k order from 0, then + bias, then act). */
+// @ts-ignore: decorator
+@global @inline
+function vk_nn_fused_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32,
+                                 epi: i32, bias: usize, alpha: f32): void {
+  const lda = <usize>K << 2, ldb = <usize>N << 2;
+  for (let m = 0; m < M; m++) {
+    const arow = A + <usize>m * lda;
+    const crow = C + <usize>m * ldb;
+    for (let n = 0; n < N; n++) {
+      let s: f32 = 0;
+      let pa = arow, pb = B + (<usize>n << 2);
+      for (let k = 0; k < K; k++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += 4; pb += ldb;
+      }
+      if (epi != EPI_NONE) s = vk_act_f32(s + load<f32>(bias + (<usize>n << 2)), epi, alpha);
+      store<f32>(crow + (<usize>n << 2), s);
+    }
+  }
+}
+
+export function gemm_nn_4x8_f32x4(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [M,N] (written), A [M,K], B [K,N]: C = A·B.
+  vk_nn_fused(C, A, B, M, K, N, EPI_NONE, 0, 0);
+}
+
+export function gemm_nn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [M,N] (written), A [M,K], B [K,N]: C = A·B. Bit-identical to gemm_nn_4x8_f32x4.
+  vk_nn_fused_scalar(C, A, B, M, K, N, EPI_NONE, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// TN: C[K,N] += A[M,K]ᵀ·B[M,N] (reduction over M). A tile covers C rows k..k+3 × columns n..n+7; per m it
+// broadcasts A[m,k..k+3] (contiguous: constant load offsets) and loads B[m,n..n+7].
+
+@inline
+function tn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize, M: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let m = 0; m < M; m++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += lda; pb += ldb;
+  }
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  v128.store(c, f32x4.add(v128.load(c), c00)); v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+  v128.store(r1, f32x4.add(v128.load(r1), c10)); v128.store(r1, f32x4.add(v128.load(r1, 16), c11), 16);
+  v128.store(r2, f32x4.add(v128.load(r2), c20)); v128.store(r2, f32x4.add(v128.load(r2, 16), c21), 16);
+  v128.store(r3, f32x4.add(v128.load(r3), c30)); v128.store(r3, f32x4.add(v128.load(r3, 16), c31), 16);
+}
+
+@inline
+function tn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize, M: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let m = 0; m < M; m++) {
+    const b0 = v128.load(pb);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+    pa += lda; pb += ldb;
+  }
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  v128.store(c, f32x4.add(v128.load(c), c0));
+  v128.store(r1, f32x4.add(v128.load(r1), c1));
+  v128.store(r2, f32x4.add(v128.load(r2), c2));
+  v128.store(r3, f32x4.add(v128.load(r3), c3));
+}
+
+@inline
+function tn_1x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let m = 0; m < M; m++) {
+    const a0 = v128.load32_splat(pa);
+    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
+    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+    pa += lda; pb += ldb;
+  }
+  v128.store(c, f32x4.add(v128.load(c), c0)); v128.store(c, f32x4.add(v128.load(c, 16), c1), 16);
+}
+
+@inline
+function tn_1x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): void {
+  let c0 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let m = 0; m < M; m++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    pa += lda; pb += ldb;
+  }
+  v128.store(c, f32x4.add(v128.load(c), c0));
+}
+
+@inline
+function tn_1x1(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): void {
+  let s: f32 = 0;
+  let pa = a, pb = b;
+  for (let m = 0; m < M; m++) {
+    s += load<f32>(pa) * load<f32>(pb);
+    pa += lda; pb += ldb;
+  }
+  store<f32>(c, load<f32>(c) + s);
+}
+
+export function gemm_tn_4x8_f32x4(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [K,N] (accumulated: C += Aᵀ·B), A [M,K], B [M,N].
+  const lda = <usize>K << 2, ldb = <usize>N << 2, ldc = <usize>N << 2;
+  const K4 = K & ~3, N8 = N & ~7, N4 = N & ~3;
+  // Loop order: 8-column strip of B (M rows, stays in L1) › 4-row block of C (A[:, k..k+3] streams).
+  let n = 0;
+  for (; n < N8; n += 8) {
+    const bn = B + (<usize>n << 2), cn = C + (<usize>n << 2);
+    let k = 0;
+    for (; k < K4; k += 4) tn_4x8(cn + <usize>k * ldc, A + (<usize>k << 2), bn, lda, ldb, ldc, M);
+    for (; k < K; k++) tn_1x8(cn + <usize>k * ldc, A + (<usize>k << 2), bn, lda, ldb, M);
+  }
+  if (n < N4) {
+    const bn = B + (<usize>n << 2), cn = C + (<usize>n << 2);
+    let k = 0;
+    for (; k < K4; k += 4) tn_4x4(cn + <usize>k * ldc, A + (<usize>k << 2), bn, lda, ldb, ldc, M);
+    for (; k < K; k++) tn_1x4(cn + <usize>k * ldc, A + (<usize>k << 2), bn, lda, ldb, M);
+    n += 4;
+  }
+  for (; n < N; n++) {
+    const bn = B + (<usize>n << 2), cn = C + (<usize>n << 2);
+    for (let k = 0; k < K; k++) tn_1x1(cn + <usize>k * ldc, A + (<usize>k << 2), bn, lda, ldb, M);
+  }
+}
+
+export function gemm_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [K,N] (accumulated: C += Aᵀ·B), A [M,K], B [M,N]. Bit-identical to gemm_tn_4x8_f32x4.
+  const lda = <usize>K << 2, ldb = <usize>N << 2;
+  for (let k = 0; k < K; k++) {
+    const crow = C + <usize>k * ldb;
+    for (let n = 0; n < N; n++) {
+      tn_1x1(crow + (<usize>n << 2), A + (<usize>k << 2), B + (<usize>n << 2), lda, ldb, M);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// NT: C[M,K] = A[M,N]·B[K,N]ᵀ — dot products of rows of A with rows of B (both contiguous along n).
+// A 2×4 tile keeps 8 four-lane partial sums (rows m, m+1 of A × rows k..k+3 of B); a transposing
+// horizontal reduction turns each row's four accumulators into one vector C[m, k..k+3].
+
+/** [sum(a), sum(b), sum(c), sum(d)], each sum(x) = (x0 + x2) + (x1 + x3). */
+@inline
+function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  // ab = [a0+a2, b0+b2, a1+a3, b1+b3], cd likewise
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
+}
+
+/** (x0 + x2) + (x1 + x3) of one vector. */
+@inline
+function hsum1(x: v128): f32 {
+  const h = f32x4.add(x, v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+  return f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
+}
+
+/** Adds the N%4 tail terms, in n order, to rows×cols outputs already stored at c. */
+@inline
+function nt_tail(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize,
+                 rows: i32, cols: i32, n0: i32, N: i32): void {
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const pc = c + <usize>i * ldc + (<usize>j << 2);
+      let s = load<f32>(pc);
+      let pa = a + <usize>i * lda + (<usize>n0 << 2), pb = b + <usize>j * ldb + (<usize>n0 << 2);
+      for (let n = n0; n < N; n++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += 4; pb += 4;
+      }
+      store<f32>(pc, s);
+    }
+  }
+}
+
+@inline
+function nt_2x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize, N4: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+  let pa0 = a, pa1 = a + lda, pb0 = b, pb1 = b + ldb, pb2 = pb1 + ldb, pb3 = pb2 + ldb;
+  for (let n = 0; n < N4; n += 4) {
+    const a0 = v128.load(pa0), a1 = v128.load(pa1);
+    const b0 = v128.load(pb0);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    const b1 = v128.load(pb1);
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const b2 = v128.load(pb2);
+    c02 = f32x4.add(c02, f32x4.mul(a0, b2)); c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+    const b3 = v128.load(pb3);
+    c03 = f32x4.add(c03, f32x4.mul(a0, b3)); c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+    pa0 += 16; pa1 += 16; pb0 += 16; pb1 += 16; pb2 += 16; pb3 += 16;
+  }
+  v128.store(c, hsum4(c00, c01, c02, c03));
+  v128.store(c + ldc, hsum4(c10, c11, c12, c13));
+}
+
+@inline
+function nt_1x4(c: usize, a: usize, b: usize, ldb: usize, N4: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let pa = a, pb0 = b, pb1 = b + ldb, pb2 = pb1 + ldb, pb3 = pb2 + ldb;
+  for (let n = 0; n < N4; n += 4) {
+    const a0 = v128.load(pa);
+    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb0)));
+    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb1)));
+    c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(pb2)));
+    c3 = f32x4.add(c3, f32x4.mul(a0, v128.load(pb3)));
+    pa += 16; pb0 += 16; pb1 += 16; pb2 += 16; pb3 += 16;
+  }
+  v128.store(c, hsum4(c0, c1, c2, c3));
+}
+
+@inline
+function nt_1x1(c: usize, a: usize, b: usize, N4: i32): void {
+  let c0 = f32x4.splat(0);
+  let pa = a, pb = b;
+  for (let n = 0; n < N4; n += 4) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    pa += 16; pb += 16;
+  }
+  store<f32>(c, hsum1(c0));
+}
+
+export function gemm_nt_f32x4(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [M,K] (written), A [M,N], B [K,N]: C = A·Bᵀ.
+  const lda = <usize>N << 2, ldb = <usize>N << 2, ldc = <usize>K << 2;
+  const M2 = M & ~1, K4 = K & ~3, N4 = N & ~3;
+  // Loop order: 4 rows of B (stay in L1) › pairs of rows of A.
+  let k = 0;
+  for (; k < K4; k += 4) {
+    const bk = B + <usize>k * ldb, ck = C + (<usize>k << 2);
+    let m = 0;
+    for (; m < M2; m += 2) {
+      const cm = ck + <usize>m * ldc, am = A + <usize>m * lda;
+      nt_2x4(cm, am, bk, lda, ldb, ldc, N4);
+      if (N4 < N) nt_tail(cm, am, bk, lda, ldb, ldc, 2, 4, N4, N);
+    }
+    if (m < M) {
+      const cm = ck + <usize>m * ldc, am = A + <usize>m * lda;
+      nt_1x4(cm, am, bk, ldb, N4);
+      if (N4 < N) nt_tail(cm, am, bk, lda, ldb, ldc, 1, 4, N4, N);
+    }
+  }
+  for (; k < K; k++) {
+    const bk = B + <usize>k * ldb, ck = C + (<usize>k << 2);
+    for (let m = 0; m < M; m++) {
+      const cm = ck + <usize>m * ldc, am = A + <usize>m * lda;
+      nt_1x1(cm, am, bk, N4);
+      if (N4 < N) nt_tail(cm, am, bk, lda, ldb, ldc, 1, 1, N4, N);
+    }
+  }
+}
+
+export function gemm_nt_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [M,K] (written), A [M,N], B [K,N]: C = A·Bᵀ. Bit-identical to gemm_nt_f32x4: four lane sums
+  // s_j over n ≡ j (mod 4) up to N&~3, combined (s0 + s2) + (s1 + s3), then the tail in n order.
+  const lda = <usize>N << 2, ldb = <usize>N << 2, ldc = <usize>K << 2;
+  const N4 = N & ~3;
+  for (let m = 0; m < M; m++) {
+    const arow = A + <usize>m * lda;
+    for (let k = 0; k < K; k++) {
+      const brow = B + <usize>k * ldb;
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let pa = arow, pb = brow;
+      for (let n = 0; n < N4; n += 4) {
+        s0 += load<f32>(pa) * load<f32>(pb);
+        s1 += load<f32>(pa, 4) * load<f32>(pb, 4);
+        s2 += load<f32>(pa, 8) * load<f32>(pb, 8);
+        s3 += load<f32>(pa, 12) * load<f32>(pb, 12);
+        pa += 16; pb += 16;
+      }
+      let s = (s0 + s2) + (s1 + s3);
+      for (let n = N4; n < N; n++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += 4; pb += 4;
+      }
+      store<f32>(C + <usize>m * ldc + (<usize>k << 2), s);
+    }
+  }
+}
