@@ -10,7 +10,7 @@
 // span 1e-3..20 and it has a zero, a tiny (1e-6: ε matters) and a large (−250) gradient; n = 37 runs both the
 // SIMD body and a scalar tail.
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadKernels } from "../helpers/wasm.js";
 
 interface AdamHyper {
@@ -43,6 +43,10 @@ const fx: OptimFixture = JSON.parse(
 );
 
 const REL = 1e-6;
+const worstSeen: string[] = [];
+afterAll(() => {
+  if (worstSeen.length) console.log(`optimizers vs torch.optim, worst relative error per step:\n  ${worstSeen.join("\n  ")}`);
+});
 
 function compare(got: Float32Array, want: number[], before: Float32Array, label: string): void {
   let worst = 0;
@@ -55,13 +59,14 @@ function compare(got: Float32Array, want: number[], before: Float32Array, label:
       at = i;
     }
   }
+  worstSeen.push(`${label}: ${worst.toExponential(2)} (${(worst / REL).toFixed(3)} of tolerance)`);
   const detail = `${label}: worst relative error ${worst.toExponential(3)} at [${at}] (got ${got[at]}, torch ${want[at]}, before ${before[at]})`;
   expect(worst <= REL, detail).toBe(true);
 }
 
 // Runs one case through `adam_update`/`sgd_update` (or a `_scalar` twin) exactly as the SDK's host does:
 // state buffers zeroed once, bias corrections computed in f64 on the host, a fresh copy of the step's gradient.
-function runCase(variant: "" | "_scalar", hyper: AdamHyper | SgdHyper, want: number[][]): void {
+function runCase(caseName: string, variant: "" | "_scalar", hyper: AdamHyper | SgdHyper, want: number[][]): void {
   const k = loadKernels();
   const n = fx.n;
   const name = (hyper.kind === "adam" ? "adam_update" : "sgd_update") + variant;
@@ -80,7 +85,7 @@ function runCase(variant: "" | "_scalar", hyper: AdamHyper | SgdHyper, want: num
     } else {
       fn(params, grads, s1, n, hyper.lr, hyper.momentum, hyper.dampening, hyper.weightDecay, hyper.nesterov ? 1 : 0, t === 1 ? 1 : 0);
     }
-    compare(k.get(params, n), want[t - 1], before, `${name} step ${t}`);
+    compare(k.get(params, n), want[t - 1], before, `${caseName}: ${name} step ${t}`);
   }
 }
 
@@ -93,10 +98,10 @@ describe(`optimizer kernels vs torch.optim ${fx.torchVersion} (golden)`, () => {
 
   for (const c of fx.cases) {
     it(`${c.name}: params after each of 3 steps match PyTorch within ${REL} relative`, () => {
-      runCase("", c.hyper, c.paramsAfter);
+      runCase(c.name, "", c.hyper, c.paramsAfter);
     });
     it(`${c.name} (scalar twin): same`, () => {
-      runCase("_scalar", c.hyper, c.paramsAfter);
+      runCase(c.name, "_scalar", c.hyper, c.paramsAfter);
     });
   }
 
