@@ -20,6 +20,7 @@ export async function loadTf(backend) {
   tfPromise ??= (async () => {
     const tf = require("@tensorflow/tfjs");
     require("@tensorflow/tfjs-backend-wasm");
+    tf.env().set("PROD", true); // production mode: no debug checks, no "install tfjs-node" banner
     return tf;
   })();
   const tf = await tfPromise;

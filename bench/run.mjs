@@ -1,0 +1,139 @@
+// `npm run bench` (= npm run build && node bench/run.mjs): every benchmark in sequence, each in a child process
+// of its own (a clean heap and JIT state per question), then bench/results/README.md: one table of every
+// figure and ratio with the date, Node version and CPU.
+//   bench/gemm.mjs        -> bench/results/gemm.json        (if present)
+//   bench/train-step.mjs  -> bench/results/train-step.json
+// Environment passed through: BENCH_ROUNDS, BENCH_QUICK=1.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const ROOT = here("..");
+const RESULTS = here("./results/");
+
+const BENCHES = [
+  { name: "gemm", script: "gemm.mjs", json: "gemm.json" },
+  { name: "train-step", script: "train-step.mjs", json: "train-step.json" },
+];
+
+function runAll() {
+  const status = {};
+  for (const b of BENCHES) {
+    const script = here(`./${b.script}`);
+    if (!existsSync(script)) {
+      status[b.name] = { ran: false, why: `bench/${b.script} does not exist` };
+      console.error(`bench: skipping ${b.name} (bench/${b.script} does not exist)`);
+      continue;
+    }
+    console.error(`bench: ${b.name} ...`);
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: "inherit", env: process.env });
+    status[b.name] = r.status === 0
+      ? { ran: true, seconds: (Date.now() - t0) / 1000 }
+      : { ran: false, why: `bench/${b.script} exited with ${r.status ?? r.signal}` };
+  }
+  return status;
+}
+
+function readJson(name) {
+  const p = `${RESULTS}${name}`;
+  return existsSync(p) ? JSON.parse(readFileSync(p, "utf8")) : null;
+}
+
+const f0 = (x) => (x == null ? "—" : Math.round(x).toLocaleString("en-US"));
+const f1 = (x) => (x == null ? "—" : x.toFixed(1));
+const f2 = (x) => (x == null ? "—" : x.toFixed(2));
+const f3 = (x) => (x == null ? "—" : x.toFixed(3));
+const verdict = (met) => (met == null ? "—" : met ? "met" : "**not met**");
+
+function trainStepSection(t) {
+  const L = [];
+  L.push("## Training step (reference VAE, batch 128)");
+  L.push("");
+  L.push(`${t.model}; ${t.data}. ${t.rounds} interleaved rounds (vaekit, tfjs-wasm, PyTorch in turn); figures are medians`);
+  L.push(`over rounds (min–max in brackets); ratios are ratios of those medians, with the median and range of the per-round`);
+  L.push(`(paired) ratios. Run ${t.env.date}, load average ${t.env.loadavgStart.map(f2).join(" ")} at start, ${t.env.loadavgEnd.map(f2).join(" ")} at end.`);
+  const busy = Math.max(t.env.loadavgStart[0], t.env.loadavgEnd[0]);
+  if (busy > 0.75 * t.env.cores) {
+    L.push("");
+    L.push(`> **The machine was busy during this run** (1-minute load average up to ${f2(busy)} on ${t.env.cores} cores; a CPU/wall`);
+    L.push("> below 1 means a contender lost time to other processes). Every figure is depressed and the ratios are less");
+    L.push("> steady than on a quiet machine; rerun `npm run bench` when it is idle before quoting them.");
+  }
+  L.push("");
+  L.push("| contender | examples/s | steps timed | CPU/wall | how |");
+  L.push("|---|---:|---:|---:|---|");
+  const row = (name, r) => {
+    if (!r || r.skipped) return L.push(`| ${name} | — | — | — | skipped: ${r?.skipped ?? "not run"} |`);
+    L.push(`| ${name} | ${f0(r.examplesPerSecond)} (${f0(r.examplesPerSecondMin)}–${f0(r.examplesPerSecondMax)}) | ${r.stepsTimed} | ${f2(r.cpuPerWall)} | ${r.how}${r.torchVersion ? `; torch ${r.torchVersion}, ${r.threads} thread, BLAS ${r.blas?.mapped?.find((m) => m.includes("openblas")) ? "OpenBLAS" : r.blas?.mapped?.[0] ?? "?"}` : ""}${r.tfjsVersion ? `; tfjs ${r.tfjsVersion}` : ""} |`);
+  };
+  row("vaekit", t.results.vaekit);
+  row("TensorFlow.js, wasm backend", t.results.tfjsWasm);
+  row("TensorFlow.js, cpu backend", t.results.tfjsCpu);
+  row("PyTorch (1 thread)", t.results.pytorch);
+  L.push("");
+  L.push("| ratio | value | paired median (min–max) | target | |");
+  L.push("|---|---:|---:|---:|---|");
+  const rr = (name, r, v) => {
+    if (!r) return L.push(`| ${name} | — | — | ${v?.target != null ? `≥ ${v.target}` : ""} | ${v?.why ?? "not measured"} |`);
+    const paired = r.pairedMedian == null ? "—" : `${f3(r.pairedMedian)} (${f3(r.pairedMin)}–${f3(r.pairedMax)})`;
+    L.push(`| ${name} | **${f3(r.value)}×** | ${paired} | ${v ? `≥ ${v.target}` : ""} | ${v ? verdict(v.met) : ""} |`);
+  };
+  rr("vaekit / TensorFlow.js wasm", t.ratios.vaekitOverTfjsWasm, t.verdict.vaekitOverTfjsWasm);
+  rr("vaekit / TensorFlow.js cpu", t.ratios.vaekitOverTfjsCpu);
+  rr("vaekit / PyTorch", t.ratios.vaekitOverPytorch, t.verdict.vaekitOverPytorch);
+  return L;
+}
+
+function gemmSection(g) {
+  const L = [];
+  L.push(`## GEMM (M=${g.shape.M}, K=${g.shape.K}, N=${g.shape.N}: the reference model's first layer at batch 128)`);
+  L.push("");
+  L.push(`${g.method.repeats} rounds, ~${g.method.sample_ms} ms per sample; ${g.method.statistic}. Run ${g.machine.date}.`);
+  L.push("");
+  L.push("| case | GFLOP/s median | min | max | ms/call |");
+  L.push("|---|---:|---:|---:|---:|");
+  for (const [name, r] of Object.entries(g.results)) {
+    L.push(`| ${name} | ${f1(r.gflops_median)} | ${f1(r.gflops_min)} | ${f1(r.gflops_max)} | ${r.ms_per_call_median == null ? "" : f3(r.ms_per_call_median)} |`);
+  }
+  L.push("");
+  L.push("| ratio | value | target | |");
+  L.push("|---|---:|---:|---|");
+  for (const r of Object.values(g.ratios ?? {})) L.push(`| ${r.what} | **${f3(r.value)}** | ≥ ${r.target} | ${verdict(r.pass)} |`);
+  for (const [k, v] of Object.entries(g.ratios_for_reference ?? {})) L.push(`| ${k.replaceAll("_", " ")} | ${f2(v)} | | |`);
+  return L;
+}
+
+export function writeReadme(status = {}) {
+  const gemm = readJson("gemm.json");
+  const train = readJson("train-step.json");
+  const L = [];
+  L.push("# Benchmark results");
+  L.push("");
+  L.push("Generated by `npm run bench` (bench/run.mjs); do not edit by hand. Raw figures: the JSON files beside this one.");
+  L.push("The machine is shared and noisy: single figures move by ±15 %, so every claim below is a ratio against a");
+  L.push("baseline measured in the same run.");
+  L.push("");
+  L.push(`- date: ${new Date().toISOString()}`);
+  L.push(`- node: ${process.version} (V8 ${process.versions.v8})`);
+  L.push(`- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores; load average now ${loadavg().map(f2).join(" ")}`);
+  L.push(`- every contender single-threaded`);
+  for (const [name, s] of Object.entries(status)) L.push(`- ${name}: ${s.ran ? `ran (${f1(s.seconds)} s)` : `**not run: ${s.why}**`}`);
+  L.push("");
+  if (train) L.push(...trainStepSection(train), "");
+  else L.push("## Training step", "", "No bench/results/train-step.json.", "");
+  if (gemm) L.push(...gemmSection(gemm), "");
+  else L.push("## GEMM", "", "No bench/results/gemm.json.", "");
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(`${RESULTS}README.md`, `${L.join("\n")}`);
+  console.error("bench: wrote bench/results/README.md");
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const only = process.argv.includes("--readme-only");
+  const status = only ? {} : runAll();
+  writeReadme(status);
+  if (Object.values(status).some((s) => !s.ran)) process.exitCode = 1;
+}
