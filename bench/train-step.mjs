@@ -11,7 +11,8 @@
 // - tfjs: bench/tfjs-train.mjs (optimizer.minimize + one loss read per step), fewer steps per round (it is slow).
 // - PyTorch: bench/torch_train.py --serve, a child process kept alive across rounds (one thread, OpenBLAS).
 //
-// Writes bench/results/train-step.json. Options (env): BENCH_ROUNDS (default 7), BENCH_QUICK=1 (3 rounds, short).
+// Writes bench/results/train-step.json. Options (env): BENCH_ROUNDS (default 7), BENCH_QUICK=1 (3 rounds, short),
+// BENCH_PYTHON (default /usr/bin/python3).
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -20,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { createTfjsTrainer, loadMnistImages, loadTf, syntheticImages } from "./tfjs-train.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PYTHON = "/usr/bin/python3";
+const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3"; // the PyTorch baseline runs when this imports torch
 const BATCH = 128;
 const BATCHES = 40;
 const TARGETS = { vaekitOverTfjsWasm: 10, vaekitOverPytorch: 0.45 };
