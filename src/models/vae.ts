@@ -36,7 +36,7 @@ export interface GradientResult {
 export const FORMAT_VERSION = "1";
 
 // Random streams: the second key word of the Philox generator, one per purpose.
-const STREAM = { init: 1, train: 2, evaluate: 3, sample: 4, reconstruct: 5, gradients: 6 } as const;
+const STREAM = { init: 1, train: 2, evaluate: 3, sample: 4, reconstruct: 5 } as const;
 const CHUNK = 256; // rows per kernel call outside training: bounds the workspace whatever n is
 
 interface TensorSpec {
@@ -312,7 +312,7 @@ export class VAE {
 
   /**
    * The gradient of Σ_batch (reconstruction + β·kl) for a batch, without changing the model; ε can be given
-   * ([n, latentSize]) to compare with another framework. Tensor names and layout are those of `getWeights`.
+   * ([n, latentSize]) to compare with another framework, else it is the ε that `evaluate(x, { seed })` uses. Tensor names and layout are those of `getWeights`.
    *
    * @example
    * ```ts
@@ -338,7 +338,7 @@ export class VAE {
     this.#chunks(data.rows, (start, rows, p) => {
       this.#e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
       if (eps) this.#e.write(p.eps, eps.values.subarray(start * L, (start + rows) * L));
-      else this.#normals(p.eps, rows, seed, STREAM.gradients, start);
+      else this.#normals(p.eps, rows, seed, STREAM.evaluate, start); // the ε evaluate(x, { seed }) uses
       const t = this.#forwardBackward(rows, p, 1);
       sums.loss += t.loss;
       sums.reconstruction += t.reconstruction;
