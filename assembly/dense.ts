@@ -1,1 +1,178 @@
-// (being written)
+// dense.ts — a dense layer Y = act(X·W + b), W stored [in, out] = [K, N], and its backward pass.
+// Activation codes: 0 identity, 1 relu, 2 leaky_relu (slope alpha), 3 tanh, 4 sigmoid.
+//
+// Twins: every SIMD kernel here is bit-identical to its `_scalar` twin (same operations in the same order;
+// tanh/sigmoid use Mathf, compiled into the module, per element in both). See gemm.ts for the GEMM orders.
+//
+// Uses the `@global` helpers of gemm.ts: vk_nn_fused(_scalar), vk_act_f32, vk_act_vec.
+import { gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar } from "./gemm";
+
+export function dense_forward(Y: usize, X: usize, W: usize, b: usize, M: i32, K: i32, N: i32,
+                              act: i32, alpha: f32): void {
+  // Y [M,N] (written), X [M,K], W [K,N], b [N]: Y = act(X·W + b). Bias and activation are applied to each
+  // 4×8 tile as it is stored (tanh/sigmoid per element right after the store, while the tile is in L1).
+  vk_nn_fused(Y, X, W, M, K, N, act, b, alpha);
+}
+
+export function dense_forward_scalar(Y: usize, X: usize, W: usize, b: usize, M: i32, K: i32, N: i32,
+                                     act: i32, alpha: f32): void {
+  // Y [M,N] (written), X [M,K], W [K,N], b [N]. Bit-identical to dense_forward.
+  vk_nn_fused_scalar(Y, X, W, M, K, N, act, b, alpha);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// dZ = dY ⊙ act'(Y) (in place), db += colsum(dZ). act' from the output: relu y>0; leaky y>0 ? 1 : alpha
+// (PyTorch's convention at 0); tanh 1 − y²; sigmoid y(1 − y). Column sums: s = 0 + z0 + z1 + … in row
+// order, then db[n] += s.
+
+@inline
+function dz_vec(dy: v128, y: v128, act: i32, alpha: v128): v128 {
+  if (act == 1) return v128.and(dy, f32x4.gt(y, f32x4.splat(0)));
+  if (act == 2) return v128.bitselect(dy, f32x4.mul(dy, alpha), f32x4.gt(y, f32x4.splat(0)));
+  if (act == 3) return f32x4.mul(dy, f32x4.sub(f32x4.splat(1), f32x4.mul(y, y)));
+  if (act == 4) return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(f32x4.splat(1), y)));
+  return dy;
+}
+
+@inline
+function dz_f32(dy: f32, y: f32, act: i32, alpha: f32): f32 {
+  if (act == 1) return y > 0 ? dy : <f32>0;
+  if (act == 2) return y > 0 ? dy : alpha * dy;
+  if (act == 3) return dy * (<f32>1 - y * y);
+  if (act == 4) return dy * (y * (<f32>1 - y));
+  return dy;
+}
+
+/** One column of dZ and its sum (scalar; also the N%4 tail of the SIMD version). */
+@inline
+function dz_column(db: usize, dY: usize, Y: usize, ld: usize, M: i32, act: i32, alpha: f32): void {
+  let s: f32 = 0;
+  let pd = dY, py = Y;
+  for (let m = 0; m < M; m++) {
+    const z = dz_f32(load<f32>(pd), load<f32>(py), act, alpha);
+    if (act != 0) store<f32>(pd, z);
+    s += z;
+    pd += ld; py += ld;
+  }
+  store<f32>(db, load<f32>(db) + s);
+}
+
+@inline
+function dz_colsum(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
+  const ld = <usize>N << 2;
+  const al = f32x4.splat(alpha);
+  const N16 = N & ~15, N4 = N & ~3;
+  let n = 0;
+  // 16 columns (4 vectors) per pass down the rows.
+  for (; n < N16; n += 16) {
+    const off = <usize>n << 2;
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+    let pd = dY + off, py = Y + off;
+    for (let m = 0; m < M; m++) {
+      const z0 = dz_vec(v128.load(pd), v128.load(py), act, al);
+      const z1 = dz_vec(v128.load(pd, 16), v128.load(py, 16), act, al);
+      const z2 = dz_vec(v128.load(pd, 32), v128.load(py, 32), act, al);
+      const z3 = dz_vec(v128.load(pd, 48), v128.load(py, 48), act, al);
+      if (act != 0) {
+        v128.store(pd, z0); v128.store(pd, z1, 16); v128.store(pd, z2, 32); v128.store(pd, z3, 48);
+      }
+      s0 = f32x4.add(s0, z0); s1 = f32x4.add(s1, z1); s2 = f32x4.add(s2, z2); s3 = f32x4.add(s3, z3);
+      pd += ld; py += ld;
+    }
+    const pb = db + off;
+    v128.store(pb, f32x4.add(v128.load(pb), s0)); v128.store(pb, f32x4.add(v128.load(pb, 16), s1), 16);
+    v128.store(pb, f32x4.add(v128.load(pb, 32), s2), 32); v128.store(pb, f32x4.add(v128.load(pb, 48), s3), 48);
+  }
+  for (; n < N4; n += 4) {
+    const off = <usize>n << 2;
+    let s0 = f32x4.splat(0);
+    let pd = dY + off, py = Y + off;
+    for (let m = 0; m < M; m++) {
+      const z0 = dz_vec(v128.load(pd), v128.load(py), act, al);
+      if (act != 0) v128.store(pd, z0);
+      s0 = f32x4.add(s0, z0);
+      pd += ld; py += ld;
+    }
+    v128.store(db + off, f32x4.add(v128.load(db + off), s0));
+  }
+  for (; n < N; n++) {
+    const off = <usize>n << 2;
+    dz_column(db + off, dY + off, Y + off, ld, M, act, alpha);
+  }
+}
+
+@inline
+function dz_colsum_scalar(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
+  const ld = <usize>N << 2;
+  for (let n = 0; n < N; n++) {
+    const off = <usize>n << 2;
+    dz_column(db + off, dY + off, Y + off, ld, M, act, alpha);
+  }
+}
+
+export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
+                               scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
+  // dX [M,K] (written unless dX == 0), dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ),
+  // X [M,K], W [K,N], Y [M,N] (the forward output), scratch [K·N] (unused).
+  // dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ; dX = dZ·Wᵀ.
+  if (act == 1) dz_colsum(db, dY, Y, M, N, 1, alpha);
+  else if (act == 2) dz_colsum(db, dY, Y, M, N, 2, alpha);
+  else if (act == 3) dz_colsum(db, dY, Y, M, N, 3, alpha);
+  else if (act == 4) dz_colsum(db, dY, Y, M, N, 4, alpha);
+  else dz_colsum(db, dY, Y, M, N, 0, alpha);
+  gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
+  if (dX != 0) gemm_nt_f32x4(dX, dY, W, M, K, N);
+}
+
+export function dense_backward_scalar(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
+                                      scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
+  // Same shapes as dense_backward. Bit-identical to it.
+  dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
+  gemm_tn_scalar(dW, X, dY, M, K, N);
+  if (dX != 0) gemm_nt_scalar(dX, dY, W, M, K, N);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+@inline
+function act_apply(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
+  const al = f32x4.splat(alpha);
+  const n16 = n & ~15, n4 = n & ~3;
+  let px = X, py = Y;
+  let i = 0;
+  if (act < 3) {
+    for (; i < n16; i += 16) {
+      v128.store(py, vk_act_vec(v128.load(px), act, al));
+      v128.store(py, vk_act_vec(v128.load(px, 16), act, al), 16);
+      v128.store(py, vk_act_vec(v128.load(px, 32), act, al), 32);
+      v128.store(py, vk_act_vec(v128.load(px, 48), act, al), 48);
+      px += 64; py += 64;
+    }
+    for (; i < n4; i += 4) {
+      v128.store(py, vk_act_vec(v128.load(px), act, al));
+      px += 16; py += 16;
+    }
+  }
+  for (; i < n; i++) {
+    store<f32>(py, vk_act_f32(load<f32>(px), act, alpha));
+    px += 4; py += 4;
+  }
+}
+
+export function activation_forward(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
+  // Y [n] (written; may be X), X [n]: Y = act(X) elementwise. tanh/sigmoid per element via Mathf.
+  if (act == 1) act_apply(Y, X, n, 1, alpha);
+  else if (act == 2) act_apply(Y, X, n, 2, alpha);
+  else if (act == 3) act_apply(Y, X, n, 3, alpha);
+  else if (act == 4) act_apply(Y, X, n, 4, alpha);
+  else if (Y != X) memory.copy(Y, X, <usize>n << 2);
+}
+
+export function activation_forward_scalar(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
+  // Y [n] (written; may be X), X [n]. Bit-identical to activation_forward.
+  let px = X, py = Y;
+  for (let i = 0; i < n; i++) {
+    store<f32>(py, vk_act_f32(load<f32>(px), act, alpha));
+    px += 4; py += 4;
+  }
+}
