@@ -74,19 +74,19 @@ await vae.fit(trainX, {
 });
 console.log(`trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-/** Writes a grid of 28×28 grayscale images (values in [0, 1]) as a PNG. */
-async function writeGrid(path, images, cols) {
+/** Writes a grid of 28×28 grayscale images (values in [0, 1]) as a PNG, each pixel drawn as scale × scale. */
+async function writeGrid(path, images, cols, scale = 2) {
   const n = images.length / 784;
   const rows = Math.ceil(n / cols);
-  const pad = 2;
-  const png = new PNG({ width: cols * (28 + pad) + pad, height: rows * (28 + pad) + pad, colorType: 0 });
+  const cell = 28 * scale + 2;
+  const png = new PNG({ width: cols * cell + 2, height: rows * cell + 2, colorType: 0 });
   png.data.fill(255);
   for (let i = 0; i < n; i++) {
-    const ox = pad + (i % cols) * (28 + pad);
-    const oy = pad + Math.floor(i / cols) * (28 + pad);
-    for (let y = 0; y < 28; y++) {
-      for (let x = 0; x < 28; x++) {
-        const v = Math.round(255 * (1 - images[i * 784 + y * 28 + x])); // dark digits on white
+    const ox = 2 + (i % cols) * cell;
+    const oy = 2 + Math.floor(i / cols) * cell;
+    for (let y = 0; y < 28 * scale; y++) {
+      for (let x = 0; x < 28 * scale; x++) {
+        const v = Math.round(255 * (1 - images[i * 784 + Math.floor(y / scale) * 28 + Math.floor(x / scale)])); // dark on white
         const at = ((oy + y) * png.width + ox + x) * 4;
         png.data[at] = png.data[at + 1] = png.data[at + 2] = v;
       }
