@@ -14,14 +14,15 @@
 //   (y·2^(n>>1))·2^(n−(n>>1)), two exact power-of-two factors built from exponent bits, so results
 //   that overflow become +Inf and results in the subnormal range are rounded once, correctly
 //   relative to y, down to 0. exp(+Inf) = +Inf, exp(−Inf) = 0, exp(NaN) = NaN, exp(±0) = 1.
-//   Measured max error: see test/kernels/vmath.test.ts (≤ 2 ulp against a float64 reference).
+//   Max error, measured exhaustively against float64 exp over every f32 in [−105, 90]: 0.990 ulp (subnormal
+//   results in subnormal ulps); test/kernels/vmath.test.ts re-checks a sample and the edges (≤ 1 ulp).
 //
 // log1p (musl's log1pf, both of its branches evaluated and blended with selects):
 //   u = 1 + x is split as 2ᵏ·(1 + f) with 1 + f in [√2/2, √2); c = the rounding error of 1 + x
 //   divided by u; for −0.2929 ≤ x < 0.4142 musl's direct path (k = 0, f = x, c = 0) is taken;
 //   log1p = s·(f²/2 + R(s²)) + (k·ln2_lo + c) − f²/2 + f + k·ln2_hi with s = f/(2 + f).
 //   Special cases by select: |x| < 2⁻²⁴ (incl. ±0, subnormals), +Inf, NaN → x; x = −1 → −Inf;
-//   x < −1 → NaN.
+//   x < −1 → NaN. Max error, measured exhaustively over every f32 in (−1, FLT_MAX]: 0.835 ulp.
 //
 // The four helpers are declared `@global @inline` rather than exported: an export from this file
 // would become a wasm export through assembly/index.ts (and v128 can't cross the JS boundary), while
