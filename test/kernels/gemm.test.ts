@@ -125,7 +125,7 @@ function emuNT(A: Float32Array, B: Float32Array, M: number, K: number, N: number
 }
 
 type Kind = "nn" | "tn" | "nt";
-const TOL = 1e-5; // |err| ≤ TOL · Σ|terms| (f32 accumulation of ≤ 784 terms stays far below)
+const TOL = 2e-6; // |err| ≤ TOL · Σ|terms|: f32 accumulation of ≤ 784 random terms stays below ~3e-7 here
 
 /** Runs SIMD and scalar kernels of one kind on fresh random operands; returns everything needed to judge. */
 function runPair(kind: Kind, M: number, K: number, N: number, seed: number) {
@@ -152,7 +152,7 @@ function emulation(kind: Kind, r: ReturnType<typeof runPair>, M: number, K: numb
 }
 
 describe.each<Kind>(["nn", "tn", "nt"])("gemm_%s", (kind) => {
-  it("SIMD ≡ scalar twin ≡ documented f32 order, bit for bit, and within 1e-5·Σ|terms| of float64, for every M, K, N in {1,3,4,5,7,8,9,15,16,17,33}", () => {
+  it("SIMD ≡ scalar twin ≡ documented f32 order, bit for bit, and within 2e-6·Σ|terms| of float64, for every M, K, N in {1,3,4,5,7,8,9,15,16,17,33}", () => {
     let seed = 1000;
     let checked = 0;
     for (const M of SIZES) for (const K of SIZES) for (const N of SIZES) {
@@ -169,7 +169,7 @@ describe.each<Kind>(["nn", "tn", "nt"])("gemm_%s", (kind) => {
     expect(checked).toBe(SIZES.length ** 3);
   });
 
-  it.each(REAL)("real shape M=%i K=%i N=%i: SIMD ≡ scalar, and within 1e-5·Σ|terms| of float64", (M, K, N) => {
+  it.each(REAL)("real shape M=%i K=%i N=%i: SIMD ≡ scalar, and within 2e-6·Σ|terms| of float64", (M, K, N) => {
     const r = runPair(kind, M, K, N, M * 31 + K * 7 + N);
     const got = r.simd.get();
     expect(r.simd.intact() && r.scalar.intact()).toBe(true);
