@@ -2,7 +2,7 @@
 // Activation codes: 0 identity, 1 relu, 2 leaky_relu (slope alpha), 3 tanh, 4 sigmoid.
 //
 // Twins: every SIMD kernel here is bit-identical to its `_scalar` twin (same operations in the same order;
-// tanh/sigmoid use Mathf, compiled into the module, per element in both). See gemm.ts for the GEMM orders.
+// tanh/sigmoid are built on vmath.ts's exp with bit-identical twins). See gemm.ts for the GEMM orders.
 //
 // Uses the `@global` helpers of gemm.ts: vk_nn_fused(_scalar), vk_act_f32, vk_act_vec.
 import { gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar } from "./gemm";
@@ -10,7 +10,7 @@ import { gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar } from
 export function dense_forward(Y: usize, X: usize, W: usize, b: usize, M: i32, K: i32, N: i32,
                               act: i32, alpha: f32): void {
   // Y [M,N] (written), X [M,K], W [K,N], b [N]: Y = act(X·W + b). Bias and activation are applied to each
-  // 4×8 tile as it is stored (tanh/sigmoid per element right after the store, while the tile is in L1).
+  // 4×8 tile as it is stored (tanh/sigmoid over the tile right after the store, while it is in L1).
   vk_nn_fused(Y, X, W, M, K, N, act, b, alpha);
 }
 
@@ -141,6 +141,7 @@ function act_apply(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
   let px = X, py = Y;
   let i = 0;
   if (act < 3) {
+    // cheap activations: four vectors per step
     for (; i < n16; i += 16) {
       v128.store(py, vk_act_vec(v128.load(px), act, al));
       v128.store(py, vk_act_vec(v128.load(px, 16), act, al), 16);
@@ -148,10 +149,10 @@ function act_apply(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
       v128.store(py, vk_act_vec(v128.load(px, 48), act, al), 48);
       px += 64; py += 64;
     }
-    for (; i < n4; i += 4) {
-      v128.store(py, vk_act_vec(v128.load(px), act, al));
-      px += 16; py += 16;
-    }
+  }
+  for (; i < n4; i += 4) {
+    v128.store(py, vk_act_vec(v128.load(px), act, al));
+    px += 16; py += 16;
   }
   for (; i < n; i++) {
     store<f32>(py, vk_act_f32(load<f32>(px), act, alpha));
@@ -160,7 +161,7 @@ function act_apply(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
 }
 
 export function activation_forward(Y: usize, X: usize, n: i32, act: i32, alpha: f32): void {
-  // Y [n] (written; may be X), X [n]: Y = act(X) elementwise. tanh/sigmoid per element via Mathf.
+  // Y [n] (written; may be X), X [n]: Y = act(X) elementwise (tanh/sigmoid from vmath's exp_f32x4, see gemm.ts).
   if (act == 1) act_apply(Y, X, n, 1, alpha);
   else if (act == 2) act_apply(Y, X, n, 2, alpha);
   else if (act == 3) act_apply(Y, X, n, 3, alpha);

@@ -24,6 +24,8 @@
 // index.ts would otherwise turn them into wasm exports, which the ABI forbids. Their names carry a
 // `vk_` prefix to keep the global scope clean.
 
+import "./vmath"; // for its @global exp_f32x4 / exp_f32 (tanh, sigmoid)
+
 // Epilogue codes: EPI_NONE stores the raw sum; 0..4 add bias[n], then the activation of that code.
 const EPI_NONE: i32 = -1;
 
@@ -32,47 +34,138 @@ const EPI_NONE: i32 = -1;
  *  128 measured about 4 % faster than 256 and 392 at 128×784·784×400 (chunks are balanced: 7 × 112). */
 const KC: i32 = 128;
 
+// ---- activations --------------------------------------------------------------------------------------------
+// tanh and sigmoid are built on vmath.ts's exp_f32x4 / exp_f32 (@global; lane-for-lane bit-identical twins, both
+// compiled into the module, so results are the same on every engine), with the same f32 operations in the same
+// order in the vector and scalar forms. Measured against float64 over a dense sweep (test/kernels/dense.test.ts):
+// a few ulp at most.
+//   sigmoid(z): e = exp(−|z|) ∈ (0, 1]; z ≥ 0 ? 1/(1 + e) : e/(1 + e). Never overflows; sigmoid(−∞) = 0, (+∞) = 1.
+//   tanh(z), a = |z|: a < 0.625 ? Cephes' odd polynomial a + a·a²·P(a²) : (1 − e)/(1 + e) with e = exp(−2a)
+//   (no cancellation there: e ≤ 0.287), then the sign of z (tanh(−0) = −0).
+
+// Constants for the vector forms are pre-splatted in static memory and loaded (one instruction each): V8 11.3
+// rematerializes every v128.const inside a loop (the finding recorded in vmath.ts), and Binaryen folds splats
+// of constants into v128.const, so loads are the cheap way. Slot i holds four copies of one f32 bit pattern.
+const ACTK: usize = memory.data<i32>([
+  /* 0 one        */ 0x3F800000, 0x3F800000, 0x3F800000, 0x3F800000,
+  /* 1 zero       */ 0, 0, 0, 0,
+  /* 2 sign bit   */ 0x80000000, 0x80000000, 0x80000000, 0x80000000,
+  /* 3 0.625      */ 0x3F200000, 0x3F200000, 0x3F200000, 0x3F200000,
+  /* 4 -2         */ 0xC0000000, 0xC0000000, 0xC0000000, 0xC0000000,
+  /* 5 P0         */ 0xBBBAF0EA, 0xBBBAF0EA, 0xBBBAF0EA, 0xBBBAF0EA,
+  /* 6 P1         */ 0x3CA9134E, 0x3CA9134E, 0x3CA9134E, 0x3CA9134E,
+  /* 7 P2         */ 0xBD5C1E2D, 0xBD5C1E2D, 0xBD5C1E2D, 0xBD5C1E2D,
+  /* 8 P3         */ 0x3E088393, 0x3E088393, 0x3E088393, 0x3E088393,
+  /* 9 P4         */ 0xBEAAAA99, 0xBEAAAA99, 0xBEAAAA99, 0xBEAAAA99,
+], 16);
+// The same constants as scalars (bit patterns identical to the slots above).
+// @ts-ignore: decorator
+@inline const TANH_SMALL: f32 = reinterpret<f32>(0x3F200000); // 0.625
+// @ts-ignore: decorator
+@inline const TANH_P0: f32 = reinterpret<f32>(0xBBBAF0EA); // -5.70498872745e-3
+// @ts-ignore: decorator
+@inline const TANH_P1: f32 = reinterpret<f32>(0x3CA9134E); // 2.06390887954e-2
+// @ts-ignore: decorator
+@inline const TANH_P2: f32 = reinterpret<f32>(0xBD5C1E2D); // -5.37397155531e-2
+// @ts-ignore: decorator
+@inline const TANH_P3: f32 = reinterpret<f32>(0x3E088393); // 1.33314422036e-1
+// @ts-ignore: decorator
+@inline const TANH_P4: f32 = reinterpret<f32>(0xBEAAAA99); // -3.33332819422e-1
+
+/** Pre-splatted constant `slot` of ACTK. */
+// @ts-ignore: decorator
+@inline
+function ak(slot: i32): v128 {
+  return v128.load(ACTK + (<usize>slot << 4));
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoid_f32(z: f32): f32 {
+  const e = exp_f32(-abs<f32>(z));
+  const d = <f32>1 + e;
+  return z >= 0 ? <f32>1 / d : e / d;
+}
+
+// @ts-ignore: decorator
+@inline
+function sigmoid_f32x4(z: v128): v128 {
+  const one = ak(0);
+  const e = exp_f32x4(f32x4.neg(f32x4.abs(z)));
+  const d = f32x4.add(one, e);
+  return v128.bitselect(f32x4.div(one, d), f32x4.div(e, d), f32x4.ge(z, ak(1)));
+}
+
+// @ts-ignore: decorator
+@inline
+function tanh_f32(z: f32): f32 {
+  const a = abs<f32>(z);
+  const s = a * a;
+  const p = (((TANH_P0 * s + TANH_P1) * s + TANH_P2) * s + TANH_P3) * s + TANH_P4;
+  const small = p * s * a + a;
+  const e = exp_f32(<f32>-2 * a);
+  const big = (<f32>1 - e) / (<f32>1 + e);
+  return copysign<f32>(a < TANH_SMALL ? small : big, z);
+}
+
+// @ts-ignore: decorator
+@inline
+function tanh_f32x4(z: v128): v128 {
+  const one = ak(0);
+  const a = f32x4.abs(z);
+  const s = f32x4.mul(a, a);
+  let p = f32x4.add(f32x4.mul(ak(5), s), ak(6));
+  p = f32x4.add(f32x4.mul(p, s), ak(7));
+  p = f32x4.add(f32x4.mul(p, s), ak(8));
+  p = f32x4.add(f32x4.mul(p, s), ak(9));
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, s), a), a);
+  const e = exp_f32x4(f32x4.mul(ak(4), a));
+  const big = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  const y = v128.bitselect(small, big, f32x4.lt(a, ak(3)));
+  // y ≥ 0 (or NaN): or-ing in z's sign bit is copysign
+  return v128.or(y, v128.and(z, ak(2)));
+}
+
 /** Scalar activation, shared by every twin so SIMD and scalar results agree bit for bit.
- *  1 relu: z < 0 ? 0 : z (same as f32x4.pmax(z, 0), NaN propagates); 2 leaky: z > 0 ? z : alpha·z;
- *  3 tanh: Mathf.tanh (musl tanhf, compiled in); 4 sigmoid: stable two-sided logistic. */
+ *  0 identity; 1 relu: z < 0 ? 0 : z (= f32x4.pmax(z, 0): NaN propagates, relu(−0) = −0);
+ *  2 leaky: z > 0 ? z : alpha·z; 3 tanh; 4 sigmoid (see above). */
 // @ts-ignore: decorator
 @global @inline
 function vk_act_f32(z: f32, act: i32, alpha: f32): f32 {
   if (act == 1) return z < 0 ? <f32>0 : z;
   if (act == 2) return z > 0 ? z : alpha * z;
-  if (act == 3) return Mathf.tanh(z);
-  if (act == 4) {
-    if (z >= 0) return <f32>1 / (<f32>1 + Mathf.exp(-z));
-    const e = Mathf.exp(z);
-    return e / (<f32>1 + e);
-  }
+  if (act == 3) return tanh_f32(z);
+  if (act == 4) return sigmoid_f32(z);
   return z;
 }
 
-/** Vector part of the epilogue: z + bias, then relu/leaky in-register. tanh/sigmoid (act 3, 4) are
- *  finished per element by `finish_rows` after the store (Mathf is scalar). */
+/** The same on four lanes (lane i of the result is bit-identical to vk_act_f32 of lane i). */
 // @ts-ignore: decorator
 @global @inline
 function vk_act_vec(z: v128, act: i32, alpha: v128): v128 {
   if (act == 1) return f32x4.pmax(z, f32x4.splat(0));
   if (act == 2) return v128.bitselect(z, f32x4.mul(z, alpha), f32x4.gt(z, f32x4.splat(0)));
+  if (act == 3) return tanh_f32x4(z);
+  if (act == 4) return sigmoid_f32x4(z);
   return z;
 }
 
+/** Vector part of a tile's epilogue: z + bias, then relu/leaky in-register. tanh and sigmoid (act 3, 4) are
+ *  applied by `act_block` right after the tile is stored, so their code is not repeated in every tile. */
+// @ts-ignore: decorator
 @inline
 function epi_vec(z: v128, bias: v128, act: i32, alpha: v128): v128 {
-  return vk_act_vec(f32x4.add(z, bias), act, alpha);
+  return vk_act_vec(f32x4.add(z, bias), act < 3 ? act : 0, alpha);
 }
 
-/** Applies tanh/sigmoid in place to a rows×cols block just stored (still in L1). */
-@inline
-function finish_rows(c: usize, ldc: usize, rows: i32, cols: i32, act: i32): void {
-  if (act < 3) return;
+/** tanh (3) or sigmoid (4) in place over a rows × (4·vecs) block just stored (still in L1). Not inlined. */
+function act_block(c: usize, ldc: usize, rows: i32, vecs: i32, act: i32): void {
+  const al = f32x4.splat(0);
   for (let i = 0; i < rows; i++) {
     let p = c + <usize>i * ldc;
-    for (let j = 0; j < cols; j++) {
-      store<f32>(p, vk_act_f32(load<f32>(p), act, 0));
-      p += 4;
+    for (let j = 0; j < vecs; j++) {
+      v128.store(p, vk_act_vec(v128.load(p), act, al));
+      p += 16;
     }
   }
 }
@@ -119,7 +212,7 @@ function nn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   v128.store(r1, c10); v128.store(r1, c11, 16);
   v128.store(r2, c20); v128.store(r2, c21, 16);
   v128.store(r3, c30); v128.store(r3, c31, 16);
-  if (epi >= 3) finish_rows(c, ldc, 4, 8, epi);
+  if (epi >= 3) act_block(c, ldc, 4, 2, epi);
 }
 
 @inline
@@ -145,44 +238,7 @@ function nn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
     c2 = epi_vec(c2, bv, epi, al); c3 = epi_vec(c3, bv, epi, al);
   }
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
-  if (epi >= 3) finish_rows(c, ldc, 4, 4, epi);
-}
-
-@inline
-function nn_1x8(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
-                accum: bool, epi: i32, bias: usize, alpha: f32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
-  if (accum) { c0 = v128.load(c); c1 = v128.load(c, 16); }
-  let p0 = a, pb = b;
-  const pend = a + (<usize>kc << 2);
-  do {
-    const a0 = v128.load32_splat(p0);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
-    p0 += 4; pb += ldb;
-  } while (p0 < pend);
-  if (epi != EPI_NONE) {
-    const al = f32x4.splat(alpha);
-    c0 = epi_vec(c0, v128.load(bias), epi, al); c1 = epi_vec(c1, v128.load(bias, 16), epi, al);
-  }
-  v128.store(c, c0); v128.store(c, c1, 16);
-  if (epi >= 3) finish_rows(c, 0, 1, 8, epi);
-}
-
-@inline
-function nn_1x4(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
-                accum: bool, epi: i32, bias: usize, alpha: f32): void {
-  let c0 = f32x4.splat(0);
-  if (accum) c0 = v128.load(c);
-  let p0 = a, pb = b;
-  const pend = a + (<usize>kc << 2);
-  do {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0), v128.load(pb)));
-    p0 += 4; pb += ldb;
-  } while (p0 < pend);
-  if (epi != EPI_NONE) c0 = epi_vec(c0, v128.load(bias), epi, f32x4.splat(alpha));
-  v128.store(c, c0);
-  if (epi >= 3) finish_rows(c, 0, 1, 4, epi);
+  if (epi >= 3) act_block(c, ldc, 4, 1, epi);
 }
 
 @inline
@@ -198,50 +254,118 @@ function nn_1x1(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
   store<f32>(c, s);
 }
 
+/** c[0..N) = Σ_k a[k]·B[k, 0..N) (+ bias, act): one row as a matrix-vector product, streaming B by rows. */
+function nn_row_stream(c: usize, a: usize, B: usize, K: i32, N: i32, epi: i32, bias: usize, alpha: f32): void {
+  const ldb = <usize>N << 2;
+  const N4 = N & ~3, K8 = K & ~7;
+  memory.fill(c, 0, ldb);
+  const cend = c + (<usize>N4 << 2);
+  let k = 0;
+  for (; k < K8; k += 8) {
+    const pa = a + (<usize>k << 2);
+    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+    const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+    const a4 = v128.load32_splat(pa, 16), a5 = v128.load32_splat(pa, 20);
+    const a6 = v128.load32_splat(pa, 24), a7 = v128.load32_splat(pa, 28);
+    const rows = B + <usize>k * ldb;
+    let p0 = rows, pc = c;
+    const l2 = ldb << 1, l3 = l2 + ldb, l4 = ldb << 2, l5 = l4 + ldb, l6 = l4 + l2, l7 = l6 + ldb;
+    if (N4 > 0) do {
+      let y = v128.load(pc);
+      y = f32x4.add(y, f32x4.mul(a0, v128.load(p0)));
+      y = f32x4.add(y, f32x4.mul(a1, v128.load(p0 + ldb)));
+      y = f32x4.add(y, f32x4.mul(a2, v128.load(p0 + l2)));
+      y = f32x4.add(y, f32x4.mul(a3, v128.load(p0 + l3)));
+      y = f32x4.add(y, f32x4.mul(a4, v128.load(p0 + l4)));
+      y = f32x4.add(y, f32x4.mul(a5, v128.load(p0 + l5)));
+      y = f32x4.add(y, f32x4.mul(a6, v128.load(p0 + l6)));
+      y = f32x4.add(y, f32x4.mul(a7, v128.load(p0 + l7)));
+      v128.store(pc, y);
+      p0 += 16; pc += 16;
+    } while (pc < cend);
+    for (let n = N4; n < N; n++) {
+      const o = <usize>n << 2;
+      let y = load<f32>(c + o);
+      let pb = rows + o;
+      for (let j = 0; j < 8; j++) {
+        y += load<f32>(pa + (<usize>j << 2)) * load<f32>(pb);
+        pb += ldb;
+      }
+      store<f32>(c + o, y);
+    }
+  }
+  for (; k < K; k++) {
+    const pa = a + (<usize>k << 2);
+    const a0 = v128.load32_splat(pa);
+    let p0 = B + <usize>k * ldb, pc = c;
+    if (N4 > 0) do {
+      v128.store(pc, f32x4.add(v128.load(pc), f32x4.mul(a0, v128.load(p0))));
+      p0 += 16; pc += 16;
+    } while (pc < cend);
+    for (let n = N4; n < N; n++) {
+      const o = <usize>n << 2;
+      store<f32>(c + o, load<f32>(c + o) + load<f32>(pa) * load<f32>(B + <usize>k * ldb + o));
+    }
+  }
+  if (epi != EPI_NONE) {
+    const al = f32x4.splat(alpha);
+    let pc = c, pb = bias;
+    for (let n = 0; n < N4; n += 4) {
+      v128.store(pc, vk_act_vec(f32x4.add(v128.load(pc), v128.load(pb)), epi, al));
+      pc += 16; pb += 16;
+    }
+    for (let n = N4; n < N; n++) {
+      const o = <usize>n << 2;
+      store<f32>(c + o, vk_act_f32(load<f32>(c + o) + load<f32>(bias + o), epi, alpha));
+    }
+  }
+}
+
 /** The forward driver: C[M,N] = A[M,K]·B[K,N], then (if epi != EPI_NONE) act(C + bias[N]) fused into
- *  the store of each tile's last K chunk. Loop order: K chunk › 8-column strip › 4-row block. */
+ *  the store of each tile's last K chunk. Loop order: K chunk › 8-column strip › 4-row block; then the
+ *  M%4 leftover rows, each along 32-column tiles. */
 // @ts-ignore: decorator
 @global @inline
 function vk_nn_fused(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32,
                           epi: i32, bias: usize, alpha: f32): void {
   const lda = <usize>K << 2, ldb = <usize>N << 2, ldc = <usize>N << 2;
-  const M4 = M & ~3, N8 = N & ~7;
-  const N4 = N & ~3;
+  const M4 = M & ~3, N8 = N & ~7, N4 = N & ~3;
   const chunks = (K + KC - 1) / KC;
   const step = (K + chunks - 1) / chunks; // balanced chunks, all ≤ KC
-  for (let k0 = 0; k0 < K; k0 += step) {
+  if (M4 > 0) for (let k0 = 0; k0 < K; k0 += step) {
     const kc = min(step, K - k0);
     const accum = k0 > 0;
     const e = k0 + kc >= K ? epi : EPI_NONE;
     const ak = A + (<usize>k0 << 2), bk = B + <usize>k0 * ldb;
-    let n = 0;
-    for (; n < N8; n += 8) {
-      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-      let m = 0;
-      for (; m < M4; m += 4) {
-        nn_4x8(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
+    // Blocks of 4 rows: 4×8 tiles along each 8-column strip (the strip of B stays in L1), then 4×4, then scalar.
+    {
+      let n = 0;
+      for (; n < N8; n += 8) {
+        const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+        for (let m = 0; m < M4; m += 4) {
+          nn_4x8(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
+        }
       }
-      for (; m < M; m++) {
-        nn_1x8(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+      if (n < N4) {
+        const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+        for (let m = 0; m < M4; m += 4) {
+          nn_4x4(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
+        }
+        n += 4;
       }
-    }
-    if (n < N4) {
-      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-      let m = 0;
-      for (; m < M4; m += 4) {
-        nn_4x4(cn + <usize>m * ldc, ak + <usize>m * lda, bn, lda, ldb, ldc, kc, accum, e, biasn, alpha);
-      }
-      for (; m < M; m++) {
-        nn_1x4(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
-      }
-      n += 4;
-    }
-    for (; n < N; n++) {
-      const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
-      for (let m = 0; m < M; m++) {
-        nn_1x1(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+      for (; n < N; n++) {
+        const bn = bk + (<usize>n << 2), cn = C + (<usize>n << 2), biasn = bias + (<usize>n << 2);
+        for (let m = 0; m < M4; m++) {
+          nn_1x1(cn + <usize>m * ldc, ak + <usize>m * lda, bn, ldb, kc, accum, e, biasn, alpha);
+        }
       }
     }
+  }
+  // The last M%4 rows (all rows at batch 1–3) are matrix-vector products, bound by streaming B: each row is
+  // accumulated in place in C, walking B row by row (contiguous, 4 rows of B per pass), so the
+  // prefetchers see plain sequential streams. Same per-element order: 0 + a0·b0 + a1·b1 + … in k order.
+  for (let m = M4; m < M; m++) {
+    nn_row_stream(C + <usize>m * ldc, A + <usize>m * lda, B, K, N, epi, bias, alpha);
   }
 }
 
