@@ -5,15 +5,20 @@
 // f32 mul then one rounded f32 add, identical in a SIMD lane and in scalar code):
 //   gemm_nn_4x8_f32x4 ≡ gemm_nn_scalar (bit-identical): C[m,n] = (((0 + a0·b0) + a1·b1) + …) in k order.
 //     K is split into chunks for cache reuse, but the partial sum is stored and reloaded between chunks,
-//     which does not change the order.
+//     which does not change the order; the last M%4 rows are accumulated in place in C (same order).
 //   gemm_tn_4x8_f32x4 ≡ gemm_tn_scalar (bit-identical): s = (((0 + a0·b0) + a1·b1) + …) in m order,
 //     then C[k,n] = C[k,n] + s (one rounding for the accumulate).
 //   gemm_nt_f32x4 ≡ gemm_nt_scalar (bit-identical): four lane partial sums s_j over n ≡ j (mod 4) for
 //     n < N&~3 (each in n order, from 0), combined as (s0 + s2) + (s1 + s3), then the N%4 tail terms are
 //     added one by one in n order.
 //
-// Kernels never read or write outside the tensors they are given (no use of the allocation slack) and
-// need no alignment. Pointers must not alias between an output and an input.
+// Kernels never read or write outside the tensors they are given (no use of the allocation slack), need no
+// alignment, and use no scratch: the only static data is a 160-byte read-only table of constants (ACTK).
+// Pointers must not alias between an output and an input.
+//
+// Shapes: 4-row blocks go through 4×8 register tiles (then 4×4, then scalar columns) along 8-column strips
+// of B, K in balanced chunks of ≤ 128; the last M%4 rows (every row at batch 1–3) are matrix-vector
+// products that stream B row by row. TN uses 4×8 tiles over C = dW; NT uses 2×4 dot-product tiles.
 //
 // Hot loops are `do { … } while (p < end)` on a pointer already being advanced: V8 (11.3) then emits no
 // separate counter and keeps each accumulator in one register; a counted `for` made it rotate the eight
@@ -22,7 +27,7 @@
 // ---------------------------------------------------------------------------------------------------
 // Helpers shared with dense.ts are declared `@global` (not `export`): `export * from "./gemm"` in
 // index.ts would otherwise turn them into wasm exports, which the ABI forbids. Their names carry a
-// `vk_` prefix to keep the global scope clean.
+// `vk_` prefix to keep the global scope clean: vk_act_f32, vk_act_vec, vk_nn_fused, vk_nn_fused_scalar.
 
 import "./vmath"; // for its @global exp_f32x4 / exp_f32 (tanh, sigmoid)
 
@@ -150,22 +155,16 @@ function vk_act_vec(z: v128, act: i32, alpha: v128): v128 {
   return z;
 }
 
-/** Vector part of a tile's epilogue: z + bias, then relu/leaky in-register. tanh and sigmoid (act 3, 4) are
- *  applied by `act_block` right after the tile is stored, so their code is not repeated in every tile. */
-// @ts-ignore: decorator
-@inline
-function epi_vec(z: v128, bias: v128, act: i32, alpha: v128): v128 {
-  return vk_act_vec(f32x4.add(z, bias), act < 3 ? act : 0, alpha);
-}
-
-/** tanh (3) or sigmoid (4) in place over a rows × (4·vecs) block just stored (still in L1). Not inlined. */
-function act_block(c: usize, ldc: usize, rows: i32, vecs: i32, act: i32): void {
-  const al = f32x4.splat(0);
+/** A tile's epilogue, run once per tile after its last K chunk is stored (the block is still in L1):
+ *  C = act(C + bias) over rows × (4·vecs) floats. Kept out of line so that the tiles' hot loops compile
+ *  exactly as in the plain GEMM (inlining it cost the fused forward about 5 %). */
+function epi_block(c: usize, ldc: usize, rows: i32, vecs: i32, bias: usize, act: i32, alpha: f32): void {
+  const al = f32x4.splat(alpha);
   for (let i = 0; i < rows; i++) {
-    let p = c + <usize>i * ldc;
+    let p = c + <usize>i * ldc, pb = bias;
     for (let j = 0; j < vecs; j++) {
-      v128.store(p, vk_act_vec(v128.load(p), act, al));
-      p += 16;
+      v128.store(p, vk_act_vec(f32x4.add(v128.load(p), v128.load(pb)), act, al));
+      p += 16; pb += 16;
     }
   }
 }
@@ -200,19 +199,11 @@ function nn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
     c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
     p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
   } while (p0 < pend);
-  if (epi != EPI_NONE) {
-    const al = f32x4.splat(alpha);
-    const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
-    c00 = epi_vec(c00, bv0, epi, al); c01 = epi_vec(c01, bv1, epi, al);
-    c10 = epi_vec(c10, bv0, epi, al); c11 = epi_vec(c11, bv1, epi, al);
-    c20 = epi_vec(c20, bv0, epi, al); c21 = epi_vec(c21, bv1, epi, al);
-    c30 = epi_vec(c30, bv0, epi, al); c31 = epi_vec(c31, bv1, epi, al);
-  }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(r1, c10); v128.store(r1, c11, 16);
   v128.store(r2, c20); v128.store(r2, c21, 16);
   v128.store(r3, c30); v128.store(r3, c31, 16);
-  if (epi >= 3) act_block(c, ldc, 4, 2, epi);
+  if (epi != EPI_NONE) epi_block(c, ldc, 4, 2, bias, epi, alpha);
 }
 
 @inline
@@ -231,14 +222,8 @@ function nn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
     c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p3), b0));
     p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
   } while (p0 < pend);
-  if (epi != EPI_NONE) {
-    const al = f32x4.splat(alpha);
-    const bv = v128.load(bias);
-    c0 = epi_vec(c0, bv, epi, al); c1 = epi_vec(c1, bv, epi, al);
-    c2 = epi_vec(c2, bv, epi, al); c3 = epi_vec(c3, bv, epi, al);
-  }
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
-  if (epi >= 3) act_block(c, ldc, 4, 1, epi);
+  if (epi != EPI_NONE) epi_block(c, ldc, 4, 1, bias, epi, alpha);
 }
 
 @inline
