@@ -2,6 +2,7 @@
 // losses vs float64 references, gradients vs float64 central differences and vs TensorFlow.js autograd,
 // extreme logits and log-variances, evaluation mode (gradient pointer 0) and the gradient scale.
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectBitIdentical } from "../helpers/assert";
 import { loadKernels, randomArray, type Kernels } from "../helpers/wasm";
 import { loadTf, type TF } from "../helpers/tf";
 
@@ -76,14 +77,6 @@ function refKl(stats: ArrayLike<number>, B: number, L: number): number[] {
     res.push(s);
   }
   return res;
-}
-
-function expectBitIdentical(a: Float32Array, b: Float32Array, label: string): void {
-  const ba = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const bb = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let bad = -1;
-  for (let i = 0; i < a.length && bad < 0; i++) if (ba[i] !== bb[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) bad = i;
-  expect(bad, `${label}: first mismatch at ${bad} (${a[bad]} vs ${b[bad]})`).toBe(-1);
 }
 
 function pixels(n: number, seed: number): Float32Array {

@@ -1,6 +1,7 @@
 // optim: Adam / AdamW / SGD against float64 transcriptions of PyTorch's single-tensor formulas and against an
 // exact float32 emulation of the documented operation order; clipping helpers; SIMD vs scalar twins.
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectBitIdentical } from "../helpers/assert";
 import { loadKernels, randomArray, type Kernels } from "../helpers/wasm";
 
 const SIZES = [1, 3, 4, 5, 7, 8, 9, 17, 33, 784];
@@ -165,14 +166,6 @@ function worstRel(got: Float32Array, want: ArrayLike<number>, before: ArrayLike<
     w = Math.max(w, Math.abs(got[i] - want[i]) / scale);
   }
   return w;
-}
-
-function expectBitIdentical(a: Float32Array, b: Float32Array, label: string): void {
-  const ba = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const bb = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let bad = -1;
-  for (let i = 0; i < a.length && bad < 0; i++) if (ba[i] !== bb[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) bad = i;
-  expect(bad, `${label}: first mismatch at ${bad} (${a[bad]} vs ${b[bad]})`).toBe(-1);
 }
 
 describe("adam_update (PyTorch Adam / AdamW)", () => {

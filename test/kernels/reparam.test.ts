@@ -1,6 +1,7 @@
 // reparam: z = μ + exp(½·logσ²)·ε and its backward pass — SIMD vs scalar twin (bit-identical), values vs a
 // float64 reference, gradients vs float64 central differences and vs TensorFlow.js autograd.
 import { beforeAll, describe, expect, it } from "vitest";
+import { expectBitIdentical } from "../helpers/assert";
 import { loadKernels, randomArray, type Kernels } from "../helpers/wasm";
 import { loadTf, type TF } from "../helpers/tf";
 
@@ -57,14 +58,6 @@ function objective(c: Case, stats: Float64Array): number {
     }
   }
   return J;
-}
-
-function expectBitIdentical(a: Float32Array, b: Float32Array, label: string): void {
-  const ba = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const bb = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  let bad = -1;
-  for (let i = 0; i < a.length && bad < 0; i++) if (ba[i] !== bb[i]) bad = i;
-  expect(bad, `${label}: first mismatch at ${bad} (${a[bad]} vs ${b[bad]})`).toBe(-1);
 }
 
 describe("reparam_forward", () => {
