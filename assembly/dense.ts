@@ -4,8 +4,10 @@
 // Twins: every SIMD kernel here is bit-identical to its `_scalar` twin (same operations in the same order;
 // tanh/sigmoid are built on vmath.ts's exp with bit-identical twins). See gemm.ts for the GEMM orders.
 //
-// Uses the `@global` helpers of gemm.ts: vk_nn_fused(_scalar), vk_act_f32, vk_act_vec.
+// Uses the `@global` helpers of gemm.ts: vk_nn_fused(_scalar), vk_act_f32, vk_act_vec. The first-layer variants
+// for inputs with many zeros (dense_forward_sparse_x, dense_backward_sparse_x) run sparse.ts's GEMMs.
 import { gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar } from "./gemm";
+import { sx_at_most_nonzero, sx_nn, sx_nn_scalar, sx_tn, sx_tn_scalar } from "./sparse";
 
 export function dense_forward(Y: usize, X: usize, W: usize, b: usize, M: i32, K: i32, N: i32,
                               act: i32, alpha: f32): void {
@@ -110,16 +112,21 @@ function dz_colsum_scalar(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i
   }
 }
 
-export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
-                               scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
-  // dX [M,K] (written unless dX == 0), dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ),
-  // X [M,K], W [K,N], Y [M,N] (the forward output), scratch [K·N] (unused).
-  // dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ; dX = dZ·Wᵀ.
+/** dZ and db (SIMD), with the activation code made a constant in each copy. */
+function dz_pass(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
   if (act == 1) dz_colsum(db, dY, Y, M, N, 1, alpha);
   else if (act == 2) dz_colsum(db, dY, Y, M, N, 2, alpha);
   else if (act == 3) dz_colsum(db, dY, Y, M, N, 3, alpha);
   else if (act == 4) dz_colsum(db, dY, Y, M, N, 4, alpha);
   else dz_colsum(db, dY, Y, M, N, 0, alpha);
+}
+
+export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
+                               scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
+  // dX [M,K] (written unless dX == 0), dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ),
+  // X [M,K], W [K,N], Y [M,N] (the forward output), scratch [K·N] (unused).
+  // dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ; dX = dZ·Wᵀ.
+  dz_pass(db, dY, Y, M, N, act, alpha);
   gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
   if (dX != 0) gemm_nt_f32x4(dX, dY, W, M, K, N);
 }
@@ -130,6 +137,74 @@ export function dense_backward_scalar(dX: usize, dW: usize, db: usize, dY: usize
   dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
   gemm_tn_scalar(dW, X, dY, M, K, N);
   if (dX != 0) gemm_nt_scalar(dX, dY, W, M, K, N);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The first layer on inputs with many exact zeros (sparse.ts): the same results as dense_forward and
+// dense_backward (dX = 0) bit for bit, zero signs included, given finite W and dZ (see sparse.ts), faster
+// when X is mostly zeros. Each counts the nonzeros of X first (SIMD, stopping once past the limit) and takes
+// the dense kernel when their share is above the limit below; returns 1 if it took the sparse path, else 0.
+
+/** Largest nonzero share of X for which the sparse paths run. Measured at 128×784·784×400 with zeros placed
+ *  uniformly at random (the worst case for the backward's blocks of 4): the forward breaks even near 0.45, so
+ *  0.35 keeps a margin; the backward's listed tiles are about as fast as the dense ones even at density 1 (they
+ *  lose only the list building), so it switches late. On MNIST (density 0.19) both run sparse. */
+const SPARSE_MAX_DENSITY_FWD: f64 = 0.35;
+const SPARSE_MAX_DENSITY_BWD: f64 = 0.75;
+
+// @ts-ignore: decorator
+@inline
+function sparse_enough(X: usize, M: i32, K: i32, limit: f64): bool {
+  return sx_at_most_nonzero(X, M * K, limit * (<f64>M * <f64>K));
+}
+
+export function dense_forward_sparse_x(Y: usize, X: usize, W: usize, b: usize, scratch: usize,
+                                       M: i32, K: i32, N: i32, act: i32, alpha: f32): i32 {
+  // Y [M,N] (written), X [M,K], W [K,N], b [N], scratch [2·M·K + M + 1 words] (overwritten when sparse).
+  // Y = act(X·W + b), identical to dense_forward.
+  if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_FWD)) {
+    vk_nn_fused(Y, X, W, M, K, N, act, b, alpha);
+    return 0;
+  }
+  sx_nn(Y, X, W, b, scratch, M, K, N, act, alpha);
+  return 1;
+}
+
+export function dense_forward_sparse_x_scalar(Y: usize, X: usize, W: usize, b: usize, scratch: usize,
+                                              M: i32, K: i32, N: i32, act: i32, alpha: f32): i32 {
+  // Same arguments (scratch unused). Bit-identical to dense_forward_sparse_x, and takes the same path.
+  if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_FWD)) {
+    vk_nn_fused_scalar(Y, X, W, M, K, N, act, b, alpha);
+    return 0;
+  }
+  sx_nn_scalar(Y, X, W, b, M, K, N, act, alpha);
+  return 1;
+}
+
+export function dense_backward_sparse_x(dW: usize, db: usize, dY: usize, X: usize, Y: usize, scratch: usize,
+                                        M: i32, K: i32, N: i32, act: i32, alpha: f32): i32 {
+  // dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ), X [M,K], Y [M,N] (the forward output),
+  // scratch [5·M words] (overwritten when sparse). As dense_backward with dX = 0: dZ = dY ⊙ act'(Y);
+  // db += colsum(dZ); dW += Xᵀ·dZ.
+  dz_pass(db, dY, Y, M, N, act, alpha);
+  if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_BWD)) {
+    gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
+    return 0;
+  }
+  sx_tn(dW, X, dY, scratch, M, K, N);
+  return 1;
+}
+
+export function dense_backward_sparse_x_scalar(dW: usize, db: usize, dY: usize, X: usize, Y: usize, scratch: usize,
+                                               M: i32, K: i32, N: i32, act: i32, alpha: f32): i32 {
+  // Same arguments (scratch unused). Bit-identical to dense_backward_sparse_x, and takes the same path.
+  dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
+  if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_BWD)) {
+    gemm_tn_scalar(dW, X, dY, M, K, N);
+    return 0;
+  }
+  sx_tn_scalar(dW, X, dY, M, K, N);
+  return 1;
 }
 
 // ---------------------------------------------------------------------------------------------------

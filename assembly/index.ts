@@ -9,7 +9,7 @@ export function heap_base(): usize {
 }
 
 export * from "./gemm";
-export * from "./dense";
+export * from "./dense"; // includes the sparse-input first-layer kernels (sparse.ts is internal)
 export * from "./vmath";
 export * from "./random";
 export * from "./reparam";

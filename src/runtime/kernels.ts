@@ -10,6 +10,10 @@ export interface KernelExports {
     M: number, K: number, N: number, act: number, alpha: number,
   ): void;
   activation_forward(Y: P, X: P, n: number, act: number, alpha: number): void;
+  dense_forward_sparse_x(Y: P, X: P, W: P, b: P, scratch: P, M: number, K: number, N: number, act: number, alpha: number): number;
+  dense_backward_sparse_x(
+    dW: P, db: P, dY: P, X: P, Y: P, scratch: P, M: number, K: number, N: number, act: number, alpha: number,
+  ): number;
   rng_normal(out: P, n: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   rng_uniform(out: P, n: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   reparam_forward(z: P, eps: P, stats: P, B: number, L: number): void;
