@@ -3,7 +3,7 @@
 import { DisposedError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import { count, seedOf, toRows, type Data, type Rows } from "../io/data.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "../io/safetensors.js";
-import { ParameterLayout, stackBackward, stackForward, type DenseLayer } from "../nn/dense.js";
+import { ParameterLayout, sparseInputScratch, stackBackward, stackForward, type DenseLayer } from "../nn/dense.js";
 import { Arena } from "../runtime/arena.js";
 import { Engine } from "../runtime/engine.js";
 import type { WasmSource } from "../runtime/module.js";
@@ -519,6 +519,7 @@ export class VAE {
     const sizes: Record<string, number> = {
       x: rows * c.inputSize, eps: rows * c.latentSize, z: rows * c.latentSize, dz: rows * c.latentSize,
       rec: rows, kl: rows, scratch: this.#maxKN,
+      xnz: sparseInputScratch(rows, c.inputSize), // the first layer skips zero inputs (MNIST: ~81 % of pixels)
     };
     this.#encoder.forEach((l, i) => {
       sizes[`e${i}`] = rows * l.outSize;
@@ -572,7 +573,8 @@ export class VAE {
   }
 
   #forwardEncoder(rows: number, p: Buffers): void {
-    stackForward(this.#e, this.#encoder, this.#params, p.x, this.#list(p, "e", this.#encoder.length), rows, this.#cfg.leakySlope);
+    stackForward(this.#e, this.#encoder, this.#params, p.x, this.#list(p, "e", this.#encoder.length), rows, this.#cfg.leakySlope,
+      p.xnz);
   }
 
   /** Encoder, reparameterization (ε already in p.eps), decoder, and the summed loss terms (gradients if gradScale). */
@@ -608,7 +610,7 @@ export class VAE {
       p.dz, p.scratch, rows, a);
     this.#e.k.reparam_backward(p[`de${ne - 1}`], p.dz, p.eps, p.stats, rows, this.#cfg.latentSize);
     stackBackward(this.#e, this.#encoder, this.#params, this.#grads, p.x, this.#list(p, "e", ne), this.#list(p, "de", ne),
-      0, p.scratch, rows, a);
+      0, p.scratch, rows, a, p.xnz);
     return t;
   }
 

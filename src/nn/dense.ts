@@ -33,18 +33,24 @@ export class ParameterLayout {
   }
 }
 
+/** Words of scratch the first layer's zero-skipping kernels need for `rows` rows of `inSize` inputs. */
+export const sparseInputScratch = (rows: number, inSize: number): number => rows * (2 * inSize + 5) + 1;
+
 /**
  * Runs a stack of dense layers. `params`/`grads` are byte pointers to the flat buffers;
- * `outs[i]` receives layer i's output [rows, outSize].
+ * `outs[i]` receives layer i's output [rows, outSize]. With `xScratch` (sparseInputScratch words), the first
+ * layer skips the zeros of x (dense_forward_sparse_x: same results; it runs dense when x is not sparse).
  */
 export function stackForward(
   e: Engine, layers: readonly DenseLayer[], params: number, x: number, outs: readonly number[], rows: number, alpha: number,
+  xScratch = 0,
 ): void {
   let input = x;
   for (let i = 0; i < layers.length; i++) {
     const l = layers[i];
-    e.k.dense_forward(outs[i], input, params + l.w * 4, params + l.b * 4, rows, l.inSize, l.outSize,
-      ACTIVATION_CODES[l.activation], alpha);
+    const w = params + l.w * 4, b = params + l.b * 4, act = ACTIVATION_CODES[l.activation];
+    if (i === 0 && xScratch) e.k.dense_forward_sparse_x(outs[i], input, w, b, xScratch, rows, l.inSize, l.outSize, act, alpha);
+    else e.k.dense_forward(outs[i], input, w, b, rows, l.inSize, l.outSize, act, alpha);
     input = outs[i];
   }
 }
@@ -52,15 +58,21 @@ export function stackForward(
 /**
  * Backpropagates through a stack. `douts[i]` holds dL/d(output of layer i) (only the last one needs to be
  * filled; the others are written here); `dx` receives dL/dx, or 0 to skip it (first layer of a network).
+ * With dx = 0 and `xScratch`, the first layer's dW skips the zeros of x (dense_backward_sparse_x).
  */
 export function stackBackward(
   e: Engine, layers: readonly DenseLayer[], params: number, grads: number, x: number, outs: readonly number[],
-  douts: readonly number[], dx: number, scratch: number, rows: number, alpha: number,
+  douts: readonly number[], dx: number, scratch: number, rows: number, alpha: number, xScratch = 0,
 ): void {
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i];
     const input = i === 0 ? x : outs[i - 1];
     const dinput = i === 0 ? dx : douts[i - 1];
+    if (i === 0 && dx === 0 && xScratch) {
+      e.k.dense_backward_sparse_x(grads + l.w * 4, grads + l.b * 4, douts[i], input, outs[i], xScratch,
+        rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
+      continue;
+    }
     e.k.dense_backward(dinput, grads + l.w * 4, grads + l.b * 4, douts[i], input, params + l.w * 4, outs[i],
       scratch, rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
   }
