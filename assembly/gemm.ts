@@ -8,6 +8,8 @@
 //     which does not change the order; the last M%4 rows are accumulated in place in C (same order).
 //   gemm_tn_4x8_f32x4 ≡ gemm_tn_scalar (bit-identical): s = (((0 + a0·b0) + a1·b1) + …) in m order,
 //     then C[k,n] = C[k,n] + s (one rounding for the accumulate).
+//   sparse.ts (dense_forward_sparse_x, dense_backward_sparse_x) keeps the nn and tn orders but leaves out terms
+//   with a = ±0: bit-identical to these kernels for finite B, because a sum from +0 never becomes −0.
 //   gemm_nt_f32x4 ≡ gemm_nt_scalar (bit-identical): four lane partial sums s_j over n ≡ j (mod 4) for
 //     n < N&~3 (each in n order, from 0), combined as (s0 + s2) + (s1 + s3), then the N%4 tail terms are
 //     added one by one in n order.
