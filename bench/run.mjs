@@ -52,7 +52,7 @@ function trainStepSection(t) {
   const L = [];
   L.push("## Training step (reference VAE, batch 128)");
   L.push("");
-  L.push(`${t.model}; ${t.data}. ${t.rounds} interleaved rounds (vaekit, tfjs-wasm, PyTorch in turn); figures are medians`);
+  L.push(`${t.model}; ${t.data}. ${t.rounds} interleaved rounds (vaekit on MNIST, vaekit on dense data, tfjs-wasm, PyTorch in turn); figures are medians`);
   L.push(`over rounds (min–max in brackets); ratios are ratios of those medians (the verdict uses these), with the ratio of the`);
   L.push(`best rounds (noise here only slows a contender down) and the median and range of the per-round (paired) ratios. Run ${t.env.date}, load average ${t.env.loadavgStart.map(f2).join(" ")} at start, ${t.env.loadavgEnd.map(f2).join(" ")} at end.`);
   const busy = Math.max(t.env.loadavgStart[0], t.env.loadavgEnd[0]);
