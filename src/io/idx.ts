@@ -2,7 +2,14 @@
 // Gzipped files (.gz) are recognised by their magic bytes and inflated with the standard DecompressionStream.
 import { InvalidInputError } from "../errors.js";
 
-/** A decoded IDX array: its dimensions and its values in a typed array of the file's type. */
+/**
+ * A decoded IDX array: its dimensions and its values in a typed array of the file's type.
+ *
+ * @example
+ * ```ts
+ * const labels: IdxArray = await readIdx(bytes); // shape [60000], Uint8Array data
+ * ```
+ */
 export interface IdxArray {
   readonly shape: number[];
   readonly data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;

@@ -2,13 +2,28 @@
 // written deterministically and read strictly. vaekit stores f32 tensors and refuses other dtypes by name.
 import { ModelFormatError } from "../errors.js";
 
-/** One tensor to write or that was read. */
+/**
+ * One tensor to write or that was read.
+ *
+ * @example
+ * ```ts
+ * const t: Tensor = { shape: [2, 2], data: new Float32Array(4) };
+ * ```
+ */
 export interface Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 }
 
-/** A parsed safetensors file. */
+/**
+ * A parsed safetensors file.
+ *
+ * @example
+ * ```ts
+ * const file: SafetensorsFile = decodeSafetensors(vae.save());
+ * file.metadata.format; // "vaekit"
+ * ```
+ */
 export interface SafetensorsFile {
   readonly tensors: Map<string, Tensor>;
   readonly metadata: Record<string, string>;

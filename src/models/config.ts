@@ -3,7 +3,14 @@ import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 
-/** How the decoder's output scores the data. */
+/**
+ * How the decoder's output scores the data.
+ *
+ * @example
+ * ```ts
+ * const likelihood: Likelihood = "gaussian";
+ * ```
+ */
 export type Likelihood = "bernoulli" | "gaussian" | "laplace";
 
 /**
@@ -41,7 +48,14 @@ export interface VAEConfig {
   seed?: number;
 }
 
-/** A VAEConfig with every field present. */
+/**
+ * A VAEConfig with every field present, as `vae.config` returns it.
+ *
+ * @example
+ * ```ts
+ * const { hiddenSizes, seed }: ResolvedVAEConfig = vae.config;
+ * ```
+ */
 export type ResolvedVAEConfig = Required<VAEConfig>;
 
 const KEYS: (keyof VAEConfig)[] = [

@@ -11,19 +11,40 @@ import { fit, type EpochLog, type FitOptions, type LossTerms, type TrainingTarge
 import { Optimizer } from "../train/optimizer.js";
 import { resolveConfig, suggest, type ResolvedVAEConfig, type VAEConfig } from "./config.js";
 
-/** Options for where the kernels come from (rarely needed: vaekit finds its own .wasm). */
+/**
+ * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm).
+ *
+ * @example
+ * ```ts
+ * const vae = await VAE.create(config, { wasm: new URL("./vaekit.wasm", import.meta.url) });
+ * ```
+ */
 export interface EngineOptions {
   /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm. */
   wasm?: WasmSource;
 }
 
-/** The posterior q(z|x) = N(mean, exp(logVar)) of each example, row-major [n, latentSize]. */
+/**
+ * The posterior q(z|x) = N(mean, exp(logVar)) of each example, row-major [n, latentSize].
+ *
+ * @example
+ * ```ts
+ * const { mean, logVar }: Encoding = vae.encode(x);
+ * ```
+ */
 export interface Encoding {
   mean: Float32Array;
   logVar: Float32Array;
 }
 
-/** Result of `gradients`: sums over the batch, and the gradient of `loss` per tensor (PyTorch layout). */
+/**
+ * Result of `gradients`: sums over the batch, and the gradient of `loss` per tensor (PyTorch layout).
+ *
+ * @example
+ * ```ts
+ * const { loss, gradients }: GradientResult = vae.gradients(batch, { seed: 1 });
+ * ```
+ */
 export interface GradientResult {
   /** Σ over the batch of reconstruction + β·kl: the quantity differentiated. */
   loss: number;
@@ -32,7 +53,14 @@ export interface GradientResult {
   gradients: Record<string, Float32Array>;
 }
 
-/** The file format written by `save()` (in the safetensors metadata). */
+/**
+ * The file format version written by `save()` (in the safetensors metadata).
+ *
+ * @example
+ * ```ts
+ * FORMAT_VERSION; // "1"
+ * ```
+ */
 export const FORMAT_VERSION = "1";
 
 // Random streams: the second key word of the Philox generator, one per purpose.

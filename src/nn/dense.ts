@@ -2,7 +2,14 @@
 import type { Engine } from "../runtime/engine.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 
-/** The activations a dense layer can fuse into its epilogue. */
+/**
+ * The activations a dense layer can fuse into its epilogue.
+ *
+ * @example
+ * ```ts
+ * const activation: Activation = "leaky_relu";
+ * ```
+ */
 export type Activation = keyof typeof ACTIVATION_CODES;
 
 /** One dense layer: W stored [in, out] row-major at float offset `w`, bias at float offset `b`. */

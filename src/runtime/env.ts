@@ -3,10 +3,24 @@
 declare const Deno: unknown;
 declare const Bun: unknown;
 
-/** The runtime vaekit detected. */
+/**
+ * The runtime vaekit detected.
+ *
+ * @example
+ * ```ts
+ * const where: RuntimeName = detectRuntime(); // "node" in Node.js
+ * ```
+ */
 export type RuntimeName = "node" | "deno" | "bun" | "workerd" | "browser" | "unknown";
 
-/** Detects the current JavaScript runtime. */
+/**
+ * Detects the current JavaScript runtime.
+ *
+ * @example
+ * ```ts
+ * if (detectRuntime() === "workerd") console.log("running in Cloudflare Workers");
+ * ```
+ */
 export function detectRuntime(): RuntimeName {
   const g = globalThis as Record<string, unknown>;
   if (typeof Deno !== "undefined") return "deno";
@@ -24,7 +38,14 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
 ]);
 
-/** True when the engine can compile WebAssembly SIMD128 code. */
+/**
+ * True when the engine can compile WebAssembly SIMD128 code (vaekit needs it).
+ *
+ * @example
+ * ```ts
+ * if (!hasWasmSimd()) console.warn("this browser is too old for vaekit");
+ * ```
+ */
 export function hasWasmSimd(): boolean {
   return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE);
 }

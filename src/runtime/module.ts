@@ -3,7 +3,14 @@ import { UnsupportedRuntimeError, VaekitError } from "../errors.js";
 import { detectRuntime, hasWasmSimd } from "./env.js";
 import { wasmUrl } from "./wasm-url.js";
 
-/** What `init({ wasm })` and `VAE.create(config, { wasm })` accept as the kernel module. */
+/**
+ * What `VAE.create(config, { wasm })` and `VAE.load(bytes, { wasm })` accept as the kernel module.
+ *
+ * @example
+ * ```ts
+ * const wasm: WasmSource = await WebAssembly.compileStreaming(fetch("/vaekit.wasm"));
+ * ```
+ */
 export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Response | URL | string;
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;

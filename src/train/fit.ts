@@ -6,7 +6,14 @@ import { yieldToEventLoop } from "../runtime/env.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
 import { permutation } from "./shuffle.js";
 
-/** Loss terms as means per example, in nats. */
+/**
+ * Loss terms as means per example, in nats.
+ *
+ * @example
+ * ```ts
+ * const { loss, reconstruction, kl }: LossTerms = vae.evaluate(testX);
+ * ```
+ */
 export interface LossTerms {
   /** The objective: reconstruction + β·kl (−ELBO when β = 1). */
   loss: number;
@@ -16,7 +23,15 @@ export interface LossTerms {
   kl: number;
 }
 
-/** What `fit` reports after each epoch. */
+/**
+ * What `fit` reports after each epoch.
+ *
+ * @example
+ * ```ts
+ * const history: EpochLog[] = await vae.fit(x, { epochs: 2 });
+ * history[1].validation?.loss;
+ * ```
+ */
 export interface EpochLog extends LossTerms {
   /** 1-based epoch number. */
   epoch: number;
@@ -28,7 +43,14 @@ export interface EpochLog extends LossTerms {
   examplesPerSecond: number;
 }
 
-/** What `fit` reports after each batch. */
+/**
+ * What `fit` reports after each batch.
+ *
+ * @example
+ * ```ts
+ * await vae.fit(x, { onBatchEnd: (b: BatchLog) => console.log(`${b.batch + 1}/${b.batches}`, b.loss) });
+ * ```
+ */
 export interface BatchLog extends LossTerms {
   epoch: number;
   /** 0-based batch index within the epoch. */
