@@ -122,9 +122,9 @@ function dz_pass(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha
 }
 
 export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
-                               scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
+                               M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
   // dX [M,K] (written unless dX == 0), dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ),
-  // X [M,K], W [K,N], Y [M,N] (the forward output), scratch [K·N] (unused).
+  // X [M,K], W [K,N], Y [M,N] (the forward output).
   // dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ; dX = dZ·Wᵀ.
   dz_pass(db, dY, Y, M, N, act, alpha);
   gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
@@ -132,7 +132,7 @@ export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: us
 }
 
 export function dense_backward_scalar(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
-                                      scratch: usize, M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
+                                      M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
   // Same shapes as dense_backward. Bit-identical to it.
   dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
   gemm_tn_scalar(dW, X, dY, M, K, N);

@@ -211,7 +211,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
       new Float32Array(v.x.memory.buffer, dZ2, M * N).set(v.get(dZ1, M * N));
       k.dense_forward(Y1, X, W1, b, M, K, N, RELU, 0);
       const pf = k.dense_forward_sparse_x(Y2, X, W1, b, S, M, K, N, RELU, 0);
-      k.dense_backward(0, dW1, db1, dZ1, X, W1, Y1, S, M, K, N, RELU, 0);
+      k.dense_backward(0, dW1, db1, dZ1, X, W1, Y1, M, K, N, RELU, 0);
       const pb = k.dense_backward_sparse_x(dW2, db2, dZ2, X, Y1, S, M, K, N, RELU, 0);
       if (!(same(Y1, Y2, M * N) && same(dW1, dW2, K * N) && same(db1, db2, N)) || pf !== want || pb !== want) {
         throw new Error("sparse-input kernels disagree with the dense ones (or took the wrong path); not timing them");
@@ -223,7 +223,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
   const next = () => Xm[(bi = (bi + 1) % NB)];
   const fwdD = (X) => k.dense_forward(Y1, X, W1, b, M, K, N, RELU, 0);
   const fwdS = (X) => k.dense_forward_sparse_x(Y1, X, W1, b, S, M, K, N, RELU, 0);
-  const bwdD = (X) => k.dense_backward(0, dW1, db1, dZ1, X, W1, Y1, S, M, K, N, RELU, 0);
+  const bwdD = (X) => k.dense_backward(0, dW1, db1, dZ1, X, W1, Y1, M, K, N, RELU, 0);
   const bwdS = (X) => k.dense_backward_sparse_x(dW1, db1, dZ1, X, Y1, S, M, K, N, RELU, 0);
   const firstLayer = [
     { name: "MNIST dense_forward relu", group: "first layer", flops: FLOPS, fn: () => fwdD(next()) },

@@ -100,7 +100,6 @@ export class VAE {
   readonly #params: number;
   readonly #grads: number;
   readonly #optimizer: Optimizer;
-  readonly #maxKN: number;
   #ws: { rows: number; arena: Arena<string>; p: Buffers } | undefined;
   #trainBlocks = 0;
   #sampleRows = 0;
@@ -126,7 +125,6 @@ export class VAE {
     });
     this.#decoder.push(layout.add("decoder.output", width, cfg.inputSize, "identity"));
     this.#nParams = layout.size;
-    this.#maxKN = Math.max(...layout.layers.map((l) => l.inSize * l.outSize));
     this.#specs = [];
     for (const l of layout.layers) {
       const L = cfg.latentSize;
@@ -546,7 +544,7 @@ export class VAE {
     const c = this.#cfg;
     const sizes: Record<string, number> = {
       x: rows * c.inputSize, eps: rows * c.latentSize, z: rows * c.latentSize, dz: rows * c.latentSize,
-      rec: rows, kl: rows, scratch: this.#maxKN,
+      rec: rows, kl: rows,
       xnz: sparseInputScratch(rows, c.inputSize), // the first layer skips zero inputs (MNIST: ~81 % of pixels)
     };
     this.#encoder.forEach((l, i) => {
@@ -635,10 +633,10 @@ export class VAE {
     const a = this.#cfg.leakySlope;
     const nd = this.#decoder.length, ne = this.#encoder.length;
     stackBackward(this.#e, this.#decoder, this.#params, this.#grads, p.z, this.#list(p, "d", nd), this.#list(p, "dd", nd),
-      p.dz, p.scratch, rows, a);
+      p.dz, rows, a);
     this.#e.k.reparam_backward(p[`de${ne - 1}`], p.dz, p.eps, p.stats, rows, this.#cfg.latentSize);
     stackBackward(this.#e, this.#encoder, this.#params, this.#grads, p.x, this.#list(p, "e", ne), this.#list(p, "de", ne),
-      0, p.scratch, rows, a, p.xnz);
+      0, rows, a, p.xnz);
     return t;
   }
 

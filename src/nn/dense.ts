@@ -69,7 +69,7 @@ export function stackForward(
  */
 export function stackBackward(
   e: Engine, layers: readonly DenseLayer[], params: number, grads: number, x: number, outs: readonly number[],
-  douts: readonly number[], dx: number, scratch: number, rows: number, alpha: number, xScratch = 0,
+  douts: readonly number[], dx: number, rows: number, alpha: number, xScratch = 0,
 ): void {
   for (let i = layers.length - 1; i >= 0; i--) {
     const l = layers[i];
@@ -81,6 +81,6 @@ export function stackBackward(
       continue;
     }
     e.k.dense_backward(dinput, grads + l.w * 4, grads + l.b * 4, douts[i], input, params + l.w * 4, outs[i],
-      scratch, rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
+      rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
   }
 }

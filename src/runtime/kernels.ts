@@ -6,7 +6,7 @@ export interface KernelExports {
   heap_base(): number;
   dense_forward(Y: P, X: P, W: P, b: P, M: number, K: number, N: number, act: number, alpha: number): void;
   dense_backward(
-    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P,
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P,
     M: number, K: number, N: number, act: number, alpha: number,
   ): void;
   activation_forward(Y: P, X: P, n: number, act: number, alpha: number): void;

@@ -109,8 +109,7 @@ function runLayer(L: Layer, act: number, scalar: boolean, opts: { withDX?: boole
   const pdW = opts.dW0 ? k.put(opts.dW0) : k.alloc(K * N);
   const pdb = opts.db0 ? k.put(opts.db0) : k.alloc(N);
   const pdX = opts.withDX === false ? 0 : k.alloc(M * K);
-  const pS = k.alloc(K * N);
-  k.x[`dense_backward${sfx}`](pdX, pdW, pdb, pdY, pX, pW, pY, pS, M, K, N, act, ALPHA);
+  k.x[`dense_backward${sfx}`](pdX, pdW, pdb, pdY, pX, pW, pY, M, K, N, act, ALPHA);
   return {
     Y,
     dZ: k.get(pdY, M * N),
@@ -374,7 +373,7 @@ describe("dense_backward", () => {
     const pX = k.put(L.X), pW = k.put(L.W), pb = k.put(L.b), pY = k.alloc(M * N);
     k.x.dense_forward(pY, pX, pW, pb, M, K, N, 3, ALPHA);
     const pdX = k.put(new Float32Array(M * K).fill(NaN));
-    k.x.dense_backward(pdX, k.alloc(K * N), k.alloc(N), k.put(L.G), pX, pW, pY, k.alloc(K * N), M, K, N, 3, ALPHA);
+    k.x.dense_backward(pdX, k.alloc(K * N), k.alloc(N), k.put(L.G), pX, pW, pY, M, K, N, 3, ALPHA);
     expect(firstMismatch(k.get(pdX, M * K), fresh.dX!)).toBe(-1);
   });
 
@@ -386,9 +385,9 @@ describe("dense_backward", () => {
     // Fill low memory (where a dX at address 0 would land) with a pattern so writes there are visible.
     const pX = k.put(L.X), pW = k.put(L.W), pb = k.put(L.b), pY = k.alloc(M * N);
     k.x.dense_forward(pY, pX, pW, pb, M, K, N, 2, ALPHA);
-    const pdY = k.put(L.G), pdW = k.alloc(K * N), pdb = k.alloc(N), pS = k.put(randomArray(K * N, 62));
+    const pdY = k.put(L.G), pdW = k.alloc(K * N), pdb = k.alloc(N);
     const before = new Uint8Array(k.memory.buffer).slice();
-    k.x[`dense_backward${sfx}`](0, pdW, pdb, pdY, pX, pW, pY, pS, M, K, N, 2, ALPHA);
+    k.x[`dense_backward${sfx}`](0, pdW, pdb, pdY, pX, pW, pY, M, K, N, 2, ALPHA);
     const after = new Uint8Array(k.memory.buffer);
     const allowed = [[pdY, M * N], [pdW, K * N], [pdb, N]].map(([p, n]) => [p, p + 4 * n]);
     let changedOutside = 0, changedInside = 0;

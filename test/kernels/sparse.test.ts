@@ -72,7 +72,7 @@ function run(which: "dense" | "sparse" | "scalar", X: Float32Array, W: Float32Ar
   const out: Partial<Run> = {};
   if (which === "dense") {
     k.x.dense_forward(pY, pX, pW, pb, M, K, N, act, ALPHA);
-    k.x.dense_backward(0, pdW, pdb, pdY, pX, pW, pY, pS, M, K, N, act, ALPHA);
+    k.x.dense_backward(0, pdW, pdb, pdY, pX, pW, pY, M, K, N, act, ALPHA);
   } else {
     const s = which === "scalar" ? "_scalar" : "";
     out.fwdPath = k.x[`dense_forward_sparse_x${s}`](pY, pX, pW, pb, pS, M, K, N, act, ALPHA);
