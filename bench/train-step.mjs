@@ -21,7 +21,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createTfjsTrainer, loadMnistImages, loadTf, syntheticImages } from "./tfjs-train.mjs";
+import { loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
+import { createTfjsTrainer } from "./tfjs-train.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3"; // the PyTorch baseline runs when this imports torch
@@ -29,10 +30,6 @@ const BATCH = 128;
 const BATCHES = 40;
 const TARGETS = { vaekitOverTfjsWasm: 10, vaekitOverPytorch: 0.45 };
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 const rate = (r) => r.examples / r.seconds;
 
 function summarize(rounds, extra = {}) {
@@ -140,7 +137,7 @@ export async function main() {
   const R = Number(process.env.BENCH_ROUNDS ?? (quick ? 3 : 9));
   const steps = quick ? { tfjsWasm: 3, tfjsCpu: 1, torch: 20 } : { tfjsWasm: 8, tfjsCpu: 2, torch: BATCHES };
   const log = (s) => process.stderr.write(`train-step: ${s}\n`);
-  const data = (await loadMnistImages(BATCHES * BATCH)) ?? syntheticImages(BATCHES * BATCH);
+  const data = (loadMnistImages(BATCHES * BATCH)) ?? syntheticImages(BATCHES * BATCH);
   const env = {
     date: new Date().toISOString(), node: process.version, v8: process.versions.v8,
     cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, platform: `${process.platform} ${process.arch}`,
