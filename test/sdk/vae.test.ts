@@ -217,6 +217,46 @@ describe("fit", () => {
     vae.dispose();
   });
 
+  it("clips the global gradient norm to clipNorm (one plain SGD step moves the weights by lr·clipNorm)", async () => {
+    const x = clusters(16, 12, 2);
+    const step = async (options: Record<string, unknown>) => {
+      const vae = await VAE.create(small);
+      const before = vae.getWeights();
+      await vae.fit(x, { epochs: 1, batchSize: 16, optimizer: "sgd", learningRate: 0.1, shuffle: false, ...options });
+      const after = vae.getWeights();
+      let sq = 0;
+      for (const k of Object.keys(before)) for (let i = 0; i < before[k].length; i++) sq += (after[k][i] - before[k][i]) ** 2;
+      vae.dispose();
+      return Math.sqrt(sq);
+    };
+    const free = await step({});
+    expect(free).toBeGreaterThan(0.1 * 1e-2); // the raw gradient norm is well above the clip below
+    const clipped = await step({ clipNorm: 1e-2 });
+    expect(clipped).toBeCloseTo(0.1 * 1e-2, 6);
+    expect(await step({ clipNorm: 1e6 })).toBe(free); // a clip above the norm changes nothing
+  });
+
+  it('lossReduction "mean" scales the gradient by 1/batch (SGD: the same step as "sum" with lr/batch)', async () => {
+    const x = clusters(16, 12, 3);
+    const run = async (options: Record<string, unknown>) => {
+      const vae = await VAE.create(small);
+      await vae.fit(x, { epochs: 1, batchSize: 16, optimizer: "sgd", shuffle: false, ...options });
+      const w = vae.getWeights()["encoder.hidden.0.weight"];
+      vae.dispose();
+      return w;
+    };
+    const mean = await run({ learningRate: 0.16, lossReduction: "mean" });
+    const sum = await run({ learningRate: 0.01, lossReduction: "sum" });
+    const sumBig = await run({ learningRate: 0.16, lossReduction: "sum" });
+    let worst = 0, moved = 0;
+    for (let i = 0; i < mean.length; i++) {
+      worst = Math.max(worst, Math.abs(mean[i] - sum[i]));
+      moved = Math.max(moved, Math.abs(mean[i] - sumBig[i]));
+    }
+    expect(worst).toBeLessThan(1e-6);
+    expect(moved).toBeGreaterThan(1e-3);
+  });
+
   it("stops at a batch boundary when the signal aborts", async () => {
     const vae = await VAE.create(small);
     const ctl = new AbortController();
