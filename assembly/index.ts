@@ -1,4 +1,5 @@
-// The ABI of vaekit.wasm: every exported function, nothing else.
+// The ABI of the shipped vaekit.wasm: exactly the kernels the SDK calls (src/runtime/kernels.ts), nothing else.
+// assembly/testing.ts builds the test and bench module, which adds every scalar twin and the raw GEMMs.
 // Conventions (all families):
 // - pointers are byte offsets into linear memory, every tensor is f32, row-major;
 // - arguments come outputs first, then inputs, then sizes, then scalars; gradients are prefixed `d`;
@@ -8,10 +9,8 @@ export function heap_base(): usize {
   return __heap_base;
 }
 
-export * from "./gemm";
-export * from "./dense"; // includes the sparse-input first-layer kernels (sparse.ts is internal)
-export * from "./vmath";
-export * from "./random";
-export * from "./reparam";
-export * from "./loss";
-export * from "./optim";
+export { dense_forward, dense_backward, activation_forward, dense_forward_sparse_x, dense_backward_sparse_x } from "./dense";
+export { rng_normal, rng_uniform } from "./random";
+export { reparam_forward, reparam_backward } from "./reparam";
+export { bernoulli_logits_loss, gaussian_loss, laplace_loss, kl_normal_loss } from "./loss";
+export { adam_update, sgd_update, sum_squares, scale_inplace, zero_f32, count_nonfinite } from "./optim";

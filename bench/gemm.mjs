@@ -1,7 +1,7 @@
 // bench/gemm.mjs — GEMM throughput of vaekit.wasm against the machine's f32x4 mul+add ceiling and
 // tfjs-backend-wasm (XNNPACK), all in ONE process run so the ratios share the machine's current state.
 //
-//   node bench/gemm.mjs            (needs dist/vaekit.wasm: `node scripts/build-wasm.mjs`; builds it if absent)
+//   node bench/gemm.mjs            (needs build/vaekit-testing.wasm: `node scripts/build-wasm.mjs`; builds it if absent)
 //   BENCH_ROUNDS=25 node bench/gemm.mjs, BENCH_QUICK=1 node bench/gemm.mjs
 //   import { main } from "./gemm.mjs"; await main({ write: false })
 //
@@ -49,9 +49,9 @@ async function buildProbe() {
   return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
 }
 
-/** Instantiates dist/vaekit.wasm with a bump allocator (16-byte aligned, 64 bytes of slack at the end). */
+/** Instantiates build/vaekit-testing.wasm (the kernels plus scalar twins and raw GEMMs) with a bump allocator (16-byte aligned, 64 bytes of slack at the end). */
 function loadVaekit() {
-  const path = join(root, "dist", "vaekit.wasm");
+  const path = join(root, "build", "vaekit-testing.wasm");
   if (!existsSync(path)) execFileSync(process.execPath, [join(root, "scripts", "build-wasm.mjs")], { stdio: "inherit" });
   const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {}).exports;
   const memory = x.memory;

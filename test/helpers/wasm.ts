@@ -1,7 +1,7 @@
-// A raw handle on a fresh vaekit.wasm instance for kernel tests: exports, typed views and a bump allocator.
+// A raw handle on a fresh build/vaekit-testing.wasm instance (the shipped kernels plus their scalar twins) for kernel tests: exports, typed views and a bump allocator.
 import { readFileSync } from "node:fs";
 
-const wasmPath = new URL("../../dist/vaekit.wasm", import.meta.url);
+const wasmPath = new URL("../../build/vaekit-testing.wasm", import.meta.url);
 
 export interface Kernels {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
