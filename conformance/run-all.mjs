@@ -13,11 +13,12 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RUNNERS, exportFor } from "./runners.mjs";
+import { CONDITIONS, RUNNERS, exportFor } from "./runners.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const expectedFile = join(here, "expected-hash.txt");
+const sectionsFile = join(here, "expected-sections.json"); // per-output hashes, to say what changed
 const readExpected = () => (existsSync(expectedFile) ? readFileSync(expectedFile, "utf8").trim().split(/\s+/)[0] : "");
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(name);
@@ -40,7 +41,7 @@ try {
     copyFileSync(f === "scenario.js" ? join(here, f) : join(here, "entries", f), join(app, f));
   }
   const pkg = JSON.parse(readFileSync(join(app, "node_modules", "vaekit", "package.json"), "utf8"));
-  const browserEntry = `/node_modules/vaekit/${exportFor(pkg, ["browser", "import"])}`;
+  const browserEntry = `/node_modules/vaekit/${exportFor(pkg, CONDITIONS.chromium)}`;
   const page = readFileSync(join(app, "browser.html"), "utf8").replace("%VAEKIT_ENTRY%", browserEntry);
   writeFileSync(join(app, "browser.html"), page);
 
@@ -58,6 +59,10 @@ try {
       const r = await RUNNERS[name](ctx);
       if (typeof r?.hash !== "string" || !/^[0-9a-f]{64}$/.test(r.hash)) throw new Error(`${name} returned no hash: ${JSON.stringify(r)}`);
       const entry = r.entry?.startsWith("file:") ? relative(app, fileURLToPath(r.entry)) : r.entry;
+      const wanted = `node_modules/vaekit/${exportFor(pkg, CONDITIONS[name])}`;
+      if (entry !== wanted) {
+        throw new Error(`${name} loaded ${entry}, but the package's exports select ${wanted} for its conditions ${CONDITIONS[name].join(", ")}`);
+      }
       results.push({ name, ms: performance.now() - t, ...r, entry });
     } catch (e) {
       results.push({ name, ms: performance.now() - t, error: e instanceof Error ? e.message : String(e) });
@@ -66,41 +71,50 @@ try {
     process.stdout.write(`  ${name}: ${last.error ? "FAILED" : "ok"} (${Math.round(last.ms)} ms)\n`);
   }
 
-  const expected = readExpected();
-  console.log(`\nexpected (conformance/expected-hash.txt): ${expected || "(empty)"}\n`);
-  const rows = results.map((r) => [
-    r.name, r.hash ?? "MISSING", `${Math.round(r.ms)}`,
-    r.error ? "runtime failed" : r.hash === expected ? "ok" : "MISMATCH", r.entry ?? "",
-  ]);
-  const head = ["runtime", "hash (SHA-256 of weights and outputs)", "ms", "status", "vaekit entry loaded"];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
-  console.log(line(head));
-  console.log(`|${widths.map((w, i) => (i === 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")}|`);
-  for (const r of rows) console.log(line(r));
-
-  for (const r of results.filter((r) => r.error)) console.log(`\n${r.name} could not run the scenario:\n${r.error}`);
-
-  // Which outputs differ: every section whose hash is not the same in all runtimes that ran.
-  const ran = results.filter((r) => r.sections);
-  const differing = Object.keys(ran[0]?.sections ?? {}).filter((s) => new Set(ran.map((r) => r.sections[s])).size > 1);
-  if (differing.length) {
-    console.log("\nsections that differ between runtimes:");
-    for (const s of differing) console.log(`  ${s}: ${ran.map((r) => `${r.name}=${r.sections[s].slice(0, 12)}`).join(" ")}`);
-  }
-
   const failed = results.filter((r) => r.error).length;
+  const ran = results.filter((r) => r.sections);
   const agree = ran.length === results.length && new Set(ran.map((r) => r.hash)).size === 1;
   if (flag("--update")) {
     if (names.length !== Object.keys(RUNNERS).length || failed || !agree) {
       console.log("\n--update refused: it needs all six runtimes to run and agree");
     } else {
       writeFileSync(expectedFile, `${ran[0].hash}\n`);
+      writeFileSync(sectionsFile, `${JSON.stringify(ran[0].sections, null, 2)}\n`);
       console.log(`\nwrote ${ran[0].hash} to conformance/expected-hash.txt`);
     }
   }
-  const current = readExpected();
-  const mismatched = results.filter((r) => r.hash && r.hash !== current).length;
+  const expected = readExpected();
+  console.log(`\nexpected (conformance/expected-hash.txt): ${expected || "(empty)"}\n`);
+  const rows = results.map((r) => [
+    r.name, r.hash ?? "MISSING", `${Math.round(r.ms)}`, `${r.checks ?? ""}`,
+    r.error ? "runtime failed" : r.hash === expected ? "ok" : "MISMATCH", r.entry ?? "",
+  ]);
+  const head = ["runtime", "hash (SHA-256 of weights and outputs)", "ms", "checks", "status", "vaekit entry loaded"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w, i) => (i === 2 || i === 3 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")}|`);
+  for (const r of rows) console.log(line(r));
+
+  for (const r of results.filter((r) => r.error)) console.log(`\n${r.name} could not run the scenario:\n${r.error}`);
+
+  // Which outputs differ: every section whose hash is not the same in all runtimes that ran.
+  const differing = Object.keys(ran[0]?.sections ?? {}).filter((s) => new Set(ran.map((r) => r.sections[s])).size > 1);
+  if (differing.length) {
+    console.log("\nsections that differ between runtimes:");
+    for (const s of differing) console.log(`  ${s}: ${ran.map((r) => `${r.name}=${r.sections[s].slice(0, 12)}`).join(" ")}`);
+  }
+
+  const committed = existsSync(sectionsFile) ? JSON.parse(readFileSync(sectionsFile, "utf8")) : {};
+  for (const r of ran.filter((r) => r.hash !== expected)) {
+    const changed = Object.keys(r.sections).filter((s) => committed[s] !== r.sections[s]);
+    console.log(`\n${r.name} differs from the committed hash in: ${changed.join(", ") || "the set of sections"}`);
+  }
+  if (ran.some((r) => r.hash !== expected)) {
+    console.log("(after an intended change of the numbers: node conformance/run-all.mjs --update, and commit both files)");
+  }
+
+  const mismatched = results.filter((r) => r.hash && r.hash !== expected).length;
   const ok = failed === 0 && mismatched === 0 && results.length === names.length;
   console.log(
     `\nconformance: ${results.length - failed - mismatched}/${names.length} runtimes match the committed hash` +

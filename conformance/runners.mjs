@@ -154,6 +154,19 @@ const CHROMIUM_FLAGS = [
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
+/**
+ * The export conditions each runtime resolves "vaekit" with (browsers and workerd get theirs from the import map
+ * and the module list built here, as a bundler would); the file a runtime loaded must be the one these select.
+ */
+export const CONDITIONS = {
+  node: ["node", "import"],
+  deno: ["deno", "node", "import"],
+  bun: ["bun", "node", "import"],
+  chromium: ["browser", "import"],
+  firefox: ["browser", "import"],
+  workerd: ["workerd", "worker", "browser", "import"],
+};
+
 export const RUNNERS = {
   node: (ctx) => cli("node", process.execPath, ["node.mjs"], ctx),
 
@@ -207,7 +220,7 @@ export const RUNNERS = {
     // The modules a bundler such as wrangler would upload: the worker, the scenario, the package's "workerd"
     // entry under the name "vaekit", and whatever that entry imports relatively (the .wasm as a wasm module,
     // since workerd refuses to compile wasm from bytes).
-    const entry = exportFor(ctx.pkg, ["workerd", "worker", "browser", "import"]);
+    const entry = exportFor(ctx.pkg, CONDITIONS.workerd);
     const pkgDir = posix.join("node_modules", "vaekit");
     const modules = new Map([
       ["worker.mjs", { kind: "esModule", file: "workerd.mjs" }],
