@@ -65,7 +65,8 @@ try {
       }
       results.push({ name, ms: performance.now() - t, ...r, entry });
     } catch (e) {
-      results.push({ name, ms: performance.now() - t, error: e instanceof Error ? e.message : String(e) });
+      const message = (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, "");
+      results.push({ name, ms: performance.now() - t, error: message });
     }
     const last = results.at(-1);
     process.stdout.write(`  ${name}: ${last.error ? "FAILED" : "ok"} (${Math.round(last.ms)} ms)\n`);

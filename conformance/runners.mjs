@@ -185,10 +185,10 @@ export const RUNNERS = {
   chromium: async (ctx) => {
     const { chromium } = requireFromRuntimes(ctx, "playwright-core");
     const profile = join(ctx.tmp, "chromium-profile");
-    const context = await withTimeout(
-      chromium.launchPersistentContext(profile, { executablePath: ctx.chromium, headless: true, args: CHROMIUM_FLAGS, timeout: ctx.timeoutMs }),
-      ctx.timeoutMs, `starting ${ctx.chromium}`,
-    );
+    // The launchers' own timeouts (not a race around them), so a browser that starts late is still shut down.
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: ctx.chromium, headless: true, args: CHROMIUM_FLAGS, timeout: ctx.timeoutMs,
+    });
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       return await withTimeout(inPage("chromium", page, ctx), ctx.timeoutMs, "chromium");
@@ -199,13 +199,10 @@ export const RUNNERS = {
 
   firefox: async (ctx) => {
     const puppeteer = requireFromRuntimes(ctx, "puppeteer-core");
-    const browser = await withTimeout(
-      puppeteer.launch({
-        browser: "firefox", protocol: "webDriverBiDi", executablePath: ctx.firefox, headless: true,
-        userDataDir: join(ctx.tmp, "firefox-profile"), timeout: ctx.timeoutMs,
-      }),
-      ctx.timeoutMs, `starting ${ctx.firefox}`,
-    );
+    const browser = await puppeteer.launch({
+      browser: "firefox", protocol: "webDriverBiDi", executablePath: ctx.firefox, headless: true,
+      userDataDir: join(ctx.tmp, "firefox-profile"), timeout: ctx.timeoutMs,
+    });
     try {
       const page = await browser.newPage();
       return await withTimeout(inPage("firefox", page, ctx), ctx.timeoutMs, "firefox");
