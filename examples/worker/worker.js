@@ -4,8 +4,7 @@
 //   GET  /sample?n=4&seed=7            → {"seed": 7, "samples": [[...]]}   n decoded draws z ~ N(0, I)
 //   GET  /                             → the model's sizes and these endpoints
 // Bad requests get a 4xx status and {"error": "<what was wrong and what was expected>"}.
-import { VAE, InvalidInputError } from "vaekit";
-import wasm from "./vaekit.wasm";
+import { VAE, InvalidInputError } from "vaekit"; // vaekit's workerd build imports its kernels as a wasm module
 import modelFile from "./model.safetensors";
 
 const MAX_ROWS = 256; // rows per /encode or /score request, and the largest n for /sample
@@ -15,7 +14,7 @@ const SCORE_SAMPLES = 4; // z samples averaged per −ELBO estimate (fixed seeds
 // Loaded once per isolate, on the first request that needs it; a failed load is retried by the next request.
 let loading;
 function model() {
-  loading ??= VAE.load(modelFile, { wasm }).catch((e) => {
+  loading ??= VAE.load(modelFile).catch((e) => {
     loading = undefined;
     throw e;
   });
