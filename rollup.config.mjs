@@ -6,7 +6,7 @@
 //   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url)
 //   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
 // Each bundle is complete (no shared chunk), so importing one entry never runs another's loader.
-import esbuild from "rollup-plugin-esbuild";
+import esbuild, { minify } from "rollup-plugin-esbuild";
 import { dts } from "rollup-plugin-dts";
 
 const PLATFORMS = {
@@ -60,7 +60,12 @@ const js = (name, file, format) => ({
   input: "src/index.ts",
   output: { file, format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}) },
   external: [/^node:/],
-  plugins: [platform(name), esbuild({ target: "es2022", minify: true, keepNames: true, legalComments: "none" })],
+  // keepNames in the transform only: class names survive minification (errors report e.name), added once.
+  plugins: [
+    platform(name),
+    esbuild({ target: "es2022", keepNames: true }),
+    minify({ target: "es2022", legalComments: "none" }),
+  ],
 });
 
 export default [
