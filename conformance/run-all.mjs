@@ -3,7 +3,7 @@
 // prints the hashes side by side and fails when any differs from conformance/expected-hash.txt, is missing, or
 // its runtime could not start.
 //
-//   node conformance/run-all.mjs              all six (what CI runs)
+//   node conformance/run-all.mjs              all six runtimes, Node twice (import and require); what CI runs
 //   node conformance/run-all.mjs --only node,deno
 //   node conformance/run-all.mjs --update     rewrite expected-hash.txt (only when all six ran and agree)
 //   node conformance/run-all.mjs --keep       keep the temporary app folder for inspection
@@ -77,7 +77,7 @@ try {
   const agree = ran.length === results.length && new Set(ran.map((r) => r.hash)).size === 1;
   if (flag("--update")) {
     if (names.length !== Object.keys(RUNNERS).length || failed || !agree) {
-      console.log("\n--update refused: it needs all six runtimes to run and agree");
+      console.log("\n--update refused: it needs every runtime to run and agree");
     } else {
       writeFileSync(expectedFile, `${ran[0].hash}\n`);
       writeFileSync(sectionsFile, `${JSON.stringify(ran[0].sections, null, 2)}\n`);

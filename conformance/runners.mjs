@@ -160,6 +160,7 @@ const CHROMIUM_FLAGS = [
  */
 export const CONDITIONS = {
   node: ["node", "import"],
+  "node (require)": ["node", "require"],
   deno: ["deno", "node", "import"],
   bun: ["bun", "node", "import"],
   chromium: ["browser", "import"],
@@ -169,6 +170,7 @@ export const CONDITIONS = {
 
 export const RUNNERS = {
   node: (ctx) => cli("node", process.execPath, ["node.mjs"], ctx),
+  "node (require)": (ctx) => cli("node (require)", process.execPath, ["node-require.cjs"], ctx),
 
   deno: (ctx) => {
     writeFileSync(join(ctx.app, "deno.json"), JSON.stringify({ nodeModulesDir: "manual" }, null, 2));
