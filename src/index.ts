@@ -9,7 +9,8 @@ export { readIdx, readIdxImages } from "./io/idx.js";
 export type { IdxArray } from "./io/idx.js";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
 export type { Tensor, SafetensorsFile } from "./io/safetensors.js";
-export type { WasmSource } from "./runtime/module.js";
+export { init } from "./runtime/module.js";
+export type { WasmSource, InitOptions } from "./runtime/module.js";
 export { detectRuntime, hasWasmSimd } from "./runtime/env.js";
 export type { RuntimeName } from "./runtime/env.js";
 export {
