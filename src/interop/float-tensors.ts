@@ -2,6 +2,7 @@
 // into float32 tensors. vaekit's own reader (io/safetensors.ts) accepts F32 only, because vaekit writes nothing else;
 // a PyTorch state_dict may hold half precision or doubles. Structure is checked as strictly as there.
 import { ModelFormatError } from "../errors.js";
+import { halfToNumber } from "./half.js";
 
 /**
  * A tensor read from a foreign file: its values as float32, its shape, and the dtype it was stored in.
@@ -30,22 +31,12 @@ export type FloatDtype = "F32" | "F64" | "F16" | "BF16";
 const BYTES: Record<FloatDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
 const MAX_HEADER = 100 * 1024 * 1024;
 
-/** Converts IEEE half-precision bits to a number (exact). */
-function half(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
 function convert(dtype: FloatDtype, raw: Uint8Array, count: number): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(count);
   if (dtype === "F32") for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);
   else if (dtype === "F64") for (let i = 0; i < count; i++) out[i] = dv.getFloat64(8 * i, true);
-  else if (dtype === "F16") for (let i = 0; i < count; i++) out[i] = half(dv.getUint16(2 * i, true));
+  else if (dtype === "F16") for (let i = 0; i < count; i++) out[i] = halfToNumber(dv.getUint16(2 * i, true));
   else {
     // bfloat16 is the upper half of a float32
     const bits = new Uint32Array(out.buffer);
