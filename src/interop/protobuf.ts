@@ -25,6 +25,12 @@ function varintBytes(value: number): Uint8Array {
 /**
  * Builds one protobuf message field by field, in the order written (a reader accepts any order; ONNX readers
  * expect repeated fields in order, which this keeps).
+ *
+ * @example
+ * ```ts
+ * const opset = new ProtoWriter().string(1, "").int(2, 13);           // OperatorSetIdProto
+ * const bytes = new ProtoWriter().int(1, 7).message(8, opset).finish();  // ModelProto with ir_version and opset
+ * ```
  */
 export class ProtoWriter {
   readonly #chunks: Uint8Array[] = [];
