@@ -344,7 +344,9 @@ function byNames(all: Dense[], names: unknown): Slot[] {
   return keys.map((k) => {
     const v = names[k];
     if (typeof v !== "string") throw new InvalidInputError(`options.names["${k}"] must be a TF.js layer name; got ${JSON.stringify(v)}`);
-    const d = all.find((x) => x.name === v);
+    const hits = all.filter((x) => x.name === v);
+    if (hits.length > 1) fail(`options.names["${k}"] is '${v}', a layer name both the encoder and the decoder model use; rename one of them`);
+    const d = hits[0];
     if (!d) fail(`options.names["${k}"] is '${v}', but no Dense layer has that name (Dense layers: ${all.map((x) => x.name).join(", ") || "none"})`);
     return [k, d!] as Slot;
   });

@@ -295,6 +295,10 @@ describe("readTfjs: clear errors", () => {
     await fails({ encoder: enc(), decoder: dec() }, /likelihood must be/, InvalidInputError, { likelihood: "poisson" });
     await fails({ encoder: enc(), decoder: dec() }, /options\.names\["encoder\.mean"\] is 'nope', but no Dense layer has that name \(Dense layers: enc_h, z_mean, z_log_var, dec_h, dec_out\)/, ModelFormatError,
       { names: { "encoder.mean": "nope", "encoder.logvar": "z_log_var", "decoder.output": "dec_out" } });
+    const dupEnc = seq([tf.layers.dense({ inputShape: [12], units: 6, name: "dup" })]);
+    const dupDec = seq([tf.layers.dense({ inputShape: [3], units: 12, name: "dup" })]);
+    await fails({ encoder: dupEnc, decoder: dupDec }, /options\.names\["encoder\.mean"\] is 'dup', a layer name both the encoder and the decoder model use/, ModelFormatError,
+      { names: { "encoder.mean": "dup", "encoder.logvar": "dup", "decoder.output": "dup" } });
   });
 });
 
