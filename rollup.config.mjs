@@ -8,6 +8,8 @@
 // Each bundle is complete (no shared chunk), so importing one entry never runs another's loader.
 import esbuild, { minify } from "rollup-plugin-esbuild";
 import { dts } from "rollup-plugin-dts";
+import { fileURLToPath } from "node:url";
+import { relative, sep } from "node:path";
 
 const PLATFORMS = {
   node: `
@@ -68,6 +70,54 @@ const js = (name, file, format) => ({
   ],
 });
 
+// Sub-path entries (vaekit/onnx, vaekit/tfjs): ESM and CommonJS builds with their declarations. They take vaekit's
+// public API from "vaekit" itself (src/index.ts becomes that external import), so they share the application's
+// copy of the core (its classes for instanceof, its loaded wasm) and work wherever the core's conditional exports
+// do; they import nothing from node:. The build fails if a sub-path would bundle any core module.
+const SRC = fileURLToPath(new URL("./src/", import.meta.url));
+const INDEX = fileURLToPath(new URL("./src/index.ts", import.meta.url));
+const PEERS = ["@tensorflow/tfjs-core"];
+
+function coreFromPackage(entry) {
+  return {
+    name: "vaekit-core-from-package",
+    async resolveId(source, importer, options) {
+      if (!importer || PEERS.includes(source)) return PEERS.includes(source) ? { id: source, external: true } : null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return r && !r.external && r.id.replace(/\.d\.ts$/, ".ts") === INDEX ? { id: "vaekit", external: true } : null;
+    },
+    generateBundle(_, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        for (const id of Object.keys(chunk.modules ?? {})) {
+          const rel = relative(SRC, id).split(sep).join("/");
+          if (rel !== entry && !rel.startsWith("interop/")) {
+            this.error(`src/${entry} would bundle the core module src/${rel}; import it from "../index.js" (vaekit's public API)`);
+          }
+        }
+      }
+    },
+  };
+}
+
+const subpath = (name) => [
+  {
+    input: `src/${name}.ts`,
+    output: [
+      { file: `dist/${name}.js`, format: "es", sourcemap: false },
+      { file: `dist/${name}.cjs`, format: "cjs", sourcemap: false, exports: "named" },
+    ],
+    plugins: [coreFromPackage(`${name}.ts`), esbuild({ target: "es2022", keepNames: true }), minify({ target: "es2022", legalComments: "none" })],
+  },
+  {
+    input: `src/${name}.ts`,
+    output: [
+      { file: `dist/${name}.d.ts`, format: "es" },
+      { file: `dist/${name}.d.cts`, format: "es" },
+    ],
+    plugins: [coreFromPackage(`${name}.ts`), dts({ tsconfig: "tsconfig.build.json" })],
+  },
+];
+
 export default [
   js("node", "dist/index.js", "es"),
   js("cjs", "dist/index.cjs", "cjs"),
@@ -81,4 +131,6 @@ export default [
     ],
     plugins: [dts({ tsconfig: "tsconfig.build.json" })],
   },
+  ...subpath("onnx"),
+  ...subpath("tfjs"),
 ];

@@ -17,3 +17,7 @@ export {
   VaekitError, InvalidConfigError, InvalidInputError, ModelFormatError, TrainingDivergedError, DisposedError,
   UnsupportedRuntimeError,
 } from "./errors.js";
+export { readTorch, loadTorch } from "./interop/torch.js";
+export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
+export { readFloatSafetensors } from "./interop/float-tensors.js";
+export type { ForeignTensor, FloatDtype } from "./interop/float-tensors.js";
