@@ -34,6 +34,21 @@ export interface KernelExports {
   scale_inplace(x: P, n: number, s: number): void;
   zero_f32(x: P, n: number): void;
   count_nonfinite(x: P, n: number): number;
+  continuous_bernoulli_loss(dlogits: P, losses: P, logits: P, x: P, B: number, D: number, scale: number): void;
+  cbernoulli_mean(out: P, logits: P, n: number): void;
+  gaussian_learned_loss(
+    dy: P, dlogsigma: P, losses: P, y: P, x: P, logsigma: P, B: number, D: number, scale: number,
+  ): void;
+  gaussian_logpdf_forward(logp: P, z: P, stats: P, B: number, L: number): void;
+  gaussian_logpdf_backward(dz: P, dstats: P, dlogp: P, z: P, stats: P, B: number, L: number): void;
+  logmeanexp_forward(out: P, weights: P, logw: P, B: number, K: number): void;
+  scale_rows(x: P, w: P, B: number, D: number): void;
+  repeat_rows_forward(out: P, x: P, B: number, D: number, K: number): void;
+  repeat_rows_backward(dx: P, dout: P, B: number, D: number, K: number): void;
+  sparsity_l1_loss(dh: P, losses: P, h: P, B: number, H: number, weight: number, scale: number): void;
+  sparsity_kl_loss(dh: P, rhohat: P, h: P, B: number, H: number, rho: number, weight: number, scale: number): number;
+  mask_noise(out: P, x: P, n: number, p: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
+  gaussian_noise(out: P, x: P, n: number, sigma: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
 }
 
 /** Activation codes shared with assembly/dense.ts. */
