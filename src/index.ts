@@ -16,3 +16,12 @@ export {
   VaekitError, InvalidConfigError, InvalidInputError, ModelFormatError, TrainingDivergedError, DisposedError,
   UnsupportedRuntimeError,
 } from "./errors.js";
+export { ConditionalVAE } from "./models/conditional-vae.js";
+export type { Label, LabelledData } from "./models/conditional-vae.js";
+export type { Labels } from "./models/labels.js";
+export type { ConditionalVAEConfig, ResolvedConditionalVAEConfig, CapacitySchedule } from "./models/config.js";
+export type { LogLikelihoodOptions } from "./models/latent-model.js";
+export type { Terms, Dataset } from "./train/fit.js";
+export type { InterpolationMethod } from "./latent/interpolate.js";
+export type { ActiveUnits } from "./latent/statistics.js";
+export type { ModelKind } from "./models/format.js";
