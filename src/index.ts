@@ -25,3 +25,6 @@ export type { Terms, Dataset } from "./train/fit.js";
 export type { InterpolationMethod } from "./latent/interpolate.js";
 export type { ActiveUnits } from "./latent/statistics.js";
 export type { ModelKind } from "./models/format.js";
+export { Autoencoder } from "./models/autoencoder.js";
+export type { AutoencoderTerms, AutoencoderGradients } from "./models/autoencoder.js";
+export type { AutoencoderConfig, ResolvedAutoencoderConfig, Sparsity, Denoising } from "./models/autoencoder-config.js";
