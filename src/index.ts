@@ -28,3 +28,8 @@ export type { ModelKind } from "./models/format.js";
 export { Autoencoder } from "./models/autoencoder.js";
 export type { AutoencoderTerms, AutoencoderGradients } from "./models/autoencoder.js";
 export type { AutoencoderConfig, ResolvedAutoencoderConfig, Sparsity, Denoising } from "./models/autoencoder-config.js";
+export { HierarchicalVAE } from "./models/hierarchical-vae.js";
+export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients } from "./models/hierarchical-vae.js";
+export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
+export { loadModel } from "./models/load-model.js";
+export type { AnyModel } from "./models/load-model.js";

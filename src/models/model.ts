@@ -25,9 +25,12 @@ export interface EngineOptions {
   wasm?: WasmSource;
 }
 
-/** Random streams: the second key word of the Philox generator, one per purpose. */
+/**
+ * Random streams: the second key word of the Philox generator, one per purpose. A model's second stochastic layer
+ * (HierarchicalVAE's z2, or z1 | z2 when sampling) draws from the stream + 16.
+ */
 export const STREAM = {
-  init: 1, train: 2, evaluate: 3, sample: 4, reconstruct: 5, trainNoise: 6, binarize: 7, corrupt: 8,
+  init: 1, train: 2, evaluate: 3, sample: 4, reconstruct: 5, trainNoise: 6, binarize: 7, corrupt: 8, second: 16,
 } as const;
 
 /** Rows per kernel call outside training: bounds the workspace whatever n is. */
