@@ -41,11 +41,13 @@ export interface KernelExports {
   ): void;
   gaussian_logpdf_forward(logp: P, z: P, stats: P, B: number, L: number): void;
   gaussian_logpdf_backward(dz: P, dstats: P, dlogp: P, z: P, stats: P, B: number, L: number): void;
+  /** `out` is an f64 array (8-byte elements); `weights` may be 0. */
   logmeanexp_forward(out: P, weights: P, logw: P, B: number, K: number): void;
   scale_rows(x: P, w: P, B: number, D: number): void;
   repeat_rows_forward(out: P, x: P, B: number, D: number, K: number): void;
   repeat_rows_backward(dx: P, dout: P, B: number, D: number, K: number): void;
   sparsity_l1_loss(dh: P, losses: P, h: P, B: number, H: number, weight: number, scale: number): void;
+  /** Returns the batch's weighted penalty (f64); rhohat[H] is always written. */
   sparsity_kl_loss(dh: P, rhohat: P, h: P, B: number, H: number, rho: number, weight: number, scale: number): number;
   mask_noise(out: P, x: P, n: number, p: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   gaussian_noise(out: P, x: P, n: number, sigma: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
