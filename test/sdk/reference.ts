@@ -171,9 +171,9 @@ export function tfOps(tf: TF): Ops<Tt> {
     softplus: (a) => tf.softplus(a),
     sigmoid: (a) => tf.sigmoid(a),
     logSinhc(a) {
-      // series l²/24 − l⁴/2880 near 0 (where the closed form cancels), log(sinh(h)/h) elsewhere; each branch
-      // gets inputs safe for it so where() passes no NaN gradients.
-      const small = tf.less(tf.abs(a), 0.2);
+      // series l²/24 − l⁴/2880 near 0 (where the closed form cancels), log(sinh(h)/h) elsewhere. The branch mask
+      // is a constant (read from the values), and each branch gets inputs safe for it, so where() passes no NaN.
+      const small = tf.tensor(Array.from(a.dataSync() as Float32Array, (v) => Math.abs(v) < 0.2), a.shape, "bool");
       const safe = tf.where(small, tf.onesLike(a), a);
       const h = tf.div(tf.abs(safe), 2);
       const closed = tf.sub(tf.add(h, tf.log1p(tf.neg(tf.exp(tf.mul(h, -2))))), tf.log(tf.mul(h, 2)));
@@ -292,4 +292,59 @@ export function latentObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: LatentC
   const logw = o.sub(o.sub(logNormal(o, z, L), logNormal(o, z, L, muR, lvR)), rec);
   if (cfg.objective === "iwae") return o.scale(o.sumAll(o.logMeanExpCols(o.reshape(logw, n, K))), -1);
   return o.scale(o.sumAll(logw), -1 / K);
+}
+
+export interface AeConfig extends NetConfig, LikelihoodConfig {
+  inputSize: number;
+  latentActivation: string;
+  sparsity: { type: "l1"; weight: number } | { type: "kl"; rho: number; weight: number } | null;
+}
+
+/** Σ over the batch of an Autoencoder's objective; `input` is the (corrupted) encoder input, x the clean target. */
+export function aeObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: AeConfig, input: T, x: T, n: number): T {
+  const [pre] = mlp(o, W, "encoder", input, cfg, ["code"]);
+  const h = o.act(pre, cfg.latentActivation, cfg.leakySlope);
+  const [out] = mlp(o, W, "decoder", h, cfg, ["output"]);
+  const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
+  const s = cfg.sparsity;
+  if (!s) return rec;
+  if (s.type === "l1") return o.add(rec, o.scale(o.sumAll(o.abs(h)), s.weight));
+  const q = o.scale(o.sumRows(h), 1 / n); // ρ̂ [1, H]
+  const rho = s.rho;
+  // ρ log(ρ/ρ̂) + (1−ρ) log((1−ρ)/(1−ρ̂)), summed over units, times the batch size (a per-example term)
+  const kl = o.add(o.scale(o.log(q), -rho), o.scale(o.log(o.addScalar(o.scale(q, -1), 1)), -(1 - rho)));
+  const cst = rho * Math.log(rho) + (1 - rho) * Math.log(1 - rho);
+  const H = (q as unknown as { cols?: number; shape?: number[] }).cols ?? (q as unknown as { shape: number[] }).shape[1];
+  return o.add(rec, o.scale(o.addScalar(o.sumAll(kl), H * cst), n * s.weight));
+}
+
+export interface HierarchicalConfig extends NetConfig, LikelihoodConfig {
+  inputSize: number;
+  latentSizes: [number, number];
+  beta: number;
+  klWarmup: number;
+  objective: string;
+  samples: number;
+}
+
+/** Σ over the batch of a HierarchicalVAE's objective with ε1 [n·k, L1], ε2 [n·k, L2] (example-major). */
+export function hierarchicalObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HierarchicalConfig, x: T, n: number,
+  eps1: T, eps2: T, step = 0): T {
+  const [L1, L2] = cfg.latentSizes;
+  const K = cfg.objective === "iwae" || cfg.samples > 1 ? cfg.samples : 1;
+  const rep = (t: T) => (K > 1 ? o.repeatRows(t, K) : t);
+  const [m1, v1] = mlp(o, W, "encoder.z1", x, cfg, ["mean", "logvar"]).map(rep);
+  const z1 = o.add(m1, o.mul(o.exp(o.scale(v1, 0.5)), eps1));
+  const [m2, v2] = mlp(o, W, "encoder.z2", z1, cfg, ["mean", "logvar"]);
+  const z2 = o.add(m2, o.mul(o.exp(o.scale(v2, 0.5)), eps2));
+  const [pm, pv] = mlp(o, W, "prior.z1", z2, cfg, ["mean", "logvar"]);
+  const [out] = mlp(o, W, "decoder", z1, cfg, ["output"]);
+  const rec = nll(o, cfg, out, rep(x), cfg.inputSize, W["decoder.logsigma"]);
+  const kl = o.sub(o.add(logNormal(o, z1, L1, m1, v1), logNormal(o, z2, L2, m2, v2)), o.add(logNormal(o, z1, L1, pm, pv), logNormal(o, z2, L2)));
+  if (cfg.objective === "iwae") {
+    const logw = o.scale(o.add(rec, kl), -1);
+    return o.scale(o.sumAll(o.logMeanExpCols(o.reshape(logw, n, K))), -1);
+  }
+  const beta = K === 1 && cfg.klWarmup > 0 ? cfg.beta * Math.min(1, step / cfg.klWarmup) : K === 1 ? cfg.beta : 1;
+  return o.scale(o.sumAll(o.add(rec, o.scale(kl, beta))), 1 / K);
 }
