@@ -31,12 +31,12 @@ export interface GradientReport {
   tfWorst: number;
 }
 
-const TOL_FD = 5e-4;
-const TOL_TF = 2e-4;
+const TOL_FD = 2e-5;
+const TOL_TF = 2e-5;
 
 /**
  * Checks loss (relative 1e-5 against float64) and every gradient tensor: finite differences (h = 1e-5 in float64)
- * within 5e-4 and TF.js autograd within 2e-4 of the tensor's largest gradient entry. Returns the errors seen.
+ * within 2e-5 and TF.js autograd within 2e-5 of the tensor's largest gradient entry. Returns the errors seen.
  */
 export async function expectGradients(c: GradientCheck): Promise<GradientReport> {
   const shapes: Record<string, number[]> = {};
