@@ -53,7 +53,8 @@ export function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelK
     throw new ModelFormatError(`this file holds a ${JSON.stringify(meta.model)} model, which this vaekit does not know (it reads ${MODEL_KINDS.join(", ")})`);
   }
   if (expected && kind !== expected) {
-    throw new ModelFormatError(`this file holds a ${kind} model, not a ${expected}; load it with ${kind}.load() or loadModel()`);
+    const a = (k: string) => (/^[AEIOU]/.test(k) ? `an ${k}` : `a ${k}`);
+    throw new ModelFormatError(`this file holds ${a(kind)} model, not ${a(expected)}; load it with ${kind}.load() or loadModel()`);
   }
   let config: unknown;
   try {
