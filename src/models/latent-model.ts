@@ -50,7 +50,14 @@ export interface GradientResult {
   gradients: Record<string, Float32Array>;
 }
 
-/** Options of logLikelihood. */
+/**
+ * Options of `logLikelihood`.
+ *
+ * @example
+ * ```ts
+ * const o: LogLikelihoodOptions = { samples: 5000, seed: 1, batchSize: 2048 };
+ * ```
+ */
 export interface LogLikelihoodOptions {
   /** Importance samples k per example (1 … 100 000). Default 1000. */
   samples?: number;

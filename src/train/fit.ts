@@ -127,7 +127,14 @@ export interface FitOptions<T extends Terms = LossTerms> {
   signal?: AbortSignal;
 }
 
-/** A validated training set: `rows` examples, whatever the model needs per example. */
+/**
+ * A validated training set: `rows` examples, whatever the model needs per example (models define it).
+ *
+ * @example
+ * ```ts
+ * const d: Dataset = { rows: 60000 };
+ * ```
+ */
 export interface Dataset {
   readonly rows: number;
 }

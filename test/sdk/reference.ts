@@ -298,6 +298,7 @@ export interface AeConfig extends NetConfig, LikelihoodConfig {
   inputSize: number;
   latentActivation: string;
   sparsity: { type: "l1"; weight: number } | { type: "kl"; rho: number; weight: number } | null;
+  denoising: unknown;
 }
 
 /** Σ over the batch of an Autoencoder's objective; `input` is the (corrupted) encoder input, x the clean target. */
