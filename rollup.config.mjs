@@ -1,17 +1,136 @@
-// Bundles src/ into dist/index.js (ESM) next to dist/vaekit.wasm, which scripts/build-wasm.mjs writes.
-import esbuild from "rollup-plugin-esbuild";
+// Builds one self-contained bundle per runtime family next to dist/vaekit.wasm (written by scripts/build-wasm.mjs),
+// plus the bundled type declarations. The bundles differ only in src/runtime/platform.ts, which says how the
+// default kernel module is found:
+//   dist/index.js    ESM for Node and Bun: reads ./vaekit.wasm with node:fs
+//   dist/index.cjs   CommonJS (require): the same
+//   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url)
+//   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
+// Each bundle is complete (no shared chunk), so importing one entry never runs another's loader.
+import esbuild, { minify } from "rollup-plugin-esbuild";
+import { dts } from "rollup-plugin-dts";
+import { fileURLToPath } from "node:url";
+import { relative, sep } from "node:path";
 
-/** Points the wasm URL at the file beside the bundle instead of the source tree's dist/. */
-const wasmBesideBundle = {
-  name: "vaekit-wasm-url",
-  transform(code, id) {
-    if (!id.replace(/\\/g, "/").endsWith("src/runtime/wasm-url.ts")) return null;
-    return { code: 'export const wasmUrl = new URL("./vaekit.wasm", import.meta.url);\n', map: null };
-  },
+const PLATFORMS = {
+  node: `
+export const bundledModule = undefined;
+export const wasmUrl = new URL("./vaekit.wasm", import.meta.url);
+export const canReadFiles = true;
+export async function readFileUrl(url) {
+  const { readFile } = await import("node:fs/promises");
+  return readFile(url);
+}`,
+  cjs: `
+export const bundledModule = undefined;
+export const wasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit.wasm"));
+export const canReadFiles = true;
+export function readFileUrl(url) {
+  return require("node:fs").promises.readFile(url);
+}`,
+  web: `
+export const bundledModule = undefined;
+export const wasmUrl = new URL("./vaekit.wasm", import.meta.url);
+export const canReadFiles = false;
+export function readFileUrl() {
+  throw new Error("unreachable: this build fetches its wasm");
+}`,
+  workerd: `
+import wasm from "./vaekit.wasm";
+export const bundledModule = wasm;
+export const wasmUrl = undefined;
+export const canReadFiles = false;
+export function readFileUrl() {
+  throw new Error("unreachable: this build imports its wasm as a module");
+}`,
 };
 
-export default {
+/** Swaps src/runtime/platform.ts for the given platform's loader. */
+function platform(name) {
+  return {
+    name: `vaekit-platform-${name}`,
+    resolveId(source) {
+      return source === "./vaekit.wasm" ? { id: "./vaekit.wasm", external: true } : null;
+    },
+    transform(code, id) {
+      if (!id.replace(/\\/g, "/").endsWith("src/runtime/platform.ts")) return null;
+      return { code: PLATFORMS[name], map: null };
+    },
+  };
+}
+
+const js = (name, file, format) => ({
   input: "src/index.ts",
-  output: { file: "dist/index.js", format: "es", sourcemap: false },
-  plugins: [wasmBesideBundle, esbuild({ target: "es2022", minify: false })],
-};
+  output: { file, format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}) },
+  external: [/^node:/],
+  // keepNames in the transform only: class names survive minification (errors report e.name), added once.
+  plugins: [
+    platform(name),
+    esbuild({ target: "es2022", keepNames: true }),
+    minify({ target: "es2022", legalComments: "none" }),
+  ],
+});
+
+// Sub-path entries (vaekit/onnx, vaekit/tfjs): ESM and CommonJS builds with their declarations. They take vaekit's
+// public API from "vaekit" itself (src/index.ts becomes that external import), so they share the application's
+// copy of the core (its classes for instanceof, its loaded wasm) and work wherever the core's conditional exports
+// do; they import nothing from node:. The build fails if a sub-path would bundle any core module.
+const SRC = fileURLToPath(new URL("./src/", import.meta.url));
+const INDEX = fileURLToPath(new URL("./src/index.ts", import.meta.url));
+const PEERS = ["@tensorflow/tfjs-core"];
+
+function coreFromPackage(entry) {
+  return {
+    name: "vaekit-core-from-package",
+    async resolveId(source, importer, options) {
+      if (!importer || PEERS.includes(source)) return PEERS.includes(source) ? { id: source, external: true } : null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return r && !r.external && r.id.replace(/\.d\.ts$/, ".ts") === INDEX ? { id: "vaekit", external: true } : null;
+    },
+    generateBundle(_, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        for (const id of Object.keys(chunk.modules ?? {})) {
+          const rel = relative(SRC, id).split(sep).join("/");
+          if (rel !== entry && !rel.startsWith("interop/")) {
+            this.error(`src/${entry} would bundle the core module src/${rel}; import it from "../index.js" (vaekit's public API)`);
+          }
+        }
+      }
+    },
+  };
+}
+
+const subpath = (name) => [
+  {
+    input: `src/${name}.ts`,
+    output: [
+      { file: `dist/${name}.js`, format: "es", sourcemap: false },
+      { file: `dist/${name}.cjs`, format: "cjs", sourcemap: false, exports: "named" },
+    ],
+    plugins: [coreFromPackage(`${name}.ts`), esbuild({ target: "es2022", keepNames: true }), minify({ target: "es2022", legalComments: "none" })],
+  },
+  {
+    input: `src/${name}.ts`,
+    output: [
+      { file: `dist/${name}.d.ts`, format: "es" },
+      { file: `dist/${name}.d.cts`, format: "es" },
+    ],
+    plugins: [coreFromPackage(`${name}.ts`), dts({ tsconfig: "tsconfig.build.json" })],
+  },
+];
+
+export default [
+  js("node", "dist/index.js", "es"),
+  js("cjs", "dist/index.cjs", "cjs"),
+  js("web", "dist/web.js", "es"),
+  js("workerd", "dist/workerd.js", "es"),
+  {
+    input: "src/index.ts",
+    output: [
+      { file: "dist/index.d.ts", format: "es" },
+      { file: "dist/index.d.cts", format: "es" },
+    ],
+    plugins: [dts({ tsconfig: "tsconfig.build.json" })],
+  },
+  ...subpath("onnx"),
+  ...subpath("tfjs"),
+];

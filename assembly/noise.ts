@@ -14,55 +14,10 @@
 // by i64x2.extmul, hi/lo words regrouped by shuffles), then transpose the 4×4 words back into element order;
 // the last n mod 16 elements go through the scalar path. Philox is integer arithmetic, so both twins produce
 // the same words; everything after it is the same f32/f64 code.
-// The scalar Philox below is random.ts's block function (kept local so random.ts stays untouched); the tests
-// check both kernels against rng_uniform / rng_normal bit for bit.
+// The scalar Philox and Box–Muller are philox.ts's (shared with random.ts); the tests check both kernels
+// against rng_uniform / rng_normal bit for bit.
 
-// @ts-ignore: decorator
-@inline const PHILOX_M0: u32 = 0xD2511F53;
-// @ts-ignore: decorator
-@inline const PHILOX_M1: u32 = 0xCD9E8D57;
-// @ts-ignore: decorator
-@inline const PHILOX_W0: u32 = 0x9E3779B9;
-// @ts-ignore: decorator
-@inline const PHILOX_W1: u32 = 0xBB67AE85;
-// @ts-ignore: decorator
-@inline const TWO_M24_F64: f64 = 5.9604644775390625e-8; // 2^-24
-// @ts-ignore: decorator
-@inline const TWO_PI: f64 = 6.283185307179586;
-
-// ---- scalar Philox: one block, its four words in module globals (kernels never allocate)
-
-let nw0: u32 = 0;
-let nw1: u32 = 0;
-let nw2: u32 = 0;
-let nw3: u32 = 0;
-
-/** Block j of the stream (key0, key1) that starts at block (ctr0, ctr1) → nw0..nw3. */
-// @ts-ignore: decorator
-@inline
-function block_scalar(j: u32, key0: u32, key1: u32, ctr0: u32, ctr1: u32): void {
-  const c = ((<u64>ctr1 << 32) | <u64>ctr0) + <u64>j;
-  let c0 = <u32>c, c1 = <u32>(c >> 32), c2: u32 = 0, c3: u32 = 0;
-  let k0 = key0, k1 = key1;
-  for (let r = 0; r < 10; r++) {
-    if (r > 0) {
-      k0 += PHILOX_W0;
-      k1 += PHILOX_W1;
-    }
-    const p0 = <u64>PHILOX_M0 * <u64>c0;
-    const p1 = <u64>PHILOX_M1 * <u64>c2;
-    const n0 = <u32>(p1 >> 32) ^ c1 ^ k0;
-    const n2 = <u32>(p0 >> 32) ^ c3 ^ k1;
-    c1 = <u32>p1;
-    c3 = <u32>p0;
-    c0 = n0;
-    c2 = n2;
-  }
-  nw0 = c0;
-  nw1 = c1;
-  nw2 = c2;
-  nw3 = c3;
-}
+import { PHILOX_M0, PHILOX_M1, PHILOX_W0, PHILOX_W1, ph0, ph1, ph2, ph3, stream_block, normal_a, normal_b, box_muller } from "./philox";
 
 // ---- four blocks at once: lane i of (X0, X1, X2, X3) holds the words of block j + i
 
@@ -127,14 +82,14 @@ function mask_threshold(p: f64): u32 {
 function mask_scalar_from(out: usize, x: usize, n: i32, thr: u32, key0: u32, key1: u32, ctr0: u32, ctr1: u32, j0: u32): void {
   const blocks = (<u32>n + 3) >> 2;
   for (let j = j0; j < blocks; j++) {
-    block_scalar(j, key0, key1, ctr0, ctr1);
+    stream_block(j, key0, key1, ctr0, ctr1);
     const i = j << 2;
     const o = <usize>i << 2;
     const left = <u32>n - i;
-    store<u32>(out + o, (nw0 >> 8) < thr ? 0 : load<u32>(x + o));
-    if (left > 1) store<u32>(out + o, (nw1 >> 8) < thr ? 0 : load<u32>(x + o, 4), 4);
-    if (left > 2) store<u32>(out + o, (nw2 >> 8) < thr ? 0 : load<u32>(x + o, 8), 8);
-    if (left > 3) store<u32>(out + o, (nw3 >> 8) < thr ? 0 : load<u32>(x + o, 12), 12);
+    store<u32>(out + o, (ph0 >> 8) < thr ? 0 : load<u32>(x + o));
+    if (left > 1) store<u32>(out + o, (ph1 >> 8) < thr ? 0 : load<u32>(x + o, 4), 4);
+    if (left > 2) store<u32>(out + o, (ph2 >> 8) < thr ? 0 : load<u32>(x + o, 8), 8);
+    if (left > 3) store<u32>(out + o, (ph3 >> 8) < thr ? 0 : load<u32>(x + o, 12), 12);
   }
 }
 
@@ -169,31 +124,16 @@ export function mask_noise_scalar(out: usize, x: usize, n: i32, p: f64, key0: u3
 
 // ---- Gaussian noise
 
-let bm_a: f32 = 0;
-let bm_b: f32 = 0;
-
-/** Box–Muller on one pair of words, as random.ts: → bm_a (cos), bm_b (sin). */
-// @ts-ignore: decorator
-@inline
-function box_muller_pair(wr: u32, wt: u32): void {
-  const u0 = <f64>((wr >> 8) + 1) * TWO_M24_F64; // (0, 1]
-  const u1 = <f64>(wt >> 8) * TWO_M24_F64; // [0, 1)
-  const r = Math.sqrt(-2.0 * Math.log(u0));
-  const t = TWO_PI * u1;
-  bm_a = <f32>(r * Math.cos(t));
-  bm_b = <f32>(r * Math.sin(t));
-}
-
 /** out[i .. i+left) = x + s·ε for one block's words (left ≤ 4). Not inlined: it is dominated by the
  *  f64 log, cos and sin calls, and one copy keeps the module small. */
 function gauss_block(out: usize, x: usize, left: u32, s: f32, w0: u32, w1: u32, w2: u32, w3: u32): void {
-  box_muller_pair(w0, w1);
-  store<f32>(out, load<f32>(x) + s * bm_a);
-  if (left > 1) store<f32>(out, load<f32>(x, 4) + s * bm_b, 4);
+  box_muller(w0, w1);
+  store<f32>(out, load<f32>(x) + s * normal_a);
+  if (left > 1) store<f32>(out, load<f32>(x, 4) + s * normal_b, 4);
   if (left > 2) {
-    box_muller_pair(w2, w3);
-    store<f32>(out, load<f32>(x, 8) + s * bm_a, 8);
-    if (left > 3) store<f32>(out, load<f32>(x, 12) + s * bm_b, 12);
+    box_muller(w2, w3);
+    store<f32>(out, load<f32>(x, 8) + s * normal_a, 8);
+    if (left > 3) store<f32>(out, load<f32>(x, 12) + s * normal_b, 12);
   }
 }
 
@@ -202,9 +142,9 @@ function gauss_block(out: usize, x: usize, left: u32, s: f32, w0: u32, w1: u32, 
 function gauss_scalar_from(out: usize, x: usize, n: i32, s: f32, key0: u32, key1: u32, ctr0: u32, ctr1: u32, j0: u32): void {
   const blocks = (<u32>n + 3) >> 2;
   for (let j = j0; j < blocks; j++) {
-    block_scalar(j, key0, key1, ctr0, ctr1);
+    stream_block(j, key0, key1, ctr0, ctr1);
     const o = <usize>j << 4;
-    gauss_block(out + o, x + o, <u32>n - (j << 2), s, nw0, nw1, nw2, nw3);
+    gauss_block(out + o, x + o, <u32>n - (j << 2), s, ph0, ph1, ph2, ph3);
   }
 }
 

@@ -9,7 +9,8 @@ export { readIdx, readIdxImages } from "./io/idx.js";
 export type { IdxArray } from "./io/idx.js";
 export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
 export type { Tensor, SafetensorsFile } from "./io/safetensors.js";
-export type { WasmSource } from "./runtime/module.js";
+export { init } from "./runtime/module.js";
+export type { WasmSource, InitOptions } from "./runtime/module.js";
 export { detectRuntime, hasWasmSimd } from "./runtime/env.js";
 export type { RuntimeName } from "./runtime/env.js";
 export {
@@ -33,3 +34,7 @@ export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients }
 export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
 export { loadModel } from "./models/load-model.js";
 export type { AnyModel } from "./models/load-model.js";
+export { readTorch, loadTorch } from "./interop/torch.js";
+export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
+export { readFloatSafetensors } from "./interop/float-tensors.js";
+export type { ForeignTensor, FloatDtype } from "./interop/float-tensors.js";

@@ -122,8 +122,10 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const count = (e.shape as number[]).reduce((a, b) => a * b, 1);
     if (end - begin !== count * 4) fail(`tensor '${name}' spans ${end - begin} bytes but its shape needs ${count * 4}`);
     if (end > dataLength) fail(`tensor '${name}' ends at byte ${end} of a ${dataLength}-byte data section (truncated?)`);
-    const copy = bytes.slice(dataStart + begin, dataStart + end);
-    tensors.set(name, { shape: e.shape as number[], data: new Float32Array(copy.buffer, 0, count) });
+    // Copy into a fresh buffer: a Node Buffer's slice() is a view into the whole file, not a copy.
+    const data = new Float32Array(count);
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
+    tensors.set(name, { shape: e.shape as number[], data });
     spans.push([begin, end, name]);
   }
   spans.sort((a, b) => a[0] - b[0]);

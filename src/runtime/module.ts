@@ -1,10 +1,11 @@
 // Turns whatever the caller has (nothing, a Module, bytes, a Response, a URL) into a compiled WebAssembly.Module.
 import { UnsupportedRuntimeError, VaekitError } from "../errors.js";
 import { detectRuntime, hasWasmSimd } from "./env.js";
-import { wasmUrl } from "./wasm-url.js";
+import { bundledModule, canReadFiles, readFileUrl, wasmUrl } from "./platform.js";
 
 /**
- * What `VAE.create(config, { wasm })` and `VAE.load(bytes, { wasm })` accept as the kernel module.
+ * What `init({ wasm })`, `VAE.create(config, { wasm })` and `VAE.load(bytes, { wasm })` accept as the kernel module:
+ * a compiled `WebAssembly.Module`, the bytes of vaekit.wasm, a `Response` (e.g. from `fetch`) or a URL to fetch.
  *
  * @example
  * ```ts
@@ -28,24 +29,46 @@ function checkEngine(): void {
 }
 
 async function fromUrl(url: URL): Promise<WebAssembly.Module> {
-  if (url.protocol === "file:" && detectRuntime() !== "deno") {
-    const fs = "node:fs/promises";
-    const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> };
-    return WebAssembly.compile(await readFile(url));
+  if (url.protocol === "file:" && canReadFiles && detectRuntime() !== "deno") {
+    return WebAssembly.compile(await readFileUrl(url));
   }
-  return fromResponse(await fetch(url));
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new VaekitError(
+      "WASM_LOAD",
+      `could not fetch vaekit.wasm from ${url.href} (${(e as Error).message}); ` +
+        "serve it beside vaekit's JavaScript, or pass it yourself with init({ wasm })",
+    );
+  }
+  return fromResponse(res);
 }
 
 async function fromResponse(res: Response): Promise<WebAssembly.Module> {
-  if (!res.ok) throw new VaekitError("WASM_LOAD", `could not load vaekit.wasm: HTTP ${res.status} for ${res.url}`);
+  if (!res.ok) {
+    throw new VaekitError(
+      "WASM_LOAD",
+      `could not load vaekit.wasm: HTTP ${res.status} for ${res.url || "the response given"}; ` +
+        "expected the bytes of vaekit.wasm (pass another source with init({ wasm }))",
+    );
+  }
+  const type = res.headers.get("content-type") ?? "";
+  if (typeof WebAssembly.compileStreaming === "function" && type.split(";")[0].trim() === "application/wasm") {
+    return WebAssembly.compileStreaming(res);
+  }
   return WebAssembly.compile(await res.arrayBuffer());
+}
+
+function compileDefault(): Promise<WebAssembly.Module> {
+  return bundledModule ? Promise.resolve(bundledModule) : fromUrl(wasmUrl);
 }
 
 /** Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. */
 export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module> {
   checkEngine();
   if (source === undefined) {
-    defaultModule ??= fromUrl(wasmUrl).catch((e: unknown) => {
+    defaultModule ??= compileDefault().catch((e: unknown) => {
       defaultModule = undefined;
       throw e;
     });
@@ -57,6 +80,55 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
     return WebAssembly.compile(new Uint8Array(source.buffer, source.byteOffset, source.byteLength).slice());
   }
   if (typeof Response !== "undefined" && source instanceof Response) return fromResponse(source);
-  if (source instanceof URL || typeof source === "string") return fromUrl(new URL(source));
-  throw new VaekitError("WASM_LOAD", "wasm must be a WebAssembly.Module, bytes, a Response or a URL");
+  if (source instanceof URL || typeof source === "string") {
+    let url: URL;
+    try {
+      url = new URL(source);
+    } catch {
+      throw new VaekitError("WASM_LOAD", `wasm URL ${JSON.stringify(String(source))} is not an absolute URL`);
+    }
+    return fromUrl(url);
+  }
+  throw new VaekitError(
+    "WASM_LOAD",
+    `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${describe(source)}`,
+  );
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v !== "object") return typeof v;
+  return (v as object).constructor?.name ?? "an object";
+}
+
+/**
+ * Options of {@link init}.
+ *
+ * @example
+ * ```ts
+ * const options: InitOptions = { wasm: new URL("/assets/vaekit.wasm", location.href) };
+ * ```
+ */
+export interface InitOptions {
+  /** The kernel module, for runtimes or bundlers vaekit doesn't detect. Default: the vaekit.wasm shipped beside this entry. */
+  wasm?: WasmSource;
+}
+
+/**
+ * Compiles vaekit's kernels ahead of the first model and makes them the default for this realm. Optional: models
+ * load the shipped vaekit.wasm on their own. Call it to give the module explicitly (an unusual bundler, a CDN, a
+ * precompiled `WebAssembly.Module`) or to pay the compile cost early. Rejects with `UnsupportedRuntimeError` when the
+ * engine lacks WebAssembly SIMD128, and with a `VaekitError` (code "WASM_LOAD") when the module can't be loaded.
+ *
+ * @example
+ * ```ts
+ * import { init, VAE } from "vaekit";
+ * await init({ wasm: await fetch("/static/vaekit.wasm") });
+ * const vae = await VAE.create({ inputSize: 784, latentSize: 20 });
+ * ```
+ */
+export async function init(options: InitOptions = {}): Promise<void> {
+  const compiled = compileKernels(options.wasm);
+  await compiled;
+  if (options.wasm !== undefined) defaultModule = compiled;
 }

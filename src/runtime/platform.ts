@@ -1,0 +1,23 @@
+// How this build of vaekit finds its kernel module when the caller gives none. The package build (rollup.config.mjs)
+// replaces this file once per entry, so each runtime's entry carries only the loader that works there:
+//   dist/index.js   (Node, Bun)            the .wasm beside the bundle, read with node:fs
+//   dist/index.cjs  (require)              the same, for CommonJS
+//   dist/web.js     (browsers, Deno)       the .wasm beside the bundle, fetched by URL
+//   dist/workerd.js (Cloudflare Workers)   the .wasm imported as a module (workerd compiles no wasm from bytes)
+// This source version serves tests and development: it reads the freshly built dist/vaekit.wasm.
+
+/** A module compiled by the host (workerd's wasm import), or undefined when the wasm is loaded by URL. */
+export const bundledModule: WebAssembly.Module | undefined = undefined;
+
+/** Where the default vaekit.wasm lives. */
+export const wasmUrl: URL = new URL("../../dist/vaekit.wasm", import.meta.url);
+
+/** Reads a file: URL's bytes where the runtime can (Node, Bun); undefined where fetch must do it. */
+export async function readFileUrl(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  const fs = "node:fs/promises";
+  const { readFile } = (await import(/* @vite-ignore */ fs)) as { readFile(u: URL): Promise<Uint8Array<ArrayBuffer>> };
+  return readFile(url);
+}
+
+/** True where readFileUrl works. */
+export const canReadFiles = true;
