@@ -17,6 +17,23 @@ export {
   VaekitError, InvalidConfigError, InvalidInputError, ModelFormatError, TrainingDivergedError, DisposedError,
   UnsupportedRuntimeError,
 } from "./errors.js";
+export { ConditionalVAE } from "./models/conditional-vae.js";
+export type { Label, LabelledData } from "./models/conditional-vae.js";
+export type { Labels } from "./models/labels.js";
+export type { ConditionalVAEConfig, ResolvedConditionalVAEConfig, CapacitySchedule } from "./models/config.js";
+export type { LogLikelihoodOptions } from "./models/latent-model.js";
+export type { Terms, Dataset } from "./train/fit.js";
+export type { InterpolationMethod } from "./latent/interpolate.js";
+export type { ActiveUnits } from "./latent/statistics.js";
+export type { ModelKind } from "./models/format.js";
+export { Autoencoder } from "./models/autoencoder.js";
+export type { AutoencoderTerms, AutoencoderGradients } from "./models/autoencoder.js";
+export type { AutoencoderConfig, ResolvedAutoencoderConfig, Sparsity, Denoising } from "./models/autoencoder-config.js";
+export { HierarchicalVAE } from "./models/hierarchical-vae.js";
+export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients } from "./models/hierarchical-vae.js";
+export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
+export { loadModel } from "./models/load-model.js";
+export type { AnyModel } from "./models/load-model.js";
 export { readTorch, loadTorch } from "./interop/torch.js";
 export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
 export { readFloatSafetensors } from "./interop/float-tensors.js";

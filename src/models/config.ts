@@ -1,17 +1,26 @@
-// VAE configuration: the user's options, checked and completed into a canonical form.
+// VAE and ConditionalVAE configuration: the user's options, checked and completed into a canonical form.
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
-import { ACTIVATION_CODES } from "../runtime/kernels.js";
+import {
+  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, size, sizes, type Likelihood,
+} from "./config-checks.js";
+
+export { suggest, type Likelihood } from "./config-checks.js";
 
 /**
- * How the decoder's output scores the data.
+ * Burgess et al.'s capacity objective: the KL term becomes γ·|KL − C| with C rising linearly from 0 to `max`
+ * nats over `steps` optimizer steps (then staying at `max`).
  *
  * @example
  * ```ts
- * const likelihood: Likelihood = "gaussian";
+ * const capacity: CapacitySchedule = { gamma: 100, max: 25, steps: 10_000 };
  * ```
  */
-export type Likelihood = "bernoulli" | "gaussian" | "laplace";
+export interface CapacitySchedule {
+  gamma: number;
+  max: number;
+  steps: number;
+}
 
 /**
  * Options of `VAE.create`.
@@ -36,90 +45,91 @@ export interface VAEConfig {
   /** Negative slope of "leaky_relu". Default 0.01 (PyTorch's). */
   leakySlope?: number;
   /**
-   * p(x|z): "bernoulli" (data in [0, 1]; the decoder outputs logits), "gaussian" (fixed σ = likelihoodScale) or
-   * "laplace" (fixed scale b = likelihoodScale). Default "bernoulli".
+   * p(x|z): "bernoulli" (data in [0, 1]; the decoder outputs logits), "continuous-bernoulli" (data in [0, 1];
+   * the normalised density, a true likelihood for grey levels), "gaussian" (σ = likelihoodScale, fixed, or
+   * "learned" per dimension) or "laplace" (fixed scale b = likelihoodScale). Default "bernoulli".
    */
   likelihood?: Likelihood;
-  /** σ of the Gaussian or b of the Laplace likelihood. Default 1. */
-  likelihoodScale?: number;
+  /** σ of the Gaussian (a number or "learned") or b of the Laplace likelihood. Default 1. */
+  likelihoodScale?: number | "learned";
+  /** The Gaussian likelihood's σ: another name for likelihoodScale (give one of the two). */
+  sigma?: number | "learned";
   /** Weight of the KL term (β-VAE); 1 gives the ELBO. Default 1. */
   beta?: number;
+  /** KL warm-up: β rises linearly from 0 to `beta` over this many optimizer steps (counted over all fit calls). Default 0 (off). */
+  klWarmup?: number;
+  /** Burgess et al.'s capacity objective γ·|KL − C| instead of β·KL. Default none. */
+  capacity?: CapacitySchedule | null;
+  /** "elbo" (default) or "iwae": the importance-weighted bound with `samples` samples per example. */
+  objective?: "elbo" | "iwae";
+  /** Samples of z per example in training: the IWAE k (default 5 for "iwae"); for "elbo", the ELBO is averaged over them (default 1). */
+  samples?: number;
   /** Seed of the weight initialisation and of the training noise (an integer in [0, 2³²)). Default: random. */
   seed?: number;
 }
 
 /**
- * A VAEConfig with every field present, as `vae.config` returns it.
+ * A VAEConfig with every field present (sigma folded into likelihoodScale), as `vae.config` returns it.
  *
  * @example
  * ```ts
  * const { hiddenSizes, seed }: ResolvedVAEConfig = vae.config;
  * ```
  */
-export type ResolvedVAEConfig = Required<VAEConfig>;
+export type ResolvedVAEConfig = Required<Omit<VAEConfig, "sigma" | "capacity">> & { capacity: CapacitySchedule | null };
+
+/**
+ * Options of `ConditionalVAE.create`: a VAEConfig plus the number of classes of the label that conditions the
+ * encoder and the decoder.
+ *
+ * @example
+ * ```ts
+ * const config: ConditionalVAEConfig = { inputSize: 784, latentSize: 16, classes: 10, seed: 1 };
+ * ```
+ */
+export interface ConditionalVAEConfig extends VAEConfig {
+  /** Number of classes (labels are 0 … classes − 1, or one-hot rows of this width). At least 2. */
+  classes: number;
+}
+
+/**
+ * A ConditionalVAEConfig with every field present.
+ *
+ * @example
+ * ```ts
+ * const { classes }: ResolvedConditionalVAEConfig = cvae.config;
+ * ```
+ */
+export type ResolvedConditionalVAEConfig = ResolvedVAEConfig & { classes: number };
 
 const KEYS: (keyof VAEConfig)[] = [
   "inputSize", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope",
-  "likelihood", "likelihoodScale", "beta", "seed",
+  "likelihood", "likelihoodScale", "sigma", "beta", "klWarmup", "capacity", "objective", "samples", "seed",
 ];
-const LIKELIHOODS: Likelihood[] = ["bernoulli", "gaussian", "laplace"];
-const MAX_WIDTH = 1 << 16;
+export const MAX_SAMPLES = 10_000;
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
-      prev = t;
-    }
+function capacityOf(v: unknown): CapacitySchedule | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw new InvalidConfigError(`capacity must be an object { gamma, max, steps }; got ${JSON.stringify(v)}`);
   }
-  return d[b.length];
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!["gamma", "max", "steps"].includes(k)) throw new InvalidConfigError(`capacity: unknown field '${k}'; expected gamma, max, steps`);
+  }
+  for (const k of ["gamma", "max", "steps"]) {
+    if (o[k] === undefined) throw new InvalidConfigError(`capacity.${k} is required (capacity: { gamma, max, steps })`);
+  }
+  return {
+    gamma: positive("capacity.gamma", o.gamma),
+    max: positive("capacity.max", o.max, true),
+    steps: integer("capacity.steps", o.steps, 0, 2 ** 40),
+  };
 }
 
-/** Names the closest of `options` to `word`, for "did you mean" hints. */
-export function suggest(word: string, options: readonly string[]): string {
-  let best = "";
-  let bestD = Infinity;
-  for (const o of options) {
-    const dd = distance(word, o);
-    if (dd < bestD) [best, bestD] = [o, dd];
-  }
-  return bestD <= Math.max(2, word.length / 3) ? ` (did you mean '${best}'?)` : "";
-}
-
-function size(name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_WIDTH) {
-    throw new InvalidConfigError(`${name} must be an integer from 1 to ${MAX_WIDTH}; got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function sizes(name: string, v: unknown): number[] {
-  if (!Array.isArray(v)) throw new InvalidConfigError(`${name} must be an array of layer widths, e.g. [400]; got ${JSON.stringify(v)}`);
-  return v.map((x, i) => size(`${name}[${i}]`, x));
-}
-
-function positive(name: string, v: unknown, allowZero = false): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new InvalidConfigError(`${name} must be a finite number ${allowZero ? "≥ 0" : "> 0"}; got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-/** Checks a user's config and fills in the defaults; throws InvalidConfigError on anything off. */
-export function resolveConfig(config: unknown): ResolvedVAEConfig {
-  if (typeof config !== "object" || config === null || Array.isArray(config)) {
-    throw new InvalidConfigError("VAE config must be an object such as { inputSize: 784, latentSize: 20 }");
-  }
-  const c = config as Record<string, unknown>;
-  for (const key of Object.keys(c)) {
-    if (!(KEYS as string[]).includes(key)) {
-      throw new InvalidConfigError(`unknown VAE option '${key}'${suggest(key, KEYS)}; known options: ${KEYS.join(", ")}`);
-    }
-  }
+/** Checks a user's VAE config (model names the class in messages) and fills in the defaults. */
+export function resolveConfig(config: unknown, model = "VAE", extraKeys: readonly string[] = []): ResolvedVAEConfig {
+  const c = configObject(config, model, [...KEYS, ...extraKeys], "{ inputSize: 784, latentSize: 20 }");
   if (c.inputSize === undefined) throw new InvalidConfigError("inputSize is required (values per example, e.g. 784)");
   if (c.latentSize === undefined) throw new InvalidConfigError("latentSize is required (latent dimensions, e.g. 20)");
   const inputSize = size("inputSize", c.inputSize);
@@ -127,28 +137,38 @@ export function resolveConfig(config: unknown): ResolvedVAEConfig {
   const hiddenSizes = c.hiddenSizes === undefined ? [400] : sizes("hiddenSizes", c.hiddenSizes);
   const decoderHiddenSizes =
     c.decoderHiddenSizes === undefined ? [...hiddenSizes].reverse() : sizes("decoderHiddenSizes", c.decoderHiddenSizes);
-  const activation = (c.activation ?? "relu") as Activation;
-  if (!(activation in ACTIVATION_CODES)) {
-    const names = Object.keys(ACTIVATION_CODES);
-    throw new InvalidConfigError(
-      `activation must be one of ${names.map((n) => `"${n}"`).join(", ")}; got ${JSON.stringify(c.activation)}${suggest(String(activation), names)}`,
-    );
-  }
-  const likelihood = (c.likelihood ?? "bernoulli") as Likelihood;
-  if (!LIKELIHOODS.includes(likelihood)) {
-    throw new InvalidConfigError(
-      `likelihood must be one of ${LIKELIHOODS.map((n) => `"${n}"`).join(", ")}; got ${JSON.stringify(c.likelihood)}${suggest(String(likelihood), LIKELIHOODS)}`,
-    );
-  }
+  const activation = activationOf("activation", c.activation, "relu");
+  const { likelihood, likelihoodScale } = likelihoodOf(c);
   const leakySlope = c.leakySlope === undefined ? 0.01 : positive("leakySlope", c.leakySlope, true);
-  const likelihoodScale = c.likelihoodScale === undefined ? 1 : positive("likelihoodScale", c.likelihoodScale);
   const beta = c.beta === undefined ? 1 : positive("beta", c.beta, true);
-  let seed: number;
-  if (c.seed === undefined) seed = Math.floor(Math.random() * 2 ** 32);
-  else if (typeof c.seed !== "number" || !Number.isInteger(c.seed) || c.seed < 0 || c.seed >= 2 ** 32) {
-    throw new InvalidConfigError(`seed must be an integer in [0, 2^32); got ${JSON.stringify(c.seed)}`);
-  } else seed = c.seed;
+  const klWarmup = c.klWarmup === undefined ? 0 : integer("klWarmup", c.klWarmup, 0, 2 ** 40);
+  const capacity = capacityOf(c.capacity);
+  const objective = (c.objective ?? "elbo") as "elbo" | "iwae";
+  if (objective !== "elbo" && objective !== "iwae") {
+    throw new InvalidConfigError(`objective must be "elbo" or "iwae"; got ${JSON.stringify(c.objective)}`);
+  }
+  const samples = c.samples === undefined ? (objective === "iwae" ? 5 : 1) : integer("samples", c.samples, 1, MAX_SAMPLES);
+  if (capacity && c.beta !== undefined && beta !== 1) {
+    throw new InvalidConfigError("capacity replaces β by capacity.gamma (the loss is reconstruction + γ·|KL − C|); leave beta unset");
+  }
+  if (capacity && klWarmup) throw new InvalidConfigError("capacity and klWarmup are two schedules for the KL term; choose one");
+  if (objective === "iwae" || samples > 1) {
+    const what = objective === "iwae" ? 'objective "iwae" (a bound on log p(x))' : "samples > 1";
+    if (beta !== 1 || klWarmup || capacity) {
+      throw new InvalidConfigError(`${what} works with the plain ELBO weights: set beta 1 and no klWarmup or capacity`);
+    }
+  }
+  const seed = seedConfig(c.seed);
   return {
-    inputSize, latentSize, hiddenSizes, decoderHiddenSizes, activation, leakySlope, likelihood, likelihoodScale, beta, seed,
+    inputSize, latentSize, hiddenSizes, decoderHiddenSizes, activation, leakySlope, likelihood, likelihoodScale, beta,
+    klWarmup, capacity, objective, samples, seed,
   };
+}
+
+/** Checks a ConditionalVAE config. */
+export function resolveConditionalConfig(config: unknown): ResolvedConditionalVAEConfig {
+  const base = resolveConfig(config, "ConditionalVAE", ["classes"]);
+  const c = config as Record<string, unknown>;
+  if (c.classes === undefined) throw new InvalidConfigError("classes is required (the number of label classes, e.g. 10)");
+  return { ...base, classes: integer("classes", c.classes, 2, 1 << 16) };
 }

@@ -12,6 +12,13 @@ import { ACTIVATION_CODES } from "../runtime/kernels.js";
  */
 export type Activation = keyof typeof ACTIVATION_CODES;
 
+/** A named slice of a layer's output columns saved as its own tensor (e.g. a head's mean and log-variance). */
+export interface TensorPart {
+  readonly name: string;
+  readonly col: number;
+  readonly cols: number;
+}
+
 /** One dense layer: W stored [in, out] row-major at float offset `w`, bias at float offset `b`. */
 export interface DenseLayer {
   /** Name prefix in saved files, e.g. "encoder.hidden.0". */
@@ -21,22 +28,41 @@ export interface DenseLayer {
   readonly activation: Activation;
   readonly w: number;
   readonly b: number;
+  /** How the output columns are saved: one tensor pair per part (default: one part named after the layer). */
+  readonly parts: readonly TensorPart[];
+}
+
+/** A parameter vector (e.g. a learned per-dimension log σ) at float offset `offset`, initialised to `init`. */
+export interface ParameterVector {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly init: number;
 }
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** Lays out layers one after another in a flat buffer (each slice 16-byte aligned). */
+/** Lays out layers, then vectors, one after another in a flat buffer (each slice 16-byte aligned). */
 export class ParameterLayout {
   readonly layers: DenseLayer[] = [];
+  readonly vectors: ParameterVector[] = [];
   size = 0;
 
-  add(name: string, inSize: number, outSize: number, activation: Activation): DenseLayer {
+  add(name: string, inSize: number, outSize: number, activation: Activation,
+    parts: readonly TensorPart[] = [{ name, col: 0, cols: outSize }]): DenseLayer {
     const w = this.size;
     const b = w + pad4(inSize * outSize);
     this.size = b + pad4(outSize);
-    const layer = { name, inSize, outSize, activation, w, b };
+    const layer = { name, inSize, outSize, activation, w, b, parts };
     this.layers.push(layer);
     return layer;
+  }
+
+  vector(name: string, size: number, init: number): ParameterVector {
+    const v = { name, offset: this.size, size, init };
+    this.size += pad4(size);
+    this.vectors.push(v);
+    return v;
   }
 }
 

@@ -1,6 +1,6 @@
 // The training loop shared by every model: batching, shuffling, the optimizer, callbacks, stopping, divergence.
 import { InvalidInputError, TrainingDivergedError } from "../errors.js";
-import { count, seedOf, type Rows } from "../io/data.js";
+import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config.js";
 import { yieldToEventLoop } from "../runtime/env.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
@@ -24,7 +24,20 @@ export interface LossTerms {
 }
 
 /**
- * What `fit` reports after each epoch.
+ * Per-example loss terms of any model: `loss` is the training objective; the other keys depend on the model
+ * (`reconstruction` and `kl` for VAEs, `reconstruction` and `sparsity` for autoencoders).
+ *
+ * @example
+ * ```ts
+ * const t: Terms = { loss: 101.2, reconstruction: 80.1, kl: 21.1 };
+ * ```
+ */
+export interface Terms {
+  loss: number;
+}
+
+/**
+ * What `fit` reports after each epoch: the model's loss terms (means per example over the epoch's batches).
  *
  * @example
  * ```ts
@@ -32,32 +45,32 @@ export interface LossTerms {
  * history[1].validation?.loss;
  * ```
  */
-export interface EpochLog extends LossTerms {
+export type EpochLog<T extends Terms = LossTerms> = T & {
   /** 1-based epoch number. */
   epoch: number;
   /** Loss terms on validationData, when given. */
-  validation?: LossTerms;
+  validation?: T;
   /** Wall time of the epoch's training (without validation), seconds. */
   seconds: number;
   /** Training throughput. */
   examplesPerSecond: number;
-}
+};
 
 /**
- * What `fit` reports after each batch.
+ * What `fit` reports after each batch (terms as means per example of the batch).
  *
  * @example
  * ```ts
  * await vae.fit(x, { onBatchEnd: (b: BatchLog) => console.log(`${b.batch + 1}/${b.batches}`, b.loss) });
  * ```
  */
-export interface BatchLog extends LossTerms {
+export type BatchLog<T extends Terms = LossTerms> = T & {
   epoch: number;
   /** 0-based batch index within the epoch. */
   batch: number;
   /** Batches per epoch. */
   batches: number;
-}
+};
 
 /**
  * Options of `fit`. Defaults follow the PyTorch reference VAE: Adam, learning rate 1e-3, batch 128,
@@ -69,7 +82,7 @@ export interface BatchLog extends LossTerms {
  *   onEpochEnd: (log) => console.log(log.epoch, log.loss, log.validation?.loss) });
  * ```
  */
-export interface FitOptions {
+export interface FitOptions<T extends Terms = LossTerms> {
   /** Passes over the data. Default 10. */
   epochs?: number;
   /** Examples per step; the last batch of an epoch may be smaller. Default 128. */
@@ -100,32 +113,63 @@ export interface FitOptions {
   validationData?: unknown;
   /** Seed of the validation noise. Default 0. */
   validationSeed?: number;
-  onBatchEnd?: (log: BatchLog) => void | Promise<void>;
-  onEpochEnd?: (log: EpochLog) => void | Promise<void>;
+  /**
+   * Replaces every training input value v (which must lie in [0, 1]) by a fresh Bernoulli(v) draw each epoch
+   * (dynamic binarization, as in the IWAE paper's MNIST experiments); seeded by `binarizationSeed`, the same for
+   * an example and epoch whatever the batching. Default false.
+   */
+  dynamicBinarization?: boolean;
+  /** Seed of the binarization draws. Default: the model's seed. */
+  binarizationSeed?: number;
+  onBatchEnd?: (log: BatchLog<T>) => void | Promise<void>;
+  onEpochEnd?: (log: EpochLog<T>) => void | Promise<void>;
   /** Stops training at the next batch boundary; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
 
+/**
+ * A validated training set: `rows` examples, whatever the model needs per example (models define it).
+ *
+ * @example
+ * ```ts
+ * const d: Dataset = { rows: 60000 };
+ * ```
+ */
+export interface Dataset {
+  readonly rows: number;
+}
+
+/** How the loop asks a model to fill a batch. */
+export interface BatchOptions {
+  /** Seed of dynamic binarization, when on. */
+  readonly binarizeSeed?: number;
+}
+
 /** What a model exposes to the training loop. */
-export interface TrainingTarget {
-  readonly inputSize: number;
+export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dataset> {
   readonly seed: number;
   readonly optimizer: Optimizer;
-  validate(data: unknown, what: string): Rows;
-  /** Makes room for batches of `rows` and returns a function that puts one example into row r of the batch. */
-  batchInput(rows: number): (r: number, example: Float32Array) => void;
+  /** Checks data; `unit` demands values in [0, 1] (dynamic binarization). */
+  validate(data: unknown, what: string, unit: boolean): D;
+  /**
+   * Makes room for batches of `rows` and returns a function that puts example `src` of `data` into row r of the
+   * batch (epoch is 1-based; it keys per-epoch randomness such as binarization).
+   */
+  batchInput(rows: number, options: BatchOptions): (r: number, data: D, src: number, epoch: number) => void;
   /** Zeroes gradients, runs forward and backward on the first `rows` of the batch; returns summed terms. */
-  forwardBackward(rows: number, gradScale: number): { loss: number; reconstruction: number; kl: number };
+  forwardBackward(rows: number, gradScale: number): T;
+  /** Called after each optimizer step (advances schedules such as KL warm-up). */
+  stepTaken(): void;
   /** Squared L2 norm of the gradient buffer. */
   gradNormSquared(): number;
   scaleGradients(s: number): void;
-  evaluate(rows: Rows, seed: number): LossTerms;
+  evaluate(data: D, seed: number): T;
 }
 
 const KEYS = [
   "epochs", "batchSize", "learningRate", "optimizer", "beta1", "beta2", "eps", "weightDecay", "momentum", "dampening",
   "nesterov", "clipNorm", "lossReduction", "shuffle", "shuffleSeed", "validationData", "validationSeed", "onBatchEnd",
-  "onEpochEnd", "signal",
+  "onEpochEnd", "signal", "dynamicBinarization", "binarizationSeed",
 ];
 
 function num(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number, open = false): number {
@@ -145,6 +189,7 @@ interface Plan extends OptimizerOptions {
   shuffle: boolean;
   shuffleSeed: number;
   validationSeed: number;
+  binarizeSeed: number | undefined;
 }
 
 function plan(options: unknown, seed: number): Plan {
@@ -168,7 +213,7 @@ function plan(options: unknown, seed: number): Plan {
   if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
     throw new InvalidInputError("fit: signal must be an AbortSignal");
   }
-  for (const f of ["nesterov", "shuffle"]) {
+  for (const f of ["nesterov", "shuffle", "dynamicBinarization"]) {
     if (o[f] !== undefined && typeof o[f] !== "boolean") throw new InvalidInputError(`fit: ${f} must be true or false`);
   }
   const p: Plan = {
@@ -188,7 +233,11 @@ function plan(options: unknown, seed: number): Plan {
     shuffle: (o.shuffle as boolean | undefined) ?? true,
     shuffleSeed: seedOf("fit: shuffleSeed", o.shuffleSeed, seed),
     validationSeed: seedOf("fit: validationSeed", o.validationSeed, 0),
+    binarizeSeed: o.dynamicBinarization ? seedOf("fit: binarizationSeed", o.binarizationSeed, seed) : undefined,
   };
+  if (!o.dynamicBinarization && o.binarizationSeed !== undefined) {
+    throw new InvalidInputError("fit: binarizationSeed needs dynamicBinarization: true");
+  }
   if (p.beta1 >= 1 || p.beta2 >= 1) throw new InvalidInputError("fit: beta1 and beta2 must be below 1");
   if (p.nesterov && (p.momentum <= 0 || p.dampening !== 0)) {
     throw new InvalidInputError("fit: nesterov needs momentum > 0 and dampening 0 (as in PyTorch)");
@@ -206,33 +255,31 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
  * Trains `target` on `data`. Everything is validated before the first step; a failure during training leaves the
  * weights of the last completed step.
  */
-export async function fit(target: TrainingTarget, data: unknown, options?: FitOptions): Promise<EpochLog[]> {
+export async function fit<T extends Terms, D extends Dataset>(
+  target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>,
+): Promise<EpochLog<T>[]> {
   const p = plan(options, target.seed);
-  const o = (options ?? {}) as FitOptions;
-  const train = target.validate(data, "fit(x)");
-  const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData");
+  const o = (options ?? {}) as FitOptions<T>;
+  const train = target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
+  const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
   stopIfAborted(o.signal);
-  const D = target.inputSize;
   const n = train.rows;
   const bs = Math.min(p.batchSize, n);
   const batches = Math.ceil(n / bs);
-  const put = target.batchInput(bs);
+  const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
   target.optimizer.prepare(p.optimizer);
-  const history: EpochLog[] = [];
+  const history: EpochLog<T>[] = [];
   const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
   let lastYield = now();
 
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
     const order = p.shuffle ? permutation(n, p.shuffleSeed, epoch - 1) : undefined;
     const t0 = now();
-    let sumLoss = 0, sumRec = 0, sumKl = 0;
+    const sums: Record<string, number> = {};
     for (let b = 0; b < batches; b++) {
       const start = b * bs;
       const rows = Math.min(bs, n - start);
-      for (let r = 0; r < rows; r++) {
-        const src = order ? order[start + r] : start + r;
-        put(r, train.values.subarray(src * D, src * D + D));
-      }
+      for (let r = 0; r < rows; r++) put(r, train, order ? order[start + r] : start + r, epoch);
       const t = target.forwardBackward(rows, p.mean ? 1 / rows : 1);
       if (!Number.isFinite(t.loss)) {
         throw new TrainingDivergedError(
@@ -255,11 +302,11 @@ export async function fit(target: TrainingTarget, data: unknown, options?: FitOp
         if (norm > p.clipNorm) target.scaleGradients(p.clipNorm / (norm + 1e-6));
       }
       target.optimizer.step(p);
-      sumLoss += t.loss;
-      sumRec += t.reconstruction;
-      sumKl += t.kl;
+      target.stepTaken();
+      for (const [k, v] of Object.entries(t) as [string, number][]) sums[k] = (sums[k] ?? 0) + v;
       if (o.onBatchEnd) {
-        await o.onBatchEnd({ epoch, batch: b, batches, loss: t.loss / rows, reconstruction: t.reconstruction / rows, kl: t.kl / rows });
+        const mean = Object.fromEntries((Object.entries(t) as [string, number][]).map(([k, v]) => [k, v / rows])) as unknown as T;
+        await o.onBatchEnd({ ...mean, epoch, batch: b, batches });
       }
       if (now() - lastYield > 25) {
         await yieldToEventLoop();
@@ -268,9 +315,8 @@ export async function fit(target: TrainingTarget, data: unknown, options?: FitOp
       stopIfAborted(o.signal);
     }
     const seconds = (now() - t0) / 1000;
-    const log: EpochLog = {
-      epoch, loss: sumLoss / n, reconstruction: sumRec / n, kl: sumKl / n, seconds, examplesPerSecond: n / seconds,
-    };
+    const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as unknown as T;
+    const log = { ...mean, epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
     if (validation) log.validation = target.evaluate(validation, p.validationSeed);
     history.push(log);
     if (o.onEpochEnd) await o.onEpochEnd(log);

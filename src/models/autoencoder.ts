@@ -1,0 +1,464 @@
+// The deterministic autoencoder: code h = f(x̃) (x̃ the input, corrupted in training for a denoising autoencoder),
+// reconstruction g(h) scored against the clean x by a likelihood, plus an optional sparsity penalty on h.
+import { InvalidInputError } from "../errors.js";
+import { seedOf, toRows, type Data, type Rows } from "../io/data.js";
+import { traversePoints } from "../latent/grid.js";
+import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
+import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
+import { Mlp } from "../nn/mlp.js";
+import type { Buffers } from "../nn/workspace.js";
+import type { Engine } from "../runtime/engine.js";
+import type { Dataset, EpochLog, FitOptions, TrainingTarget } from "../train/fit.js";
+import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
+import { configFromFile, readModelFile } from "./format.js";
+import { LikelihoodHead } from "./likelihood.js";
+import { Model, STREAM, type EngineOptions } from "./model.js";
+import { optionsOf } from "./options.js";
+
+/**
+ * An autoencoder's loss terms, means per example in nats: `loss` = reconstruction + sparsity.
+ *
+ * @example
+ * ```ts
+ * const { reconstruction, sparsity }: AutoencoderTerms = ae.evaluate(testX);
+ * ```
+ */
+export interface AutoencoderTerms {
+  loss: number;
+  /** −log p(x | g(f(x̃))). */
+  reconstruction: number;
+  /** The sparsity penalty (0 without one); for "kl", weight·Σ_j KL(ρ ‖ ρ̂_j) with ρ̂ over the batch (evaluate: the data). */
+  sparsity: number;
+}
+
+/**
+ * Result of `Autoencoder.gradients`.
+ *
+ * @example
+ * ```ts
+ * const { gradients }: AutoencoderGradients = ae.gradients(batch, { seed: 1 });
+ * ```
+ */
+export interface AutoencoderGradients extends AutoencoderTerms {
+  gradients: Record<string, Float32Array>;
+}
+
+interface AeData extends Dataset {
+  readonly x: Float32Array;
+}
+
+function sum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+/**
+ * A deterministic autoencoder with optional sparsity (L1 on the code, or KL to a target activation ρ) and
+ * denoising (masking or Gaussian noise on the training inputs). Same life cycle as VAE.
+ *
+ * @example
+ * ```ts
+ * import { Autoencoder } from "vaekit";
+ * const ae = await Autoencoder.create({ inputSize: 784, hiddenSizes: [256], latentSize: 32,
+ *   denoising: { type: "mask", p: 0.3 }, seed: 1 });
+ * await ae.fit(trainX, { epochs: 5 });
+ * const clean = ae.reconstruct(noisyX);
+ * ```
+ */
+export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTerms> {
+  readonly #encoder: Mlp;
+  readonly #decoder: Mlp;
+  readonly #lik: LikelihoodHead;
+  readonly #D: number;
+  readonly #H: number;
+
+  private constructor(e: Engine, cfg: ResolvedAutoencoderConfig) {
+    const layout = new ParameterLayout();
+    const encoder = new Mlp(layout, {
+      key: "e", prefix: "encoder", inSize: cfg.inputSize, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
+      outSize: cfg.latentSize, outName: "code", outActivation: cfg.latentActivation,
+    }, cfg.leakySlope);
+    const decoder = new Mlp(layout, {
+      key: "d", prefix: "decoder", inSize: cfg.latentSize, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
+      outSize: cfg.inputSize, outName: "output",
+    }, cfg.leakySlope);
+    const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", cfg.inputSize, 0).offset : -1;
+    super(e, cfg, layout, "Autoencoder");
+    this.#encoder = encoder;
+    this.#decoder = decoder;
+    this.#lik = new LikelihoodHead(cfg, cfg.inputSize, logSigma);
+    this.#D = cfg.inputSize;
+    this.#H = cfg.latentSize;
+  }
+
+  /**
+   * Creates an autoencoder (weights initialised like PyTorch's nn.Linear from `config.seed`).
+   *
+   * @example
+   * ```ts
+   * const ae = await Autoencoder.create({ inputSize: 784, latentSize: 64, latentActivation: "sigmoid",
+   *   sparsity: { type: "kl", rho: 0.05, weight: 3 }, seed: 1 });
+   * ```
+   */
+  static async create(config: AutoencoderConfig, options: EngineOptions = {}): Promise<Autoencoder> {
+    const cfg = resolveAutoencoderConfig(config);
+    const m = new Autoencoder(await Model.engine(options), cfg);
+    m.initialise();
+    return m;
+  }
+
+  /**
+   * Loads an Autoencoder written by `save()` (ModelFormatError for anything else).
+   *
+   * @example
+   * ```ts
+   * const ae = await Autoencoder.load(bytes);
+   * ```
+   */
+  static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<Autoencoder> {
+    const file = readModelFile(bytes, "Autoencoder");
+    const cfg = configFromFile(() => resolveAutoencoderConfig(file.config));
+    return new Autoencoder(await Model.engine(options), cfg).restore(file);
+  }
+
+  /**
+   * Trains the autoencoder (corrupting the inputs when configured as denoising); options as `VAE.fit`.
+   *
+   * @example
+   * ```ts
+   * const history = await ae.fit(trainX, { epochs: 5, batchSize: 64 });
+   * ```
+   */
+  fit(x: Data, options?: FitOptions<AutoencoderTerms>): Promise<EpochLog<AutoencoderTerms>[]> {
+    this.live("fit");
+    return this.train(this.#target(), x, options);
+  }
+
+  /**
+   * Mean terms per example on clean inputs (no corruption); the KL sparsity penalty uses ρ̂ over all of x.
+   *
+   * @example
+   * ```ts
+   * const { reconstruction } = ae.evaluate(testX);
+   * ```
+   */
+  evaluate(x: Data): AutoencoderTerms {
+    this.live("evaluate");
+    const data = this.#rows(x, "evaluate(x)");
+    let rec = 0, l1 = 0;
+    const act = new Float64Array(this.#H);
+    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
+      this.e.write(p.x, data.values.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#forward(rows, p, p.x, 0);
+      rec += sum(this.e.f32(p.rec, rows));
+      l1 += this.#penalty(rows, p, 0, act);
+    });
+    const n = data.rows;
+    const sparsity = this.cfg.sparsity?.type === "kl" ? this.#klPenalty(act.map((v) => v / n)) : l1 / n;
+    return { loss: rec / n + sparsity, reconstruction: rec / n, sparsity };
+  }
+
+  /**
+   * The code h = f(x) of each example, [n, latentSize].
+   *
+   * @example
+   * ```ts
+   * const codes = ae.encode(testX);
+   * ```
+   */
+  encode(x: Data): Float32Array {
+    this.live("encode");
+    const data = this.#rows(x, "encode(x)");
+    const H = this.#H, D = this.#D;
+    const out = new Float32Array(data.rows * H);
+    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
+      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
+      this.#encoder.forward(this.e, this.params, p.x, p, rows, p.xnz);
+      out.set(this.e.f32(this.#encoder.out(p), rows * H), start * H);
+    });
+    return out;
+  }
+
+  /**
+   * Decodes codes [n, latentSize] to the likelihood's mean.
+   *
+   * @example
+   * ```ts
+   * const images = ae.decode(codes);
+   * ```
+   */
+  decode(code: Data): Float32Array {
+    this.live("decode");
+    const H = this.#H;
+    const data = toRows(code, H, "decode(code)");
+    return this.#decodeWith(data.rows, (start, rows, p) => this.e.write(this.#encoder.out(p), data.values.subarray(start * H, (start + rows) * H)));
+  }
+
+  /**
+   * g(f(x)): the reconstruction of each (possibly corrupted) input, as the likelihood's mean.
+   *
+   * @example
+   * ```ts
+   * const restored = ae.reconstruct(ae.corrupt(testX, { seed: 1 }));
+   * ```
+   */
+  reconstruct(x: Data): Float32Array {
+    this.live("reconstruct");
+    const data = this.#rows(x, "reconstruct(x)");
+    const D = this.#D;
+    return this.#decodeWith(data.rows, (start, rows, p) => {
+      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
+      this.#encoder.forward(this.e, this.params, p.x, p, rows, p.xnz);
+    });
+  }
+
+  /**
+   * Applies corruption to x: the model's denoising noise, or `noise` if given (e.g. to corrupt test data for a
+   * plain autoencoder). Seeded per row (default seed 0): the same rows get the same noise whatever the batching.
+   *
+   * @example
+   * ```ts
+   * const noisy = ae.corrupt(testX, { seed: 1, noise: { type: "mask", p: 0.5 } });
+   * ```
+   */
+  corrupt(x: Data, options: { seed?: number; noise?: Denoising } = {}): Float32Array {
+    this.live("corrupt");
+    const o = optionsOf(options, ["seed", "noise"], "corrupt");
+    const noise = o.noise === undefined ? this.cfg.denoising : resolveAutoencoderConfig({ inputSize: 1, latentSize: 1, denoising: o.noise, seed: 0 }).denoising;
+    if (!noise) throw new InvalidInputError("corrupt: this autoencoder has no denoising noise; pass { noise: { type: \"mask\", p } } or { type: \"gaussian\", sigma }");
+    const data = this.#rows(x, "corrupt(x)", false);
+    const seed = seedOf("corrupt: seed", o.seed, 0);
+    const D = this.#D;
+    const out = new Float32Array(data.values.length);
+    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
+      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
+      this.#corruptRows(p, rows, noise, seed, STREAM.corrupt, start);
+      out.set(this.e.f32(p.xn, rows * D), start * D);
+    });
+    return out;
+  }
+
+  /**
+   * The gradient of the summed objective (reconstruction of the clean x from the input corrupted as
+   * `corrupt(x, { seed })` does, when denoising, + the sparsity penalty over the whole batch), without changing
+   * the model.
+   *
+   * @example
+   * ```ts
+   * const { loss, gradients } = ae.gradients(batch, { seed: 1 });
+   * ```
+   */
+  gradients(x: Data, options: { seed?: number } = {}): AutoencoderGradients {
+    this.live("gradients");
+    const data = this.#rows(x, "gradients(x)");
+    const seed = seedOf("gradients: seed", optionsOf(options, ["seed"], "gradients").seed, 0);
+    const n = data.rows;
+    const p = this.ws.get(this.#sizes(n)); // one batch: the KL penalty is a function of the whole batch
+    this.e.write(p.x, data.values);
+    if (this.cfg.denoising) this.#corruptRows(p, n, this.cfg.denoising, seed, STREAM.corrupt, 0);
+    this.e.k.zero_f32(this.grads, this.nParams);
+    const t = this.#forwardBackward(n, p, 1);
+    return { ...t, gradients: this.gradientTensors() };
+  }
+
+  /**
+   * An anomaly score per example: the reconstruction's negative log-likelihood −log p(x | g(f(x))) in nats.
+   *
+   * @example
+   * ```ts
+   * const scores = ae.anomalyScore(batch);
+   * ```
+   */
+  anomalyScore(x: Data): Float64Array {
+    this.live("anomalyScore");
+    const data = this.#rows(x, "anomalyScore(x)");
+    const out = new Float64Array(data.rows);
+    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
+      this.e.write(p.x, data.values.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#forward(rows, p, p.x, 0);
+      out.set(this.e.f32(p.rec, rows), start);
+    });
+    return out;
+  }
+
+  /**
+   * Each code unit's mean activation over x (ρ̂ of the KL sparsity penalty), [latentSize].
+   *
+   * @example
+   * ```ts
+   * const rhoHat = ae.meanActivation(testX);
+   * ```
+   */
+  meanActivation(x: Data): Float64Array {
+    this.live("meanActivation");
+    const codes = this.encode(x);
+    const H = this.#H, n = codes.length / H;
+    const out = new Float64Array(H);
+    for (let r = 0; r < n; r++) for (let j = 0; j < H; j++) out[j] += codes[r * H + j];
+    return out.map((v) => v / n);
+  }
+
+  /**
+   * Decoded points between two codes (latentSize values each) or two inputs (encoded first).
+   *
+   * @example
+   * ```ts
+   * const frames = ae.interpolate(imageA, imageB, { steps: 8 });
+   * ```
+   */
+  interpolate(a: ArrayLike<number>, b: ArrayLike<number>, options: { steps?: number; method?: InterpolationMethod } = {}): Float32Array {
+    this.live("interpolate");
+    const o = interpolationOptions(optionsOf(options, ["steps", "method"], "interpolate"));
+    return this.decode(interpolatePath(this.#code(a, "interpolate: a"), this.#code(b, "interpolate: b"), o.steps, o.method));
+  }
+
+  /**
+   * Decodes a code with one unit swept over `values` (default −3 … 3 in 7 steps).
+   *
+   * @example
+   * ```ts
+   * const sweep = ae.traverse(ae.encode(image), 0, { values: [0, 0.5, 1] });
+   * ```
+   */
+  traverse(code: ArrayLike<number>, dim: number, options: { values?: ArrayLike<number> } = {}): Float32Array {
+    this.live("traverse");
+    const o = optionsOf(options, ["values"], "traverse");
+    const base = toRows(Array.from(code), this.#H, "traverse: code");
+    if (base.rows !== 1) throw new InvalidInputError(`traverse: give one code of ${this.#H} values`);
+    return this.decode(traversePoints(base.values, dim, o.values));
+  }
+
+  // ---- internals ----
+
+  #rows(x: unknown, what: string, unit = this.#lik.unitData): Rows {
+    return toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "");
+  }
+
+  #code(v: ArrayLike<number>, what: string): Float32Array {
+    const values = Float32Array.from(v);
+    if (values.length === this.#H) return toRows(values, this.#H, what).values;
+    if (values.length === this.#D) return this.encode(values);
+    throw new InvalidInputError(`${what} has ${values.length} values; give a code (${this.#H} values) or an input (${this.#D} values)`);
+  }
+
+  #sizes(rows: number): Record<string, number> {
+    const D = this.#D, H = this.#H;
+    const s: Record<string, number> = { x: rows * D, xn: rows * D, xnz: sparseInputScratch(rows, D), rec: rows, pen: rows, rhohat: H, uni: D };
+    this.#encoder.sizes(rows, s);
+    this.#decoder.sizes(rows, s);
+    return s;
+  }
+
+  /** p.xn = corrupted p.x, rows at stream counters [offset, offset + rows) (per row, so batching doesn't matter). */
+  #corruptRows(p: Buffers, rows: number, noise: Denoising, seed: number, stream: number, offset: number): void {
+    const D = this.#D, per = Math.ceil(D / 4);
+    const call = (out: number, x: number, n: number, row: number) => {
+      const c = row * per;
+      const c0 = c % 2 ** 32, c1 = Math.floor(c / 2 ** 32);
+      if (noise.type === "mask") this.e.k.mask_noise(out, x, n, noise.p, seed, stream, c0, c1);
+      else this.e.k.gaussian_noise(out, x, n, noise.sigma, seed, stream, c0, c1);
+    };
+    if (D % 4 === 0) call(p.xn, p.x, rows * D, offset);
+    else for (let r = 0; r < rows; r++) call(p.xn + r * D * 4, p.x + r * D * 4, D, offset + r);
+  }
+
+  #decodeWith(n: number, fillCode: (start: number, rows: number, p: Buffers) => void): Float32Array {
+    const D = this.#D;
+    const out = new Float32Array(n * D);
+    this.chunks(n, (rows) => this.#sizes(rows), (start, rows, p) => {
+      fillCode(start, rows, p);
+      this.#decoder.forward(this.e, this.params, this.#encoder.out(p), p, rows);
+      this.#lik.mean(this.e, this.#decoder.out(p), rows);
+      out.set(this.e.f32(this.#decoder.out(p), rows * D), start * D);
+    });
+    return out;
+  }
+
+  /** Encoder on `input`, decoder, likelihood against the clean p.x (dOut written when gradScale ≠ 0). */
+  #forward(rows: number, p: Buffers, input: number, gradScale: number): void {
+    this.#encoder.forward(this.e, this.params, input, p, rows, p.xnz);
+    this.#decoder.forward(this.e, this.params, this.#encoder.out(p), p, rows);
+    const dOut = gradScale ? this.#decoder.dout(p) : 0;
+    this.#lik.loss(this.e, this.params, this.grads, dOut, p.rec, this.#decoder.out(p), p.x, rows, gradScale);
+  }
+
+  /**
+   * The sparsity penalty of `rows` codes: summed over the rows (l1: Σ_b weight·Σ|h|; kl: rows × the batch's
+   * weight·Σ_j KL(ρ ‖ ρ̂_j), so it weighs like a per-example term), its gradient added to dh when gradScale ≠ 0.
+   * `act`, when given, accumulates the codes' column sums (ρ̂ over many chunks).
+   */
+  #penalty(rows: number, p: Buffers, gradScale: number, act?: Float64Array): number {
+    const s = this.cfg.sparsity;
+    const h = this.#encoder.out(p);
+    const dh = gradScale ? this.#encoder.dout(p) : 0;
+    if (!s) return 0;
+    if (s.type === "l1") {
+      this.e.k.sparsity_l1_loss(dh, p.pen, h, rows, this.#H, s.weight, gradScale);
+      return sum(this.e.f32(p.pen, rows));
+    }
+    const batch = this.e.k.sparsity_kl_loss(dh, p.rhohat, h, rows, this.#H, s.rho, s.weight, gradScale * rows);
+    if (act) {
+      const r = this.e.f32(p.rhohat, this.#H);
+      for (let j = 0; j < this.#H; j++) act[j] += r[j] * rows;
+    }
+    return batch * rows;
+  }
+
+  /** weight·Σ_j KL(ρ ‖ ρ̂_j) for given mean activations. */
+  #klPenalty(rhoHat: Float64Array): number {
+    const s = this.cfg.sparsity;
+    if (!s || s.type !== "kl") return 0;
+    const rho = s.rho;
+    let t = 0;
+    for (const q of rhoHat) t += rho * Math.log(rho / q) + (1 - rho) * Math.log((1 - rho) / (1 - q));
+    return s.weight * t;
+  }
+
+  /** Forward and backward of one batch (input already in p.xn when denoising); gradients accumulate. */
+  #forwardBackward(rows: number, p: Buffers, gradScale: number): AutoencoderTerms {
+    const input = this.cfg.denoising ? p.xn : p.x;
+    this.#forward(rows, p, input, gradScale);
+    this.#decoder.backward(this.e, this.params, this.grads, this.#encoder.out(p), p, rows, this.#encoder.dout(p));
+    const sparsity = this.#penalty(rows, p, gradScale);
+    this.#encoder.backward(this.e, this.params, this.grads, input, p, rows, 0, p.xnz);
+    const reconstruction = sum(this.e.f32(p.rec, rows));
+    return { loss: reconstruction + sparsity, reconstruction, sparsity };
+  }
+
+  #target(): TrainingTarget<AutoencoderTerms, AeData> {
+    const D = this.#D;
+    let capacity = 1;
+    let binarize: number | undefined;
+    const ws = (): Buffers => this.ws.get(this.#sizes(capacity));
+    return {
+      ...this.targetBase(),
+      validate: (data, what, unit) => {
+        const r = this.#rows(data, what, this.#lik.unitData || unit);
+        return { rows: r.rows, x: r.values };
+      },
+      batchInput: (rows, o) => {
+        capacity = rows;
+        binarize = o.binarizeSeed;
+        ws();
+        return (r, data, src, epoch) => {
+          const p = ws();
+          this.e.write(p.x + r * D * 4, data.x.subarray(src * D, (src + 1) * D));
+          if (binarize !== undefined) this.binarizeRow(p.x + r * D * 4, p.uni, D, binarize, (epoch - 1) * data.rows + src);
+        };
+      },
+      forwardBackward: (rows, gradScale) => {
+        const p = ws();
+        const noise = this.cfg.denoising;
+        if (noise) {
+          const c = this.trainBlocks[STREAM.trainNoise] ?? 0;
+          this.#corruptRows(p, rows, noise, this.cfg.seed, STREAM.trainNoise, c / Math.ceil(D / 4));
+          this.trainBlocks[STREAM.trainNoise] = c + rows * Math.ceil(D / 4);
+        }
+        this.e.k.zero_f32(this.grads, this.nParams);
+        return this.#forwardBackward(rows, p, gradScale);
+      },
+      evaluate: (data) => this.evaluate(data.x),
+    };
+  }
+}

@@ -1,0 +1,351 @@
+// The conditional VAE (Sohn et al.): a class label y conditions both q(z|x, y) and p(x|z, y), so sample(n, { label })
+// draws examples of the class asked for. Every VAE option (β, warm-up, capacity, likelihoods, IWAE) applies.
+import { InvalidInputError } from "../errors.js";
+import { count, seedOf, toRows, type Data } from "../io/data.js";
+import { gridPoints, traversePoints } from "../latent/grid.js";
+import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
+import { activeUnits, klPerDimension, thresholdOf, type ActiveUnits } from "../latent/statistics.js";
+import type { Engine } from "../runtime/engine.js";
+import type { EpochLog, FitOptions, LossTerms } from "../train/fit.js";
+import { resolveConditionalConfig, type ConditionalVAEConfig, type ResolvedConditionalVAEConfig } from "./config.js";
+import { configFromFile, readModelFile } from "./format.js";
+import { labelRows, type Labels } from "./labels.js";
+import {
+  DEFAULT_LL_SAMPLES, LatentModel, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
+  type LogLikelihoodOptions,
+} from "./latent-model.js";
+import { Model, type EngineOptions } from "./model.js";
+import { intOption, optionsOf } from "./options.js";
+
+/**
+ * One label for a whole call: a class index, or one one-hot (probability) row of `classes` values.
+ *
+ * @example
+ * ```ts
+ * const label: Label = 7;
+ * ```
+ */
+export type Label = number | ArrayLike<number>;
+
+/**
+ * Labelled data for `fit`'s validationData: examples and their labels.
+ *
+ * @example
+ * ```ts
+ * await cvae.fit(trainX, trainY, { validationData: { x: testX, labels: testY } });
+ * ```
+ */
+export interface LabelledData {
+  x: Data;
+  labels: Labels;
+}
+
+/**
+ * A conditional VAE: encoder q(z|x, y) and decoder p(x|z, y) both see a class label y (class indices or one-hot
+ * rows). Methods take the labels beside the data; `sample(n, { label })` generates examples of a chosen class.
+ *
+ * @example
+ * ```ts
+ * import { ConditionalVAE } from "vaekit";
+ * const cvae = await ConditionalVAE.create({ inputSize: 784, latentSize: 16, classes: 10, seed: 1 });
+ * await cvae.fit(trainX, trainLabels, { epochs: 10 });
+ * const sevens = cvae.sample(16, { label: 7, seed: 1 });
+ * ```
+ */
+export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
+  private constructor(e: Engine, cfg: ResolvedConditionalVAEConfig) {
+    super(e, cfg, "ConditionalVAE", cfg.classes);
+  }
+
+  /**
+   * Creates a conditional VAE (weights initialised like PyTorch's nn.Linear from `config.seed`).
+   *
+   * @example
+   * ```ts
+   * const cvae = await ConditionalVAE.create({ inputSize: 784, hiddenSizes: [512], latentSize: 16, classes: 10, seed: 1 });
+   * ```
+   */
+  static async create(config: ConditionalVAEConfig, options: EngineOptions = {}): Promise<ConditionalVAE> {
+    const cfg = resolveConditionalConfig(config);
+    const m = new ConditionalVAE(await Model.engine(options), cfg);
+    m.initialise();
+    return m;
+  }
+
+  /**
+   * Loads a ConditionalVAE written by `save()` (ModelFormatError for anything else).
+   *
+   * @example
+   * ```ts
+   * const cvae = await ConditionalVAE.load(bytes);
+   * ```
+   */
+  static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<ConditionalVAE> {
+    const file = readModelFile(bytes, "ConditionalVAE");
+    const cfg = configFromFile(() => resolveConditionalConfig(file.config));
+    return new ConditionalVAE(await Model.engine(options), cfg).restore(file);
+  }
+
+  /**
+   * Trains on examples and their labels; validationData is `{ x, labels }`. Otherwise as `VAE.fit`.
+   *
+   * @example
+   * ```ts
+   * await cvae.fit(trainX, trainY, { epochs: 10, validationData: { x: testX, labels: testY } });
+   * ```
+   */
+  fit(x: Data, labels: Labels, options?: FitOptions): Promise<EpochLog[]> {
+    this.live("fit");
+    return this.train(this.target(), { x, labels } satisfies LabelledData, options);
+  }
+
+  /**
+   * Mean loss terms per example (as `VAE.evaluate`), each example with its label.
+   *
+   * @example
+   * ```ts
+   * const { loss } = cvae.evaluate(testX, testY, { seed: 1 });
+   * ```
+   */
+  evaluate(x: Data, labels: Labels, options: { seed?: number } = {}): LossTerms {
+    this.live("evaluate");
+    const seed = seedOf("evaluate: seed", options.seed, 0);
+    return this.evaluateData(this.#data(x, labels, "evaluate"), seed);
+  }
+
+  /**
+   * q(z|x, y) of each example: mean and log-variance, each [n, latentSize].
+   *
+   * @example
+   * ```ts
+   * const { mean } = cvae.encode(images, labels);
+   * ```
+   */
+  encode(x: Data, labels: Labels): Encoding {
+    this.live("encode");
+    return this.encodeData(this.#data(x, labels, "encode"));
+  }
+
+  /**
+   * Decodes latent rows [n, latentSize] with their labels (or one label for all) to the likelihood's mean.
+   *
+   * @example
+   * ```ts
+   * const img = cvae.decode(new Float32Array(16), 3);
+   * ```
+   */
+  decode(z: Data, labels: Labels | Label): Float32Array {
+    this.live("decode");
+    const L = this.L;
+    const data = toRows(z, L, "decode(z)");
+    const y = this.#labelsFor(labels, data.rows, "decode");
+    return this.decodeWith(data.rows, y, (start, rows, p) => this.e.write(p.z, data.values.subarray(start * L, (start + rows) * L)));
+  }
+
+  /**
+   * Encodes and decodes with the examples' labels: the decoder's mean at z = μ(x, y), or a sampled z with
+   * `{ sample: true }`. Pass other labels to turn an example into another class with the same style.
+   *
+   * @example
+   * ```ts
+   * const again = cvae.reconstruct(x, labels);
+   * ```
+   */
+  reconstruct(x: Data, labels: Labels, options: { sample?: boolean; seed?: number } = {}): Float32Array {
+    this.live("reconstruct");
+    const data = this.#data(x, labels, "reconstruct");
+    return this.reconstructData(data, options.sample === true, seedOf("reconstruct: seed", options.seed, this.cfg.seed));
+  }
+
+  /**
+   * n examples of a class: z ~ N(0, I) decoded with `label` (a class index or one-hot row for all n, or n labels).
+   *
+   * @example
+   * ```ts
+   * const sevens = cvae.sample(64, { label: 7, seed: 1 });
+   * ```
+   */
+  sample(n: number, options: { label: Label | Labels; seed?: number }): Float32Array {
+    this.live("sample");
+    count("sample: n", n);
+    const o = optionsOf(options, ["label", "seed"], "sample");
+    if (o.label === undefined) throw new InvalidInputError(`sample: give { label } (a class from 0 to ${this.classes - 1}) to choose what to draw`);
+    const y = this.#labelsFor(o.label as Label | Labels, n, "sample");
+    const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
+    return this.sampleData(n, y, seed, this.sampleOffset(n, o.seed !== undefined));
+  }
+
+  /**
+   * The gradient of the summed objective for a labelled batch (as `VAE.gradients`).
+   *
+   * @example
+   * ```ts
+   * const { gradients } = cvae.gradients(batch, labels, { seed: 1 });
+   * ```
+   */
+  gradients(x: Data, labels: Labels, options: { epsilon?: Data; seed?: number } = {}): GradientResult {
+    this.live("gradients");
+    const data = this.#data(x, labels, "gradients");
+    const eps = options.epsilon === undefined ? undefined : toRows(options.epsilon, this.L, "gradients: epsilon");
+    return this.gradientsData(data, eps, seedOf("gradients: seed", options.seed, 0));
+  }
+
+  /**
+   * log p(x|y) per example by importance sampling (as `VAE.logLikelihood`).
+   *
+   * @example
+   * ```ts
+   * const ll = cvae.logLikelihood(testX, testY, { samples: 1000 });
+   * ```
+   */
+  logLikelihood(x: Data, labels: Labels, options: LogLikelihoodOptions = {}): Float64Array {
+    this.live("logLikelihood");
+    const o = optionsOf(options, ["samples", "seed", "batchSize"], "logLikelihood");
+    const data = this.#data(x, labels, "logLikelihood");
+    const samples = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
+    const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
+    return this.logLikelihoodData(data, samples, seedOf("logLikelihood: seed", o.seed, 0), block);
+  }
+
+  /**
+   * The conditional ELBO of each example (as `VAE.elbo`).
+   *
+   * @example
+   * ```ts
+   * const elbo = cvae.elbo(testX, testY);
+   * ```
+   */
+  elbo(x: Data, labels: Labels, options: { samples?: number; seed?: number } = {}): Float64Array {
+    this.live("elbo");
+    const o = optionsOf(options, ["samples", "seed"], "elbo");
+    const samples = intOption("elbo: samples", o.samples, 1, 1, MAX_LL_SAMPLES);
+    return this.elboData(this.#data(x, labels, "elbo"), samples, seedOf("elbo: seed", o.seed, 0));
+  }
+
+  /**
+   * −ELBO per example given its label (higher = less like the training data of that class).
+   *
+   * @example
+   * ```ts
+   * const scores = cvae.anomalyScore(x, labels);
+   * ```
+   */
+  anomalyScore(x: Data, labels: Labels, options: { samples?: number; seed?: number } = {}): Float64Array {
+    this.live("anomalyScore");
+    return this.elbo(x, labels, options).map((v) => -v);
+  }
+
+  /**
+   * Decoded points between two latent codes with one label (`steps` points, straight or "slerp").
+   *
+   * @example
+   * ```ts
+   * const frames = cvae.interpolate(za, zb, { label: 3, steps: 8, method: "slerp" });
+   * ```
+   */
+  interpolate(a: ArrayLike<number>, b: ArrayLike<number>,
+    options: { label: Label; steps?: number; method?: InterpolationMethod }): Float32Array {
+    this.live("interpolate");
+    const o = optionsOf(options, ["label", "steps", "method"], "interpolate");
+    const { steps, method } = interpolationOptions(o);
+    const za = toRows(Array.from(a), this.L, "interpolate: a (a latent code)").values;
+    const zb = toRows(Array.from(b), this.L, "interpolate: b (a latent code)").values;
+    if (za.length !== this.L || zb.length !== this.L) throw new InvalidInputError(`interpolate: a and b must be latent codes of ${this.L} values`);
+    return this.decode(interpolatePath(za, zb, steps, method), this.#one(o.label, "interpolate"));
+  }
+
+  /**
+   * Decodes z with one latent dimension swept over `values`, for one label.
+   *
+   * @example
+   * ```ts
+   * const sweep = cvae.traverse(new Float32Array(16), 0, { label: 4 });
+   * ```
+   */
+  traverse(z: ArrayLike<number>, dim: number, options: { label: Label; values?: ArrayLike<number> }): Float32Array {
+    this.live("traverse");
+    const o = optionsOf(options, ["label", "values"], "traverse");
+    const base = toRows(Array.from(z), this.L, "traverse: z");
+    if (base.rows !== 1) throw new InvalidInputError(`traverse: z must be one latent code of ${this.L} values`);
+    return this.decode(traversePoints(base.values, dim, o.values), this.#one(o.label, "traverse"));
+  }
+
+  /**
+   * For a 2-D latent space: the decoded size × size grid for one label (as `VAE.latentGrid`).
+   *
+   * @example
+   * ```ts
+   * const tiles = cvae.latentGrid({ label: 2, size: 10 });
+   * ```
+   */
+  latentGrid(options: { label: Label; size?: number; range?: number | [number, number] }): Float32Array {
+    this.live("latentGrid");
+    if (this.L !== 2) throw new InvalidInputError(`latentGrid needs a 2-D latent space; this model has latentSize ${this.L}`);
+    const o = optionsOf(options, ["label", "size", "range"], "latentGrid");
+    return this.decode(gridPoints(o).points, this.#one(o.label, "latentGrid"));
+  }
+
+  /**
+   * Mean KL(q(z_j|x, y) ‖ N(0, 1)) per latent dimension.
+   *
+   * @example
+   * ```ts
+   * const perDim = cvae.klPerDimension(testX, testY);
+   * ```
+   */
+  klPerDimension(x: Data, labels: Labels): Float64Array {
+    this.live("klPerDimension");
+    const { mean, logVar } = this.encode(x, labels);
+    return klPerDimension(mean, logVar, mean.length / this.L, this.L);
+  }
+
+  /**
+   * Active units of q(z|x, y) (variance over the data of the posterior mean above `threshold`, default 0.01).
+   *
+   * @example
+   * ```ts
+   * const { count } = cvae.activeUnits(testX, testY);
+   * ```
+   */
+  activeUnits(x: Data, labels: Labels, options: { threshold?: number } = {}): ActiveUnits {
+    this.live("activeUnits");
+    const threshold = thresholdOf(optionsOf(options, ["threshold"], "activeUnits").threshold);
+    const { mean } = this.encode(x, labels);
+    return activeUnits(mean, mean.length / this.L, this.L, threshold);
+  }
+
+  // ---- internals ----
+
+  #data(x: unknown, labels: unknown, what: string, unit = this.lik.unitData): LatentData {
+    const r = this.rowsOf(x, `${what}(x)`, unit);
+    return { rows: r.rows, x: r.values, y: labelRows(labels, r.rows, this.classes, `${what}: labels`) };
+  }
+
+  /** One label (index or row) repeated n times, or n labels. */
+  #labelsFor(labels: unknown, n: number, what: string): Float32Array {
+    const C = this.classes;
+    if (typeof labels === "number") return labelRows(new Array<number>(n).fill(labels), n, C, `${what}: label`);
+    if ((Array.isArray(labels) || ArrayBuffer.isView(labels)) && (labels as ArrayLike<unknown>).length === C && n !== C &&
+      typeof (labels as ArrayLike<unknown>)[0] === "number") {
+      const row = labelRows([Array.from(labels as ArrayLike<number>)], 1, C, `${what}: label`);
+      const out = new Float32Array(n * C);
+      for (let r = 0; r < n; r++) out.set(row, r * C);
+      return out;
+    }
+    return labelRows(labels, n, C, `${what}: labels`);
+  }
+
+  #one(label: unknown, what: string): Float32Array {
+    if (label === undefined) throw new InvalidInputError(`${what}: give { label } (a class from 0 to ${this.classes - 1}, or a one-hot row)`);
+    if (typeof label === "number") return labelRows([label], 1, this.classes, `${what}: label`);
+    return labelRows([Array.from(label as ArrayLike<number>)], 1, this.classes, `${what}: label`);
+  }
+
+  protected validateData(data: unknown, what: string, unit: boolean): LatentData {
+    if (typeof data !== "object" || data === null || !("x" in data) || !("labels" in data)) {
+      throw new InvalidInputError(`${what}: expected { x, labels } (examples and their class labels)`);
+    }
+    const d = data as LabelledData;
+    return this.#data(d.x, d.labels, what.replace(/\(x\)$/, ""), this.lik.unitData || unit);
+  }
+}

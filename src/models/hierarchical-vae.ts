@@ -1,0 +1,639 @@
+// The two-stochastic-layer VAE of Burda et al.'s IWAE paper: q(z1|x) q(z2|z1) for inference; p(z2) = N(0, I), a
+// learned Gaussian p(z1|z2) and p(x|z1) for generation. Every term of log w = log p(x|z1) + log p(z1|z2) + log p(z2)
+// − log q(z1|x) − log q(z2|z1) is a kernel (likelihood, gaussian_logpdf), so the ELBO, the IWAE bound and
+// log-likelihood estimates share one forward pass over B examples × K samples.
+import { InvalidInputError } from "../errors.js";
+import { count, seedOf, toRows, type Data, type Rows } from "../io/data.js";
+import { gridPoints, traversePoints } from "../latent/grid.js";
+import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
+import { activeUnits, thresholdOf, type ActiveUnits } from "../latent/statistics.js";
+import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
+import { Mlp } from "../nn/mlp.js";
+import type { Buffers } from "../nn/workspace.js";
+import type { Engine } from "../runtime/engine.js";
+import type { Dataset, EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
+import {
+  resolveHierarchicalConfig, type HierarchicalVAEConfig, type ResolvedHierarchicalVAEConfig,
+} from "./hierarchical-config.js";
+import { configFromFile, readModelFile } from "./format.js";
+import { sampleBlocks } from "./importance.js";
+import { DEFAULT_LL_SAMPLES, MAX_LL_SAMPLES, type Encoding, type LogLikelihoodOptions } from "./latent-model.js";
+import { LikelihoodHead } from "./likelihood.js";
+import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import { intOption, optionsOf } from "./options.js";
+import { betaAt } from "./schedule.js";
+
+/**
+ * The posteriors of a HierarchicalVAE: q(z1|x), and q(z2|z1) at z1 = the mean of q(z1|x).
+ *
+ * @example
+ * ```ts
+ * const { z1, z2 }: HierarchicalEncoding = hvae.encode(x);
+ * ```
+ */
+export interface HierarchicalEncoding {
+  z1: Encoding;
+  z2: Encoding;
+}
+
+/**
+ * Noise for `HierarchicalVAE.gradients`: ε of z1 [n·k, z1 size] and of z2 [n·k, z2 size], example-major.
+ *
+ * @example
+ * ```ts
+ * const eps: HierarchicalEpsilon = { z1: new Float32Array(n * 100), z2: new Float32Array(n * 50) };
+ * ```
+ */
+export interface HierarchicalEpsilon {
+  z1: Data;
+  z2: Data;
+}
+
+/**
+ * Result of `HierarchicalVAE.gradients`: sums over the batch (kl is the sampled log q(z1, z2|x) − log p(z1, z2)).
+ *
+ * @example
+ * ```ts
+ * const { loss, gradients }: HierarchicalGradients = hvae.gradients(batch, { seed: 1 });
+ * ```
+ */
+export interface HierarchicalGradients extends LossTerms {
+  gradients: Record<string, Float32Array>;
+}
+
+interface HData extends Dataset {
+  readonly x: Float32Array;
+}
+
+function sum(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s;
+}
+
+/**
+ * A VAE with two stochastic layers (Burda et al.'s two-layer model): inference q(z1|x), q(z2|z1); generation
+ * p(z2) = N(0, I), p(z1|z2) = N(μ(z2), σ²(z2)), p(x|z1). Trains on the ELBO (every term sampled) or the IWAE bound;
+ * logLikelihood estimates log p(x) by importance sampling.
+ *
+ * @example
+ * ```ts
+ * import { HierarchicalVAE } from "vaekit";
+ * const hvae = await HierarchicalVAE.create({ inputSize: 784, latentSizes: [100, 50], objective: "iwae", samples: 5, seed: 1 });
+ * await hvae.fit(trainX, { epochs: 10, batchSize: 20, dynamicBinarization: true });
+ * const ll = hvae.logLikelihood(testX, { samples: 5000 });
+ * ```
+ */
+export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTerms> {
+  readonly #q1: Mlp;
+  readonly #q2: Mlp;
+  readonly #p1: Mlp;
+  readonly #px: Mlp;
+  readonly #lik: LikelihoodHead;
+  readonly #D: number;
+  readonly #L1: number;
+  readonly #L2: number;
+
+  private constructor(e: Engine, cfg: ResolvedHierarchicalVAEConfig) {
+    const layout = new ParameterLayout();
+    const [L1, L2] = cfg.latentSizes;
+    const D = cfg.inputSize;
+    const a = cfg.leakySlope, act = cfg.activation;
+    const head = (L: number) => [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }];
+    const q1 = new Mlp(layout, { key: "qa", prefix: "encoder.z1", inSize: D, hiddenSizes: cfg.hiddenSizes[0], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
+    const q2 = new Mlp(layout, { key: "qb", prefix: "encoder.z2", inSize: L1, hiddenSizes: cfg.hiddenSizes[1], activation: act, outSize: 2 * L2, outName: "head", outParts: head(L2) }, a);
+    const p1 = new Mlp(layout, { key: "pa", prefix: "prior.z1", inSize: L2, hiddenSizes: cfg.decoderHiddenSizes[1], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
+    const px = new Mlp(layout, { key: "px", prefix: "decoder", inSize: L1, hiddenSizes: cfg.decoderHiddenSizes[0], activation: act, outSize: D, outName: "output" }, a);
+    const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
+    super(e, cfg, layout, "HierarchicalVAE");
+    this.#q1 = q1;
+    this.#q2 = q2;
+    this.#p1 = p1;
+    this.#px = px;
+    this.#lik = new LikelihoodHead(cfg, D, logSigma);
+    this.#D = D;
+    this.#L1 = L1;
+    this.#L2 = L2;
+  }
+
+  /**
+   * Creates a two-layer VAE (weights initialised like PyTorch's nn.Linear from `config.seed`).
+   *
+   * @example
+   * ```ts
+   * const hvae = await HierarchicalVAE.create({ inputSize: 784, latentSizes: [100, 50], seed: 1 });
+   * ```
+   */
+  static async create(config: HierarchicalVAEConfig, options: EngineOptions = {}): Promise<HierarchicalVAE> {
+    const cfg = resolveHierarchicalConfig(config);
+    const m = new HierarchicalVAE(await Model.engine(options), cfg);
+    m.initialise();
+    return m;
+  }
+
+  /**
+   * Loads a HierarchicalVAE written by `save()` (ModelFormatError for anything else).
+   *
+   * @example
+   * ```ts
+   * const hvae = await HierarchicalVAE.load(bytes);
+   * ```
+   */
+  static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HierarchicalVAE> {
+    const file = readModelFile(bytes, "HierarchicalVAE");
+    const cfg = configFromFile(() => resolveHierarchicalConfig(file.config));
+    return new HierarchicalVAE(await Model.engine(options), cfg).restore(file);
+  }
+
+  /**
+   * Trains on the configured objective; options as `VAE.fit`.
+   *
+   * @example
+   * ```ts
+   * await hvae.fit(trainX, { epochs: 10, batchSize: 20, dynamicBinarization: true });
+   * ```
+   */
+  fit(x: Data, options?: FitOptions): Promise<EpochLog[]> {
+    this.live("fit");
+    return this.train(this.#target(), x, options);
+  }
+
+  /**
+   * Mean objective terms per example with evaluate's seeded noise: loss (the ELBO's negative with β, or −L_k),
+   * reconstruction (mean over samples of −log p(x|z1)) and kl (mean over samples of log q(z1, z2|x) − log p(z1, z2)).
+   *
+   * @example
+   * ```ts
+   * const { loss } = hvae.evaluate(testX, { seed: 1 });
+   * ```
+   */
+  evaluate(x: Data, options: { seed?: number } = {}): LossTerms {
+    this.live("evaluate");
+    return this.#evaluate(this.#data(x, "evaluate(x)"), seedOf("evaluate: seed", options.seed, 0));
+  }
+
+  /**
+   * q(z1|x) per example, and q(z2|z1) at z1 = its mean.
+   *
+   * @example
+   * ```ts
+   * const { z1, z2 } = hvae.encode(images);
+   * ```
+   */
+  encode(x: Data): HierarchicalEncoding {
+    this.live("encode");
+    const data = this.#data(x, "encode(x)");
+    const [L1, L2] = [this.#L1, this.#L2];
+    const n = data.rows;
+    const out = { z1: { mean: new Float32Array(n * L1), logVar: new Float32Array(n * L1) }, z2: { mean: new Float32Array(n * L2), logVar: new Float32Array(n * L2) } };
+    const split = (src: Float32Array, rows: number, L: number, e: Encoding, start: number) => {
+      for (let r = 0; r < rows; r++) {
+        e.mean.set(src.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
+        e.logVar.set(src.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
+      }
+    };
+    this.chunks(n, (rows) => this.#sizes(rows, 1), (start, rows, p) => {
+      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#meanZ1(rows, p);
+      this.#q2.forward(this.e, this.params, p.z1, p, rows);
+      split(this.e.f32(this.#q1.out(p), rows * 2 * L1), rows, L1, out.z1, start);
+      split(this.e.f32(this.#q2.out(p), rows * 2 * L2), rows, L2, out.z2, start);
+    });
+    return out;
+  }
+
+  /**
+   * Decodes top-level codes z2 [n, z2 size] along the means: z1 = mean of p(z1|z2), then the likelihood's mean.
+   *
+   * @example
+   * ```ts
+   * const images = hvae.decode(new Float32Array(50));
+   * ```
+   */
+  decode(z2: Data): Float32Array {
+    this.live("decode");
+    const L2 = this.#L2;
+    const data = toRows(z2, L2, "decode(z2)");
+    return this.#decodeWith(data.rows, (start, rows, p) => {
+      this.e.write(p.z2, data.values.subarray(start * L2, (start + rows) * L2));
+      this.#meanPrior(rows, p);
+    });
+  }
+
+  /**
+   * Reconstructions: the likelihood's mean at z1 = the mean of q(z1|x).
+   *
+   * @example
+   * ```ts
+   * const again = hvae.reconstruct(testX.subarray(0, 8 * 784));
+   * ```
+   */
+  reconstruct(x: Data): Float32Array {
+    this.live("reconstruct");
+    const data = this.#data(x, "reconstruct(x)");
+    return this.#decodeWith(data.rows, (start, rows, p) => {
+      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#meanZ1(rows, p);
+    });
+  }
+
+  /**
+   * Ancestral samples: z2 ~ N(0, I), z1 ~ p(z1|z2), then the likelihood's mean of p(x|z1).
+   *
+   * @example
+   * ```ts
+   * const digits = hvae.sample(64, { seed: 1 });
+   * ```
+   */
+  sample(n: number, options: { seed?: number } = {}): Float32Array {
+    this.live("sample");
+    count("sample: n", n);
+    const seed = seedOf("sample: seed", options.seed, this.cfg.seed);
+    const offset = this.sampleOffset(n, options.seed !== undefined);
+    const [L1, L2] = [this.#L1, this.#L2];
+    return this.#decodeWith(n, (start, rows, p) => {
+      this.normals(p.z2, rows, L2, seed, STREAM.sample, offset + start);
+      this.#p1.forward(this.e, this.params, p.z2, p, rows);
+      this.normals(p.eps1, rows, L1, seed, STREAM.sample + STREAM.second, offset + start);
+      this.e.k.reparam_forward(p.z1, p.eps1, this.#p1.out(p), rows, L1);
+    });
+  }
+
+  /**
+   * The gradient of the summed training objective for a batch, with given ε ({ z1, z2 }, [n·k, size] each,
+   * example-major) or evaluate's seeded ε; the model is unchanged.
+   *
+   * @example
+   * ```ts
+   * const { loss, gradients } = hvae.gradients(batch, { seed: 1 });
+   * ```
+   */
+  gradients(x: Data, options: { epsilon?: HierarchicalEpsilon; seed?: number } = {}): HierarchicalGradients {
+    this.live("gradients");
+    const o = optionsOf(options, ["epsilon", "seed"], "gradients");
+    const data = this.#data(x, "gradients(x)");
+    const K = this.#K;
+    let e1: Rows | undefined, e2: Rows | undefined;
+    if (o.epsilon !== undefined) {
+      const eps = o.epsilon as HierarchicalEpsilon;
+      if (typeof eps !== "object" || eps === null) throw new InvalidInputError("gradients: epsilon must be { z1, z2 }");
+      e1 = toRows(eps.z1, this.#L1, "gradients: epsilon.z1");
+      e2 = toRows(eps.z2, this.#L2, "gradients: epsilon.z2");
+      if (e1.rows !== data.rows * K || e2.rows !== data.rows * K) {
+        throw new InvalidInputError(`gradients: epsilon.z1 and .z2 need ${data.rows * K} rows (examples × samples); got ${e1.rows} and ${e2.rows}`);
+      }
+    }
+    const seed = seedOf("gradients: seed", o.seed, 0);
+    this.e.k.zero_f32(this.grads, this.nParams);
+    const sums = { loss: 0, reconstruction: 0, kl: 0 };
+    const per = Math.max(1, Math.floor(CHUNK / K));
+    this.chunks(data.rows, (rows) => this.#sizes(rows, K), (start, rows, p) => {
+      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      if (e1 && e2) {
+        this.e.write(p.eps1, e1.values.subarray(start * K * this.#L1, (start + rows) * K * this.#L1));
+        this.e.write(p.eps2, e2.values.subarray(start * K * this.#L2, (start + rows) * K * this.#L2));
+      } else this.#evalNoise(p, rows * K, seed, start * K);
+      const t = this.#objective(rows, K, p, 1);
+      sums.loss += t.loss;
+      sums.reconstruction += t.reconstruction;
+      sums.kl += t.kl;
+    }, per);
+    return { ...sums, gradients: this.gradientTensors() };
+  }
+
+  /**
+   * log p(x) per example by importance sampling with k samples of (z1, z2) from q (as `VAE.logLikelihood`).
+   *
+   * @example
+   * ```ts
+   * const ll = hvae.logLikelihood(testX, { samples: 5000, seed: 1 });
+   * ```
+   */
+  logLikelihood(x: Data, options: LogLikelihoodOptions = {}): Float64Array {
+    this.live("logLikelihood");
+    const o = optionsOf(options, ["samples", "seed", "batchSize"], "logLikelihood");
+    const data = this.#data(x, "logLikelihood(x)");
+    const K = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
+    const seed = seedOf("logLikelihood: seed", o.seed, 0);
+    const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
+    const out = new Float64Array(data.rows);
+    const rowsMax = Math.min(block, K * CHUNK);
+    const B = Math.max(1, Math.min(CHUNK, Math.floor(rowsMax / K)));
+    const kMax = Math.min(K, rowsMax);
+    const sizes = { ...this.#sizes(B, kMax), logwAll: Math.max(B * K, K), wAll: Math.max(B * K, K), lmeAll: 2 * B };
+    for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
+      const p = this.ws.get(sizes);
+      if (blk.k0 === 0) this.e.write(p.x, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
+      this.#evalNoise(p, blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.#forward(blk.examples, blk.samples, p, 0, p.logwAll + blk.k0 * 4);
+      if (blk.k0 + blk.samples === K) {
+        this.e.k.logmeanexp_forward(p.lmeAll, p.wAll, p.logwAll, blk.examples, K);
+        out.set(new Float64Array(this.e.f32(0, 0).buffer, p.lmeAll, blk.examples), blk.start);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The ELBO of each example, mean over `samples` draws (default 1) of log p(x, z1, z2) − log q(z1, z2|x).
+   *
+   * @example
+   * ```ts
+   * const elbo = hvae.elbo(testX, { samples: 10 });
+   * ```
+   */
+  elbo(x: Data, options: { samples?: number; seed?: number } = {}): Float64Array {
+    this.live("elbo");
+    const o = optionsOf(options, ["samples", "seed"], "elbo");
+    const data = this.#data(x, "elbo(x)");
+    const K = intOption("elbo: samples", o.samples, 1, 1, MAX_LL_SAMPLES);
+    const seed = seedOf("elbo: seed", o.seed, 0);
+    const B = Math.max(1, Math.min(CHUNK, Math.floor(1024 / K)));
+    const kMax = Math.min(K, 1024);
+    const out = new Float64Array(data.rows);
+    for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
+      const p = this.ws.get(this.#sizes(B, kMax));
+      if (blk.k0 === 0) this.e.write(p.x, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
+      this.#evalNoise(p, blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.#forward(blk.examples, blk.samples, p, 0, p.logw);
+      const lw = this.e.f32(p.logw, blk.examples * blk.samples);
+      for (let b = 0; b < blk.examples; b++) {
+        let s = 0;
+        for (let j = 0; j < blk.samples; j++) s += lw[b * blk.samples + j];
+        out[blk.start + b] += s / K;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * −ELBO per example (options as `elbo`).
+   *
+   * @example
+   * ```ts
+   * const scores = hvae.anomalyScore(batch);
+   * ```
+   */
+  anomalyScore(x: Data, options: { samples?: number; seed?: number } = {}): Float64Array {
+    this.live("anomalyScore");
+    return this.elbo(x, options).map((v) => -v);
+  }
+
+  /**
+   * Decoded points between two top-level codes z2 (or two inputs, encoded to the mean of z2).
+   *
+   * @example
+   * ```ts
+   * const frames = hvae.interpolate(imageA, imageB, { steps: 8, method: "slerp" });
+   * ```
+   */
+  interpolate(a: ArrayLike<number>, b: ArrayLike<number>, options: { steps?: number; method?: InterpolationMethod } = {}): Float32Array {
+    this.live("interpolate");
+    const o = interpolationOptions(optionsOf(options, ["steps", "method"], "interpolate"));
+    return this.decode(interpolatePath(this.#code(a, "interpolate: a"), this.#code(b, "interpolate: b"), o.steps, o.method));
+  }
+
+  /**
+   * Decodes a top-level code z2 with one dimension swept over `values`.
+   *
+   * @example
+   * ```ts
+   * const sweep = hvae.traverse(new Float32Array(50), 0);
+   * ```
+   */
+  traverse(z2: ArrayLike<number>, dim: number, options: { values?: ArrayLike<number> } = {}): Float32Array {
+    this.live("traverse");
+    const o = optionsOf(options, ["values"], "traverse");
+    const base = toRows(Array.from(z2), this.#L2, "traverse: z2");
+    if (base.rows !== 1) throw new InvalidInputError(`traverse: give one code of ${this.#L2} values`);
+    return this.decode(traversePoints(base.values, dim, o.values));
+  }
+
+  /**
+   * For a 2-D z2: the decoded size × size grid (as `VAE.latentGrid`).
+   *
+   * @example
+   * ```ts
+   * const tiles = hvae.latentGrid({ size: 10 });
+   * ```
+   */
+  latentGrid(options: { size?: number; range?: number | [number, number] } = {}): Float32Array {
+    this.live("latentGrid");
+    if (this.#L2 !== 2) throw new InvalidInputError(`latentGrid needs a 2-D top latent space; this model's z2 has ${this.#L2} dimensions`);
+    return this.decode(gridPoints(optionsOf(options, ["size", "range"], "latentGrid")).points);
+  }
+
+  /**
+   * Active units of each layer: Var_x of the posterior mean of z1, and of z2 (at z1 = its mean) above `threshold`.
+   *
+   * @example
+   * ```ts
+   * const { z1, z2 } = hvae.activeUnits(testX);
+   * ```
+   */
+  activeUnits(x: Data, options: { threshold?: number } = {}): { z1: ActiveUnits; z2: ActiveUnits } {
+    this.live("activeUnits");
+    const threshold = thresholdOf(optionsOf(options, ["threshold"], "activeUnits").threshold);
+    const { z1, z2 } = this.encode(x);
+    const n = z1.mean.length / this.#L1;
+    return { z1: activeUnits(z1.mean, n, this.#L1, threshold), z2: activeUnits(z2.mean, n, this.#L2, threshold) };
+  }
+
+  // ---- internals ----
+
+  get #K(): number {
+    return this.cfg.objective === "iwae" || this.cfg.samples > 1 ? this.cfg.samples : 1;
+  }
+
+  #data(x: unknown, what: string, unit = this.#lik.unitData): HData {
+    const r = toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "");
+    return { rows: r.rows, x: r.values };
+  }
+
+  #code(v: ArrayLike<number>, what: string): Float32Array {
+    const values = Float32Array.from(v);
+    if (values.length === this.#L2) return toRows(values, this.#L2, what).values;
+    if (values.length === this.#D) return this.encode(values).z2.mean;
+    throw new InvalidInputError(`${what} has ${values.length} values; give a z2 code (${this.#L2} values) or an input (${this.#D} values)`);
+  }
+
+  #sizes(B: number, K: number): Record<string, number> {
+    const D = this.#D, L1 = this.#L1, L2 = this.#L2, R = B * K;
+    const s: Record<string, number> = {
+      x: B * D, xnz: sparseInputScratch(B, D), xRep: R * D, s1r: R * 2 * L1, ds1r: R * 2 * L1,
+      eps1: R * L1, z1: R * L1, dz1: R * L1, tmp: R * L1, eps2: R * L2, z2: R * L2, dz2: R * L2,
+      rec: R, lq1: R, lq2: R, lp1: R, lp2: R, logw: R, wts: R, a: R, b: R, nb: R, lme: 2 * B, uni: D,
+    };
+    this.#q1.sizes(B, s);
+    this.#q2.sizes(R, s);
+    this.#p1.sizes(R, s);
+    this.#px.sizes(R, s);
+    return s;
+  }
+
+  /** Evaluation noise for rows [offset, offset + R) of the (example, sample) sequence. */
+  #evalNoise(p: Buffers, R: number, seed: number, offset: number): void {
+    this.normals(p.eps1, R, this.#L1, seed, STREAM.evaluate, offset);
+    this.normals(p.eps2, R, this.#L2, seed, STREAM.evaluate + STREAM.second, offset);
+  }
+
+  /** z1 = mean of q(z1|x) for `rows` rows of p.x. */
+  #meanZ1(rows: number, p: Buffers): void {
+    const L1 = this.#L1;
+    this.#q1.forward(this.e, this.params, p.x, p, rows, p.xnz);
+    const s = this.e.f32(this.#q1.out(p), rows * 2 * L1);
+    const z = this.e.f32(p.z1, rows * L1);
+    for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L1, r * 2 * L1 + L1), r * L1);
+  }
+
+  /** z1 = mean of p(z1|z2) for `rows` rows of p.z2. */
+  #meanPrior(rows: number, p: Buffers): void {
+    const L1 = this.#L1;
+    this.#p1.forward(this.e, this.params, p.z2, p, rows);
+    const s = this.e.f32(this.#p1.out(p), rows * 2 * L1);
+    const z = this.e.f32(p.z1, rows * L1);
+    for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L1, r * 2 * L1 + L1), r * L1);
+  }
+
+  #decodeWith(n: number, fillZ1: (start: number, rows: number, p: Buffers) => void): Float32Array {
+    const D = this.#D;
+    const out = new Float32Array(n * D);
+    this.chunks(n, (rows) => this.#sizes(rows, 1), (start, rows, p) => {
+      fillZ1(start, rows, p);
+      this.#px.forward(this.e, this.params, p.z1, p, rows);
+      this.#lik.mean(this.e, this.#px.out(p), rows);
+      out.set(this.e.f32(this.#px.out(p), rows * D), start * D);
+    });
+    return out;
+  }
+
+  /**
+   * B examples (p.x) × K samples (ε in p.eps1, p.eps2): every log-density term per row, and log w into `logw`.
+   * With grad, dOut = ∂rec/∂out (scale 1; the backward pass weights the rows).
+   */
+  #forward(B: number, K: number, p: Buffers, grad: number, logw: number): void {
+    const { k } = this.e;
+    const [D, L1, L2] = [this.#D, this.#L1, this.#L2];
+    const R = B * K;
+    this.#q1.forward(this.e, this.params, p.x, p, B, p.xnz);
+    k.repeat_rows_forward(p.s1r, this.#q1.out(p), B, 2 * L1, K);
+    k.reparam_forward(p.z1, p.eps1, p.s1r, R, L1);
+    this.#q2.forward(this.e, this.params, p.z1, p, R);
+    k.reparam_forward(p.z2, p.eps2, this.#q2.out(p), R, L2);
+    this.#p1.forward(this.e, this.params, p.z2, p, R);
+    this.#px.forward(this.e, this.params, p.z1, p, R);
+    k.repeat_rows_forward(p.xRep, p.x, B, D, K);
+    this.#lik.loss(this.e, this.params, this.grads, grad ? this.#px.dout(p) : 0, p.rec, this.#px.out(p), p.xRep, R, 1, false);
+    k.gaussian_logpdf_forward(p.lq1, p.z1, p.s1r, R, L1);
+    k.gaussian_logpdf_forward(p.lq2, p.z2, this.#q2.out(p), R, L2);
+    k.gaussian_logpdf_forward(p.lp1, p.z1, this.#p1.out(p), R, L1);
+    k.gaussian_logpdf_forward(p.lp2, p.z2, 0, R, L2);
+    const [rec, lq1, lq2, lp1, lp2] = [p.rec, p.lq1, p.lq2, p.lp1, p.lp2].map((q) => this.e.f32(q, R));
+    const lw = this.e.f32(logw, R);
+    for (let r = 0; r < R; r++) lw[r] = -rec[r] + lp1[r] + lp2[r] - lq1[r] - lq2[r];
+  }
+
+  /** Backward with per-row weights a = ∂L/∂rec and b = ∂L/∂(log q − log p) in p.a, p.b; gradients accumulate. */
+  #backward(B: number, K: number, p: Buffers): void {
+    const { k } = this.e;
+    const [L1, L2] = [this.#L1, this.#L2];
+    const R = B * K;
+    const nb = this.e.f32(p.nb, R), b = this.e.f32(p.b, R);
+    for (let r = 0; r < R; r++) nb[r] = -b[r];
+    this.#lik.weightRows(this.e, this.params, this.grads, this.#px.dout(p), this.#px.out(p), p.xRep, p.a, R, 1, p.uni);
+    this.#px.backward(this.e, this.params, this.grads, p.z1, p, R, p.dz1);
+    const dps = this.#p1.dout(p);
+    k.zero_f32(dps, R * 2 * L1);
+    k.gaussian_logpdf_backward(p.dz1, dps, p.nb, p.z1, this.#p1.out(p), R, L1);
+    this.#p1.backward(this.e, this.params, this.grads, p.z2, p, R, p.dz2);
+    k.gaussian_logpdf_backward(p.dz2, 0, p.nb, p.z2, 0, R, L2);
+    const ds2 = this.#q2.dout(p);
+    k.zero_f32(ds2, R * 2 * L2);
+    k.gaussian_logpdf_backward(p.dz2, ds2, p.b, p.z2, this.#q2.out(p), R, L2);
+    k.reparam_backward(ds2, p.dz2, p.eps2, this.#q2.out(p), R, L2);
+    this.#q2.backward(this.e, this.params, this.grads, p.z1, p, R, p.tmp);
+    k.repeat_rows_backward(p.dz1, p.tmp, R, L1, 1); // dz1 += the path through q(z2|z1)
+    k.zero_f32(p.ds1r, R * 2 * L1);
+    k.gaussian_logpdf_backward(p.dz1, p.ds1r, p.b, p.z1, p.s1r, R, L1);
+    k.reparam_backward(p.ds1r, p.dz1, p.eps1, p.s1r, R, L1);
+    const ds1 = this.#q1.dout(p);
+    k.zero_f32(ds1, B * 2 * L1);
+    k.repeat_rows_backward(ds1, p.ds1r, B, 2 * L1, K);
+    this.#q1.backward(this.e, this.params, this.grads, p.x, p, B, 0, p.xnz);
+  }
+
+  /** The training objective on B examples × K samples (noise in place); backward when gradScale ≠ 0. Sums. */
+  #objective(B: number, K: number, p: Buffers, gradScale: number): LossTerms {
+    const R = B * K;
+    this.#forward(B, K, p, gradScale, p.logw);
+    const rec = this.e.f32(p.rec, R), lw = this.e.f32(p.logw, R);
+    let sr = 0, sk = 0;
+    for (let r = 0; r < R; r++) {
+      sr += rec[r];
+      sk += -lw[r] - rec[r];
+    }
+    sr /= K;
+    sk /= K;
+    let loss: number;
+    const a = this.e.f32(p.a, R), b = this.e.f32(p.b, R);
+    if (this.cfg.objective === "iwae") {
+      this.e.k.logmeanexp_forward(p.lme, p.wts, p.logw, B, K);
+      const lme = new Float64Array(this.e.f32(0, 0).buffer, p.lme, B);
+      loss = 0;
+      for (let i = 0; i < B; i++) loss -= lme[i];
+      const w = this.e.f32(p.wts, R);
+      for (let r = 0; r < R; r++) a[r] = b[r] = gradScale * w[r];
+    } else {
+      const beta = K === 1 ? betaAt(this.cfg.beta, this.cfg.klWarmup, this.steps) : 1;
+      loss = sr + beta * sk;
+      a.fill(gradScale / K);
+      b.fill((beta * gradScale) / K);
+    }
+    if (gradScale) this.#backward(B, K, p);
+    return { loss, reconstruction: sr, kl: sk };
+  }
+
+  #evaluate(data: HData, seed: number): LossTerms {
+    const K = this.#K;
+    const sums = { loss: 0, reconstruction: 0, kl: 0 };
+    this.chunks(data.rows, (rows) => this.#sizes(rows, K), (start, rows, p) => {
+      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#evalNoise(p, rows * K, seed, start * K);
+      const t = this.#objective(rows, K, p, 0);
+      sums.loss += t.loss;
+      sums.reconstruction += t.reconstruction;
+      sums.kl += t.kl;
+    }, Math.max(1, Math.floor(CHUNK / K)));
+    const n = data.rows;
+    return { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n };
+  }
+
+  #target(): TrainingTarget<LossTerms, HData> {
+    const D = this.#D, K = this.#K;
+    let capacity = 1;
+    let binarize: number | undefined;
+    const ws = (): Buffers => this.ws.get(this.#sizes(capacity, K));
+    return {
+      ...this.targetBase(),
+      validate: (data, what, unit) => this.#data(data, what, this.#lik.unitData || unit),
+      batchInput: (rows, o) => {
+        capacity = rows;
+        binarize = o.binarizeSeed;
+        ws();
+        return (r, data, src, epoch) => {
+          const p = ws();
+          this.e.write(p.x + r * D * 4, data.x.subarray(src * D, (src + 1) * D));
+          if (binarize !== undefined) this.binarizeRow(p.x + r * D * 4, p.uni, D, binarize, (epoch - 1) * data.rows + src);
+        };
+      },
+      forwardBackward: (rows, gradScale) => {
+        const p = ws();
+        this.trainNormals(p.eps1, rows * K * this.#L1);
+        this.trainNormals(p.eps2, rows * K * this.#L2, STREAM.train + STREAM.second);
+        this.e.k.zero_f32(this.grads, this.nParams);
+        return this.#objective(rows, K, p, gradScale);
+      },
+      evaluate: (data, seed) => this.#evaluate(data, seed),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+// Loading any vaekit model file as the class its metadata names.
+import { Autoencoder } from "./autoencoder.js";
+import { ConditionalVAE } from "./conditional-vae.js";
+import { readModelFile } from "./format.js";
+import { HierarchicalVAE } from "./hierarchical-vae.js";
+import type { EngineOptions } from "./model.js";
+import { VAE } from "./vae.js";
+
+/**
+ * Any model `loadModel` can return.
+ *
+ * @example
+ * ```ts
+ * const m: AnyModel = await loadModel(bytes);
+ * ```
+ */
+export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
+
+/**
+ * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
+ * check which with `instanceof` or `model.kind`. Foreign or damaged files throw ModelFormatError.
+ *
+ * @example
+ * ```ts
+ * const m = await loadModel(await readFile("model.safetensors"));
+ * if (m instanceof ConditionalVAE) m.sample(8, { label: 3 });
+ * ```
+ */
+export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<AnyModel> {
+  const { kind } = readModelFile(bytes);
+  switch (kind) {
+    case "VAE": return VAE.load(bytes, options);
+    case "ConditionalVAE": return ConditionalVAE.load(bytes, options);
+    case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
+    case "Autoencoder": return Autoencoder.load(bytes, options);
+  }
+}

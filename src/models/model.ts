@@ -1,0 +1,354 @@
+// What every vaekit model shares: one engine, every parameter in one flat buffer (with its gradient and optimizer
+// state beside it), a reusable workspace, weights by name in PyTorch layout, the model file, fit's plumbing,
+// seeded noise streams, and dispose.
+import { DisposedError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import type { Tensor } from "../io/safetensors.js";
+import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
+import { Workspace, type Buffers } from "../nn/workspace.js";
+import { Engine } from "../runtime/engine.js";
+import type { WasmSource } from "../runtime/module.js";
+import { fit, type Dataset, type EpochLog, type FitOptions, type Terms, type TrainingTarget } from "../train/fit.js";
+import { Optimizer } from "../train/optimizer.js";
+import { suggest } from "./config-checks.js";
+import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
+
+/**
+ * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm).
+ *
+ * @example
+ * ```ts
+ * const vae = await VAE.create(config, { wasm: new URL("./vaekit.wasm", import.meta.url) });
+ * ```
+ */
+export interface EngineOptions {
+  /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm. */
+  wasm?: WasmSource;
+}
+
+/**
+ * Random streams: the second key word of the Philox generator, one per purpose. A model's second stochastic layer
+ * (HierarchicalVAE's z2, or z1 | z2 when sampling) draws from the stream + 16.
+ */
+export const STREAM = {
+  init: 1, train: 2, evaluate: 3, sample: 4, reconstruct: 5, trainNoise: 6, binarize: 7, corrupt: 8, second: 16,
+} as const;
+
+/** Rows per kernel call outside training: bounds the workspace whatever n is. */
+export const CHUNK = 256;
+
+interface TensorSpec {
+  readonly name: string;
+  readonly shape: number[];
+  read(all: Float32Array): Float32Array;
+  write(all: Float32Array, t: ArrayLike<number>): void;
+}
+
+function denseSpecs(l: DenseLayer): TensorSpec[] {
+  const out: TensorSpec[] = [];
+  const K = l.inSize, N = l.outSize;
+  for (const part of l.parts) {
+    const { col, cols } = part;
+    out.push({
+      name: `${part.name}.weight`,
+      shape: [cols, K],
+      read: (all) => {
+        const t = new Float32Array(cols * K);
+        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) t[o * K + i] = all[l.w + i * N + col + o];
+        return t;
+      },
+      write: (all, t) => {
+        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) all[l.w + i * N + col + o] = t[o * K + i];
+      },
+    });
+    out.push({
+      name: `${part.name}.bias`,
+      shape: [cols],
+      read: (all) => all.slice(l.b + col, l.b + col + cols),
+      write: (all, t) => {
+        for (let o = 0; o < cols; o++) all[l.b + col + o] = t[o];
+      },
+    });
+  }
+  return out;
+}
+
+/** Per-row counters of a noise stream: `blocks` Philox blocks per row, row r of a call at rowOffset + r. */
+function counter(row: number, blocks: number): [number, number] {
+  const c = row * blocks;
+  return [c % 2 ** 32, Math.floor(c / 2 ** 32)];
+}
+
+export abstract class Model<C extends { seed: number }, T extends Terms> {
+  protected readonly e: Engine;
+  protected readonly cfg: C;
+  protected readonly nParams: number;
+  protected readonly params: number;
+  protected readonly grads: number;
+  protected readonly optimizer: Optimizer;
+  protected readonly ws: Workspace;
+  readonly #layout: ParameterLayout;
+  readonly #specs: TensorSpec[];
+  /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
+  protected steps = 0;
+  /** Philox blocks consumed so far by training streams (key = stream). */
+  protected readonly trainBlocks: Record<number, number> = {};
+  #sampleRows = 0;
+  #disposed = false;
+
+  protected constructor(e: Engine, cfg: C, layout: ParameterLayout, readonly kind: ModelKind) {
+    this.e = e;
+    this.cfg = cfg;
+    this.#layout = layout;
+    this.nParams = layout.size;
+    this.#specs = layout.layers.flatMap(denseSpecs);
+    for (const v of layout.vectors) {
+      this.#specs.push({
+        name: v.name,
+        shape: [v.size],
+        read: (all) => all.slice(v.offset, v.offset + v.size),
+        write: (all, t) => {
+          for (let i = 0; i < v.size; i++) all[v.offset + i] = t[i];
+        },
+      });
+    }
+    this.params = e.alloc(this.nParams);
+    this.grads = e.alloc(this.nParams);
+    this.optimizer = new Optimizer(e, this.params, this.grads, this.nParams);
+    this.ws = new Workspace(e);
+  }
+
+  /** Creates an engine for a new model (the subclass's static create/load call this first). */
+  protected static engine(options: EngineOptions): Promise<Engine> {
+    return Engine.create(options.wasm);
+  }
+
+  /** The model's complete configuration (defaults filled in). */
+  get config(): C {
+    return structuredClone(this.cfg);
+  }
+
+  /** Number of trainable parameters. */
+  get parameterCount(): number {
+    return this.#specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** Bytes of WebAssembly memory this model's engine holds. */
+  get memoryBytes(): number {
+    return this.e.memoryBytes;
+  }
+
+  /** Optimizer steps taken so far (over every fit call; kept by save/load). KL warm-up and capacity follow it. */
+  get trainingSteps(): number {
+    return this.steps;
+  }
+
+  /**
+   * A copy of every weight, by name, in PyTorch's nn.Linear layout (weight [out, in], bias [out]).
+   *
+   * @example
+   * ```ts
+   * const w = model.getWeights(); Object.keys(w); // ["encoder.hidden.0.weight", …]
+   * ```
+   */
+  getWeights(): Record<string, Float32Array> {
+    this.live("getWeights");
+    const all = this.e.f32(this.params, this.nParams);
+    const out: Record<string, Float32Array> = {};
+    for (const s of this.#specs) out[s.name] = s.read(all);
+    return out;
+  }
+
+  /**
+   * Replaces every weight (names and layout as `getWeights`). All tensors are checked before any is written.
+   *
+   * @example
+   * ```ts
+   * other.setWeights(model.getWeights());
+   * ```
+   */
+  setWeights(weights: Record<string, ArrayLike<number>>): void {
+    this.live("setWeights");
+    this.#setWeights(weights);
+  }
+
+  /**
+   * The model as safetensors bytes: weights in PyTorch layout (names as `getWeights`), model class, config, format
+   * version and training steps in the metadata. `load(model.save()).save()` gives the same bytes.
+   *
+   * @example
+   * ```ts
+   * await writeFile("model.safetensors", model.save());
+   * ```
+   */
+  save(): Uint8Array {
+    this.live("save");
+    const all = this.e.f32(this.params, this.nParams);
+    const tensors = new Map<string, Tensor>();
+    for (const s of this.#specs) tensors.set(s.name, { shape: s.shape, data: s.read(all) });
+    return writeModelFile(this.kind, this.cfg, tensors, this.steps);
+  }
+
+  /**
+   * Frees the model's WebAssembly memory; any later call throws DisposedError. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * model.dispose();
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.ws.free();
+    this.optimizer.free();
+    this.e.release(this.params);
+    this.e.release(this.grads);
+  }
+
+  // ---- for subclasses ----
+
+  protected live(what: string): void {
+    if (this.#disposed) throw new DisposedError(`${this.kind}.${what}()`);
+  }
+
+  /** Weights initialised like PyTorch's nn.Linear, U(−1/√fan_in, 1/√fan_in), from the seed; vectors to their init. */
+  protected initialise(): void {
+    const k = this.e.k;
+    const seed = this.cfg.seed;
+    this.#layout.layers.forEach((l, i) => {
+      const bound = 1 / Math.sqrt(l.inSize);
+      const n = l.inSize * l.outSize;
+      k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
+      k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
+      const w = this.e.f32(this.params, this.nParams);
+      for (let j = l.w; j < l.w + n; j++) w[j] = bound * (2 * w[j] - 1);
+      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = bound * (2 * w[j] - 1);
+    });
+    const w = this.e.f32(this.params, this.nParams);
+    for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);
+  }
+
+  /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */
+  protected restore(file: ModelFile): this {
+    const weights: Record<string, Float32Array> = {};
+    for (const [name, t] of file.tensors) weights[name] = t.data;
+    try {
+      this.#setWeights(weights, file.tensors);
+    } catch (e) {
+      this.dispose();
+      throw e instanceof VaekitError ? new ModelFormatError(e.message) : e;
+    }
+    this.steps = file.steps;
+    return this;
+  }
+
+  /** Runs fit's loop on this model's training target. */
+  protected train<D extends Dataset>(target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+    return fit(target, data, options);
+  }
+
+  /** The parts of a training target every model shares. */
+  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "scaleGradients" | "stepTaken"> {
+    return {
+      seed: this.cfg.seed,
+      optimizer: this.optimizer,
+      gradNormSquared: () => this.e.k.sum_squares(this.grads, this.nParams),
+      scaleGradients: (s) => this.e.k.scale_inplace(this.grads, this.nParams, s),
+      stepTaken: () => void this.steps++,
+    };
+  }
+
+  /** The gradient buffer read out per tensor (names as getWeights). */
+  protected gradientTensors(): Record<string, Float32Array> {
+    const all = this.e.f32(this.grads, this.nParams);
+    const out: Record<string, Float32Array> = {};
+    for (const s of this.#specs) out[s.name] = s.read(all);
+    return out;
+  }
+
+  /** Runs `body` over chunks of at most `chunk` rows, with the workspace `sizes(rows)` asks for. */
+  protected chunks(n: number, sizes: (rows: number) => Record<string, number>,
+    body: (start: number, rows: number, p: Buffers) => void, chunk = CHUNK): void {
+    const p = this.ws.get(sizes(Math.min(n, chunk)));
+    for (let start = 0; start < n; start += chunk) body(start, Math.min(chunk, n - start), p);
+  }
+
+  /**
+   * Standard normals for rows [offset, offset + rows) of (seed, stream), `width` per row, written `stride` floats
+   * apart: row r's values never depend on how calls are chunked.
+   */
+  protected normals(ptr: number, rows: number, width: number, seed: number, stream: number, offset: number, stride = width): void {
+    const per = Math.ceil(width / 4);
+    if (width % 4 === 0 && stride === width) {
+      const [c0, c1] = counter(offset, per);
+      this.e.k.rng_normal(ptr, rows * width, seed, stream, c0, c1);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const [c0, c1] = counter(offset + r, per);
+      this.e.k.rng_normal(ptr + r * stride * 4, width, seed, stream, c0, c1);
+    }
+  }
+
+  /** Training normals: continues the model's own stream (seed = config seed). */
+  protected trainNormals(ptr: number, n: number, stream: number = STREAM.train): void {
+    const c = this.trainBlocks[stream] ?? 0;
+    this.e.k.rng_normal(ptr, n, this.cfg.seed, stream, c % 2 ** 32, Math.floor(c / 2 ** 32));
+    this.trainBlocks[stream] = c + Math.ceil(n / 4);
+  }
+
+  /** The stream offset of a seedless sample call (each such call continues where the last one stopped). */
+  protected sampleOffset(n: number, explicit: boolean): number {
+    if (explicit) return 0;
+    const o = this.#sampleRows;
+    this.#sampleRows += n;
+    return o;
+  }
+
+  /**
+   * Dynamic binarization of one training row in place: x_d ← 1 if u_d < x_d else 0, u ~ U[0, 1) from
+   * (seed, binarize stream) at the row's own counter (example index and epoch), so batching doesn't matter.
+   */
+  protected binarizeRow(ptr: number, uniforms: number, width: number, seed: number, row: number): void {
+    const [c0, c1] = counter(row, Math.ceil(width / 4));
+    this.e.k.rng_uniform(uniforms, width, seed, STREAM.binarize, c0, c1);
+    const x = this.e.f32(ptr, width);
+    const u = this.e.f32(uniforms, width);
+    for (let d = 0; d < width; d++) x[d] = u[d] < x[d] ? 1 : 0;
+  }
+
+  #setWeights(weights: unknown, shapes?: Map<string, Tensor>): void {
+    if (typeof weights !== "object" || weights === null) {
+      throw new InvalidInputError("setWeights: expected an object mapping tensor names to Float32Arrays");
+    }
+    const w = weights as Record<string, ArrayLike<number>>;
+    const names = this.#specs.map((s) => s.name);
+    for (const name of Object.keys(w)) {
+      if (!names.includes(name)) {
+        throw new InvalidInputError(`setWeights: unexpected tensor '${name}'${suggest(name, names)}; this model has ${names.join(", ")}`);
+      }
+    }
+    for (const s of this.#specs) {
+      const t = w[s.name];
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      if (t === undefined) throw new InvalidInputError(`setWeights: missing tensor '${s.name}' [${s.shape.join(", ")}]`);
+      if (typeof t !== "object" || typeof t.length !== "number") {
+        throw new InvalidInputError(`setWeights: '${s.name}' must be a Float32Array of ${n} values`);
+      }
+      const given = shapes?.get(s.name)?.shape;
+      if (given && given.join() !== s.shape.join()) {
+        throw new InvalidInputError(`setWeights: '${s.name}' has shape [${given.join(", ")}]; this model needs [${s.shape.join(", ")}]`);
+      }
+      if (t.length !== n) {
+        throw new InvalidInputError(`setWeights: '${s.name}' has ${t.length} values; expected ${n} (shape [${s.shape.join(", ")}], PyTorch layout)`);
+      }
+      for (let i = 0; i < n; i++) {
+        if (typeof t[i] !== "number" || !Number.isFinite(t[i])) {
+          throw new InvalidInputError(`setWeights: '${s.name}'[${i}] is ${t[i]}; weights must be finite numbers`);
+        }
+      }
+    }
+    const all = this.e.f32(this.params, this.nParams);
+    for (const s of this.#specs) s.write(all, w[s.name]);
+  }
+}
