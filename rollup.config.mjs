@@ -62,10 +62,11 @@ const js = (name, file, format) => ({
   input: "src/index.ts",
   output: { file, format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}) },
   external: [/^node:/],
-  // keepNames in the transform only: class names survive minification (errors report e.name), added once.
+  // No keepNames: nothing reads a class's or function's own name (errors spell theirs out), and keeping them
+  // costs about 2 KB gzipped.
   plugins: [
     platform(name),
-    esbuild({ target: "es2022", keepNames: true }),
+    esbuild({ target: "es2022" }),
     minify({ target: "es2022", legalComments: "none" }),
   ],
 });
@@ -106,7 +107,7 @@ const subpath = (name) => [
       { file: `dist/${name}.js`, format: "es", sourcemap: false },
       { file: `dist/${name}.cjs`, format: "cjs", sourcemap: false, exports: "named" },
     ],
-    plugins: [coreFromPackage(`${name}.ts`), esbuild({ target: "es2022", keepNames: true }), minify({ target: "es2022", legalComments: "none" })],
+    plugins: [coreFromPackage(`${name}.ts`), esbuild({ target: "es2022" }), minify({ target: "es2022", legalComments: "none" })],
   },
   {
     input: `src/${name}.ts`,

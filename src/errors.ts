@@ -14,7 +14,7 @@ export class VaekitError extends Error {
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
-    this.name = new.target.name;
+    this.name = "VaekitError";
     this.code = code;
   }
 }
@@ -28,6 +28,8 @@ export class VaekitError extends Error {
  * ```
  */
 export class InvalidConfigError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "InvalidConfigError";
   constructor(message: string) {
     super("INVALID_CONFIG", message);
   }
@@ -42,6 +44,8 @@ export class InvalidConfigError extends VaekitError {
  * ```
  */
 export class InvalidInputError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "InvalidInputError";
   constructor(message: string) {
     super("INVALID_INPUT", message);
   }
@@ -56,6 +60,8 @@ export class InvalidInputError extends VaekitError {
  * ```
  */
 export class ModelFormatError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "ModelFormatError";
   constructor(message: string) {
     super("MODEL_FORMAT", message);
   }
@@ -71,6 +77,8 @@ export class ModelFormatError extends VaekitError {
  * ```
  */
 export class TrainingDivergedError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "TrainingDivergedError";
   /** 1-based epoch and 0-based batch at which training stopped. */
   readonly epoch: number;
   readonly batch: number;
@@ -90,6 +98,8 @@ export class TrainingDivergedError extends VaekitError {
  * ```
  */
 export class DisposedError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "DisposedError";
   constructor(what: string) {
     super("DISPOSED", `${what} was called on a model that has been disposed; create or load a new model`);
   }
@@ -104,6 +114,8 @@ export class DisposedError extends VaekitError {
  * ```
  */
 export class UnsupportedRuntimeError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "UnsupportedRuntimeError";
   constructor(message: string) {
     super("UNSUPPORTED_RUNTIME", message);
   }
