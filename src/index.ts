@@ -34,7 +34,3 @@ export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients }
 export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
 export { loadModel } from "./models/load-model.js";
 export type { AnyModel } from "./models/load-model.js";
-export { readTorch, loadTorch } from "./interop/torch.js";
-export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
-export { readFloatSafetensors } from "./interop/float-tensors.js";
-export type { ForeignTensor, FloatDtype } from "./interop/float-tensors.js";

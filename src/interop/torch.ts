@@ -4,7 +4,7 @@
 import { InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Likelihood, VAEConfig } from "../models/config.js";
 import { resolveConfig, suggest } from "../models/config.js";
-import { VAE, type EngineOptions } from "../models/vae.js";
+import { VAE, type EngineOptions } from "../index.js";
 import type { Activation } from "../nn/dense.js";
 import { readFloatSafetensors, type ForeignTensor } from "./float-tensors.js";
 

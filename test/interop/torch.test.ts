@@ -7,8 +7,8 @@
 // A wrong activation, likelihood, transposed weight or swapped head is off by 1e-2 or more and fails.
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { encodeSafetensors, InvalidConfigError, InvalidInputError, loadTorch, ModelFormatError, readFloatSafetensors, readTorch, VAE } from "../../src/index.js";
-import type { TorchImportOptions } from "../../src/index.js";
+import { encodeSafetensors, InvalidConfigError, InvalidInputError, ModelFormatError, VAE } from "../../src/index.js";
+import { loadTorch, readFloatSafetensors, readTorch, type TorchImportOptions } from "../../src/torch.js";
 import { randomArray } from "../helpers/wasm.js";
 import { f32Bytes, parseRaw, writeRaw, type RawTensor } from "./raw-safetensors.js";
 
