@@ -1,0 +1,155 @@
+// `vaekit train`'s model options: one flag per option of the model family, which models each applies to, and how
+// they become a VAE, ConditionalVAE, HierarchicalVAE or Autoencoder config.
+import type {
+  Activation, AutoencoderConfig, ConditionalVAEConfig, Denoising, HierarchicalVAEConfig, Likelihood, Sparsity, VAEConfig,
+} from "../index.js";
+import { parseNumber, parseWholes, type Args, type OptionSpec } from "./args.js";
+import { UsageError } from "./errors.js";
+
+export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder"] as const;
+export type Kind = (typeof KINDS)[number];
+export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"];
+export const LIKELIHOODS: readonly Likelihood[] = ["bernoulli", "continuous-bernoulli", "gaussian", "laplace"];
+
+const M = "Model";
+const VAES: Kind[] = ["vae", "conditional", "hierarchical"];
+
+/** Model options with the kinds they apply to (all kinds when absent). */
+export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
+  { name: "model", value: "kind", help: "vae, conditional, hierarchical or autoencoder", default: "vae", group: M },
+  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder)", default: "20", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "latent-sizes", value: "z1,z2", help: "hierarchical: sizes of z1 (near the data) and z2 (top)", default: "100,50", group: M, kinds: ["hierarchical"] },
+  { name: "hidden", value: "widths", help: "encoder hidden widths, input side first, e.g. 512,256; hierarchical: two stages, e.g. 200,200/100,100", default: "400; hierarchical 200,200/100,100", group: M },
+  { name: "decoder-hidden", value: "widths", help: "decoder hidden widths, latent side first", default: "--hidden reversed", group: M },
+  { name: "activation", value: "name", help: ACTIVATIONS.join(", "), default: "relu; hierarchical tanh", group: M },
+  { name: "leaky-slope", value: "a", help: "negative slope of leaky_relu", default: "0.01", group: M },
+  { name: "latent-activation", value: "name", help: "autoencoder: activation of the code layer", default: "identity; sigmoid with --sparsity kl:…", group: M, kinds: ["autoencoder"] },
+  { name: "likelihood", value: "name", help: LIKELIHOODS.join(", "), default: "bernoulli", group: M },
+  { name: "sigma", value: "s|learned", help: "gaussian likelihood: σ, or 'learned' (one per input dimension)", default: "1", group: M },
+  { name: "likelihood-scale", value: "b", help: "laplace likelihood: its scale b", default: "1", group: M },
+  { name: "beta", value: "β", help: "weight of the KL term (β-VAE)", default: "1", group: M, kinds: VAES },
+  { name: "kl-warmup", value: "steps", help: "β rises linearly from 0 over this many optimizer steps", default: "0, off", group: M, kinds: VAES },
+  { name: "capacity", value: "γ,max,steps", help: "capacity objective γ·|KL − C|, C rising from 0 to max nats over steps", default: "off", group: M, kinds: ["vae", "conditional"] },
+  { name: "objective", value: "elbo|iwae", help: "training bound: the ELBO or the importance-weighted bound", default: "elbo", group: M, kinds: VAES },
+  { name: "samples", value: "k", help: "samples of z per example in training (IWAE's k)", default: "1; 5 with iwae", group: M, kinds: VAES },
+  { name: "sparsity", value: "l1:w|kl:ρ:w", help: "autoencoder: sparsity penalty, e.g. l1:0.001 or kl:0.05:3", default: "off", group: M, kinds: ["autoencoder"] },
+  { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
+  { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional"] },
+  { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
+];
+
+/** Checks that every given model option applies to `kind`. */
+export function checkApplicable(args: Args, kind: Kind): void {
+  for (const o of MODEL_OPTIONS) {
+    if (o.kinds && !o.kinds.includes(kind) && args.has(o.name)) {
+      throw new UsageError(`--${o.name} applies to --model ${o.kinds.join(" or ")}, not ${kind}`);
+    }
+  }
+}
+
+function hiddenOf(args: Args, name: string, kind: Kind): number[] | [number[], number[]] | undefined {
+  const v = args.string(name);
+  if (v === undefined) return undefined;
+  if (kind === "hierarchical") {
+    const stages = v.split("/");
+    if (stages.length !== 2) throw new UsageError(`--${name} of a hierarchical model needs two stages separated by '/', e.g. 200,200/100,100; got '${v}'`);
+    return [parseWholes(`--${name}`, stages[0], 1), parseWholes(`--${name}`, stages[1], 1)];
+  }
+  return parseWholes(`--${name}`, v, 1);
+}
+
+function sparsityOf(v: string): Sparsity {
+  const [type, ...rest] = v.split(":");
+  if (type === "l1" && rest.length === 1) return { type: "l1", weight: parseNumber("--sparsity l1:<weight>", rest[0], { min: 0 }) };
+  if (type === "kl" && rest.length === 2) {
+    return { type: "kl", rho: parseNumber("--sparsity kl:<ρ>", rest[0], { min: 0, max: 1, open: true }), weight: parseNumber("--sparsity kl:ρ:<weight>", rest[1], { min: 0 }) };
+  }
+  throw new UsageError(`--sparsity must be l1:<weight> or kl:<ρ>:<weight>, e.g. l1:0.001 or kl:0.05:3; got '${v}'`);
+}
+
+function denoisingOf(v: string): Denoising {
+  const [type, ...rest] = v.split(":");
+  if (type === "mask" && rest.length === 1) return { type: "mask", p: parseNumber("--denoising mask:<p>", rest[0], { min: 0, max: 0.999999 }) };
+  if (type === "gaussian" && rest.length === 1) return { type: "gaussian", sigma: parseNumber("--denoising gaussian:<σ>", rest[0], { min: 0, open: true }) };
+  throw new UsageError(`--denoising must be mask:<p> or gaussian:<σ>, e.g. mask:0.3; got '${v}'`);
+}
+
+/** The parts every kind shares: activation, likelihood and its scale, seed. */
+function common(args: Args): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  const activation = args.choice("activation", ACTIVATIONS, undefined);
+  if (activation) c.activation = activation;
+  const slope = args.number("leaky-slope", undefined, { min: 0 });
+  if (slope !== undefined) c.leakySlope = slope;
+  const likelihood = args.choice("likelihood", LIKELIHOODS, undefined);
+  if (likelihood) c.likelihood = likelihood;
+  const sigma = args.string("sigma");
+  if (sigma !== undefined) {
+    if ((likelihood ?? "bernoulli") !== "gaussian") throw new UsageError("--sigma sets the gaussian likelihood's σ; add --likelihood gaussian");
+    c.sigma = sigma === "learned" ? "learned" : parseNumber("--sigma", sigma, { min: 0, open: true });
+  }
+  if (args.has("likelihood-scale")) {
+    if (likelihood !== "laplace" && likelihood !== "gaussian") throw new UsageError("--likelihood-scale sets the laplace (or gaussian) likelihood's scale; add --likelihood laplace");
+    if (sigma !== undefined) throw new UsageError("give --sigma or --likelihood-scale, not both");
+    c.likelihoodScale = args.number("likelihood-scale", 1, { min: 0, open: true });
+  }
+  const seed = args.whole("seed", undefined, 0, 2 ** 32 - 1);
+  if (seed !== undefined) c.seed = seed;
+  return c;
+}
+
+/** The VAE-family options: β, warm-up, capacity, objective, samples. */
+function variational(args: Args): Record<string, unknown> {
+  const c: Record<string, unknown> = {};
+  const beta = args.number("beta", undefined, { min: 0 });
+  if (beta !== undefined) c.beta = beta;
+  const warm = args.whole("kl-warmup", undefined, 0);
+  if (warm !== undefined) c.klWarmup = warm;
+  const cap = args.string("capacity");
+  if (cap !== undefined) {
+    const parts = cap.split(",");
+    if (parts.length !== 3) throw new UsageError(`--capacity must be γ,max,steps, e.g. 100,25,10000; got '${cap}'`);
+    c.capacity = {
+      gamma: parseNumber("--capacity γ", parts[0], { min: 0, open: true }),
+      max: parseNumber("--capacity max", parts[1], { min: 0 }),
+      steps: parseWholes("--capacity steps", parts[2], 0, 1)[0],
+    };
+  }
+  const objective = args.choice("objective", ["elbo", "iwae"] as const, undefined);
+  if (objective) c.objective = objective;
+  const samples = args.whole("samples", undefined, 1, 10_000);
+  if (samples !== undefined) c.samples = samples;
+  return c;
+}
+
+/** The config of `kind` for inputs of `inputSize` values (and `classes` for a conditional model). */
+export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: number):
+  VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig {
+  checkApplicable(args, kind);
+  const hidden = hiddenOf(args, "hidden", kind);
+  const decoderHidden = hiddenOf(args, "decoder-hidden", kind);
+  const sizes: Record<string, unknown> = {};
+  if (hidden) sizes.hiddenSizes = hidden;
+  if (decoderHidden) sizes.decoderHiddenSizes = decoderHidden;
+  const base = { inputSize, ...sizes, ...common(args) };
+  switch (kind) {
+    case "hierarchical": {
+      const [z1, z2] = args.wholes("latent-sizes", [100, 50], 1, 2)!;
+      return { ...base, latentSizes: [z1, z2], ...variational(args) } as HierarchicalVAEConfig;
+    }
+    case "autoencoder": {
+      const c: Record<string, unknown> = { ...base, latentSize: args.whole("latent", 20, 1, 65536) };
+      const sparsity = args.string("sparsity");
+      if (sparsity !== undefined) c.sparsity = sparsityOf(sparsity);
+      const denoising = args.string("denoising");
+      if (denoising !== undefined) c.denoising = denoisingOf(denoising);
+      const la = args.choice("latent-activation", ACTIVATIONS, undefined);
+      c.latentActivation = la ?? ((c.sparsity as Sparsity | undefined)?.type === "kl" ? "sigmoid" : "identity");
+      return c as unknown as AutoencoderConfig;
+    }
+    case "conditional":
+      return { ...base, latentSize: args.whole("latent", 20, 1, 65536), classes, ...variational(args) } as ConditionalVAEConfig;
+    default:
+      return { ...base, latentSize: args.whole("latent", 20, 1, 65536), ...variational(args) } as VAEConfig;
+  }
+}
