@@ -11,6 +11,7 @@ import { dts } from "rollup-plugin-dts";
 import terser from "@rollup/plugin-terser";
 import { fileURLToPath } from "node:url";
 import { relative, sep } from "node:path";
+import { chmod } from "node:fs/promises";
 
 const PLATFORMS = {
   node: `
@@ -86,7 +87,7 @@ const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts",
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
 ];
-const PEERS = ["@tensorflow/tfjs-core"];
+const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
 
 function coreFromPackage(entry) {
   return {
@@ -101,7 +102,7 @@ function coreFromPackage(entry) {
       for (const chunk of Object.values(bundle)) {
         for (const id of Object.keys(chunk.modules ?? {})) {
           const rel = relative(SRC, id).split(sep).join("/");
-          if (rel !== entry && !rel.startsWith("interop/") && !COPYABLE.includes(rel)) {
+          if (rel !== entry && !rel.startsWith("interop/") && !rel.startsWith(`${entry.slice(0, -3)}/`) && !COPYABLE.includes(rel)) {
             this.error(`src/${entry} would bundle the core module src/${rel}; import it from "../index.js" (vaekit's public API)`);
           }
         }
@@ -129,6 +130,43 @@ const subpath = (name) => [
   },
 ];
 
+// The command line (dist/cli.js, the package's "bin"): ESM for Node with a shebang. It takes vaekit's API from
+// "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
+// the installed package's own builds); the build fails if it would bundle anything but src/cli/.
+const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+
+function cliFromPackage() {
+  return {
+    name: "vaekit-cli-from-package",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
+      if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
+      if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      return null;
+    },
+    generateBundle(_, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        for (const id of Object.keys(chunk.modules ?? {})) {
+          const rel = relative(SRC, id).split(sep).join("/");
+          if (!rel.startsWith("cli/")) this.error(`src/cli would bundle src/${rel}; import it from "../index.js" or "../pictures.js"`);
+        }
+      }
+    },
+    async writeBundle(options) {
+      await chmod(options.file, 0o755);
+    },
+  };
+}
+
+const cli = {
+  input: "src/cli/bin.ts",
+  output: { file: "dist/cli.js", format: "es", sourcemap: false, banner: "#!/usr/bin/env node" },
+  external: [/^node:/],
+  plugins: [cliFromPackage(), esbuild({ target: "es2022" })],
+};
+
 export default [
   js("node", "dist/index.js", "es"),
   js("cjs", "dist/index.cjs", "cjs"),
@@ -145,4 +183,6 @@ export default [
   ...subpath("onnx"),
   ...subpath("tfjs"),
   ...subpath("torch"),
+  ...subpath("pictures"),
+  cli,
 ];
