@@ -63,9 +63,12 @@ export async function readMatrix(path: string, scale: number | "auto" = "auto", 
   const cols = raw.shape.length === 1 ? 1 : raw.shape.slice(1).reduce((a, b) => a * b, 1);
   if (rows0 === 0 || cols === 0) throw new CliError(`'${path}' holds no examples (shape ${raw.shape.join(" × ")})`);
   const rows = limit === undefined ? rows0 : Math.min(limit, rows0);
-  const s = scale === "auto" ? (raw.bytes ? 1 / 255 : 1) : scale;
   const values = new Float32Array(rows * cols);
-  for (let i = 0; i < values.length; i++) values[i] = raw.data[i] * s;
+  if (scale === "auto" && raw.bytes) for (let i = 0; i < values.length; i++) values[i] = raw.data[i] / 255; // as readIdxImages
+  else {
+    const s = scale === "auto" ? 1 : scale;
+    for (let i = 0; i < values.length; i++) values[i] = raw.data[i] * s;
+  }
   return { values, rows, cols, bytes: raw.bytes };
 }
 
