@@ -22,9 +22,10 @@ async function cliBytes(argv: string[]): Promise<Uint8Array> {
   return new Uint8Array(readFileSync(out));
 }
 
-type Trainable = { fit(x: Float32Array, o?: FitOptions): Promise<unknown>; save(): Uint8Array; dispose(): void };
+// Options given here are the ones all models share, so one signature fits every class.
+type Trainable = { fit(x: Float32Array, o?: FitOptions<never>): Promise<unknown>; save(): Uint8Array; dispose(): void };
 
-async function sdkBytes(model: Trainable, options: FitOptions, x = f.x): Promise<Uint8Array> {
+async function sdkBytes(model: Trainable, options: FitOptions<never>, x = f.x): Promise<Uint8Array> {
   await model.fit(x, options);
   const bytes = model.save();
   model.dispose();
