@@ -1,9 +1,12 @@
 // PNG encoding through fast-png (an optional peer dependency, loaded on first use): grey, RGB or RGBA, whichever
-// keeps every pixel, 8 bits per channel.
+// keeps every pixel, 8 bits per channel, deflate level 9.
 import { VaekitError } from "../errors.js";
 import { checkPicture, type Picture } from "./picture.js";
 
-type Encoder = (png: { width: number; height: number; data: Uint8Array | Uint8ClampedArray; depth: 8; channels: number }) => Uint8Array;
+type Encoder = (
+  png: { width: number; height: number; data: Uint8Array | Uint8ClampedArray; depth: 8; channels: number },
+  options: { zlib: { level: 9 } },
+) => Uint8Array;
 let encoder: Promise<Encoder> | undefined;
 
 async function loadEncoder(): Promise<Encoder> {
@@ -58,5 +61,5 @@ export async function encodePng(picture: Picture): Promise<Uint8Array> {
       }
     }
   }
-  return encode({ width: p.width, height: p.height, data, depth: 8, channels });
+  return encode({ width: p.width, height: p.height, data, depth: 8, channels }, { zlib: { level: 9 } }); // smallest files
 }

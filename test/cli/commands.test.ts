@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/run.js";
 import { Autoencoder, ConditionalVAE, HierarchicalVAE, VAE } from "../../src/index.js";
 import { imageGrid, latentScatter, reconstructionGrid, type Picture } from "../../src/pictures.js";
-import { cli, mnistFiles, oneLine, readNpyFile, readPng, type Files } from "./helpers.js";
+import { writeNpy } from "../../src/cli/npy.js";
+import { cli, MNIST_DIR, mnistFiles, oneLine, readNpyFile, readPng, type Files } from "./helpers.js";
 
 let f: Files;
 let vae: VAE, cvae: ConditionalVAE, hvae: HierarchicalVAE, ae: Autoencoder, vae3: VAE;
@@ -65,8 +66,25 @@ describe("evaluate", () => {
     const c = JSON.parse(await ok(["evaluate", M.cvae, f.npy, "--labels", f.labelsCsv, "--limit", "60", "--samples", "5", "--json", "--quiet"]));
     expect(c.loss).toBe(cvae.evaluate(rows(60), f.y.subarray(0, 60), { seed: 0 }).loss);
     expect(c.logLikelihood).toBe(cvae.logLikelihood(rows(60), f.y.subarray(0, 60), { samples: 5, seed: 0 }).reduce((a, b) => a + b) / 60);
+    // The same from MNIST's own IDX files, and with the labels as a float32 .npy of class numbers.
+    const idx = JSON.parse(await ok(["evaluate", M.cvae, `${MNIST_DIR}/t10k-images-idx3-ubyte`, "--labels", `${MNIST_DIR}/t10k-labels-idx1-ubyte`,
+      "--limit", "60", "--samples", "5", "--json", "--quiet"]));
+    expect(idx).toEqual(c);
+    writeFileSync(f.path("labels.npy"), writeNpy(Float32Array.from(f.y), [400]));
+    expect(JSON.parse(await ok(["evaluate", M.cvae, f.npy, "--labels", f.path("labels.npy"), "--limit", "60", "--samples", "5", "--json", "--quiet"]))).toEqual(c);
     const a = JSON.parse(await ok(["evaluate", M.ae, f.npy, "--json"]));
     expect(a).toEqual({ model: "Autoencoder 784-16-4", examples: 400, ...ae.evaluate(f.x) });
+  });
+});
+
+describe("interrupting evaluate", () => {
+  it("stops between blocks of the log-likelihood and exits 130", async () => {
+    const controller = new AbortController();
+    const r = await cli(["evaluate", M.vae, f.npy, "--samples", "50"], { tty: true, now: () => 1e9, onStderr: () => controller.abort(), signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.split(/\n|\r\x1b\[K/).filter((l) => l.startsWith("vaekit"))).toEqual(["vaekit evaluate: interrupted"]);
+    expect(r.stderr.match(/log-likelihood, k = 50 \[/g)).toHaveLength(1); // one block of four done
   });
 });
 

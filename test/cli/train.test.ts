@@ -1,7 +1,8 @@
 // vaekit train: every model option and training option reaches the SDK as documented — the file the command writes
 // is byte for byte the one the SDK writes after the same fit — plus the history, the curves picture, and the
 // progress output on a terminal and in a log.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, loadModel, VAE, type EpochLog, type FitOptions,
@@ -120,6 +121,12 @@ describe("vaekit train writes what the SDK trains with the same options", () => 
     expect(idx.code).toBe(0);
     const fromNpy = await cliBytes(["--latent", "2", "--hidden", "16", "--epochs", "1", "--seed", "1"]);
     expect(new Uint8Array(readFileSync(f.path("idx.safetensors")))).toEqual(fromNpy);
+    // The same 400 digits as a gzipped IDX file.
+    const header = Buffer.from([0, 0, 8, 3, 0, 0, 1, 144, 0, 0, 0, 28, 0, 0, 0, 28]);
+    writeFileSync(f.path("digits-idx3-ubyte.gz"), gzipSync(Buffer.concat([header, Buffer.from(f.x.map((v) => Math.round(v * 255)))])));
+    const gz = await cli(["train", f.path("digits-idx3-ubyte.gz"), "--latent", "2", "--hidden", "16", "--epochs", "1", "--seed", "1", "-o", f.path("gz.safetensors"), "--quiet"]);
+    expect(gz.code).toBe(0);
+    expect(new Uint8Array(readFileSync(f.path("gz.safetensors")))).toEqual(fromNpy);
     const half = await cliBytes(["--scale", "0.5", "--latent", "2", "--hidden", "16", "--epochs", "1", "--seed", "1"]);
     expect(half).toEqual(await sdkBytes(await VAE.create({ inputSize: 784, latentSize: 2, hiddenSizes: [16], seed: 1 }), { epochs: 1 },
       f.x.map((v) => Math.fround(v * 0.5))));
