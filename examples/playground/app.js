@@ -209,8 +209,9 @@ $("load-input").addEventListener("change", async (e) => {
     setState("ready");
     await settled();
   } catch (err) {
+    // A file that is not a playground model: say why; the model stays as it was.
     setState(before === "training" ? "ready" : before);
-    fail(err);
+    status(err.message, "error");
   }
 });
 

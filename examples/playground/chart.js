@@ -1,13 +1,13 @@
 // The live loss chart: one point per optimizer step, drawn on a canvas (no chart library) as the raw batch loss
-// and its exponential moving average, redrawn at most once per animation frame. The canvas carries the series'
-// summary in data-points, data-first and data-last (what the test reads) and in its accessible label.
-const SMOOTHING = 0.05;
+// and a centred moving average (no lag behind a steep fall), redrawn at most once per animation frame. The canvas
+// carries the series' summary in data-points, data-first and data-last (the mean of the last 10 steps) and in its
+// accessible label.
+const LAST = 10;
 
 export class LossChart {
   #canvas;
   #steps = [];
   #losses = [];
-  #smooth = [];
   #queued = false;
 
   constructor(canvas) {
@@ -19,15 +19,12 @@ export class LossChart {
   reset() {
     this.#steps = [];
     this.#losses = [];
-    this.#smooth = [];
     this.#changed();
   }
 
   add(step, loss) {
-    const prev = this.#smooth.at(-1);
     this.#steps.push(step);
     this.#losses.push(loss);
-    this.#smooth.push(prev === undefined ? loss : prev + SMOOTHING * (loss - prev));
     this.#changed();
   }
 
@@ -35,9 +32,11 @@ export class LossChart {
     const c = this.#canvas;
     const n = this.#losses.length;
     c.dataset.points = String(n);
+    const tail = this.#losses.slice(-LAST);
+    const last = tail.reduce((a, v) => a + v, 0) / tail.length;
     c.dataset.first = n ? String(this.#losses[0]) : "";
-    c.dataset.last = n ? String(this.#smooth[n - 1]) : "";
-    c.setAttribute("aria-label", n ? `loss chart: ${n} steps, loss ${this.#losses[0].toFixed(1)} at first, ${this.#smooth[n - 1].toFixed(1)} now (smoothed)` : "loss chart: no training yet");
+    c.dataset.last = n ? String(last) : "";
+    c.setAttribute("aria-label", n ? `loss chart: ${n} steps, loss ${this.#losses[0].toFixed(1)} at first, ${last.toFixed(1)} over the last ${tail.length}` : "loss chart: no training yet");
     this.#schedule();
   }
 
@@ -111,6 +110,17 @@ export class LossChart {
       ctx.stroke();
     };
     line(this.#losses, "#b8cff5", 1);
-    line(this.#smooth, "#1f5fd1", 2);
+    line(centredMean(this.#losses, Math.max(2, Math.round(n / 80))), "#1f5fd1", 2);
   }
+}
+
+/** The mean of values[i − h … i + h] at each i (the window shrinks at the ends), by prefix sums. */
+function centredMean(values, h) {
+  const sums = [0];
+  for (const v of values) sums.push(sums.at(-1) + v);
+  return values.map((_, i) => {
+    const lo = Math.max(0, i - h);
+    const hi = Math.min(values.length, i + h + 1);
+    return (sums[hi] - sums[lo]) / (hi - lo);
+  });
 }
