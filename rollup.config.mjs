@@ -84,7 +84,7 @@ const INDEX = fileURLToPath(new URL("./src/index.ts", import.meta.url));
 // so instanceof works across entries); the others are stateless helpers that may be copied into a sub-path.
 const ERRORS = fileURLToPath(new URL("./src/errors.ts", import.meta.url));
 const COPYABLE = [
-  "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts",
+  "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
