@@ -1,9 +1,11 @@
 // Checks what npm would ship, from the packed tarball: publint (package.json and exports against the files),
-// "are the types wrong" (types resolve for every entry and module system), and the size budget of the default
-// entry (dist/index.js + dist/vaekit.wasm, gzipped ≤ 40 KB). `npm run check:package`; CI runs it.
+// "are the types wrong" (types resolve for every entry and module system), the size budget of the default
+// entry (dist/index.js + dist/vaekit.wasm, gzipped ≤ 40 KB), and that every entry loads from the installed
+// tarball, with import and with require, and the bin runs. `npm run check:package`; CI runs it.
 // Prints one line per check and exits non-zero if any fails.
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, rmSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,6 +56,37 @@ check(`size budget (default entry, gzipped, ≤ ${BUDGET / 1024} KB)`, () => {
   const line = `dist/index.js ${(js / 1024).toFixed(1)} KB + dist/vaekit.wasm ${(wasm / 1024).toFixed(1)} KB = ${(total / 1024).toFixed(1)} KB`;
   if (total > BUDGET) throw new Error(`${line} is over the budget`);
   return line;
+});
+
+check("every entry loads from the installed tarball (ESM and require) and the bin runs", () => {
+  const app = mkdtempSync(join(tmpdir(), "vaekit-entries-"));
+  try {
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "entries-check", private: true, type: "module" }));
+    const peers = ["@tensorflow/tfjs-core", "fast-png"].map((p) => `${p}@${JSON.parse(readFileSync(join(root, "node_modules", p, "package.json"), "utf8")).version}`);
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--prefer-offline", tarball, ...peers], { cwd: app, stdio: "pipe" });
+    writeFileSync(join(app, "esm.mjs"), `
+      import { VAE } from "vaekit";
+      import { exportOnnx } from "vaekit/onnx";
+      import { readTorch } from "vaekit/torch";
+      import { encodeTensor } from "vaekit/tfjs";
+      import { imageGrid, encodePng } from "vaekit/pictures";
+      const vae = await VAE.create({ inputSize: 4, hiddenSizes: [3], latentSize: 2, seed: 1 });
+      const onnx = exportOnnx(vae, { part: "decoder" });
+      const png = await encodePng(imageGrid(vae.sample(4, { seed: 1 }), { shape: [2, 2], columns: 2 }));
+      if (!(onnx.length > 100 && png[1] === 0x50 && typeof readTorch === "function" && typeof encodeTensor === "function")) process.exit(1);
+      console.log("esm ok");`);
+    writeFileSync(join(app, "cjs.cjs"), `
+      const { VAE, VaekitError } = require("vaekit");
+      for (const p of ["vaekit/onnx", "vaekit/torch", "vaekit/tfjs", "vaekit/pictures"]) if (Object.keys(require(p)).length === 0) process.exit(1);
+      VAE.create({ inputSize: 4, latentSize: 2 }).then((v) => { v.dispose(); console.log("cjs ok"); });`);
+    const esm = execFileSync(process.execPath, ["esm.mjs"], { cwd: app, encoding: "utf8", stdio: "pipe" });
+    const cjs = execFileSync(process.execPath, ["cjs.cjs"], { cwd: app, encoding: "utf8", stdio: "pipe" });
+    const help = execFileSync(join(app, "node_modules", ".bin", "vaekit"), ["--help"], { cwd: app, encoding: "utf8", stdio: "pipe" });
+    if (!/esm ok/.test(esm) || !/cjs ok/.test(cjs) || !/train/.test(help)) throw new Error(`unexpected output: ${esm} ${cjs} ${help.slice(0, 200)}`);
+    return "vaekit, vaekit/onnx, vaekit/torch, vaekit/tfjs, vaekit/pictures; `vaekit --help`";
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
 
 process.exit(failed ? 1 : 0);
