@@ -47,11 +47,6 @@ interface AeData extends Dataset {
   readonly x: Float32Array;
 }
 
-function sum(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
 
 /**
  * A deterministic autoencoder with optional sparsity (L1 on the code, or KL to a target activation ρ) and
@@ -151,7 +146,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
       this.e.write(p.x, data.values.subarray(start * this.#D, (start + rows) * this.#D));
       this.#forward(rows, p, p.x, 0);
-      rec += sum(this.e.f32(p.rec, rows));
+      rec += this.sumAt(p.rec, rows);
       l1 += this.#penalty(rows, p, 0, act);
     });
     const n = data.rows;
@@ -395,7 +390,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     if (!s) return 0;
     if (s.type === "l1") {
       this.e.k.sparsity_l1_loss(dh, p.pen, h, rows, this.#H, s.weight, gradScale);
-      return sum(this.e.f32(p.pen, rows));
+      return this.sumAt(p.pen, rows);
     }
     const batch = this.e.k.sparsity_kl_loss(dh, p.rhohat, h, rows, this.#H, s.rho, s.weight, gradScale * rows);
     if (act) {
@@ -422,7 +417,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.#decoder.backward(this.e, this.params, this.grads, this.#encoder.out(p), p, rows, this.#encoder.dout(p));
     const sparsity = this.#penalty(rows, p, gradScale);
     this.#encoder.backward(this.e, this.params, this.grads, input, p, rows, 0, p.xnz);
-    const reconstruction = sum(this.e.f32(p.rec, rows));
+    const reconstruction = this.sumAt(p.rec, rows);
     return { loss: reconstruction + sparsity, reconstruction, sparsity };
   }
 
@@ -442,9 +437,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
         binarize = o.binarizeSeed;
         ws();
         return (r, data, src, epoch) => {
-          const p = ws();
-          this.e.write(p.x + r * D * 4, data.x.subarray(src * D, (src + 1) * D));
-          if (binarize !== undefined) this.binarizeRow(p.x + r * D * 4, p.uni, D, binarize, (epoch - 1) * data.rows + src);
+          this.writeTrainingRow(ws(), r, data.x, data.rows, D, src, epoch, binarize);
         };
       },
       forwardBackward: (rows, gradScale) => {

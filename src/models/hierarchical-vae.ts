@@ -65,11 +65,6 @@ interface HData extends Dataset {
   readonly x: Float32Array;
 }
 
-function sum(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
 
 /**
  * A VAE with two stochastic layers (Burda et al.'s two-layer model): inference q(z1|x), q(z2|z1); generation
@@ -621,9 +616,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
         binarize = o.binarizeSeed;
         ws();
         return (r, data, src, epoch) => {
-          const p = ws();
-          this.e.write(p.x + r * D * 4, data.x.subarray(src * D, (src + 1) * D));
-          if (binarize !== undefined) this.binarizeRow(p.x + r * D * 4, p.uni, D, binarize, (epoch - 1) * data.rows + src);
+          this.writeTrainingRow(ws(), r, data.x, data.rows, D, src, epoch, binarize);
         };
       },
       forwardBackward: (rows, gradScale) => {

@@ -93,12 +93,6 @@ function build(cfg: ResolvedVAEConfig, classes: number): Nets {
   return { layout, encoder, decoder, lik: new LikelihoodHead(cfg, D, logSigma) };
 }
 
-/** Σ of a Float32Array view (f64). */
-function sum(a: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s;
-}
 
 export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, LossTerms> {
   protected readonly encoder: Mlp;
@@ -216,7 +210,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const dOut = gradScale ? this.decoder.dout(p) : 0;
     const dStats = gradScale ? this.encoder.dout(p) : 0;
     this.lik.loss(this.e, this.params, this.grads, dOut, p.rec, this.decoder.out(p), p.x, rows, gradScale);
-    const sr = sum(this.e.f32(p.rec, rows));
+    const sr = this.sumAt(p.rec, rows);
     if (c.capacity) {
       const cap = capacityAt(c.capacity, this.steps);
       const gamma = c.capacity.gamma;
@@ -234,7 +228,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     }
     const beta = betaAt(c.beta, c.klWarmup, this.steps);
     k.kl_normal_loss(dStats, p.kl, stats, rows, L, beta * gradScale);
-    const sk = sum(this.e.f32(p.kl, rows));
+    const sk = this.sumAt(p.kl, rows);
     return { loss: sr + beta * sk, reconstruction: sr, kl: sk };
   }
 
@@ -293,10 +287,10 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
       for (let b = 0; b < B; b++) bound += lme[b];
     } else {
       this.e.f32(p.wts, R).fill(1 / K);
-      bound = sum(this.e.f32(p.logw, R)) / K;
+      bound = this.sumAt(p.logw, R) / K;
     }
-    const rec = sum(this.e.f32(p.rec, R)) / K;
-    const kl = sum(this.e.f32(p.kl, B));
+    const rec = this.sumAt(p.rec, R) / K;
+    const kl = this.sumAt(p.kl, B);
     if (gradScale) {
       const w = this.e.f32(p.wts, R), g = this.e.f32(p.g, R), gn = this.e.f32(p.gn, R);
       for (let r = 0; r < R; r++) {
@@ -502,8 +496,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         ws();
         return (r, data, src, epoch) => {
           const p = ws();
-          e.write(p.x + r * D * 4, data.x.subarray(src * D, (src + 1) * D));
-          if (binarize !== undefined) this.binarizeRow(p.x + r * D * 4, p.uni, D, binarize, (epoch - 1) * data.rows + src);
+          this.writeTrainingRow(p, r, data.x, data.rows, D, src, epoch, binarize);
           if (C) this.#joinLabel(p, r, data.y!.subarray(src * C, (src + 1) * C));
         };
       },

@@ -305,6 +305,28 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return o;
   }
 
+  /** Σ of n f32 at ptr, accumulated in f64 (per-example loss terms → batch totals). */
+  protected sumAt(ptr: number, n: number): number {
+    const a = this.e.f32(ptr, n);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i];
+    return s;
+  }
+
+  /**
+   * Copies example `src` of training data `x` (rows of `width`) into row `r` of the batch buffers' `x`, and
+   * binarizes it there (scratch: `uni`) when fit asked for dynamic binarization (`binarize` = its seed): the one batch writer of
+   * every model's training target.
+   */
+  protected writeTrainingRow(
+    batch: Buffers, r: number, x: Float32Array, rows: number, width: number, src: number,
+    epoch: number, binarize: number | undefined,
+  ): void {
+    const at = batch.x + r * width * 4;
+    this.e.write(at, x.subarray(src * width, (src + 1) * width));
+    if (binarize !== undefined) this.binarizeRow(at, batch.uni, width, binarize, (epoch - 1) * rows + src);
+  }
+
   /**
    * Dynamic binarization of one training row in place: x_d ← 1 if u_d < x_d else 0, u ~ U[0, 1) from
    * (seed, binarize stream) at the row's own counter (example index and epoch), so batching doesn't matter.
