@@ -139,6 +139,10 @@ export function writeReadme(status = {}) {
   else L.push("## Training step", "", "No bench/results/train-step.json.", "");
   if (gemm) L.push(...gemmSection(gemm), "");
   else L.push("## GEMM", "", "No bench/results/gemm.json.", "");
+  L.push("## Likelihoods (IWAE paper reproduction)", "");
+  L.push("Not part of `npm run bench`: `node bench/iwae-repro.mjs` (hours of CPU) writes [iwae.md](iwae.md) and iwae.json —");
+  L.push("test NLL with k = 5000 on dynamically binarized MNIST for the one-layer VAE, IWAE k = 50 and the two-layer VAE,");
+  L.push("with epochs, wall times and per-epoch logs.", "");
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(`${RESULTS}README.md`, `${L.join("\n")}`);
   console.error("bench: wrote bench/results/README.md");
