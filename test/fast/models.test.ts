@@ -11,12 +11,12 @@
 //   1e-7 (relative norm per tensor), reconstructions 2e-7 at most; the bounds below leave 100× or more.
 // - the rules for an explicit `wasm` (README, "Precision"), and workerd's path (no URL to fetch from).
 import { readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as vaekit from "../../src/index.js";
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidConfigError, loadModel, VAE, type EngineOptions,
 } from "../../src/index.js";
-import { kernels } from "../../src/runtime/fast.js";
+import { fusesMultiplyAdd, hasRelaxedSimd, kernels } from "../../src/runtime/fast.js";
 import { loadMnist } from "../sdk/mnist.js";
 // @ts-expect-error: a plain ES module without types
 import { run as scenario } from "../../conformance/scenario.js";
@@ -155,5 +155,30 @@ describe("an explicit wasm", () => {
     expect(fallbacks).toEqual([expect.stringMatching(/workerd.*pass it as \{ wasm, precision: "fast" \}; using "exact"$/)]);
     expect(await kernels(undefined, "fast", loader(fastModule), undefined, InvalidConfigError)).toEqual([fastModule, []]);
     expect(await kernels(fastModule, "fast", loader(exactModule), undefined, InvalidConfigError)).toEqual([fastModule, []]);
+  });
+});
+
+describe("an engine whose relaxed_madd doesn't fuse (JavaScriptCore on x86-64)", () => {
+  it("this engine (V8 on a CPU with FMA) passes both probes", () => {
+    expect(hasRelaxedSimd()).toBe(true);
+    expect(fusesMultiplyAdd()).toBe(true);
+  });
+
+  it("\"fast\" runs the exact build there and says why (the probe's answer simulated: 0 instead of 2^-24)", async () => {
+    const exactModule = new WebAssembly.Module(exactBytes), fastModule = new WebAssembly.Module(fastBytes);
+    const loader = async (source?: unknown) => (source as WebAssembly.Module | undefined) ?? exactModule;
+    const spy = vi.spyOn(WebAssembly, "Instance").mockImplementation(function () {
+      return { exports: { f: () => 0 } };
+    } as never);
+    try {
+      expect(fusesMultiplyAdd()).toBe(false);
+      for (const wasm of [undefined, fastModule, exactModule]) {
+        const [m, fallbacks] = await kernels(wasm, "fast", loader, new URL("file:///nowhere/vaekit.wasm"), InvalidConfigError);
+        expect(m).toBe(exactModule);
+        expect(fallbacks).toEqual([expect.stringMatching(/^precision "fast" was requested but this engine's relaxed SIMD multiplies and adds without fusing them .*; using "exact"$/)]);
+      }
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
