@@ -6,23 +6,34 @@ import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
 import { Engine } from "../runtime/engine.js";
-import type { WasmSource } from "../runtime/module.js";
+import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import { fit, type Dataset, type EpochLog, type FitOptions, type Terms, type TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 
 /**
- * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm).
+ * Options for the engine under a model: where the kernels come from (rarely needed: vaekit finds its own .wasm)
+ * and which precision they compute in.
  *
  * @example
  * ```ts
- * const vae = await VAE.create(config, { wasm: new URL("./vaekit.wasm", import.meta.url) });
+ * const vae = await VAE.create(config, { precision: "fast" });
+ * vae.engineInfo; // { precision: "fast", threads: 1, fallbacks: [] } where the engine has relaxed SIMD
  * ```
  */
 export interface EngineOptions {
-  /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm. */
+  /**
+   * A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm (of vaekit-fast.wasm
+   * with precision "fast").
+   */
   wasm?: WasmSource;
+  /**
+   * "exact" (default): the same bits on every engine and CPU. "fast":
+   * relaxed-SIMD FMA in the GEMMs, faster, may differ in the last bits; falls back to "exact" where the engine
+   * lacks relaxed SIMD, saying why in `engineInfo.fallbacks`. Anything else throws InvalidConfigError.
+   */
+  precision?: Precision;
 }
 
 /**
@@ -119,12 +130,26 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static engine(options: EngineOptions): Promise<Engine> {
-    return Engine.create(options.wasm);
+    return Engine.create(options.wasm, options.precision);
   }
 
   /** The model's complete configuration (defaults filled in). */
   get config(): C {
     return structuredClone(this.cfg);
+  }
+
+  /**
+   * What the model's engine actually runs: precision, threads, and one sentence per thing asked for but not
+   * granted (`fallbacks`; empty when everything asked for is in use). A copy.
+   *
+   * @example
+   * ```ts
+   * const vae = await VAE.create(config, { precision: "fast" });
+   * if (vae.engineInfo.precision !== "fast") console.warn(vae.engineInfo.fallbacks[0]);
+   * ```
+   */
+  get engineInfo(): EngineInfo {
+    return structuredClone(this.e.info);
   }
 
   /** Number of trainable parameters. */

@@ -4,6 +4,8 @@ type P = number;
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
+  /** Exported by vaekit-fast.wasm only (returns 1): the GEMMs use relaxed-SIMD FMA. */
+  precision_fast?(): number;
   dense_forward(Y: P, X: P, W: P, b: P, M: number, K: number, N: number, act: number, alpha: number): void;
   dense_backward(
     dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P,
