@@ -1,7 +1,7 @@
-// gemv_forward (assembly/gemv.ts), the batch-1 dense layer: SIMD ≡ scalar twin bit for bit over sizes at, below,
-// between and above its tiles (4 columns per vector, 8 rows of W per pass), ≡ dense_forward at M = 1 and ≡ the
-// same row inside a batched dense_forward (rows in 4-row register tiles and leftover rows), and close to a
-// float64 reference.
+// gemv_forward and gemv_forward_sparse_x (assembly/gemv.ts), the batch-1 dense layer: SIMD ≡ scalar twin bit for
+// bit over sizes at, below, between and above its tiles (4 columns per vector, 8 rows of W per pass), ≡ dense_forward
+// at M = 1 and ≡ the same row inside a batched dense_forward (rows in 4-row register tiles and leftover rows), close
+// to a float64 reference; the zero-skipping variant gives the same bits on inputs with any share of exact zeros (±0).
 import { describe, expect, it } from "vitest";
 import { expectBitIdentical } from "../helpers/assert.js";
 import { loadKernels, randomArray } from "../helpers/wasm.js";
@@ -51,6 +51,12 @@ describe("gemv_forward", () => {
         const x = randomArray(K, K * 101 + N, -2, 2), W = randomArray(K * N, K * 7 + N * 13), b = randomArray(N, N + 3);
         const simd = run("gemv_forward", x, W, b, K, N, act);
         expectBitIdentical(simd, run("gemv_forward_scalar", x, W, b, K, N, act), `K=${K} N=${N} act=${act}: scalar twin`);
+        // zeros (and negative zeros) at every third input: the sparse variant and its twin skip them, same bits
+        const xz = x.map((v, i) => (i % 3 === 0 ? 0 : i % 3 === 1 && i % 2 ? -0 : v));
+        const dz = run("gemv_forward", xz, W, b, K, N, act);
+        expectBitIdentical(run("gemv_forward_sparse_x", xz, W, b, K, N, act), dz, `K=${K} N=${N} act=${act}: sparse ≡ dense`);
+        expectBitIdentical(run("gemv_forward_sparse_x_scalar", xz, W, b, K, N, act), dz, `K=${K} N=${N} act=${act}: sparse twin`);
+        expectBitIdentical(run("gemv_forward_sparse_x", x, W, b, K, N, act), simd, `K=${K} N=${N} act=${act}: sparse, no zeros`);
         k.reset();
         const px = k.put(x), pw = k.put(W), pb = k.put(b), py = k.alloc(N);
         k.x.dense_forward(py, px, pw, pb, 1, K, N, act, ALPHA);
@@ -75,6 +81,20 @@ describe("gemv_forward", () => {
           worst = Math.max(worst, Math.abs(simd[n] - y[n]) / tol);
         }
         expect(worst, `${K}×${N} act=${act}: error over tolerance`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it("gemv_forward_sparse_x ≡ gemv_forward ≡ twins at 784→400 and 400→784 for zero shares 0 … 1 (MNIST is ~0.81)", () => {
+    for (const [K, N] of [[784, 400], [400, 784]]) {
+      const W = randomArray(K * N, K, -0.05, 0.05), b = randomArray(N, N, -0.1, 0.1);
+      for (const zeros of [0, 0.3, 0.5, 0.81, 0.97, 1]) {
+        const u = randomArray(K, K + Math.round(zeros * 100));
+        const x = randomArray(K, 5, 0, 1).map((v, i) => (u[i] < 2 * zeros - 1 ? 0 : v));
+        const dense = run("gemv_forward", x, W, b, K, N, 1);
+        expectBitIdentical(run("gemv_forward_sparse_x", x, W, b, K, N, 1), dense, `${K}×${N} zeros ${zeros}: sparse`);
+        expectBitIdentical(run("gemv_forward_sparse_x_scalar", x, W, b, K, N, 1), dense, `${K}×${N} zeros ${zeros}: sparse twin`);
+        expectBitIdentical(run("gemv_forward_scalar", x, W, b, K, N, 1), dense, `${K}×${N} zeros ${zeros}: twin`);
       }
     }
   });
