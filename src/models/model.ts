@@ -220,9 +220,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       const n = l.inSize * l.outSize;
       k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
       k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
-      const w = this.e.f32(this.params, this.nParams);
-      for (let j = l.w; j < l.w + n; j++) w[j] = bound * (2 * w[j] - 1);
-      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = bound * (2 * w[j] - 1);
+      k.uniform_symmetric(this.params + l.w * 4, n, bound);
+      k.uniform_symmetric(this.params + l.b * 4, l.outSize, bound);
     });
     const w = this.e.f32(this.params, this.nParams);
     for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);
