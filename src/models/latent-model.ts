@@ -102,6 +102,8 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected readonly classes: number;
   protected readonly D: number;
   protected readonly L: number;
+  #sizesOf = 0;
+  #sizesMemo: Record<string, number> | undefined;
 
   protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number) {
     const nets = build(cfg, classes);
@@ -124,6 +126,9 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   /** Buffers for B examples with K samples each (R = B·K decoder rows); `multi` adds the importance-sampling ones. */
   protected sizes(B: number, K: number, multi: boolean): Record<string, number> {
+    // one-sample tables are cached for the last B (every encode/decode/sample call of one size asks for the same)
+    const one = K === 1 && !multi;
+    if (one && this.#sizesOf === B) return this.#sizesMemo!;
     const { D, L, classes: C } = this;
     const R = B * K;
     const s: Record<string, number> = {
@@ -140,6 +145,10 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
       Object.assign(s, {
         statsRep: R * 2 * L, dstatsRep: R * 2 * L, xRep: R * D, lq: R, lp: R, logw: R, wts: R, g: R, gn: R, lme: 2 * B,
       });
+    }
+    if (one) {
+      this.#sizesOf = B;
+      this.#sizesMemo = s;
     }
     return s;
   }
