@@ -108,11 +108,12 @@ export async function main() {
   };
   mkdirSync(join(here, "results"), { recursive: true });
   writeFileSync(join(here, "results", "memory.json"), `${JSON.stringify(out, null, 1)}\n`);
-  const f = (b) => `${(b / MB).toFixed(2)} MB`;
+  const f = (b) => `${(b / MB).toFixed(2)} MiB`;
   console.log(`| figure | value |\n|---|---:|`);
   console.log(`| wasm memory before / after ${CALLS.toLocaleString("en-US")} batch-1 encode+decode | ${f(before.wasm)} / ${f(after.wasm)} |`);
   const d = out.inference.rssBytes.during;
   console.log(`| RSS before / after (during: median, min–max of 20 samples) | ${f(before.rss)} / ${f(after.rss)} (${f(d.median)}, ${f(d.min)}–${f(d.max)}) |`);
+  console.log(`| JS heap used before / after (after gc) | ${f(before.heapUsed)} / ${f(after.heapUsed)} |`);
   console.log(`| training 1 epoch: wasm memory peak (at create) | ${f(out.training.wasmBytesPeak.median)} (${f(out.training.wasmBytesAtCreate.median)}) |`);
   console.log(`| training 1 epoch: RSS high-water (before the model) | ${f(out.training.maxRssBytes.median)} (${f(out.training.maxRssBeforeModelBytes.median)}) |`);
   console.log(`\nparameters ${f(paramBytes)}; load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);

@@ -125,7 +125,7 @@ function gemmSection(g) {
   return L;
 }
 
-const mb = (b) => (b == null ? "—" : `${(b / 2 ** 20).toFixed(2)} MB`);
+const mb = (b) => (b == null ? "—" : `${(b / 2 ** 20).toFixed(2)} MiB`);
 const spread = (s, f = f1) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : "—");
 const loadLine = (env) => `load average ${env.loadavgStart.map(f2).join(" ")} at start, ${env.loadavgEnd.map(f2).join(" ")} at end`;
 
@@ -184,12 +184,15 @@ function memorySection(m) {
   const i = m.inference, t = m.training;
   L.push("## Memory");
   L.push("");
-  L.push(`${m.model}, ${mb(m.parameterBytes)} of parameters. Run ${m.env.date}, ${loadLine(m.env)}.`);
+  L.push(`${m.model}, ${mb(m.parameterBytes)} of parameters. Run ${m.env.date}, ${loadLine(m.env)}. Each batch-1 call returns new`);
+  L.push("Float32Arrays (the results); the process RSS can rise while V8 and the C allocator keep the pages of collected ones,");
+  L.push("which is why the JavaScript heap after a full collection is shown too.");
   L.push("");
   L.push("| figure | value |");
   L.push("|---|---:|");
   L.push(`| wasm memory before / after ${f0(i.calls)} batch-1 encode + decode calls | ${mb(i.wasmBytes.before)} / ${mb(i.wasmBytes.after)} (grew ${mb(i.wasmBytes.grew)}) |`);
   L.push(`| process RSS before / after (during: median, min–max of 20 samples) | ${mb(i.rssBytes.before)} / ${mb(i.rssBytes.after)} (${mb(i.rssBytes.during.median)}, ${mb(i.rssBytes.during.min)}–${mb(i.rssBytes.during.max)}) |`);
+  L.push(`| JavaScript heap in use before / after (after a full GC) | ${mb(i.heapUsedBytes.before)} / ${mb(i.heapUsedBytes.after)} |`);
   L.push(`| training (${t.what}): wasm memory peak (= \`model.memoryBytes\` after fit; at create) | ${mb(t.wasmBytesPeak.median)} (${mb(t.wasmBytesAtCreate.median)}) |`);
   L.push(`| training: process RSS high-water (before the model was created) | ${mb(t.maxRssBytes.median)} (${mb(t.maxRssBeforeModelBytes.median)}) |`);
   return L;
