@@ -83,8 +83,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly cfg: C;
   protected readonly nParams: number;
   protected readonly params: number;
-  protected readonly grads: number;
-  protected readonly optimizer: Optimizer;
+  #grads = 0;
+  #optimizer: Optimizer | undefined;
   protected readonly ws: Workspace;
   readonly #layout: ParameterLayout;
   readonly #specs: TensorSpec[];
@@ -112,9 +112,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       });
     }
     this.params = e.alloc(this.nParams);
-    this.grads = e.alloc(this.nParams);
-    this.optimizer = new Optimizer(e, this.params, this.grads, this.nParams);
     this.ws = new Workspace(e);
+  }
+
+  /** The gradient buffer (nParams f32), allocated on first use: a model used only for inference never holds one. */
+  protected get grads(): number {
+    return (this.#grads ||= this.e.alloc(this.nParams));
+  }
+
+  /** The optimizer and its state, created with the first training step. */
+  protected get optimizer(): Optimizer {
+    return (this.#optimizer ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
   }
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
@@ -200,9 +208,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.ws.free();
-    this.optimizer.free();
+    this.#optimizer?.free();
     this.e.release(this.params);
-    this.e.release(this.grads);
+    this.e.release(this.#grads);
   }
 
   // ---- for subclasses ----
