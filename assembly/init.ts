@@ -6,7 +6,9 @@
 // Scalar by design (f64 arithmetic; it runs once per model), so it has no `_scalar` twin.
 
 export function uniform_symmetric(x: usize, n: i32, bound: f64): void {
-  // x [n] (in: uniforms in [0, 1); out: bound·(2x − 1) rounded to f32).
+  // x [n] (in: uniforms in [0, 1); out: bound·(2x − 1) rounded to f32). The final + 0 turns a −0 into +0 and changes
+  // nothing else: for bound > 0 no product is −0 (2x − 1 = 0 only as +0), and bound = 0 gives +0 everywhere (the
+  // zero biases of Glorot initialisation).
   const end = x + (<usize>n << 2);
-  for (let p = x; p < end; p += 4) store<f32>(p, <f32>(bound * (2 * <f64>load<f32>(p) - 1)));
+  for (let p = x; p < end; p += 4) store<f32>(p, <f32>(bound * (2 * <f64>load<f32>(p) - 1) + 0));
 }

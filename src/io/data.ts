@@ -31,16 +31,6 @@ function badValue(what: string, i: number, cols: number, v: number, rule: string
   return new InvalidInputError(`${what}: the value at ${at} is ${v}; ${rule}`);
 }
 
-/** Index of the first value outside [0, 1] (unit) or not finite, else −1 (one tight loop each: on the batch-1 path). */
-function firstBad(values: Float32Array, unit: boolean): number {
-  if (unit) {
-    for (let i = 0; i < values.length; i++) if (!(values[i] >= 0 && values[i] <= 1)) return i;
-  } else {
-    for (let i = 0; i < values.length; i++) if (values[i] - values[i] !== 0) return i;
-  }
-  return -1;
-}
-
 /**
  * Checks `data` holds whole rows of `cols` finite values (in [0, 1] when `unit` is set) and returns them
  * as a Float32Array (the caller's own Float32Array when it is one already; it is only read).
@@ -84,8 +74,11 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
       `${what}: got ${values.length} values, which is not a multiple of ${cols} (the model's inputSize); expected ${expected}`,
     );
   }
-  const i = firstBad(values, unit);
-  if (i >= 0) {
+  // the first value outside [0, 1] (unit) or not finite: one tight loop per rule (on every batch-1 call's path)
+  let i = 0;
+  if (unit) while (i < values.length && values[i] >= 0 && values[i] <= 1) i++;
+  else while (i < values.length && values[i] - values[i] === 0) i++;
+  if (i < values.length) {
     const v = values[i];
     throw badValue(what, i, cols, v, unit && !Number.isNaN(v) ? `expected values in [0, 1]${unitHint}` : "inputs must be finite numbers");
   }

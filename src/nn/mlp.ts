@@ -67,10 +67,8 @@ export class Mlp {
     return p[`${this.key}d${i}`];
   }
 
-  #keys: Record<string, string[]> = {};
-
   #list(p: Record<string, number>, tag: string): number[] {
-    return (this.#keys[tag] ??= this.layers.map((_, i) => `${this.key}${tag}${i}`)).map((k) => p[k]);
+    return this.layers.map((_, i) => p[`${this.key}${tag}${i}`]);
   }
 
   /** Runs the network on `rows` rows of x; with `scratch`, the first layer skips x's zeros. */

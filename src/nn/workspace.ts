@@ -20,7 +20,9 @@ export class Workspace {
    * Pointers handed out earlier are invalid after a call that reallocates.
    */
   get(sizes: Record<string, number>): Buffers {
-    if (sizes === this.#last) return this.#ptr; // the same table as last time (a model's cached batch-1 sizes): it fits
+    // the same table as last time (a model's cached batch-1 sizes): it still fits (the arena only ever grows; after
+    // free() the owning model is disposed and never asks again)
+    if (sizes === this.#last) return this.#ptr;
     this.#last = sizes;
     let fits = this.#arena !== undefined;
     for (const k of Object.keys(sizes)) if (!((this.#sizes[k] ?? -1) >= sizes[k])) fits = false;
@@ -36,7 +38,6 @@ export class Workspace {
   }
 
   free(): void {
-    this.#last = undefined;
     this.#arena?.free();
     this.#arena = undefined;
     this.#sizes = {};

@@ -21,5 +21,10 @@ describe("uniform_symmetric", () => {
       checked += u.length;
     }
     expect(checked).toBe(6 * 24096);
+    // bound 0 (Glorot's zero biases): +0 everywhere, never −0
+    k.reset();
+    const p = k.put(u);
+    k.x.uniform_symmetric(p, u.length, 0);
+    expectBitIdentical(k.get(p, u.length), new Float32Array(u.length), "bound 0");
   });
 });
