@@ -50,7 +50,11 @@ export function readFileUrl() {
 function platform(name) {
   return {
     name: `vaekit-platform-${name}`,
-    resolveId(source) {
+    resolveId(source, importer) {
+      // The precision path (src/runtime/fast.ts) stays out of the entries: dist/vaekit-fast.js, imported lazily.
+      if (source === "./fast.js" && importer?.replace(/\\/g, "/").endsWith("src/runtime/engine.ts")) {
+        return { id: "./vaekit-fast.js", external: true };
+      }
       return source === "./vaekit.wasm" ? { id: "./vaekit.wasm", external: true } : null;
     },
     transform(code, id) {
@@ -167,7 +171,29 @@ const cli = {
   plugins: [cliFromPackage(), esbuild({ target: "es2022" })],
 };
 
+// The precision choice (src/runtime/fast.ts), which every entry imports lazily as ./vaekit-fast.js only when a
+// precision is asked for; it imports nothing of the core (the core lends it its loader), so one file serves all.
+const fastChunk = {
+  input: "src/runtime/fast.ts",
+  output: { file: "dist/vaekit-fast.js", format: "es", sourcemap: false },
+  plugins: [
+    esbuild({ target: "es2022" }),
+    terser({ ecma: 2020, module: true, compress: { passes: 3 }, format: { comments: false } }),
+    {
+      name: "vaekit-fast-alone",
+      generateBundle(_, bundle) {
+        for (const chunk of Object.values(bundle)) {
+          for (const id of Object.keys(chunk.modules ?? {})) {
+            if (!id.replace(/\\/g, "/").endsWith("src/runtime/fast.ts")) this.error(`dist/vaekit-fast.js would bundle ${id}`);
+          }
+        }
+      },
+    },
+  ],
+};
+
 export default [
+  fastChunk,
   js("node", "dist/index.js", "es"),
   js("cjs", "dist/index.cjs", "cjs"),
   js("web", "dist/web.js", "es"),

@@ -32,6 +32,7 @@
 // `vk_` prefix to keep the global scope clean: vk_act_f32, vk_act_vec, vk_nn_fused, vk_nn_fused_scalar.
 
 import "./vmath"; // for its @global exp_f32x4 / exp_f32 (tanh, sigmoid)
+import "./madd"; // for its @global vk_madd (the exact/fast switch of every GEMM inner loop)
 import { gemv_forward } from "./gemv";
 
 // Epilogue codes: EPI_NONE stores the raw sum; 0..4 add bias[n], then the activation of that code.
@@ -193,13 +194,13 @@ function nn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   do {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(p0);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = vk_madd(a0, b0, c00); c01 = vk_madd(a0, b1, c01);
     const a1 = v128.load32_splat(p1);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = vk_madd(a1, b0, c10); c11 = vk_madd(a1, b1, c11);
     const a2 = v128.load32_splat(p2);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = vk_madd(a2, b0, c20); c21 = vk_madd(a2, b1, c21);
     const a3 = v128.load32_splat(p3);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = vk_madd(a3, b0, c30); c31 = vk_madd(a3, b1, c31);
     p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
   } while (p0 < pend);
   v128.store(c, c00); v128.store(c, c01, 16);
@@ -219,10 +220,10 @@ function nn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   const pend = a + (<usize>kc << 2);
   do {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(p0), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(p1), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(p2), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(p3), b0));
+    c0 = vk_madd(v128.load32_splat(p0), b0, c0);
+    c1 = vk_madd(v128.load32_splat(p1), b0, c1);
+    c2 = vk_madd(v128.load32_splat(p2), b0, c2);
+    c3 = vk_madd(v128.load32_splat(p3), b0, c3);
     p0 += 4; p1 += 4; p2 += 4; p3 += 4; pb += ldb;
   } while (p0 < pend);
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
@@ -336,13 +337,13 @@ function tn_4x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   do {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = vk_madd(a0, b0, c00); c01 = vk_madd(a0, b1, c01);
     const a1 = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = vk_madd(a1, b0, c10); c11 = vk_madd(a1, b1, c11);
     const a2 = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = vk_madd(a2, b0, c20); c21 = vk_madd(a2, b1, c21);
     const a3 = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = vk_madd(a3, b0, c30); c31 = vk_madd(a3, b1, c31);
     pa += lda; pb += ldb;
   } while (pb < pend);
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
@@ -359,10 +360,10 @@ function tn_4x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   const pend = b + <usize>M * ldb;
   do {
     const b0 = v128.load(pb);
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pa, 4), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pa, 8), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pa, 12), b0));
+    c0 = vk_madd(v128.load32_splat(pa), b0, c0);
+    c1 = vk_madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = vk_madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = vk_madd(v128.load32_splat(pa, 12), b0, c3);
     pa += lda; pb += ldb;
   } while (pb < pend);
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
@@ -379,8 +380,8 @@ function tn_1x8(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): v
   const pend = b + <usize>M * ldb;
   do {
     const a0 = v128.load32_splat(pa);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb, 16)));
+    c0 = vk_madd(a0, v128.load(pb), c0);
+    c1 = vk_madd(a0, v128.load(pb, 16), c1);
     pa += lda; pb += ldb;
   } while (pb < pend);
   v128.store(c, f32x4.add(v128.load(c), c0)); v128.store(c, f32x4.add(v128.load(c, 16), c1), 16);
@@ -392,7 +393,7 @@ function tn_1x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): v
   let pa = a, pb = b;
   const pend = b + <usize>M * ldb;
   do {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pa), v128.load(pb)));
+    c0 = vk_madd(v128.load32_splat(pa), v128.load(pb), c0);
     pa += lda; pb += ldb;
   } while (pb < pend);
   v128.store(c, f32x4.add(v128.load(c), c0));
@@ -493,13 +494,13 @@ function nt_2x4(c: usize, a: usize, b: usize, lda: usize, ldb: usize, ldc: usize
   if (N4 > 0) do {
     const a0 = v128.load(pa0), a1 = v128.load(pa1);
     const b0 = v128.load(pb0);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c00 = vk_madd(a0, b0, c00); c10 = vk_madd(a1, b0, c10);
     const b1 = v128.load(pb1);
-    c01 = f32x4.add(c01, f32x4.mul(a0, b1)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c01 = vk_madd(a0, b1, c01); c11 = vk_madd(a1, b1, c11);
     const b2 = v128.load(pb2);
-    c02 = f32x4.add(c02, f32x4.mul(a0, b2)); c12 = f32x4.add(c12, f32x4.mul(a1, b2));
+    c02 = vk_madd(a0, b2, c02); c12 = vk_madd(a1, b2, c12);
     const b3 = v128.load(pb3);
-    c03 = f32x4.add(c03, f32x4.mul(a0, b3)); c13 = f32x4.add(c13, f32x4.mul(a1, b3));
+    c03 = vk_madd(a0, b3, c03); c13 = vk_madd(a1, b3, c13);
     pa0 += 16; pa1 += 16; pb0 += 16; pb1 += 16; pb2 += 16; pb3 += 16;
   } while (pa0 < pend);
   v128.store(c, hsum4(c00, c01, c02, c03));
@@ -513,10 +514,10 @@ function nt_1x4(c: usize, a: usize, b: usize, ldb: usize, N4: i32): void {
   const pend = a + (<usize>N4 << 2);
   if (N4 > 0) do {
     const a0 = v128.load(pa);
-    c0 = f32x4.add(c0, f32x4.mul(a0, v128.load(pb0)));
-    c1 = f32x4.add(c1, f32x4.mul(a0, v128.load(pb1)));
-    c2 = f32x4.add(c2, f32x4.mul(a0, v128.load(pb2)));
-    c3 = f32x4.add(c3, f32x4.mul(a0, v128.load(pb3)));
+    c0 = vk_madd(a0, v128.load(pb0), c0);
+    c1 = vk_madd(a0, v128.load(pb1), c1);
+    c2 = vk_madd(a0, v128.load(pb2), c2);
+    c3 = vk_madd(a0, v128.load(pb3), c3);
     pa += 16; pb0 += 16; pb1 += 16; pb2 += 16; pb3 += 16;
   } while (pa < pend);
   v128.store(c, hsum4(c0, c1, c2, c3));
@@ -528,7 +529,7 @@ function nt_1x1(c: usize, a: usize, b: usize, N4: i32): void {
   let pa = a, pb = b;
   const pend = a + (<usize>N4 << 2);
   if (N4 > 0) do {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load(pa), v128.load(pb)));
+    c0 = vk_madd(v128.load(pa), v128.load(pb), c0);
     pa += 16; pb += 16;
   } while (pa < pend);
   store<f32>(c, hsum1(c0));

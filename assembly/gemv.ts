@@ -11,7 +11,8 @@
 //
 // Exactness. Each output is summed exactly as the batched kernels sum it (gemm.ts's NN order):
 //   y[n] = act(((((0 + x0·W[0,n]) + x1·W[1,n]) + …) + x_{K−1}·W[K−1,n]) + b[n]), every step one rounded f32 mul
-//   then one rounded f32 add, no FMA, so gemv_forward ≡ dense_forward at M = 1 ≡ the same row inside any batch,
+//   then one rounded f32 add (vk_madd in the exact build; the fast build fuses them like every GEMM, and its scalar
+//   N%4 columns stay unfused as in gemm.ts), so gemv_forward ≡ dense_forward at M = 1 ≡ the same row inside any batch,
 //   bit for bit. gemv_forward_sparse_x leaves out the terms with x = ±0: a running sum from +0 is never −0 and
 //   s + (±0) = s, so for finite W (the SDK's weights always are) it gives the same bits too (see sparse.ts).
 //   Each has a `_scalar` twin, bit-identical.
@@ -28,6 +29,8 @@
 //
 // No allocation, no scratch; nothing outside y, x, W and b is read or written; pointers need no alignment; y must
 // not alias x or W.
+
+import "./madd"; // for its @global vk_madd: c + a·b (exact), FMA in the fast build (see madd.ts)
 
 /** y[0..N) = act(y + b) (vector part, then the N%4 tail). */
 // @ts-ignore: decorator
@@ -54,7 +57,7 @@ function gv_row1(y: usize, a: f32, row: usize, N: i32): void {
   const end = y + (<usize>N4 << 2);
   let py = y, pw = row;
   while (py < end) {
-    v128.store(py, f32x4.add(v128.load(py), f32x4.mul(va, v128.load(pw))));
+    v128.store(py, vk_madd(va, v128.load(pw), v128.load(py)));
     py += 16; pw += 16;
   }
 }
@@ -70,14 +73,14 @@ function gv_pass8(y: usize, r0: usize, r1: usize, r2: usize, r3: usize, r4: usiz
   let py = y, p0 = r0, p1 = r1, p2 = r2, p3 = r3, p4 = r4, p5 = r5, p6 = r6, p7 = r7;
   if (N4 > 0) do {
     let v = v128.load(py);
-    v = f32x4.add(v, f32x4.mul(a0, v128.load(p0)));
-    v = f32x4.add(v, f32x4.mul(a1, v128.load(p1)));
-    v = f32x4.add(v, f32x4.mul(a2, v128.load(p2)));
-    v = f32x4.add(v, f32x4.mul(a3, v128.load(p3)));
-    v = f32x4.add(v, f32x4.mul(a4, v128.load(p4)));
-    v = f32x4.add(v, f32x4.mul(a5, v128.load(p5)));
-    v = f32x4.add(v, f32x4.mul(a6, v128.load(p6)));
-    v = f32x4.add(v, f32x4.mul(a7, v128.load(p7)));
+    v = vk_madd(a0, v128.load(p0), v);
+    v = vk_madd(a1, v128.load(p1), v);
+    v = vk_madd(a2, v128.load(p2), v);
+    v = vk_madd(a3, v128.load(p3), v);
+    v = vk_madd(a4, v128.load(p4), v);
+    v = vk_madd(a5, v128.load(p5), v);
+    v = vk_madd(a6, v128.load(p6), v);
+    v = vk_madd(a7, v128.load(p7), v);
     v128.store(py, v);
     py += 16; p0 += 16; p1 += 16; p2 += 16; p3 += 16; p4 += 16; p5 += 16; p6 += 16; p7 += 16;
   } while (py < end);

@@ -25,6 +25,8 @@
 // Scratch: sx_nn needs (2·M·K + M + 1) words, sx_tn 5·M words. Nothing is read or written outside the given
 // tensors and the scratch.
 
+import "./madd"; // for its @global vk_madd (exact: mul then add; fast build: relaxed FMA)
+
 /** C row block: c[0..4·vecs) = act(c + bias) (the epilogue of one (row, panel), out of line). */
 function sx_epi(c: usize, bias: usize, vecs: i32, act: i32, alpha: f32): void {
   const al = f32x4.splat(alpha);
@@ -108,10 +110,10 @@ function sx_row_4v(c: usize, b: usize, pe: usize, pend: usize): void {
   if (pe < pend) do {
     const pb = b + <usize>load<u32>(pe);
     const a = v128.load32_splat(pe, 4);
-    c0 = f32x4.add(c0, f32x4.mul(a, v128.load(pb)));
-    c1 = f32x4.add(c1, f32x4.mul(a, v128.load(pb, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(a, v128.load(pb, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(a, v128.load(pb, 48)));
+    c0 = vk_madd(a, v128.load(pb), c0);
+    c1 = vk_madd(a, v128.load(pb, 16), c1);
+    c2 = vk_madd(a, v128.load(pb, 32), c2);
+    c3 = vk_madd(a, v128.load(pb, 48), c3);
     pe += 8;
   } while (pe < pend);
   v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
@@ -121,7 +123,7 @@ function sx_row_4v(c: usize, b: usize, pe: usize, pend: usize): void {
 function sx_row_1v(c: usize, b: usize, pe: usize, pend: usize): void {
   let c0 = f32x4.splat(0);
   if (pe < pend) do {
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pe, 4), v128.load(b + <usize>load<u32>(pe))));
+    c0 = vk_madd(v128.load32_splat(pe, 4), v128.load(b + <usize>load<u32>(pe)), c0);
     pe += 8;
   } while (pe < pend);
   v128.store(c, c0);
@@ -230,13 +232,13 @@ function sx_tn_4x8(c: usize, b: usize, ldc: usize, rows: i32, pe: usize, pend: u
     const pb = b + <usize>load<u32>(pe);
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     const a0 = v128.load32_splat(pe, 4);
-    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c00 = vk_madd(a0, b0, c00); c01 = vk_madd(a0, b1, c01);
     const a1 = v128.load32_splat(pe, 8);
-    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c10 = vk_madd(a1, b0, c10); c11 = vk_madd(a1, b1, c11);
     const a2 = v128.load32_splat(pe, 12);
-    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c20 = vk_madd(a2, b0, c20); c21 = vk_madd(a2, b1, c21);
     const a3 = v128.load32_splat(pe, 16);
-    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    c30 = vk_madd(a3, b0, c30); c31 = vk_madd(a3, b1, c31);
     pe += 20;
   } while (pe < pend);
   // Every row of the tile is accumulated (C + 0 included: the dense kernel does that too, so −0 in C
@@ -261,10 +263,10 @@ function sx_tn_4x4(c: usize, b: usize, ldc: usize, rows: i32, pe: usize, pend: u
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   if (pe < pend) do {
     const b0 = v128.load(b + <usize>load<u32>(pe));
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(pe, 4), b0));
-    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(pe, 8), b0));
-    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(pe, 12), b0));
-    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(pe, 16), b0));
+    c0 = vk_madd(v128.load32_splat(pe, 4), b0, c0);
+    c1 = vk_madd(v128.load32_splat(pe, 8), b0, c1);
+    c2 = vk_madd(v128.load32_splat(pe, 12), b0, c2);
+    c3 = vk_madd(v128.load32_splat(pe, 16), b0, c3);
     pe += 20;
   } while (pe < pend);
   v128.store(c, f32x4.add(v128.load(c), c0));

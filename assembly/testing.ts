@@ -20,4 +20,3 @@ export * from "./logmeanexp";
 export * from "./sparsity";
 export * from "./noise";
 export * from "./gemv";
-export * from "./init";

@@ -7,6 +7,7 @@
 //
 // Measures, at the first dense layer of the MNIST VAE (batch M=128, K=784 in, N=400 out):
 //   ceiling      register-only f32x4 mul+add probe (bench/probe.ts, compiled here into bench/.build/probe.wasm)
+//   FMA ceiling  register-only f32x4.relaxed_madd probe, 8 chains (bench/probe-fma.ts → bench/.build/probe-fma.wasm)
 //   forward      dense_forward relu: Y[128,400] = relu(X[128,784]·W[784,400] + b)   (+ raw gemm_nn)
 //   backward     gemm_tn: dW[784,400] += Xᵀ·dY;  gemm_nt: dX[128,784] = dY[128,400]·W[784,400]ᵀ
 //   scalar twins of the three, and tfjs-wasm matMul on the same three products (its transposeA/transposeB
@@ -14,6 +15,9 @@
 //   first layer on real MNIST batches (pixels / 255, ~81 % exact zeros): dense_forward + dense_backward (dX = 0)
 //   against dense_forward_sparse_x + dense_backward_sparse_x (skip zero inputs, same bits), alone and as a pair,
 //   and the pair on dense inputs (uniform [0, 1) pixels, where the sparse kernels fall back to the dense ones).
+//   fast build   the same forward and backward kernels from build/vaekit-fast-testing.wasm (relaxed-SIMD FMA), the
+//   MNIST sparse pair too, against the FMA ceiling and against the exact build. Relaxed SIMD needs
+//   --experimental-wasm-relaxed-simd in Node 20: run as a script, this file restarts itself with it when needed.
 //   Their GFLOP/s are dense-equivalent (2·M·K·N per GEMM), so ratios are speed-ups.
 // Every kernel is warmed up (Liftoff → TurboFan) before timing; then R rounds visit every case in turn,
 // each sample being a batch of calls of about sampleMs. Reported: median, min, max GFLOP/s (2·M·K·N per call)
@@ -22,7 +26,7 @@
 // are medians over rounds of the per-round ratio. All work here is single-threaded (tfjs-wasm too).
 // Results go to bench/results/gemm.json.
 import asc from "assemblyscript/asc";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { loadMnistImages, loadTf, median, uniformArray } from "./common.mjs";
@@ -33,6 +37,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 
 const M = 128, K = 784, N = 400;
+const PROBE_ITERS_FMA = 200_000;
 const FLOPS = 2 * M * K * N;
 const RELU = 1;
 
@@ -49,9 +54,29 @@ async function buildProbe() {
   return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
 }
 
+// Tiny module using f32x4.relaxed_madd: it validates only where the engine has relaxed SIMD.
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 20, 1, 18, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11,
+]);
+const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
+/** Compiles bench/probe-fma.ts on its own, with relaxed SIMD. */
+async function buildFmaProbe() {
+  const out = join(here, ".build", "probe-fma.wasm");
+  mkdirSync(dirname(out), { recursive: true });
+  const { error } = await asc.main(
+    ["probe-fma.ts", "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", "--enable", "relaxed-simd",
+      "--use", "abort=", "--baseDir", here, "--outFile", ".build/probe-fma.wasm"],
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+  if (error) throw new Error(`FMA probe build failed: ${error.message}`);
+  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
+}
+
 /** Instantiates build/vaekit-testing.wasm (the kernels plus scalar twins and raw GEMMs) with a bump allocator (16-byte aligned, 64 bytes of slack at the end). */
-function loadVaekit() {
-  const path = join(root, "build", "vaekit-testing.wasm");
+function loadVaekit(file = "vaekit-testing.wasm") {
+  const path = join(root, "build", file);
   if (!existsSync(path)) execFileSync(process.execPath, [join(root, "scripts", "build-wasm.mjs")], { stdio: "inherit" });
   const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {}).exports;
   const memory = x.memory;
@@ -141,6 +166,11 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
   const probe = await buildProbe();
   const v = loadVaekit();
   const k = v.x;
+  // The fast build (relaxed-SIMD FMA) beside the exact one, if this engine runs relaxed SIMD.
+  const relaxed = WebAssembly.validate(RELAXED_PROBE);
+  const fma = relaxed ? await buildFmaProbe() : null;
+  const vf = relaxed ? loadVaekit("vaekit-fast-testing.wasm") : null;
+  if (!relaxed) log(`  fast build skipped: this engine has no relaxed SIMD (Node 20: run with ${RELAXED_FLAG}; as a script this file does that)`);
   const tf = await loadTf("wasm");
 
   // Operands. X[M,K], W[K,N], b[N], dY[M,N]; outputs Y[M,N], dW[K,N], dX[M,K].
@@ -206,6 +236,54 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
     { name: "dense-data fwd+bwd sparse_x kernels", group: "first layer", flops: 2 * FLOPS, fn: () => { fwdS(Xu); bwdS(Xu); } },
   ];
 
+  // Fast build: the same operands in its own memory; sanity against the exact kernels (close, not equal) and,
+  // within the fast build, the sparse-input pair against the dense pair (same bits).
+  const fastCases = [];
+  if (vf) {
+    const kf = vf.x;
+    const fX = vf.put(Xa), fW = vf.put(Wa), fb = vf.put(ba), fdY = vf.put(dYa);
+    const fY = vf.alloc(M * N), fdW = vf.alloc(K * N), fdX = vf.alloc(M * K);
+    k.dense_forward(Y, X, W, b, M, K, N, RELU, 0);
+    kf.dense_forward(fY, fX, fW, fb, M, K, N, RELU, 0);
+    const e1 = maxRelDiff(vf.get(fY, M * N), v.get(Y, M * N));
+    new Float32Array(v.x.memory.buffer, dW, K * N).fill(0);
+    k.gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
+    kf.gemm_tn_4x8_f32x4(fdW, fX, fdY, M, K, N);
+    const e2 = maxRelDiff(vf.get(fdW, K * N), v.get(dW, K * N));
+    k.gemm_nt_f32x4(dX, dY, W, M, K, N);
+    kf.gemm_nt_f32x4(fdX, fdY, fW, M, K, N);
+    const e3 = maxRelDiff(vf.get(fdX, M * K), v.get(dX, M * K));
+    log(`  check fast vs exact build (max |diff| / max |exact|): forward ${e1.toExponential(1)}, tn ${e2.toExponential(1)}, nt ${e3.toExponential(1)}`);
+    if (!(e1 > 0 && e1 < 1e-5 && e2 > 0 && e2 < 1e-5 && e3 > 0 && e3 < 1e-5)) {
+      throw new Error("the fast build's GEMMs are not within 1e-5 of the exact ones (or equal to them: no FMA); not timing them");
+    }
+    const fXm = mnist.map((a) => vf.put(a));
+    const fW1 = vf.put(Float32Array.from(Wa, (w) => w * 0.7)), fY1 = vf.alloc(M * N), fY2 = vf.alloc(M * N);
+    const fdZ1 = vf.put(dYa.map((d) => d * 1e-3)), fdW1 = vf.alloc(K * N), fdb1 = vf.alloc(N), fS = vf.alloc(M * (2 * K + 5) + 1);
+    {
+      const bits = (p, n) => new Uint32Array(vf.x.memory.buffer, p, n).slice();
+      kf.dense_forward(fY1, fXm[0], fW1, fb, M, K, N, RELU, 0);
+      const pf = kf.dense_forward_sparse_x(fY2, fXm[0], fW1, fb, fS, M, K, N, RELU, 0);
+      const a = bits(fY1, M * N), c = bits(fY2, M * N);
+      if (pf !== 1 || !a.every((x, i) => x === c[i])) throw new Error("fast build: sparse-input forward disagrees with the dense one; not timing it");
+      log("  check: fast build's sparse-input forward ≡ its dense forward bit for bit on MNIST");
+    }
+    let fbi = 0;
+    const fnext = () => fXm[(fbi = (fbi + 1) % NB)];
+    fastCases.push(
+      { name: "ceiling f32x4.relaxed_madd FMA (8 chains)", group: "ceiling", flops: PROBE_ITERS_FMA * 8 * 8,
+        fn: () => fma.probe_f32x4_fma(PROBE_ITERS_FMA, 0.999, 0.001) },
+      { name: "fast dense_forward relu", group: "fast", flops: FLOPS, fn: () => kf.dense_forward(fY, fX, fW, fb, M, K, N, RELU, 0) },
+      { name: "fast gemm_tn_4x8_f32x4 (Xᵀ·dY)", group: "fast", flops: FLOPS, fn: () => kf.gemm_tn_4x8_f32x4(fdW, fX, fdY, M, K, N) },
+      { name: "fast gemm_nt_f32x4 (dY·Wᵀ)", group: "fast", flops: FLOPS, fn: () => kf.gemm_nt_f32x4(fdX, fdY, fW, M, K, N) },
+      { name: "fast MNIST fwd+bwd sparse_x kernels", group: "fast", flops: 2 * FLOPS, fn: () => {
+        const X = fnext();
+        kf.dense_forward_sparse_x(fY1, X, fW1, fb, fS, M, K, N, RELU, 0);
+        kf.dense_backward_sparse_x(fdW1, fdb1, fdZ1, X, fY1, fS, M, K, N, RELU, 0);
+      } },
+    );
+  }
+
   const PROBE_ITERS = 200_000;
   const tfCase = (name, f) => ({
     name, group: "tfjs-wasm", flops: FLOPS,
@@ -227,6 +305,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
     tfCase("tfjs-wasm matMul(X, dY, transposeA)", () => tf.matMul(tX, tdY, true, false)),
     tfCase("tfjs-wasm matMul(dY, W, transposeB)", () => tf.matMul(tdY, tW, false, true)),
     ...firstLayer,
+    ...fastCases,
   ];
   const results = runCases(cases, { repeats, sampleMs, warmupMs, log });
 
@@ -255,6 +334,10 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
       "first layer on MNIST: speed-up of the sparse_x pair over the dense pair"),
     sparse_x_vs_dense_dense_data: ratio("dense-data fwd+bwd sparse_x kernels", "dense-data fwd+bwd dense kernels", 0.97,
       "first layer on dense inputs: sparse_x pair / dense pair (falls back)"),
+    ...(vf ? {
+      fast_forward_vs_fma_ceiling: ratio("fast dense_forward relu", "ceiling f32x4.relaxed_madd FMA (8 chains)", 0.7,
+        "fast build: dense_forward relu / FMA ceiling"),
+    } : {}),
   };
   const info = {
     ratios_for_reference: {
@@ -265,6 +348,14 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
       mnist_forward_sparse_x_speedup: +(g("MNIST dense_forward_sparse_x relu") / g("MNIST dense_forward relu")).toFixed(2),
       mnist_backward_sparse_x_speedup: +(g("MNIST dense_backward_sparse_x") / g("MNIST dense_backward (dX=0)")).toFixed(2),
       mnist_zero_share: +zeroShare.toFixed(3),
+      ...(vf ? {
+        // fast / exact, paired within each round like the ratios above
+        fast_forward_speedup: ratio("fast dense_forward relu", "dense_forward relu", 0, "").value,
+        fast_gemm_tn_speedup: ratio("fast gemm_tn_4x8_f32x4 (Xᵀ·dY)", "gemm_tn_4x8_f32x4 (Xᵀ·dY)", 0, "").value,
+        fast_gemm_nt_speedup: ratio("fast gemm_nt_f32x4 (dY·Wᵀ)", "gemm_nt_f32x4 (dY·Wᵀ)", 0, "").value,
+        fast_mnist_sparse_pair_speedup: ratio("fast MNIST fwd+bwd sparse_x kernels", "MNIST fwd+bwd sparse_x kernels", 0, "").value,
+        fma_ceiling_vs_muladd_ceiling: ratio("ceiling f32x4.relaxed_madd FMA (8 chains)", cases[0].name, 0, "").value,
+      } : {}),
     },
   };
 
@@ -299,6 +390,8 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
     },
     method: {
       repeats, sample_ms: sampleMs, warmup_ms: warmupMs,
+      fast_build: vf ? `build/vaekit-fast-testing.wasm (relaxed SIMD${process.execArgv.includes(RELAXED_FLAG) ? `, node ${RELAXED_FLAG}` : ""})`
+        : "skipped: no relaxed SIMD in this engine",
       statistic: "median of per-sample GFLOP/s (process CPU time), with min/max; ratios: median of per-round ratios",
       load_average: os.loadavg().map((x) => +x.toFixed(2)),
     },
@@ -317,6 +410,11 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!WebAssembly.validate(RELAXED_PROBE) && !process.execArgv.includes(RELAXED_FLAG)) {
+    // Node 20: the fast build needs the flag; rerun this script with it (bench/run.mjs starts us without flags).
+    const r = spawnSync(process.execPath, [...process.execArgv, RELAXED_FLAG, ...process.argv.slice(1)], { stdio: "inherit" });
+    process.exit(r.status ?? 1);
+  }
   main().catch((e) => {
     console.error(e);
     process.exit(1);

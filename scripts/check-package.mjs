@@ -89,4 +89,34 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
   }
 });
 
+check('precision "fast" from the installed tarball (ESM and require; lazy dist/vaekit-fast.js + vaekit-fast.wasm)', () => {
+  const app = mkdtempSync(join(tmpdir(), "vaekit-fast-"));
+  try {
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "fast-check", private: true, type: "module" }));
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--prefer-offline", tarball], { cwd: app, stdio: "pipe" });
+    const body = (imp) => `${imp}
+      const want = process.argv[2];
+      VAE.create({ inputSize: 4, latentSize: 2 }, { precision: "fast" }).then((v) => {
+        const i = v.engineInfo;
+        if (i.precision !== want || (want === "exact") !== (i.fallbacks.length === 1)) { console.error(JSON.stringify(i)); process.exit(1); }
+        console.log("fast " + i.precision);
+      });`;
+    writeFileSync(join(app, "fast.mjs"), body('import { VAE } from "vaekit";'));
+    writeFileSync(join(app, "fast.cjs"), body('const { VAE } = require("vaekit");'));
+    const relaxed = process.execArgv.includes("--experimental-wasm-relaxed-simd") ? [] : ["--experimental-wasm-relaxed-simd"];
+    const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 20, 1, 18, 0,
+      65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11]);
+    const runs = [[...relaxed, "fast.mjs", "fast"], [...relaxed, "fast.cjs", "fast"]];
+    // Without relaxed SIMD (Node 20 without the flag) the same call falls back to exact with a reason.
+    if (!WebAssembly.validate(probe)) runs.push(["fast.mjs", "exact"], ["fast.cjs", "exact"]);
+    for (const args of runs) {
+      const out = execFileSync(process.execPath, args, { cwd: app, encoding: "utf8", stdio: "pipe" });
+      if (!out.includes(`fast ${args.at(-1)}`)) throw new Error(`node ${args.join(" ")}: ${out}`);
+    }
+    return runs.map((a) => `${a.at(-2)} → ${a.at(-1)}`).join(", ");
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
+});
+
 process.exit(failed ? 1 : 0);

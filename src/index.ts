@@ -12,6 +12,7 @@ export { encodeSafetensors, decodeSafetensors } from "./io/safetensors.js";
 export type { Tensor, SafetensorsFile } from "./io/safetensors.js";
 export { init } from "./runtime/module.js";
 export type { WasmSource, InitOptions } from "./runtime/module.js";
+export type { Precision, EngineInfo } from "./runtime/module.js";
 export { detectRuntime, hasWasmSimd } from "./runtime/env.js";
 export type { RuntimeName } from "./runtime/env.js";
 export {

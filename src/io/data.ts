@@ -74,13 +74,15 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
       `${what}: got ${values.length} values, which is not a multiple of ${cols} (the model's inputSize); expected ${expected}`,
     );
   }
-  // the first value outside [0, 1] (unit) or not finite: one tight loop per rule (on every batch-1 call's path)
-  let i = 0;
-  if (unit) while (i < values.length && values[i] >= 0 && values[i] <= 1) i++;
-  else while (i < values.length && values[i] - values[i] === 0) i++;
-  if (i < values.length) {
+  for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    throw badValue(what, i, cols, v, unit && !Number.isNaN(v) ? `expected values in [0, 1]${unitHint}` : "inputs must be finite numbers");
+    if (unit) {
+      if (!(v >= 0 && v <= 1)) {
+        throw badValue(what, i, cols, v, Number.isNaN(v) ? "inputs must be finite numbers" : `expected values in [0, 1]${unitHint}`);
+      }
+    } else if (!Number.isFinite(v)) {
+      throw badValue(what, i, cols, v, "inputs must be finite numbers");
+    }
   }
   return { values, rows: values.length / cols };
 }

@@ -6,23 +6,34 @@ import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
 import { Engine } from "../runtime/engine.js";
-import type { WasmSource } from "../runtime/module.js";
+import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import { fit, type Dataset, type EpochLog, type FitOptions, type Terms, type TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 
 /**
- * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm).
+ * Options for the engine under a model: where the kernels come from (rarely needed: vaekit finds its own .wasm)
+ * and which precision they compute in.
  *
  * @example
  * ```ts
- * const vae = await VAE.create(config, { wasm: new URL("./vaekit.wasm", import.meta.url) });
+ * const vae = await VAE.create(config, { precision: "fast" });
+ * vae.engineInfo; // { precision: "fast", threads: 1, fallbacks: [] } where the engine has relaxed SIMD
  * ```
  */
 export interface EngineOptions {
-  /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm. */
+  /**
+   * A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm (of vaekit-fast.wasm
+   * with precision "fast").
+   */
   wasm?: WasmSource;
+  /**
+   * "exact" (default): the same bits on every engine and CPU. "fast":
+   * relaxed-SIMD FMA in the GEMMs, faster, may differ in the last bits; falls back to "exact" where the engine
+   * lacks relaxed SIMD, saying why in `engineInfo.fallbacks`. Anything else throws InvalidConfigError.
+   */
+  precision?: Precision;
 }
 
 /**
@@ -83,8 +94,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly cfg: C;
   protected readonly nParams: number;
   protected readonly params: number;
-  #grads = 0;
-  #optimizer: Optimizer | undefined;
+  protected readonly grads: number;
+  protected readonly optimizer: Optimizer;
   protected readonly ws: Workspace;
   readonly #layout: ParameterLayout;
   readonly #specs: TensorSpec[];
@@ -112,27 +123,33 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       });
     }
     this.params = e.alloc(this.nParams);
+    this.grads = e.alloc(this.nParams);
+    this.optimizer = new Optimizer(e, this.params, this.grads, this.nParams);
     this.ws = new Workspace(e);
-  }
-
-  /** The gradient buffer (nParams f32), allocated on first use: a model used only for inference never holds one. */
-  protected get grads(): number {
-    return (this.#grads ||= this.e.alloc(this.nParams));
-  }
-
-  /** The optimizer and its state, created with the first training step. */
-  protected get optimizer(): Optimizer {
-    return (this.#optimizer ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
   }
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static engine(options: EngineOptions): Promise<Engine> {
-    return Engine.create(options.wasm);
+    return Engine.create(options.wasm, options.precision);
   }
 
   /** The model's complete configuration (defaults filled in). */
   get config(): C {
     return structuredClone(this.cfg);
+  }
+
+  /**
+   * What the model's engine actually runs: precision, threads, and one sentence per thing asked for but not
+   * granted (`fallbacks`; empty when everything asked for is in use). A copy.
+   *
+   * @example
+   * ```ts
+   * const vae = await VAE.create(config, { precision: "fast" });
+   * if (vae.engineInfo.precision !== "fast") console.warn(vae.engineInfo.fallbacks[0]);
+   * ```
+   */
+  get engineInfo(): EngineInfo {
+    return structuredClone(this.e.info);
   }
 
   /** Number of trainable parameters. */
@@ -142,8 +159,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /**
    * Bytes of WebAssembly memory this model's engine holds. WebAssembly memory never shrinks, so this is also the peak
-   * so far: read it after `fit` for a training run's peak. A model used only for inference holds its parameters and a
-   * small workspace; the gradient and optimizer state are allocated by the first training step.
+   * so far: read it after `fit` for a training run's peak.
    *
    * @example
    * ```ts
@@ -218,9 +234,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.ws.free();
-    this.#optimizer?.free();
+    this.optimizer.free();
     this.e.release(this.params);
-    this.e.release(this.#grads);
+    this.e.release(this.grads);
   }
 
   // ---- for subclasses ----
@@ -242,8 +258,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       const n = l.inSize * l.outSize;
       k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
       k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
-      k.uniform_symmetric(this.params + l.w * 4, n, bound);
-      k.uniform_symmetric(this.params + l.b * 4, l.outSize, glorot ? 0 : bound); // bound 0: +0 biases
+      const w = this.e.f32(this.params, this.nParams);
+      for (let j = l.w; j < l.w + n; j++) w[j] = bound * (2 * w[j] - 1);
+      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = glorot ? 0 : bound * (2 * w[j] - 1);
     });
     const w = this.e.f32(this.params, this.nParams);
     for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);

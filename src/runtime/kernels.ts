@@ -4,6 +4,8 @@ type P = number;
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heap_base(): number;
+  /** Exported by vaekit-fast.wasm only (returns 1): the GEMMs use relaxed-SIMD FMA. */
+  precision_fast?(): number;
   dense_forward(Y: P, X: P, W: P, b: P, M: number, K: number, N: number, act: number, alpha: number): void;
   dense_backward(
     dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P,
@@ -50,7 +52,6 @@ export interface KernelExports {
   /** Returns the batch's weighted penalty (f64); rhohat[H] is always written. */
   sparsity_kl_loss(dh: P, rhohat: P, h: P, B: number, H: number, rho: number, weight: number, scale: number): number;
   gemv_forward_sparse_x(y: P, x: P, W: P, b: P, K: number, N: number, act: number, alpha: number): void;
-  uniform_symmetric(x: P, n: number, bound: number): void;
   mask_noise(out: P, x: P, n: number, p: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   gaussian_noise(out: P, x: P, n: number, sigma: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
 }

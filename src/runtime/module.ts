@@ -16,6 +16,35 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Re
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;
 
+/**
+ * How the kernels do arithmetic. "exact" (the default): plain SIMD128, the same bits in every engine and on every
+ * CPU. "fast": the GEMMs use relaxed-SIMD fused multiply-add (vaekit-fast.wasm): faster, but results may differ
+ * in the last bits from "exact" and between CPUs. See `model.engineInfo` for what a model actually got.
+ *
+ * @example
+ * ```ts
+ * const precision: Precision = "fast";
+ * const vae = await VAE.create(config, { precision });
+ * ```
+ */
+export type Precision = "exact" | "fast";
+
+/**
+ * What a model's engine actually runs (`model.engineInfo`): its precision and thread count, and one sentence
+ * for each thing that was asked for but not granted (e.g. "fast" on an engine without relaxed SIMD).
+ *
+ * @example
+ * ```ts
+ * const { precision, fallbacks } = vae.engineInfo;
+ * if (fallbacks.length) console.warn(fallbacks.join("\n"));
+ * ```
+ */
+export interface EngineInfo {
+  precision: Precision;
+  threads: number;
+  fallbacks: string[];
+}
+
 function checkEngine(): void {
   if (typeof WebAssembly !== "object") {
     throw new UnsupportedRuntimeError("this JavaScript engine has no WebAssembly; vaekit needs WebAssembly with SIMD128");
