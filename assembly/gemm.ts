@@ -33,6 +33,7 @@
 
 import "./vmath"; // for its @global exp_f32x4 / exp_f32 (tanh, sigmoid)
 import "./madd"; // for its @global vk_madd (the exact/fast switch of every GEMM inner loop)
+import { gemv_forward } from "./gemv";
 
 // Epilogue codes: EPI_NONE stores the raw sum; 0..4 add bias[n], then the activation of that code.
 const EPI_NONE: i32 = -1;
@@ -242,73 +243,6 @@ function nn_1x1(c: usize, a: usize, b: usize, ldb: usize, kc: i32,
   store<f32>(c, s);
 }
 
-/** c[0..N) = Σ_k a[k]·B[k, 0..N) (+ bias, act): one row as a matrix-vector product, streaming B by rows. */
-function nn_row_stream(c: usize, a: usize, B: usize, K: i32, N: i32, epi: i32, bias: usize, alpha: f32): void {
-  const ldb = <usize>N << 2;
-  const N4 = N & ~3, K8 = K & ~7;
-  memory.fill(c, 0, ldb);
-  const cend = c + (<usize>N4 << 2);
-  let k = 0;
-  for (; k < K8; k += 8) {
-    const pa = a + (<usize>k << 2);
-    const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-    const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-    const a4 = v128.load32_splat(pa, 16), a5 = v128.load32_splat(pa, 20);
-    const a6 = v128.load32_splat(pa, 24), a7 = v128.load32_splat(pa, 28);
-    const rows = B + <usize>k * ldb;
-    let p0 = rows, pc = c;
-    const l2 = ldb << 1, l3 = l2 + ldb, l4 = ldb << 2, l5 = l4 + ldb, l6 = l4 + l2, l7 = l6 + ldb;
-    if (N4 > 0) do {
-      let y = v128.load(pc);
-      y = vk_madd(a0, v128.load(p0), y);
-      y = vk_madd(a1, v128.load(p0 + ldb), y);
-      y = vk_madd(a2, v128.load(p0 + l2), y);
-      y = vk_madd(a3, v128.load(p0 + l3), y);
-      y = vk_madd(a4, v128.load(p0 + l4), y);
-      y = vk_madd(a5, v128.load(p0 + l5), y);
-      y = vk_madd(a6, v128.load(p0 + l6), y);
-      y = vk_madd(a7, v128.load(p0 + l7), y);
-      v128.store(pc, y);
-      p0 += 16; pc += 16;
-    } while (pc < cend);
-    for (let n = N4; n < N; n++) {
-      const o = <usize>n << 2;
-      let y = load<f32>(c + o);
-      let pb = rows + o;
-      for (let j = 0; j < 8; j++) {
-        y += load<f32>(pa + (<usize>j << 2)) * load<f32>(pb);
-        pb += ldb;
-      }
-      store<f32>(c + o, y);
-    }
-  }
-  for (; k < K; k++) {
-    const pa = a + (<usize>k << 2);
-    const a0 = v128.load32_splat(pa);
-    let p0 = B + <usize>k * ldb, pc = c;
-    if (N4 > 0) do {
-      v128.store(pc, vk_madd(a0, v128.load(p0), v128.load(pc)));
-      p0 += 16; pc += 16;
-    } while (pc < cend);
-    for (let n = N4; n < N; n++) {
-      const o = <usize>n << 2;
-      store<f32>(c + o, load<f32>(c + o) + load<f32>(pa) * load<f32>(B + <usize>k * ldb + o));
-    }
-  }
-  if (epi != EPI_NONE) {
-    const al = f32x4.splat(alpha);
-    let pc = c, pb = bias;
-    for (let n = 0; n < N4; n += 4) {
-      v128.store(pc, vk_act_vec(f32x4.add(v128.load(pc), v128.load(pb)), epi, al));
-      pc += 16; pb += 16;
-    }
-    for (let n = N4; n < N; n++) {
-      const o = <usize>n << 2;
-      store<f32>(c + o, vk_act_f32(load<f32>(c + o) + load<f32>(bias + o), epi, alpha));
-    }
-  }
-}
-
 /** The forward driver: C[M,N] = A[M,K]·B[K,N], then (if epi != EPI_NONE) act(C + bias[N]) fused into
  *  the store of each tile's last K chunk. Loop order: K chunk › 8-column strip › 4-row block; then the
  *  M%4 leftover rows, each along 32-column tiles. */
@@ -349,11 +283,12 @@ function vk_nn_fused(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32,
       }
     }
   }
-  // The last M%4 rows (all rows at batch 1–3) are matrix-vector products, bound by streaming B: each row is
-  // accumulated in place in C, walking B row by row (contiguous, 4 rows of B per pass), so the
-  // prefetchers see plain sequential streams. Same per-element order: 0 + a0·b0 + a1·b1 + … in k order.
+  // The last M%4 rows (all rows at batch 1–3) are matrix-vector products, bound by streaming B: gemv.ts's
+  // kernel (the batch-1 path) accumulates each row in place in C, walking B row by row (contiguous, 8 rows of
+  // B per pass), so the prefetchers see plain sequential streams. Same per-element order: 0 + a0·b0 + a1·b1 + …
+  // in k order (epi = EPI_NONE: no bias, no activation).
   for (let m = M4; m < M; m++) {
-    nn_row_stream(C + <usize>m * ldc, A + <usize>m * lda, B, K, N, epi, bias, alpha);
+    gemv_forward(C + <usize>m * ldc, A + <usize>m * lda, B, bias, K, N, epi, alpha);
   }
 }
 

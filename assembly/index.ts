@@ -20,3 +20,4 @@ export { gaussian_logpdf_forward, gaussian_logpdf_backward } from "./logpdf";
 export { logmeanexp_forward, scale_rows, repeat_rows_forward, repeat_rows_backward } from "./logmeanexp";
 export { sparsity_l1_loss, sparsity_kl_loss } from "./sparsity";
 export { mask_noise, gaussian_noise } from "./noise";
+export { gemv_forward_sparse_x } from "./gemv";

@@ -19,3 +19,4 @@ export * from "./logpdf";
 export * from "./logmeanexp";
 export * from "./sparsity";
 export * from "./noise";
+export * from "./gemv";

@@ -3,6 +3,9 @@
 // figure and ratio with the date, Node version and CPU.
 //   bench/gemm.mjs        -> bench/results/gemm.json        (if present)
 //   bench/train-step.mjs  -> bench/results/train-step.json
+//   bench/infer.mjs       -> bench/results/infer.json         (batch-1 latency vs tfjs-wasm and the weight-read floor)
+//   bench/cold-start.mjs  -> bench/results/cold-start.json    (import → first decoded sample, fresh processes)
+//   bench/memory.mjs      -> bench/results/memory.json        (no growth over 100,000 calls; training peak)
 // Environment passed through: BENCH_ROUNDS, BENCH_QUICK=1.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,6 +19,9 @@ const RESULTS = here("./results/");
 const BENCHES = [
   { name: "gemm", script: "gemm.mjs", json: "gemm.json" },
   { name: "train-step", script: "train-step.mjs", json: "train-step.json" },
+  { name: "infer", script: "infer.mjs", json: "infer.json" },
+  { name: "cold-start", script: "cold-start.mjs", json: "cold-start.json" },
+  { name: "memory", script: "memory.mjs", json: "memory.json", nodeArgs: ["--expose-gc"] },
 ];
 
 function runAll() {
@@ -29,7 +35,7 @@ function runAll() {
     }
     console.error(`bench: ${b.name} ...`);
     const t0 = Date.now();
-    const r = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: "inherit", env: process.env });
+    const r = spawnSync(process.execPath, [...(b.nodeArgs ?? []), script], { cwd: ROOT, stdio: "inherit", env: process.env });
     status[b.name] = r.status === 0
       ? { ran: true, seconds: (Date.now() - t0) / 1000 }
       : { ran: false, why: `bench/${b.script} exited with ${r.status ?? r.signal}` };
@@ -119,6 +125,79 @@ function gemmSection(g) {
   return L;
 }
 
+const mb = (b) => (b == null ? "—" : `${(b / 2 ** 20).toFixed(2)} MiB`);
+const spread = (s, f = f1) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : "—");
+const loadLine = (env) => `load average ${env.loadavgStart.map(f2).join(" ")} at start, ${env.loadavgEnd.map(f2).join(" ")} at end`;
+
+function inferSection(r) {
+  const L = [];
+  L.push("## Batch-1 inference (reference VAE, one example)");
+  L.push("");
+  L.push(`${r.model}; ${r.data}. µs per \`encode(x)\` + \`decode(mean)\` of one example, each call timed on its own, median (min–max)`);
+  L.push(`over ${r.rounds} interleaved rounds. The floor reads the model's ${mb(r.weightBytes)} of weights once (bench/read-probe.ts). At batch 1 vaekit`);
+  L.push(`reads only the rows of W under nonzero inputs (same bits as the dense kernels): a call reads ${f0(r.weightsReadShare.mnist * 100)} % of the weight bytes on an`);
+  L.push(`MNIST image, ${f0(r.weightsReadShare.dense * 100)} % on a dense one. Run ${r.env.date}, ${loadLine(r.env)}.`);
+  L.push("");
+  L.push("| contender | µs per encode + decode |");
+  L.push("|---|---:|");
+  const l = r.latency;
+  L.push(`| vaekit, MNIST image | ${spread(l.vaekit)} |`);
+  L.push(`| vaekit, dense image | ${spread(l.vaekitDense)} |`);
+  L.push(`| vaekit's kernels alone (no SDK around them) | ${spread(l.kernels)} |`);
+  L.push(`| TensorFlow.js, wasm backend (fused matMuls) | ${spread(l.tfjs)} |`);
+  L.push(`| weight-read floor (v128.or over the weight bytes) | ${spread(l.floorOr)} |`);
+  L.push(`| weight read with f32x4.add | ${spread(l.floorSum)} |`);
+  L.push("");
+  L.push("| ratio | value | paired median (min–max) | target | |");
+  L.push("|---|---:|---:|---:|---|");
+  const q = r.ratios;
+  const pr = (x) => (x.pairedMedian == null ? "—" : `${f2(x.pairedMedian)} (${f2(x.pairedMin)}–${f2(x.pairedMax)})`);
+  L.push(`| TensorFlow.js wasm / vaekit (speed-up) | **${f2(q.vaekitOverTfjsWasm.value)}×** | ${pr(q.vaekitOverTfjsWasm)} | ${r.verdict.vaekitOverTfjsWasm.target} | ${verdict(r.verdict.vaekitOverTfjsWasm.met)} |`);
+  L.push(`| vaekit / floor | **${f2(q.vaekitOverFloor.value)}×** | ${pr(q.vaekitOverFloor)} | ${r.verdict.vaekitOverFloor.target} | ${verdict(r.verdict.vaekitOverFloor.met)} |`);
+  L.push(`| vaekit on a dense image / floor | ${f2(q.vaekitDenseOverFloor.value)}× | | | |`);
+  L.push(`| SDK's share of vaekit's time | ${f0(q.sdkShare.value * 100)} % | | | |`);
+  L.push(`| batch 128: vaekit / TensorFlow.js wasm (examples/s ${f0(r.batch128.vaekit.median)} vs ${f0(r.batch128.tfjsWasm.median)}) | ${f2(q.batch128VaekitOverTfjs.value)}× | | | |`);
+  return L;
+}
+
+function coldStartSection(c) {
+  const L = [];
+  L.push("## Cold start (import → first decoded sample, Node)");
+  L.push("");
+  L.push(`${c.model}; ${c.entry}. ${c.runs} fresh child processes per path; ms, median (min–max). Run ${c.env.date}, ${loadLine(c.env)}.`);
+  L.push("");
+  L.push("| step | ms |");
+  L.push("|---|---:|");
+  const s = c.steps;
+  const rows = [["import (parse + evaluate dist/index.js)", s.import], ["compile (`init()`: read + compile vaekit.wasm)", s.compile],
+    ["create (`VAE.create`: instantiate, allocate, initialise)", s.create], ["  of which instantiate (timed apart)", s.instantiate],
+    ["first decode", s.firstDecode], ["**total**", s.total], ["second decode (warm, for comparison)", s.secondDecode],
+    ["total without `init()` (import → create → decode)", c.plain.total]];
+  for (const [name, v] of rows) L.push(`| ${name} | ${spread(v, f2)} |`);
+  L.push("");
+  L.push(`Compile share of the total: ${f0(c.shares.compileOfTotal * 100)} %. Target: ${c.verdict.target} — ${verdict(c.verdict.met)}.`);
+  return L;
+}
+
+function memorySection(m) {
+  const L = [];
+  const i = m.inference, t = m.training;
+  L.push("## Memory");
+  L.push("");
+  L.push(`${m.model}, ${mb(m.parameterBytes)} of parameters. Run ${m.env.date}, ${loadLine(m.env)}. Each batch-1 call returns new`);
+  L.push("Float32Arrays (the results); the process RSS can rise while V8 and the C allocator keep the pages of collected ones,");
+  L.push("which is why the JavaScript heap after a full collection is shown too.");
+  L.push("");
+  L.push("| figure | value |");
+  L.push("|---|---:|");
+  L.push(`| wasm memory before / after ${f0(i.calls)} batch-1 encode + decode calls | ${mb(i.wasmBytes.before)} / ${mb(i.wasmBytes.after)} (grew ${mb(i.wasmBytes.grew)}) |`);
+  L.push(`| process RSS before / after (during: median, min–max of 20 samples) | ${mb(i.rssBytes.before)} / ${mb(i.rssBytes.after)} (${mb(i.rssBytes.during.median)}, ${mb(i.rssBytes.during.min)}–${mb(i.rssBytes.during.max)}) |`);
+  L.push(`| JavaScript heap in use before / after (after a full GC) | ${mb(i.heapUsedBytes.before)} / ${mb(i.heapUsedBytes.after)} |`);
+  L.push(`| training (${t.what}): wasm memory peak (= \`model.memoryBytes\` after fit; at create) | ${mb(t.wasmBytesPeak.median)} (${mb(t.wasmBytesAtCreate.median)}) |`);
+  L.push(`| training: process RSS high-water (before the model was created) | ${mb(t.maxRssBytes.median)} (${mb(t.maxRssBeforeModelBytes.median)}) |`);
+  return L;
+}
+
 export function writeReadme(status = {}) {
   const gemm = readJson("gemm.json");
   const train = readJson("train-step.json");
@@ -139,6 +218,11 @@ export function writeReadme(status = {}) {
   else L.push("## Training step", "", "No bench/results/train-step.json.", "");
   if (gemm) L.push(...gemmSection(gemm), "");
   else L.push("## GEMM", "", "No bench/results/gemm.json.", "");
+  for (const [name, section] of [["infer.json", inferSection], ["cold-start.json", coldStartSection], ["memory.json", memorySection]]) {
+    const r = readJson(name);
+    if (r) L.push(...section(r), "");
+    else L.push(`No bench/results/${name}.`, "");
+  }
   L.push("## Likelihoods (IWAE paper reproduction)", "");
   L.push("Not part of `npm run bench`: `node bench/iwae-repro.mjs` (hours of CPU) writes [iwae.md](iwae.md) and iwae.json —");
   L.push("test NLL with k = 5000 on dynamically binarized MNIST for the one-layer VAE, IWAE k = 50 and the two-layer VAE,");

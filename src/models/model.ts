@@ -157,7 +157,16 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return this.#specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
   }
 
-  /** Bytes of WebAssembly memory this model's engine holds. */
+  /**
+   * Bytes of WebAssembly memory this model's engine holds. WebAssembly memory never shrinks, so this is also the peak
+   * so far: read it after `fit` for a training run's peak.
+   *
+   * @example
+   * ```ts
+   * await vae.fit(x, { epochs: 1 });
+   * console.log(`peak wasm memory ${(vae.memoryBytes / 2 ** 20).toFixed(1)} MiB`);
+   * ```
+   */
   get memoryBytes(): number {
     return this.e.memoryBytes;
   }

@@ -72,7 +72,9 @@ export const sparseInputScratch = (rows: number, inSize: number): number => rows
 /**
  * Runs a stack of dense layers. `params`/`grads` are byte pointers to the flat buffers;
  * `outs[i]` receives layer i's output [rows, outSize]. With `xScratch` (sparseInputScratch words), the first
- * layer skips the zeros of x (dense_forward_sparse_x: same results; it runs dense when x is not sparse).
+ * layer skips the zeros of x (dense_forward_sparse_x: same results; it runs dense when x is not sparse). One row
+ * (batch 1) runs the other layers as matrix-vector products that read only the rows of W under nonzero inputs
+ * (gemv_forward_sparse_x: the same bits as the batched kernels, for finite W; ReLU layers feed it ~half zeros).
  */
 export function stackForward(
   e: Engine, layers: readonly DenseLayer[], params: number, x: number, outs: readonly number[], rows: number, alpha: number,
@@ -83,6 +85,7 @@ export function stackForward(
     const l = layers[i];
     const w = params + l.w * 4, b = params + l.b * 4, act = ACTIVATION_CODES[l.activation];
     if (i === 0 && xScratch) e.k.dense_forward_sparse_x(outs[i], input, w, b, xScratch, rows, l.inSize, l.outSize, act, alpha);
+    else if (rows < 2) e.k.gemv_forward_sparse_x(outs[i], input, w, b, l.inSize, l.outSize, act, alpha);
     else e.k.dense_forward(outs[i], input, w, b, rows, l.inSize, l.outSize, act, alpha);
     input = outs[i];
   }
