@@ -64,9 +64,18 @@ function platform(name) {
   };
 }
 
+// The training loop (src/train/fit.ts) is imported dynamically on a model's first fit: each bundle but workerd's gets
+// it as a chunk of its own (index-fit.js, index-fit.cjs, web-fit.js) that imports the rest from its entry, so
+// inference-only users never load it. workerd's bundle stays one file (a Worker's modules are listed one by one).
 const js = (name, file, format) => ({
-  input: "src/index.ts",
-  output: { file, format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}) },
+  input: { [file.slice(5).replace(/\.c?js$/, "")]: "src/index.ts" },
+  preserveEntrySignatures: "allow-extension", // the chunk imports the shared code from the entry: no facade chunk
+  output: {
+    dir: "dist", format, sourcemap: false, entryFileNames: file.slice(5),
+    chunkFileNames: `${file.slice(5).replace(/\.c?js$/, "")}-[name].${format === "cjs" ? "cjs" : "js"}`,
+    ...(name === "workerd" ? { inlineDynamicImports: true } : {}),
+    ...(format === "cjs" ? { exports: "named" } : {}),
+  },
   external: [/^node:/],
   // No keepNames: nothing reads a class's or function's own name (errors spell theirs out), and keeping them
   // costs about 2 KB gzipped.

@@ -7,7 +7,7 @@ import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
 import { Engine } from "../runtime/engine.js";
 import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
-import { fit, type Dataset, type EpochLog, type FitOptions, type Terms, type TrainingTarget } from "../train/fit.js";
+import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
@@ -280,9 +280,12 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return this;
   }
 
-  /** Runs fit's loop on this model's training target. */
+  /**
+   * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
+   * the entry): a model used only for inference never loads the training code.
+   */
   protected train<D extends Dataset>(target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
-    return fit(target, data, options);
+    return import("../train/fit.js").then((m) => m.fit(target, data, options));
   }
 
   /** The parts of a training target every model shares. */
