@@ -34,3 +34,4 @@ export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients }
 export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
 export { loadModel } from "./models/load-model.js";
 export type { AnyModel } from "./models/load-model.js";
+export type { EngineInfo } from "./models/model.js";

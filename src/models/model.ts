@@ -1,7 +1,7 @@
 // What every vaekit model shares: one engine, every parameter in one flat buffer (with its gradient and optimizer
 // state beside it), a reusable workspace, weights by name in PyTorch layout, the model file, fit's plumbing,
 // seeded noise streams, and dispose.
-import { DisposedError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
@@ -13,16 +13,37 @@ import { suggest } from "./config-checks.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 
 /**
- * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm).
+ * Options for where the kernels come from (rarely needed: vaekit finds its own .wasm) and how many threads run them.
  *
  * @example
  * ```ts
- * const vae = await VAE.create(config, { wasm: new URL("./vaekit.wasm", import.meta.url) });
+ * const vae = await VAE.create(config, { threads: 2 }); // training and batched inference on two threads
  * ```
  */
 export interface EngineOptions {
-  /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm. */
+  /** A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm (or, with threads, of vaekit-mt.wasm). */
   wasm?: WasmSource;
+  /**
+   * Threads for training and batched inference, 1–64 (default 1). Results are bit-identical for every count. Needs
+   * SharedArrayBuffer and workers (Node, Bun, Deno, cross-origin isolated pages); elsewhere the model uses one
+   * thread and says why in `engineInfo.fallbacks`.
+   */
+  threads?: number;
+}
+
+/**
+ * What a model's engine actually runs with: see `model.engineInfo`.
+ *
+ * @example
+ * ```ts
+ * const info: EngineInfo = vae.engineInfo; // { precision: "exact", threads: 2, fallbacks: [] }
+ * ```
+ */
+export interface EngineInfo {
+  precision: "exact" | "fast";
+  threads: number;
+  /** One sentence for each thing asked for but not granted. */
+  fallbacks: string[];
 }
 
 /**
@@ -119,7 +140,24 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static engine(options: EngineOptions): Promise<Engine> {
-    return Engine.create(options.wasm);
+    const t = options.threads ?? 1;
+    if (!Number.isInteger(t) || t < 1 || t > 64) {
+      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${typeof t == "string" ? JSON.stringify(t) : t}`);
+    }
+    return Engine.create(options.wasm, t);
+  }
+
+  /**
+   * The engine in use: precision, threads (the caller's included), and why anything asked for was not granted.
+   *
+   * @example
+   * ```ts
+   * const vae = await VAE.create(config, { threads: 2 });
+   * if (vae.engineInfo.threads < 2) console.warn(vae.engineInfo.fallbacks.join("\n"));
+   * ```
+   */
+  get engineInfo(): EngineInfo {
+    return { precision: "exact", threads: this.e.threads, fallbacks: [...this.e.fallbacks] };
   }
 
   /** The model's complete configuration (defaults filled in). */
@@ -203,6 +241,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.optimizer.free();
     this.e.release(this.params);
     this.e.release(this.grads);
+    this.e.stop();
   }
 
   // ---- for subclasses ----

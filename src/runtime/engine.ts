@@ -1,29 +1,52 @@
 // An Engine owns one instance of vaekit.wasm: its memory, the allocator over it, and typed views.
 // Nothing here is shared between engines; a model owns exactly one engine and drops it on dispose().
+// With threads > 1 (threads/start.ts, loaded only then) the instance is vaekit-mt.wasm's on a shared memory,
+// `k` splits the heavy kernels over a worker pool, and `pool` ends the workers.
 import { Allocator } from "./allocator.js";
 import type { KernelExports } from "./kernels.js";
 import { compileKernels, type WasmSource } from "./module.js";
 
 export class Engine {
-  readonly k: KernelExports;
-  private readonly memory: WebAssembly.Memory;
+  /** The kernels (with threads: the same calls, split over the pool). */
+  k: KernelExports;
+  /** Threads in use, the caller's included. */
+  threads = 1;
+  /** Why something asked for was not granted (one sentence each). */
+  readonly fallbacks: string[] = [];
+  /** The worker threads, when threads > 1. */
+  pool?: { stop(): void };
   private readonly allocator: Allocator;
   private view: Float32Array;
 
-  private constructor(instance: WebAssembly.Instance) {
-    this.k = instance.exports as unknown as KernelExports;
-    this.memory = this.k.memory;
-    this.view = new Float32Array(this.memory.buffer);
-    this.allocator = new Allocator(this.memory, Number(this.k.heap_base()), () => {
-      this.view = new Float32Array(this.memory.buffer);
+  constructor(k: KernelExports, private readonly memory: WebAssembly.Memory) {
+    this.k = k;
+    this.view = new Float32Array(memory.buffer);
+    this.allocator = new Allocator(memory, Number(k.heap_base()), () => {
+      this.view = new Float32Array(memory.buffer);
     });
   }
 
-  /** Instantiates the kernels (compiling them once per realm unless a module is given). */
-  static async create(source?: WasmSource): Promise<Engine> {
-    const mod = await compileKernels(source);
-    const instance = await WebAssembly.instantiate(mod, {});
-    return new Engine(instance);
+  /** Instantiates the kernels (compiling them once per realm unless a module is given), on `threads` threads. */
+  static async create(source?: WasmSource, threads = 1): Promise<Engine> {
+    let why = "";
+    if (threads > 1) {
+      try {
+        const r = await (await import("./threads/start.js")).startThreads(source, threads);
+        if (typeof r !== "string") return r;
+        why = r;
+      } catch (e) {
+        why = `threads: ${threads} was requested but vaekit's threads code failed to load (${(e as Error).message})`;
+      }
+    }
+    const k = (await WebAssembly.instantiate(await compileKernels(source), {})).exports as unknown as KernelExports;
+    const e = new Engine(k, k.memory);
+    if (why) e.fallbacks.push(`${why}; using 1 thread`);
+    return e;
+  }
+
+  /** Ends the worker threads, if any. */
+  stop(): void {
+    this.pool?.stop();
   }
 
   /** Allocates n zeroed f32 and returns the byte pointer. */
