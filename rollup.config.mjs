@@ -5,7 +5,11 @@
 //   dist/index.cjs   CommonJS (require): the same
 //   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url)
 //   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
-// Each bundle is complete (no shared chunk), so importing one entry never runs another's loader.
+// Each bundle is complete (no shared chunk), so importing one entry never runs another's loader. The code for
+// `threads > 1` (src/runtime/threads/) is split off into a chunk of its own per entry, imported only when asked
+// for, so it costs the default entry nothing: dist/index-threads.js, dist/index-threads.cjs, dist/web-threads.js;
+// it finds dist/vaekit-mt.wasm through src/runtime/threads/mt-url.ts, swapped per entry like platform.ts.
+// workerd can't run threads, so its entry keeps that code inline (it only reports why).
 import esbuild, { minify } from "rollup-plugin-esbuild";
 import { dts } from "rollup-plugin-dts";
 import terser from "@rollup/plugin-terser";
@@ -46,7 +50,14 @@ export function readFileUrl() {
 }`,
 };
 
-/** Swaps src/runtime/platform.ts for the given platform's loader. */
+const MT_URLS = {
+  node: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);`,
+  cjs: `export const mtWasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit-mt.wasm"));`,
+  web: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);`,
+  workerd: `export const mtWasmUrl = undefined;`,
+};
+
+/** Swaps src/runtime/platform.ts and src/runtime/threads/mt-url.ts for the given platform's loaders. */
 function platform(name) {
   return {
     name: `vaekit-platform-${name}`,
@@ -54,15 +65,23 @@ function platform(name) {
       return source === "./vaekit.wasm" ? { id: "./vaekit.wasm", external: true } : null;
     },
     transform(code, id) {
-      if (!id.replace(/\\/g, "/").endsWith("src/runtime/platform.ts")) return null;
-      return { code: PLATFORMS[name], map: null };
+      const path = id.replace(/\\/g, "/");
+      if (path.endsWith("src/runtime/platform.ts")) return { code: PLATFORMS[name], map: null };
+      if (path.endsWith("src/runtime/threads/mt-url.ts")) return { code: MT_URLS[name], map: null };
+      return null;
     },
   };
 }
 
 const js = (name, file, format) => ({
   input: "src/index.ts",
-  output: { file, format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}) },
+  // The threads chunk imports the engine's classes from the entry: let the entry export them (under short names)
+  // instead of splitting everything into a shared chunk behind a facade.
+  preserveEntrySignatures: "allow-extension",
+  output: {
+    dir: "dist", entryFileNames: file, chunkFileNames: file.replace(/\.(c?js)$/, "-threads.$1"),
+    inlineDynamicImports: name === "workerd", format, sourcemap: false, ...(format === "cjs" ? { exports: "named" } : {}),
+  },
   external: [/^node:/],
   // No keepNames: nothing reads a class's or function's own name (errors spell theirs out), and keeping them
   // costs about 2 KB gzipped.
@@ -168,10 +187,10 @@ const cli = {
 };
 
 export default [
-  js("node", "dist/index.js", "es"),
-  js("cjs", "dist/index.cjs", "cjs"),
-  js("web", "dist/web.js", "es"),
-  js("workerd", "dist/workerd.js", "es"),
+  js("node", "index.js", "es"),
+  js("cjs", "index.cjs", "cjs"),
+  js("web", "web.js", "es"),
+  js("workerd", "workerd.js", "es"),
   {
     input: "src/index.ts",
     output: [

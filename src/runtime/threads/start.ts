@@ -6,8 +6,8 @@ import { Engine } from "../engine.js";
 import type { KernelExports } from "../kernels.js";
 import { detectRuntime } from "../env.js";
 import { compileKernels, type WasmSource } from "../module.js";
-import { wasmUrl } from "../platform.js";
 import { parallelKernels, WORKER_KERNELS, type MtKernelExports } from "./parallel.js";
+import { mtWasmUrl } from "./mt-url.js";
 import { controlBytes, Pool } from "./pool.js";
 
 const ISOLATION = "serve the page with the headers Cross-Origin-Opener-Policy: same-origin and " +
@@ -37,8 +37,8 @@ async function threadedModule(source: WasmSource | undefined): Promise<WebAssemb
     const given = await compileKernels(source);
     if (importsMemory(given)) return given;
   }
-  if (!wasmUrl) throw new Error("this build has no URL for vaekit-mt.wasm");
-  defaultThreaded ??= compileKernels(new URL("vaekit-mt.wasm", wasmUrl)).catch((e: unknown) => {
+  if (!mtWasmUrl) throw new Error("this build has no URL for it");
+  defaultThreaded ??= compileKernels(mtWasmUrl).catch((e: unknown) => {
     defaultThreaded = undefined;
     throw e;
   });
