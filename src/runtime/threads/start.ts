@@ -6,7 +6,7 @@ import { Engine } from "../engine.js";
 import type { KernelExports } from "../kernels.js";
 import { detectRuntime } from "../env.js";
 import { compileKernels, type WasmSource } from "../module.js";
-import { parallelKernels, WORKER_KERNELS, type MtKernelExports } from "./parallel.js";
+import { parallelKernels, WORKER_KERNELS, type MtKernelExports, type SplitThresholds } from "./parallel.js";
 import { mtWasmUrl } from "./mt-url.js";
 import { controlBytes, Pool } from "./pool.js";
 
@@ -57,8 +57,8 @@ function sharedMemory(): WebAssembly.Memory {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** An engine running on `threads` threads, or why it can't be had. */
-export async function startThreads(source: WasmSource | undefined, threads: number): Promise<Engine | string> {
+/** An engine running on `threads` threads, or why it can't be had (`min`: tests lower the split thresholds). */
+export async function startThreads(source: WasmSource | undefined, threads: number, min?: SplitThresholds): Promise<Engine | string> {
   const no = (why: string): string => `threads: ${threads} was requested but ${why}`;
   const why = unsupported();
   if (why) return no(why);
@@ -82,7 +82,7 @@ export async function startThreads(source: WasmSource | undefined, threads: numb
     const e = new Engine(k, memory);
     const ctrl = e.alloc(controlBytes(threads) / 4);
     pool = await Pool.start(module, memory, ctrl, threads, WORKER_KERNELS);
-    e.k = parallelKernels(k, pool) as KernelExports;
+    e.k = parallelKernels(k, pool, min) as KernelExports;
     e.threads = threads;
     e.pool = pool;
     return e;
