@@ -140,7 +140,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static engine(options: EngineOptions): Promise<Engine> {
-    const t = options.threads ?? 1;
+    const t = options.threads === undefined ? 1 : options.threads;
     if (!Number.isInteger(t) || t < 1 || t > 64) {
       throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${typeof t == "string" ? JSON.stringify(t) : t}`);
     }

@@ -36,7 +36,9 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
   const i32 = new Int32Array(d.memory.buffer, d.ctrl, 32);
   const a = new Float64Array(d.memory.buffer, d.ctrl + 128 * d.index, 16);
   post({ ready: true });
-  let seen = Atomics.load(i32, 0);
+  // The generation is 0 until every worker is ready; reading it here instead could miss the first job (the caller
+  // may already have posted it when this thread gets to run again).
+  let seen = 0;
   for (;;) {
     let g: number, spins = 0;
     while ((g = Atomics.load(i32, 0)) === seen) {
