@@ -34,7 +34,7 @@ async function trainAll(make: (threads: number) => Promise<AnyModel>, x: Float32
     const m = await make(threads);
     expect(m.engineInfo, label).toEqual({ precision: "exact", threads, fallbacks: [] });
     const history = [];
-    for (const f of fits) history.push(...(await (m.fit as (x: Float32Array, o: Fit) => Promise<Record<string, number>[]>)(x, f)));
+    for (const f of fits) history.push(...(await (m.fit as unknown as (x: Float32Array, o: Fit) => Promise<Record<string, number>[]>)(x, f)));
     logs.push(history.map(({ seconds: _s, examplesPerSecond: _e, ...terms }) => terms));
     models.push(m);
   }
