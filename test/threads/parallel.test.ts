@@ -102,7 +102,7 @@ describe("split kernels on 3 threads ≡ one thread, bit for bit", () => {
     }
   });
 
-  it("Adam, AdamW and SGD (with and without momentum) by element ranges; elementwise means", () => {
+  it("Adam, AdamW and SGD (with and without momentum) by element ranges; elementwise means, zeroing, scaling", () => {
     for (const n of [1, 3, 4, 5, 17, 1001]) {
       const s = n + 5;
       const st = () => ({ p: randomArray(n, s), g: randomArray(n, s + 1), m: randomArray(n, s + 2, 0, 0.1), v: randomArray(n, s + 3, 0, 0.01) });
@@ -114,6 +114,8 @@ describe("split kernels on 3 threads ≡ one thread, bit for bit", () => {
       both({ y: new Float32Array(n), x: randomArray(n, s + 4, -6, 6) }, (e, p) => e.k.activation_forward(p.y, p.x, n, 4, 0));
       both({ x: randomArray(n, s + 4, -6, 6) }, (e, p) => e.k.activation_forward(p.x, p.x, n, 3, 0));
       both({ y: new Float32Array(n), x: randomArray(n, s + 5, -6, 6) }, (e, p) => e.k.cbernoulli_mean(p.y, p.x, n));
+      both({ x: randomArray(n, s + 6) }, (e, p) => e.k.zero_f32(p.x, n));
+      both({ x: randomArray(n, s + 7) }, (e, p) => e.k.scale_inplace(p.x, n, 0.3));
     }
   });
 });

@@ -2,7 +2,8 @@
 // exactly the operations the single-threaded kernel gives it (bit-identical results for any thread count):
 // dense forward by rows; dense backward by output columns (dZ, db, dW), then dX by rows; likelihood and KL losses
 // by rows (per-row losses, summed by the caller as before); optimizer updates and elementwise maps by element
-// ranges aligned to 4. Everything else runs on the caller's thread. Calls too small to pay for a dispatch run
+// ranges aligned to 4 (also zeroing and scaling the gradient). Everything else runs on the caller's thread (e.g.
+// the gradient's squared norm, a reduction whose order must not change). Calls too small to pay for a dispatch run
 // whole on the caller's thread (same results either way).
 import type { KernelExports } from "../kernels.js";
 import type { Pool } from "./pool.js";
@@ -23,7 +24,7 @@ export interface MtKernelExports extends KernelExports {
 export const WORKER_KERNELS = [
   "dense_forward", "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input",
   "bernoulli_logits_loss", "continuous_bernoulli_loss", "gaussian_loss", "laplace_loss", "kl_normal_loss",
-  "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean",
+  "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean", "zero_f32", "scale_inplace",
 ] as const;
 type Op = (typeof WORKER_KERNELS)[number];
 const OP = Object.fromEntries(WORKER_KERNELS.map((n, i) => [n, i])) as Record<Op, number>;
@@ -137,6 +138,16 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     activation_forward(Y, X, count, act, alpha) {
       if (count < min.elements) return k.activation_forward(Y, X, count, act, alpha);
       run("activation_forward", ranges(count, n, 4), (i0, i1) => [Y + i0 * 4, X + i0 * 4, i1 - i0, act, alpha]);
+    },
+
+    zero_f32(x, count) {
+      if (count < min.elements) return k.zero_f32(x, count);
+      run("zero_f32", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0]);
+    },
+
+    scale_inplace(x, count, factor) {
+      if (count < min.elements) return k.scale_inplace(x, count, factor);
+      run("scale_inplace", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
     },
 
     cbernoulli_mean(out, logits, count) {
