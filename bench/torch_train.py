@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch baseline for the training-step benchmark: pytorch/examples' VAE, one thread (or --threads N).
+"""PyTorch baseline for the training-step benchmark: pytorch/examples' VAE, one thread.
 
 The reference model exactly as in pytorch/examples/vae/main.py: fc1 784->400 ReLU, fc21/fc22 400->20,
 fc3 20->400 ReLU, fc4 400->784 sigmoid; loss = F.binary_cross_entropy(recon, x, reduction='sum') + KL;
@@ -9,30 +9,28 @@ A timed step = zero_grad + forward + loss + backward + optimizer.step, with loss
 
 Usage:
   /usr/bin/python3 bench/torch_train.py [--rounds R] [--steps S] [--warmup W]   -> one JSON summary on stdout
-  --threads N (any mode, default 1): torch's intra-op threads, OpenMP and OpenBLAS all set to N
   /usr/bin/python3 bench/torch_train.py --serve                                -> line protocol for bench/train-step.mjs:
       prints {"ready": ...info}; then for each stdin line "round S" runs S timed steps and prints
       {"examples", "seconds", "cpuSeconds"}; "quit" ends.
 """
 import os
-import sys
 
-# One thread everywhere (or --threads N): torch's intra-op pool, OpenMP, and OpenBLAS's own pthreads
-# (torch.set_num_threads does not reach a system OpenBLAS). Set before torch loads the libraries.
-THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+# One thread everywhere: torch's intra-op pool, OpenMP, and OpenBLAS's own pthreads (torch.set_num_threads does not
+# reach a system OpenBLAS). Set before torch loads the libraries.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(THREADS)
+    os.environ[var] = "1"
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-torch.set_num_threads(THREADS)
+torch.set_num_threads(1)
 torch.set_num_interop_threads(1)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -152,7 +150,6 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=10)
-    ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     tr = Trainer()
     tr.round(a.warmup)
