@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch baseline for the training-step benchmark: pytorch/examples' VAE, one thread.
+"""PyTorch baseline for the training-step benchmark: pytorch/examples' VAE, one thread (or --threads N).
 
 The reference model exactly as in pytorch/examples/vae/main.py: fc1 784->400 ReLU, fc21/fc22 400->20,
 fc3 20->400 ReLU, fc4 400->784 sigmoid; loss = F.binary_cross_entropy(recon, x, reduction='sum') + KL;
@@ -8,29 +8,31 @@ Adam(lr=1e-3); batch 128; nn.Linear default init. Inputs: the first N MNIST trai
 A timed step = zero_grad + forward + loss + backward + optimizer.step, with loss.item() (one sync per step).
 
 Usage:
-  /usr/bin/python3 bench/torch_train.py [--rounds R] [--steps S] [--warmup W]   -> one JSON summary on stdout
+  /usr/bin/python3 bench/torch_train.py [--threads N] [--rounds R] [--steps S] [--warmup W]  -> one JSON summary
   /usr/bin/python3 bench/torch_train.py --serve                                -> line protocol for bench/train-step.mjs:
       prints {"ready": ...info}; then for each stdin line "round S" runs S timed steps and prints
       {"examples", "seconds", "cpuSeconds"}; "quit" ends.
 """
 import os
 
-# One thread everywhere: torch's intra-op pool, OpenMP, and OpenBLAS's own pthreads (torch.set_num_threads does not
-# reach a system OpenBLAS). Set before torch loads the libraries.
+import sys  # noqa: E402
+
+# N threads everywhere (default 1): torch's intra-op pool, OpenMP, and OpenBLAS's own pthreads
+# (torch.set_num_threads does not reach a system OpenBLAS). Set before torch loads the libraries.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
+    os.environ[var] = str(THREADS)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 torch.set_num_interop_threads(1)
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -147,6 +149,7 @@ def info():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--serve", action="store_true")
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--warmup", type=int, default=10)

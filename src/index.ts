@@ -2,6 +2,7 @@
 export { VAE, FORMAT_VERSION } from "./models/vae.js";
 export type { EngineOptions, Encoding, GradientResult } from "./models/vae.js";
 export type { VAEConfig, ResolvedVAEConfig, Likelihood } from "./models/config.js";
+export type { WeightInit } from "./models/config-checks.js";
 export type { Activation } from "./nn/dense.js";
 export type { FitOptions, EpochLog, BatchLog, LossTerms } from "./train/fit.js";
 export type { Data } from "./io/data.js";

@@ -2,7 +2,7 @@
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
 import {
-  activationOf, configObject, likelihoodOf, positive, seedConfig, size, sizes, type Likelihood,
+  activationOf, configObject, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
 
 /**
@@ -61,6 +61,8 @@ export interface AutoencoderConfig {
   sparsity?: Sparsity | null;
   /** Input corruption in training (denoising autoencoder). Default none. */
   denoising?: Denoising | null;
+  /** Weight initialisation: "pytorch" (default, nn.Linear's) or "glorot" (uniform, zero biases; for deep tanh stacks). */
+  init?: WeightInit;
   /** Seed of the weights and of the training noise. Default: random. */
   seed?: number;
 }
@@ -80,7 +82,7 @@ export type ResolvedAutoencoderConfig = Required<Omit<AutoencoderConfig, "sigma"
 
 const KEYS: (keyof AutoencoderConfig)[] = [
   "inputSize", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "latentActivation", "leakySlope",
-  "likelihood", "likelihoodScale", "sigma", "sparsity", "denoising", "seed",
+  "likelihood", "likelihoodScale", "sigma", "sparsity", "denoising", "init", "seed",
 ];
 
 function fields(what: string, v: unknown, allowed: string[]): Record<string, unknown> {
@@ -142,9 +144,10 @@ export function resolveAutoencoderConfig(config: unknown): ResolvedAutoencoderCo
   const { likelihood, likelihoodScale } = likelihoodOf(c);
   const sparsity = sparsityOf(c.sparsity, latentActivation);
   const denoising = denoisingOf(c.denoising);
+  const init = initOf(c.init);
   const seed = seedConfig(c.seed);
   return {
     inputSize, latentSize, hiddenSizes, decoderHiddenSizes, activation, latentActivation, leakySlope, likelihood,
-    likelihoodScale, sparsity, denoising, seed,
+    likelihoodScale, sparsity, denoising, init, seed,
   };
 }

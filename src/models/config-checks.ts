@@ -93,6 +93,22 @@ export function activationOf(name: string, v: unknown, fallback: Activation): Ac
   return a;
 }
 
+/**
+ * How a model's weights start: "pytorch" (nn.Linear's default, U(±1/√fan_in) for weights and biases) or "glorot"
+ * (Glorot & Bengio's uniform, U(±√(6/(fan_in + fan_out))), zero biases: keeps deep tanh stacks from shrinking).
+ *
+ * @example
+ * ```ts
+ * const init: WeightInit = "glorot";
+ * ```
+ */
+export type WeightInit = "pytorch" | "glorot";
+
+export function initOf(v: unknown): WeightInit {
+  if (v === undefined || v === "pytorch" || v === "glorot") return v ?? "pytorch";
+  throw new InvalidConfigError(`init must be "pytorch" or "glorot"; got ${JSON.stringify(v)}`);
+}
+
 export function seedConfig(v: unknown): number {
   if (v === undefined) return Math.floor(Math.random() * 2 ** 32);
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 32) {

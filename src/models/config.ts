@@ -2,7 +2,7 @@
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
 import {
-  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, size, sizes, type Likelihood,
+  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
 
 export { suggest, type Likelihood } from "./config-checks.js";
@@ -64,6 +64,8 @@ export interface VAEConfig {
   objective?: "elbo" | "iwae";
   /** Samples of z per example in training: the IWAE k (default 5 for "iwae"); for "elbo", the ELBO is averaged over them (default 1). */
   samples?: number;
+  /** Weight initialisation: "pytorch" (default, nn.Linear's) or "glorot" (uniform, zero biases; for deep tanh stacks). */
+  init?: WeightInit;
   /** Seed of the weight initialisation and of the training noise (an integer in [0, 2³²)). Default: random. */
   seed?: number;
 }
@@ -104,7 +106,7 @@ export type ResolvedConditionalVAEConfig = ResolvedVAEConfig & { classes: number
 
 const KEYS: (keyof VAEConfig)[] = [
   "inputSize", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope",
-  "likelihood", "likelihoodScale", "sigma", "beta", "klWarmup", "capacity", "objective", "samples", "seed",
+  "likelihood", "likelihoodScale", "sigma", "beta", "klWarmup", "capacity", "objective", "samples", "init", "seed",
 ];
 export const MAX_SAMPLES = 10_000;
 
@@ -158,10 +160,11 @@ export function resolveConfig(config: unknown, model = "VAE", extraKeys: readonl
       throw new InvalidConfigError(`${what} works with the plain ELBO weights: set beta 1 and no klWarmup or capacity`);
     }
   }
+  const init = initOf(c.init);
   const seed = seedConfig(c.seed);
   return {
     inputSize, latentSize, hiddenSizes, decoderHiddenSizes, activation, leakySlope, likelihood, likelihoodScale, beta,
-    klWarmup, capacity, objective, samples, seed,
+    klWarmup, capacity, objective, samples, init, seed,
   };
 }
 

@@ -2,7 +2,7 @@
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
 import {
-  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, size, sizes, type Likelihood,
+  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
 import { MAX_SAMPLES } from "./config.js";
 
@@ -37,6 +37,8 @@ export interface HierarchicalVAEConfig {
   objective?: "elbo" | "iwae";
   /** Samples per example in training (IWAE's k; default 5 for "iwae", else 1). */
   samples?: number;
+  /** Weight initialisation: "pytorch" (default, nn.Linear's) or "glorot" (uniform, zero biases; for deep tanh stacks). */
+  init?: WeightInit;
   seed?: number;
 }
 
@@ -56,7 +58,7 @@ export type ResolvedHierarchicalVAEConfig = Required<Omit<HierarchicalVAEConfig,
 
 const KEYS: (keyof HierarchicalVAEConfig)[] = [
   "inputSize", "latentSizes", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope", "likelihood",
-  "likelihoodScale", "sigma", "beta", "klWarmup", "objective", "samples", "seed",
+  "likelihoodScale", "sigma", "beta", "klWarmup", "objective", "samples", "init", "seed",
 ];
 
 function pairOf(name: string, v: unknown): [number[], number[]] {
@@ -89,9 +91,10 @@ export function resolveHierarchicalConfig(config: unknown): ResolvedHierarchical
   if ((objective === "iwae" || samples > 1) && (beta !== 1 || klWarmup)) {
     throw new InvalidConfigError(`${objective === "iwae" ? 'objective "iwae"' : "samples > 1"} works with the plain ELBO weights: set beta 1 and no klWarmup`);
   }
+  const init = initOf(c.init);
   const seed = seedConfig(c.seed);
   return {
     inputSize, latentSizes, hiddenSizes, decoderHiddenSizes, activation, leakySlope, likelihood, likelihoodScale, beta,
-    klWarmup, objective, samples, seed,
+    klWarmup, objective, samples, init, seed,
   };
 }

@@ -250,18 +250,22 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     if (this.#disposed) throw new DisposedError(`${this.kind}.${what}()`);
   }
 
-  /** Weights initialised like PyTorch's nn.Linear, U(−1/√fan_in, 1/√fan_in), from the seed; vectors to their init. */
+  /**
+   * Weights from the seed, initialised like PyTorch's nn.Linear, U(−1/√fan_in, 1/√fan_in) for weights and biases, or
+   * with config.init "glorot" U(±√(6/(fan_in + fan_out))) and zero biases; vectors to their init.
+   */
   protected initialise(): void {
     const k = this.e.k;
     const seed = this.cfg.seed;
+    const glorot = (this.cfg as { init?: string }).init === "glorot";
     this.#layout.layers.forEach((l, i) => {
-      const bound = 1 / Math.sqrt(l.inSize);
+      const bound = glorot ? Math.sqrt(6 / (l.inSize + l.outSize)) : 1 / Math.sqrt(l.inSize);
       const n = l.inSize * l.outSize;
       k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
       k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
       const w = this.e.f32(this.params, this.nParams);
       for (let j = l.w; j < l.w + n; j++) w[j] = bound * (2 * w[j] - 1);
-      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = bound * (2 * w[j] - 1);
+      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = glorot ? 0 : bound * (2 * w[j] - 1);
     });
     const w = this.e.f32(this.params, this.nParams);
     for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);
