@@ -241,7 +241,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.optimizer.free();
     this.e.release(this.params);
     this.e.release(this.grads);
-    this.e.stop();
+    this.e.pool?.stop();
   }
 
   // ---- for subclasses ----

@@ -13,8 +13,8 @@ export class Engine {
   threads = 1;
   /** Why something asked for was not granted (one sentence each). */
   readonly fallbacks: string[] = [];
-  /** The worker threads, when threads > 1. */
-  pool?: { stop(): void };
+  /** The worker threads, when threads > 1 (stop() ends them). */
+  declare pool?: { stop(): void };
   private readonly allocator: Allocator;
   private view: Float32Array;
 
@@ -28,25 +28,15 @@ export class Engine {
 
   /** Instantiates the kernels (compiling them once per realm unless a module is given), on `threads` threads. */
   static async create(source?: WasmSource, threads = 1): Promise<Engine> {
-    let why = "";
+    let why: Engine | string = "";
     if (threads > 1) {
-      try {
-        const r = await (await import("./threads/start.js")).startThreads(source, threads);
-        if (typeof r !== "string") return r;
-        why = r;
-      } catch (e) {
-        why = `threads: ${threads} was requested but vaekit's threads code failed to load (${(e as Error).message})`;
-      }
+      why = await import("./threads/start.js").then((m) => m.startThreads(source, threads), (e) => `threads: ${threads} failed to load (${e})`);
+      if (typeof why !== "string") return why;
     }
     const k = (await WebAssembly.instantiate(await compileKernels(source), {})).exports as unknown as KernelExports;
     const e = new Engine(k, k.memory);
     if (why) e.fallbacks.push(`${why}; using 1 thread`);
     return e;
-  }
-
-  /** Ends the worker threads, if any. */
-  stop(): void {
-    this.pool?.stop();
   }
 
   /** Allocates n zeroed f32 and returns the byte pointer. */

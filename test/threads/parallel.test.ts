@@ -17,7 +17,7 @@ beforeAll(async () => {
   if (typeof e === "string") throw new Error(e);
   many = e;
 });
-afterAll(() => many?.stop());
+afterAll(() => many?.pool?.stop());
 
 /** Runs `call` on both engines with the same named buffers and compares them afterwards (not those named _…,
  *  scratch whose contents depend on the split), and what `call` returned. */

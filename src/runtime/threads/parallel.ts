@@ -49,6 +49,10 @@ export function ranges(n: number, parts: number, align: number): number[] {
   return b;
 }
 
+/** Column ranges of the backward start on 8-column strips (the GEMM's tile width), or on 4 for narrow layers (the
+ *  40 columns of a 20-dimensional latent head split 20 + 20, not 16 + 24). */
+const colAlign = (N: number): number => (N >= 64 ? 8 : 4);
+
 /** KernelExports whose heavy calls run on every thread of `pool` (the exports' own instance is the caller's). */
 export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresholds = DEFAULT_THRESHOLDS): KernelExports {
   const n = pool.threads;
@@ -98,7 +102,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
 
     dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha) {
       if (M * K * N < min.gemm) return k.dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha);
-      run("dense_backward_cols", ranges(N, n, 8), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
+      run("dense_backward_cols", ranges(N, n, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
       if (dX !== 0) {
         run("dense_backward_input", ranges(M, n, 2), (r0, r1) => [dX + r0 * K * 4, dY + r0 * N * 4, W, r1 - r0, K, N]);
       }
@@ -109,7 +113,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       const path = k.dense_sparse_x_path(X, M, K, 1);
       // 5·M words of scratch per part, within the sparseInputScratch(M, K) words the caller has
       const parts = Math.min(n, Math.floor((M * (2 * K + 5) + 1) / (5 * M)));
-      run("dense_backward_cols", ranges(N, parts, 8), (n0, n1, i) =>
+      run("dense_backward_cols", ranges(N, parts, colAlign(N)), (n0, n1, i) =>
         [dW, db, dY, X, Y, scratch + i * 5 * M * 4, M, K, N, n0, n1, act, alpha, path]);
       return path;
     },
