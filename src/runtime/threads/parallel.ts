@@ -57,19 +57,27 @@ const colAlign = (N: number): number => (N >= 64 ? 8 : 4);
 export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresholds = DEFAULT_THRESHOLDS): KernelExports {
   const n = pool.threads;
 
-  /** Runs op on each range of `b`: workers take ranges 1…, the caller range 0. */
+  /** Runs op on each range of `b`: workers take ranges 1…, the caller range 0 and any a worker hasn't started. */
   function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): void {
     const parts = b.length - 1;
-    const own = args(b[0], b[1], 0);
     const call = k[op] as (...a: number[]) => unknown;
     if (parts === 1) {
-      call(...own);
+      call(...args(b[0], b[1], 0));
       return;
     }
-    for (let w = 1; w < n; w++) pool.set(w, w < parts ? OP[op] : -1, w < parts ? args(b[w], b[w + 1], w) : []);
-    pool.go();
+    const jobs: number[][] = [];
+    for (let w = 1; w < parts; w++) jobs.push(args(b[w], b[w + 1], w));
+    pool.post(jobs.map((a) => [OP[op], ...a]));
     try {
-      call(...own);
+      call(...args(b[0], b[1], 0));
+      for (let w = 1; w < parts; w++) {
+        if (!pool.claim(w)) continue;
+        try {
+          call(...jobs[w - 1]);
+        } finally {
+          pool.done();
+        }
+      }
     } finally {
       pool.wait();
     }

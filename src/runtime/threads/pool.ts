@@ -1,7 +1,9 @@
 // A pool of worker threads that run kernel calls on one shared wasm memory. The caller posts a job record per
-// worker, bumps the generation word (workers poll it briefly, then sleep in Atomics.wait), runs its own share, and
-// waits for the done count: polling first, then Atomics.wait where the thread may block (not a browser's main
-// thread, which only polls). Workers are unref'd in Node, so a finished script exits; stop() ends them.
+// worker, bumps the generation word (workers poll it briefly, then sleep in Atomics.wait), runs its own share,
+// takes over any job whose worker has not started it yet (a descheduled thread on a busy machine then costs no
+// waiting; who runs a job never changes its result), and waits for the done count: polling first, then Atomics.wait
+// where the thread may block (not a browser's main thread, which only polls). Workers are unref'd in Node, so a
+// finished script exits; stop() ends them.
 import { VaekitError } from "../../errors.js";
 import { detectRuntime } from "../env.js";
 import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js";
@@ -9,7 +11,9 @@ import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js"
 /** Bytes of the control block: 128 bytes of control words, then one 128-byte job record per worker. */
 export const controlBytes = (threads: number): number => 128 * threads;
 
-const GEN = 0, QUIT = 1, DONE = 16, ERR = 17;
+const GEN = 0, QUIT = 1, JOBS = 2, DONE = 16, ERR = 17;
+/** i32 index of worker w's claim word (the last 4 bytes of its record). */
+const claimWord = (w: number): number => 32 * w + 30;
 /** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up. */
 const SPIN = 20000;
 
@@ -62,7 +66,7 @@ export class Pool {
   #closed: Promise<unknown> | undefined;
 
   private constructor(memory: WebAssembly.Memory, ctrl: number, workers: Handle[]) {
-    this.#i32 = new Int32Array(memory.buffer, ctrl, 32);
+    this.#i32 = new Int32Array(memory.buffer, ctrl, 32 * (workers.length + 1));
     this.#jobs = new Float64Array(memory.buffer, ctrl, 16 * (workers.length + 1));
     this.#workers = workers;
     let canWait = true;
@@ -99,24 +103,33 @@ export class Pool {
     return this.#workers.length + 1;
   }
 
-  /** Sets worker w's job (1 ≤ w < threads): kernel number `op` (−1: none) and its arguments. */
-  set(w: number, op: number, args: readonly number[]): void {
-    const j = this.#jobs, o = 16 * w;
-    j[o] = op;
-    for (let i = 0; i < args.length; i++) j[o + 1 + i] = args[i];
-  }
-
-  /** Starts every worker on its job. */
-  go(): void {
-    const i32 = this.#i32;
-    Atomics.store(i32, DONE, 0);
+  /** Posts jobs to workers 1 … jobs.length (kernel number, arguments ≤ 14) and starts them. */
+  post(jobs: readonly (readonly number[])[]): void {
+    const i32 = this.#i32, j = this.#jobs;
+    Atomics.store(i32, DONE, 0); // before any job is claimable: a late worker may take one at once
+    Atomics.store(i32, JOBS, jobs.length);
+    for (let w = 1; w <= this.#workers.length; w++) {
+      const job = jobs[w - 1];
+      if (job) for (let i = 0; i < job.length; i++) j[16 * w + i] = job[i];
+      Atomics.store(i32, claimWord(w), job ? 0 : 1);
+    }
     Atomics.add(i32, GEN, 1);
     Atomics.notify(i32, GEN);
   }
 
-  /** Returns once every worker has finished its job; throws if one of them failed. */
+  /** Takes worker w's job if it has not started it; the caller must then run it and call done(). */
+  claim(w: number): boolean {
+    return Atomics.compareExchange(this.#i32, claimWord(w), 0, 1) === 0;
+  }
+
+  /** Counts a job the caller took over as done. */
+  done(): void {
+    Atomics.add(this.#i32, DONE, 1);
+  }
+
+  /** Returns once every posted job has finished; throws if one of them failed. */
   wait(): void {
-    const i32 = this.#i32, target = this.#workers.length;
+    const i32 = this.#i32, target = Atomics.load(i32, JOBS);
     let d: number, spins = 0;
     while ((d = Atomics.load(i32, DONE)) !== target) {
       if (this.#canWait && ++spins > SPIN) {

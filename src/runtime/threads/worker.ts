@@ -19,9 +19,10 @@ export interface WorkerInit {
 }
 
 /**
- * The worker's body. Self-contained (it is sent as text): control words at i32 indices 0 (generation),
- * 1 (quit), 16 (done count), 17 (error flag); its job record is 16 f64 at ctrl + 128·index (op, then up to 15
- * arguments; op < 0 = nothing to do this round).
+ * The worker's body. Self-contained (it is sent as text): control words at i32 indices 0 (generation), 1 (quit),
+ * 2 (jobs posted), 16 (jobs done), 17 (error flag); its job record is 16 f64 at ctrl + 128·index (op, then up to 14
+ * arguments) whose last 4 bytes are the job's claim word: 0 = posted, 1 = taken (by this worker, or by the caller
+ * when this worker had not started it by the time the caller finished its own share, or no job this round).
  */
 export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: string }) => void): void {
   let x: Record<string, unknown>;
@@ -33,8 +34,9 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
   }
   type Fn = (...a: number[]) => unknown;
   const fns = d.names.map((n) => x[n] as Fn);
-  const i32 = new Int32Array(d.memory.buffer, d.ctrl, 32);
+  const i32 = new Int32Array(d.memory.buffer, d.ctrl, 32 * (d.workers + 1));
   const a = new Float64Array(d.memory.buffer, d.ctrl + 128 * d.index, 16);
+  const claim = 32 * d.index + 30;
   post({ ready: true });
   // The generation is 0 until every worker is ready; reading it here instead could miss the first job (the caller
   // may already have posted it when this thread gets to run again).
@@ -49,15 +51,13 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
     }
     seen = g;
     if (Atomics.load(i32, 1) !== 0) return;
-    const op = a[0];
-    if (op >= 0) {
-      try {
-        fns[op](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
-      } catch {
-        Atomics.store(i32, 17, 1);
-      }
+    if (Atomics.compareExchange(i32, claim, 0, 1) !== 0) continue;
+    try {
+      fns[a[0]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+    } catch {
+      Atomics.store(i32, 17, 1);
     }
-    if (Atomics.add(i32, 16, 1) === d.workers - 1) Atomics.notify(i32, 16);
+    if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2)) Atomics.notify(i32, 16);
   }
 }
 
