@@ -14,8 +14,9 @@ export const controlBytes = (threads: number): number => 128 * threads;
 const GEN = 0, QUIT = 1, JOBS = 2, DONE = 16, ERR = 17;
 /** i32 index of worker w's claim word (the last 4 bytes of its record). */
 const claimWord = (w: number): number => 32 * w + 30;
-/** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up. */
-const SPIN = 20000;
+/** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up; the caller
+ *  polls less before sleeping on the done count, so that on a busy machine it doesn't hold the core a worker needs. */
+const SPIN = 20000, CALLER_SPIN = 2000;
 
 interface Handle {
   ready: Promise<void>;
@@ -132,7 +133,7 @@ export class Pool {
     const i32 = this.#i32, target = Atomics.load(i32, JOBS);
     let d: number, spins = 0;
     while ((d = Atomics.load(i32, DONE)) !== target) {
-      if (this.#canWait && ++spins > SPIN) {
+      if (this.#canWait && ++spins > CALLER_SPIN) {
         Atomics.wait(i32, DONE, d);
         spins = 0;
       }
