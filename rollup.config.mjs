@@ -5,7 +5,11 @@
 //   dist/index.cjs   CommonJS (require): the same
 //   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url)
 //   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
-// Each bundle is complete (no shared chunk), so importing one entry never runs another's loader.
+// Each bundle is complete (no shared chunk), so importing one entry never runs another's loader. The code for
+// `threads > 1` (src/runtime/threads/) is split off into a chunk of its own per entry, imported only when asked
+// for, so it costs the default entry nothing: dist/index-threads.js, dist/index-threads.cjs, dist/web-threads.js;
+// it finds dist/vaekit-mt.wasm through src/runtime/threads/mt-url.ts, swapped per entry like platform.ts.
+// workerd can't run threads, so its entry keeps that code inline (it only reports why).
 import esbuild, { minify } from "rollup-plugin-esbuild";
 import { dts } from "rollup-plugin-dts";
 import terser from "@rollup/plugin-terser";
@@ -46,7 +50,18 @@ export function readFileUrl() {
 }`,
 };
 
-/** Swaps src/runtime/platform.ts for the given platform's loader. */
+const MT_URLS = {
+  node: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);
+export const mtFastWasmUrl = new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
+  cjs: `export const mtWasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit-mt.wasm"));
+export const mtFastWasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit-fast-mt.wasm"));`,
+  web: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);
+export const mtFastWasmUrl = new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
+  workerd: `export const mtWasmUrl = undefined;
+export const mtFastWasmUrl = undefined;`,
+};
+
+/** Swaps src/runtime/platform.ts and src/runtime/threads/mt-url.ts for the given platform's loaders. */
 function platform(name) {
   return {
     name: `vaekit-platform-${name}`,
@@ -58,22 +73,29 @@ function platform(name) {
       return source === "./vaekit.wasm" ? { id: "./vaekit.wasm", external: true } : null;
     },
     transform(code, id) {
-      if (!id.replace(/\\/g, "/").endsWith("src/runtime/platform.ts")) return null;
-      return { code: PLATFORMS[name], map: null };
+      const path = id.replace(/\\/g, "/");
+      if (path.endsWith("src/runtime/platform.ts")) return { code: PLATFORMS[name], map: null };
+      if (path.endsWith("src/runtime/threads/mt-url.ts")) return { code: MT_URLS[name], map: null };
+      return null;
     },
   };
 }
 
-// The training loop (src/train/fit.ts) is imported dynamically on a model's first fit: each bundle but workerd's gets
-// it as a chunk of its own (index-fit.js, index-fit.cjs, web-fit.js) that imports the rest from its entry, so
-// inference-only users never load it. workerd's bundle stays one file (a Worker's modules are listed one by one).
+// The training loop (src/train/fit.ts) is imported dynamically on a model's first fit, the thread pool
+// (src/runtime/threads/) on the first model with threads > 1: each bundle but workerd's gets them as chunks of its
+// own (index-fit.js, index-threads.js, index-*.cjs, web-*.js) that import the rest from their entry, so users who
+// don't train or don't ask for threads never load them. workerd's bundle stays one file (a Worker's modules are
+// listed one by one).
 const js = (name, file, format) => ({
-  input: { [file.slice(5).replace(/\.c?js$/, "")]: "src/index.ts" },
-  preserveEntrySignatures: "allow-extension", // the chunk imports the shared code from the entry: no facade chunk
+  input: { [file.replace(/\.c?js$/, "")]: "src/index.ts" },
+  // The lazy chunks import the engine's classes from the entry: let the entry export them (under short names)
+  // instead of splitting everything into a shared chunk behind a facade.
+  preserveEntrySignatures: "allow-extension",
   output: {
-    dir: "dist", format, sourcemap: false, entryFileNames: file.slice(5),
-    chunkFileNames: `${file.slice(5).replace(/\.c?js$/, "")}-[name].${format === "cjs" ? "cjs" : "js"}`,
-    ...(name === "workerd" ? { inlineDynamicImports: true } : {}),
+    dir: "dist", format, sourcemap: false, entryFileNames: file,
+    // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
+    chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+    inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
   external: [/^node:/],
@@ -203,10 +225,10 @@ const fastChunk = {
 
 export default [
   fastChunk,
-  js("node", "dist/index.js", "es"),
-  js("cjs", "dist/index.cjs", "cjs"),
-  js("web", "dist/web.js", "es"),
-  js("workerd", "dist/workerd.js", "es"),
+  js("node", "index.js", "es"),
+  js("cjs", "index.cjs", "cjs"),
+  js("web", "web.js", "es"),
+  js("workerd", "workerd.js", "es"),
   {
     input: "src/index.ts",
     output: [

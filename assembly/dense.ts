@@ -60,8 +60,8 @@ function dz_column(db: usize, dY: usize, Y: usize, ld: usize, M: i32, act: i32, 
 }
 
 @inline
-function dz_colsum(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
-  const ld = <usize>N << 2;
+function dz_colsum(db: usize, dY: usize, Y: usize, M: i32, N: i32, ldN: i32, act: i32, alpha: f32): void {
+  const ld = <usize>ldN << 2;
   const al = f32x4.splat(alpha);
   const N16 = N & ~15, N4 = N & ~3;
   let n = 0;
@@ -104,21 +104,22 @@ function dz_colsum(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alp
 }
 
 @inline
-function dz_colsum_scalar(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
-  const ld = <usize>N << 2;
+function dz_colsum_scalar(db: usize, dY: usize, Y: usize, M: i32, N: i32, ldN: i32, act: i32, alpha: f32): void {
+  const ld = <usize>ldN << 2;
   for (let n = 0; n < N; n++) {
     const off = <usize>n << 2;
     dz_column(db + off, dY + off, Y + off, ld, M, act, alpha);
   }
 }
 
-/** dZ and db (SIMD), with the activation code made a constant in each copy. */
-function dz_pass(db: usize, dY: usize, Y: usize, M: i32, N: i32, act: i32, alpha: f32): void {
-  if (act == 1) dz_colsum(db, dY, Y, M, N, 1, alpha);
-  else if (act == 2) dz_colsum(db, dY, Y, M, N, 2, alpha);
-  else if (act == 3) dz_colsum(db, dY, Y, M, N, 3, alpha);
-  else if (act == 4) dz_colsum(db, dY, Y, M, N, 4, alpha);
-  else dz_colsum(db, dY, Y, M, N, 0, alpha);
+/** dZ and db (SIMD) over N columns whose rows are ldN floats apart, with the activation code made a constant in
+ *  each copy. */
+function dz_pass(db: usize, dY: usize, Y: usize, M: i32, N: i32, ldN: i32, act: i32, alpha: f32): void {
+  if (act == 1) dz_colsum(db, dY, Y, M, N, ldN, 1, alpha);
+  else if (act == 2) dz_colsum(db, dY, Y, M, N, ldN, 2, alpha);
+  else if (act == 3) dz_colsum(db, dY, Y, M, N, ldN, 3, alpha);
+  else if (act == 4) dz_colsum(db, dY, Y, M, N, ldN, 4, alpha);
+  else dz_colsum(db, dY, Y, M, N, ldN, 0, alpha);
 }
 
 export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
@@ -126,7 +127,7 @@ export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: us
   // dX [M,K] (written unless dX == 0), dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ),
   // X [M,K], W [K,N], Y [M,N] (the forward output).
   // dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ; dX = dZ·Wᵀ.
-  dz_pass(db, dY, Y, M, N, act, alpha);
+  dz_pass(db, dY, Y, M, N, N, act, alpha);
   gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
   if (dX != 0) gemm_nt_f32x4(dX, dY, W, M, K, N);
 }
@@ -134,7 +135,7 @@ export function dense_backward(dX: usize, dW: usize, db: usize, dY: usize, X: us
 export function dense_backward_scalar(dX: usize, dW: usize, db: usize, dY: usize, X: usize, W: usize, Y: usize,
                                       M: i32, K: i32, N: i32, act: i32, alpha: f32): void {
   // Same shapes as dense_backward. Bit-identical to it.
-  dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
+  dz_colsum_scalar(db, dY, Y, M, N, N, act, alpha);
   gemm_tn_scalar(dW, X, dY, M, K, N);
   if (dX != 0) gemm_nt_scalar(dX, dY, W, M, K, N);
 }
@@ -186,24 +187,24 @@ export function dense_backward_sparse_x(dW: usize, db: usize, dY: usize, X: usiz
   // dW [K,N] (+=), db [N] (+=), dY [M,N] (in: dL/dY, out: dZ), X [M,K], Y [M,N] (the forward output),
   // scratch [5·M words] (overwritten when sparse). As dense_backward with dX = 0: dZ = dY ⊙ act'(Y);
   // db += colsum(dZ); dW += Xᵀ·dZ.
-  dz_pass(db, dY, Y, M, N, act, alpha);
+  dz_pass(db, dY, Y, M, N, N, act, alpha);
   if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_BWD)) {
     gemm_tn_4x8_f32x4(dW, X, dY, M, K, N);
     return 0;
   }
-  sx_tn(dW, X, dY, scratch, M, K, N);
+  sx_tn(dW, X, dY, scratch, M, K, N, N);
   return 1;
 }
 
 export function dense_backward_sparse_x_scalar(dW: usize, db: usize, dY: usize, X: usize, Y: usize, scratch: usize,
                                                M: i32, K: i32, N: i32, act: i32, alpha: f32): i32 {
   // Same arguments (scratch unused). Bit-identical to dense_backward_sparse_x, and takes the same path.
-  dz_colsum_scalar(db, dY, Y, M, N, act, alpha);
+  dz_colsum_scalar(db, dY, Y, M, N, N, act, alpha);
   if (!sparse_enough(X, M, K, SPARSE_MAX_DENSITY_BWD)) {
     gemm_tn_scalar(dW, X, dY, M, K, N);
     return 0;
   }
-  sx_tn_scalar(dW, X, dY, M, K, N);
+  sx_tn_scalar(dW, X, dY, M, K, N, N);
   return 1;
 }
 
@@ -251,4 +252,68 @@ export function activation_forward_scalar(Y: usize, X: usize, n: i32, act: i32, 
     store<f32>(py, vk_act_f32(load<f32>(px), act, alpha));
     px += 4; py += 4;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Range-split kernels: the pieces threads run (dist/vaekit-mt.wasm, `threads > 1`; not in dist/vaekit.wasm). Each
+// thread takes a disjoint part of the outputs, and every output element gets exactly the operations, in the same
+// order, that the whole-tensor kernels above give it, so results are bit-identical for any split:
+// - dense_forward and dense_forward_sparse_x_path by rows (pointer offsets);
+// - the backward's dZ, db and dW by output columns n0..n1 (dense_backward_cols: each column's sums run over all
+//   rows in row order), then dX by rows (dense_backward_input, after every column range is done);
+// - whether the first layer's sparse paths run is decided once for the whole batch (dense_sparse_x_path), so
+//   every thread takes the same path.
+
+export function dense_sparse_x_path(X: usize, M: i32, K: i32, backward: i32): i32 {
+  // X [M,K]. Returns 1 where dense_backward_sparse_x (backward = 1) or dense_forward_sparse_x (backward = 0) would
+  // take its sparse path for this X, else 0.
+  return i32(sparse_enough(X, M, K, backward != 0 ? SPARSE_MAX_DENSITY_BWD : SPARSE_MAX_DENSITY_FWD));
+}
+
+export function dense_forward_sparse_x_path(Y: usize, X: usize, W: usize, b: usize, scratch: usize,
+                                            M: i32, K: i32, N: i32, act: i32, alpha: f32, sparse: i32): void {
+  // Y [M,N] (written), X [M,K], W [K,N], b [N], scratch [2·M·K + M + 1 words] (overwritten when sparse = 1).
+  // Y = act(X·W + b) by dense_forward_sparse_x's sparse path (sparse = 1) or its dense one (0).
+  if (sparse != 0) sx_nn(Y, X, W, b, scratch, M, K, N, act, alpha);
+  else vk_nn_fused(Y, X, W, M, K, N, act, b, alpha);
+}
+
+export function dense_forward_sparse_x_path_scalar(Y: usize, X: usize, W: usize, b: usize, scratch: usize,
+                                                   M: i32, K: i32, N: i32, act: i32, alpha: f32, sparse: i32): void {
+  // Same arguments (scratch unused). Bit-identical to dense_forward_sparse_x_path.
+  if (sparse != 0) sx_nn_scalar(Y, X, W, b, M, K, N, act, alpha);
+  else vk_nn_fused_scalar(Y, X, W, M, K, N, act, b, alpha);
+}
+
+export function dense_backward_cols(dW: usize, db: usize, dY: usize, X: usize, Y: usize, scratch: usize,
+                                    M: i32, K: i32, N: i32, n0: i32, n1: i32, act: i32, alpha: f32, sparse: i32): void {
+  // dW [K,N] (+=, columns n0..n1), db [N] (+=, n0..n1), dY [M,N] (columns n0..n1 in: dL/dY, out: dZ), X [M,K],
+  // Y [M,N] (the forward output), scratch [5·M words] (overwritten when sparse = 1); 0 ≤ n0 ≤ n1 ≤ N.
+  // On columns n0..n1: dZ = dY ⊙ act'(Y); db += colsum(dZ); dW += Xᵀ·dZ — dense_backward's first two steps
+  // (sparse = 0) or dense_backward_sparse_x's sparse path (sparse = 1).
+  const o = <usize>n0 << 2, w = n1 - n0;
+  dz_pass(db + o, dY + o, Y + o, M, w, N, act, alpha);
+  if (sparse != 0) sx_tn(dW + o, X, dY + o, scratch, M, K, w, N);
+  else vk_tn(dW + o, X, dY + o, M, K, w, N);
+}
+
+export function dense_backward_cols_scalar(dW: usize, db: usize, dY: usize, X: usize, Y: usize, scratch: usize,
+                                           M: i32, K: i32, N: i32, n0: i32, n1: i32, act: i32, alpha: f32,
+                                           sparse: i32): void {
+  // Same arguments (scratch unused). Bit-identical to dense_backward_cols.
+  const o = <usize>n0 << 2, w = n1 - n0;
+  dz_colsum_scalar(db + o, dY + o, Y + o, M, w, N, act, alpha);
+  if (sparse != 0) sx_tn_scalar(dW + o, X, dY + o, M, K, w, N);
+  else vk_tn_scalar(dW + o, X, dY + o, M, K, w, N);
+}
+
+export function dense_backward_input(dX: usize, dY: usize, W: usize, M: i32, K: i32, N: i32): void {
+  // dX [M,K] (written), dY [M,N] (dZ, as dense_backward_cols leaves it), W [K,N]: dX = dZ·Wᵀ, dense_backward's
+  // last step.
+  gemm_nt_f32x4(dX, dY, W, M, K, N);
+}
+
+export function dense_backward_input_scalar(dX: usize, dY: usize, W: usize, M: i32, K: i32, N: i32): void {
+  // Same arguments. Bit-identical to dense_backward_input.
+  gemm_nt_scalar(dX, dY, W, M, K, N);
 }

@@ -29,7 +29,8 @@
 // ---------------------------------------------------------------------------------------------------
 // Helpers shared with dense.ts are declared `@global` (not `export`): `export * from "./gemm"` in
 // index.ts would otherwise turn them into wasm exports, which the ABI forbids. Their names carry a
-// `vk_` prefix to keep the global scope clean: vk_act_f32, vk_act_vec, vk_nn_fused, vk_nn_fused_scalar.
+// `vk_` prefix to keep the global scope clean: vk_act_f32, vk_act_vec, vk_nn_fused, vk_nn_fused_scalar, vk_tn,
+// vk_tn_scalar.
 
 import "./vmath"; // for its @global exp_f32x4 / exp_f32 (tanh, sigmoid)
 import "./madd"; // for its @global vk_madd (the exact/fast switch of every GEMM inner loop)
@@ -412,7 +413,21 @@ function tn_1x1(c: usize, a: usize, b: usize, lda: usize, ldb: usize, M: i32): v
 
 export function gemm_tn_4x8_f32x4(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
   // C [K,N] (accumulated: C += Aᵀ·B), A [M,K], B [M,N].
-  const lda = <usize>K << 2, ldb = <usize>N << 2, ldc = <usize>N << 2;
+  vk_tn(C, A, B, M, K, N, N);
+}
+
+export function gemm_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
+  // C [K,N] (accumulated: C += Aᵀ·B), A [M,K], B [M,N]. Bit-identical to gemm_tn_4x8_f32x4.
+  vk_tn_scalar(C, A, B, M, K, N, N);
+}
+
+/** The TN driver on N columns of B and C whose rows are `ld` floats apart (ld ≥ N): C[:, 0:N] += Aᵀ·B[:, 0:N].
+ *  With ld > N it runs a column range of a wider product (dense.ts's range kernels for threads); every element
+ *  is summed exactly as in the whole product, since each C[k,n] is one chain over m whatever tile holds it. */
+// @ts-ignore: decorator
+@global @inline
+function vk_tn(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32, ld: i32): void {
+  const lda = <usize>K << 2, ldb = <usize>ld << 2, ldc = <usize>ld << 2;
   const K4 = K & ~3, N8 = N & ~7, N4 = N & ~3;
   // Loop order: 8-column strip of B (M rows, stays in L1) › 4-row block of C (A[:, k..k+3] streams).
   let n = 0;
@@ -435,9 +450,11 @@ export function gemm_tn_4x8_f32x4(C: usize, A: usize, B: usize, M: i32, K: i32, 
   }
 }
 
-export function gemm_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
-  // C [K,N] (accumulated: C += Aᵀ·B), A [M,K], B [M,N]. Bit-identical to gemm_tn_4x8_f32x4.
-  const lda = <usize>K << 2, ldb = <usize>N << 2;
+/** Scalar twin of vk_tn. */
+// @ts-ignore: decorator
+@global @inline
+function vk_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32, ld: i32): void {
+  const lda = <usize>K << 2, ldb = <usize>ld << 2;
   for (let k = 0; k < K; k++) {
     const crow = C + <usize>k * ldb;
     for (let n = 0; n < N; n++) {

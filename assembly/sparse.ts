@@ -275,9 +275,10 @@ function sx_tn_4x4(c: usize, b: usize, ldc: usize, rows: i32, pe: usize, pend: u
   if (rows > 3) v128.store(c + ldc * 3, f32x4.add(v128.load(c + ldc * 3), c3));
 }
 
-/** C[K,N] += A[M,K]ᵀ·B[M,N], skipping rows m where A[m, k..k+3] is all zero; S = scratch of 5·M words. */
-export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N: i32): void {
-  const lda = <usize>K << 2, ldb = <usize>N << 2, ldc = ldb;
+/** C[K,N] += A[M,K]ᵀ·B[M,N], skipping rows m where A[m, k..k+3] is all zero; S = scratch of 5·M words. The rows of
+ *  B and C are ld floats apart (ld ≥ N; ld > N runs a column range of a wider product, for threads). */
+export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N: i32, ld: i32): void {
+  const lda = <usize>K << 2, ldb = <usize>ld << 2, ldc = ldb;
   const N8 = N & ~7, N4 = N & ~3;
   // Block of 4 columns of A (listed once) › 8-column strips of B and C (C's 4 rows stay in L1).
   for (let k = 0; k < K; k += 4) {
@@ -302,8 +303,8 @@ export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N:
 }
 
 /** Scalar twin of sx_tn: the same listed rows (any nonzero in the row's block of 4 columns), in m order. */
-export function sx_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32): void {
-  const lda = <usize>K << 2, ldb = <usize>N << 2;
+export function sx_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32, ld: i32): void {
+  const lda = <usize>K << 2, ldb = <usize>ld << 2;
   for (let k = 0; k < K; k++) {
     const k0 = k & ~3, k1 = min(k0 + 4, K);
     for (let n = 0; n < N; n++) {

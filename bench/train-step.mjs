@@ -16,6 +16,10 @@
 //
 // Writes bench/results/train-step.json. Options (env): BENCH_ROUNDS (default 9), BENCH_QUICK=1 (3 rounds, short),
 // BENCH_PYTHON (default /usr/bin/python3).
+//
+// Threads, a separate contender run (not part of main()): `node bench/train-step.mjs --threads 2` or
+// `compareThreads({ threads: 2 })` interleaves vaekit on 1 and on N threads (VAE.create(…, { threads })) and, when
+// PyTorch is there, PyTorch on 1 and on N threads, round by round; writes bench/results/train-threads.json.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -62,7 +66,7 @@ function ratio(a, b, pairedA, pairedB) {
 }
 
 // ------------------------------------------------------------------------------------------------ vaekit
-async function createVaekit(data) {
+export async function createVaekit(data, engine = {}) {
   let mod;
   try {
     mod = await import("../dist/index.js");
@@ -73,7 +77,7 @@ async function createVaekit(data) {
   const vae = await VAE.create({
     inputSize: 784, hiddenSizes: [400], latentSize: 20, activation: "relu",
     likelihood: "bernoulli", likelihoodScale: 1, beta: 1, seed: 1,
-  });
+  }, engine);
   const x = data.images.subarray(0, BATCHES * BATCH * 784);
   let epochSeed = 1;
   async function round(batches = BATCHES) {
@@ -97,7 +101,7 @@ async function createVaekit(data) {
       batchesSeen: stamps.length, medianBatchMs: gaps.length ? median(gaps) : null, lastBatchLoss: lastLoss,
     };
   }
-  return { round, dispose: () => vae.dispose() };
+  return { round, info: vae.engineInfo, dispose: () => vae.dispose() };
 }
 
 // ------------------------------------------------------------------------------------------------ PyTorch
@@ -108,8 +112,8 @@ function torchAvailable() {
   return { ok: true, version: r.stdout.trim() };
 }
 
-async function createTorch() {
-  const child = spawn(PYTHON, [fileURLToPath(new URL("./torch_train.py", import.meta.url)), "--serve"], {
+async function createTorch(threads = 1) {
+  const child = spawn(PYTHON, [fileURLToPath(new URL("./torch_train.py", import.meta.url)), "--serve", "--threads", String(threads)], {
     cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -221,4 +225,81 @@ export async function main() {
   return out;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
+// ------------------------------------------------------------------------------------------------ threads
+/** { median, min, max, n } of examples per second over rounds. */
+const figure = (rounds) => {
+  const r = rounds.map(rate);
+  return { median: median(r), min: Math.min(...r), max: Math.max(...r), n: r.length };
+};
+
+/**
+ * vaekit on 1 vs `threads` threads (and PyTorch likewise, unless torch: false), interleaved round by round on the
+ * reference model and MNIST; every figure { median, min, max, n } in examples/s, ratios of medians plus the spread
+ * of the paired per-round ratios. Writes bench/results/train-threads.json and prints a markdown table.
+ */
+export async function compareThreads({ threads = 2, rounds = Number(process.env.BENCH_ROUNDS ?? 5), torch: withTorch = true } = {}) {
+  const log = (s) => process.stderr.write(`train-threads: ${s}\n`);
+  const data = loadMnistImages(BATCHES * BATCH) ?? syntheticImages(BATCHES * BATCH);
+  const env = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavgStart: loadavg() };
+  const one = await createVaekit(data), many = await createVaekit(data, { threads });
+  if (many.info.threads !== threads) throw new Error(`vaekit could not start ${threads} threads: ${many.info.fallbacks.join("; ")}`);
+  const tav = withTorch ? torchAvailable() : { ok: false, why: "not asked for" };
+  const t1 = tav.ok ? await createTorch(1) : null, tn = tav.ok ? await createTorch(threads) : null;
+  await one.round(10);
+  await many.round(10);
+  if (t1) {
+    await t1.round(10);
+    await tn.round(10);
+  }
+  const R = { vaekit1: [], vaekitN: [], torch1: [], torchN: [] };
+  for (let r = 0; r < rounds; r++) {
+    R.vaekit1.push(await one.round());
+    R.vaekitN.push(await many.round());
+    if (t1) {
+      R.torch1.push(await t1.round(BATCHES));
+      R.torchN.push(await tn.round(BATCHES));
+    }
+    log(`round ${r + 1}/${rounds}: vaekit ${rate(R.vaekit1[r]).toFixed(0)} → ${rate(R.vaekitN[r]).toFixed(0)}` +
+      (t1 ? `, pytorch ${rate(R.torch1[r]).toFixed(0)} → ${rate(R.torchN[r]).toFixed(0)}` : "") + ` examples/s (1 → ${threads} threads)`);
+  }
+  one.dispose();
+  many.dispose();
+  t1?.dispose();
+  tn?.dispose();
+  const paired = (a, b) => {
+    const p = a.map((x, i) => rate(x) / rate(b[i]));
+    return { median: median(p), min: Math.min(...p), max: Math.max(...p), n: p.length };
+  };
+  const out = {
+    benchmark: "train-threads",
+    model: "784-400-(20,20)-400-784 relu, Bernoulli (logits), β 1, Adam lr 1e-3, batch 128",
+    data: `${data.source}, first ${data.n} images / 255`,
+    threads,
+    env: { ...env, loadavgEnd: loadavg() },
+    examplesPerSecond: {
+      vaekit1: figure(R.vaekit1), [`vaekit${threads}`]: figure(R.vaekitN),
+      ...(t1 ? { pytorch1: figure(R.torch1), [`pytorch${threads}`]: figure(R.torchN) } : {}),
+    },
+    ratios: {
+      [`vaekit${threads}OverVaekit1`]: { value: median(R.vaekitN.map(rate)) / median(R.vaekit1.map(rate)), paired: paired(R.vaekitN, R.vaekit1), target: 1.7 },
+      ...(t1 ? {
+        [`pytorch${threads}OverPytorch1`]: { value: median(R.torchN.map(rate)) / median(R.torch1.map(rate)), paired: paired(R.torchN, R.torch1) },
+        [`vaekit${threads}OverPytorch${threads}`]: { value: median(R.vaekitN.map(rate)) / median(R.torchN.map(rate)), paired: paired(R.vaekitN, R.torchN) },
+      } : { pytorch: tav.why }),
+    },
+  };
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(new URL("./results/train-threads.json", import.meta.url), `${JSON.stringify(out, null, 1)}\n`);
+  const f = (x) => `${x.median.toFixed(0)} (${x.min.toFixed(0)}–${x.max.toFixed(0)}, n ${x.n})`;
+  const rows = Object.entries(out.examplesPerSecond).map(([k, v]) => `| ${k} | ${f(v)} |`);
+  console.log(["| contender | examples/s, median (min–max) |", "|---|---|", ...rows].join("\n"));
+  for (const [k, v] of Object.entries(out.ratios)) if (typeof v === "object") console.log(`${k}: ×${v.value.toFixed(2)} (paired ${v.paired.min.toFixed(2)}–${v.paired.max.toFixed(2)})`);
+  console.log(`load average ${env.loadavgStart.map((x) => x.toFixed(2)).join(" ")} → ${out.env.loadavgEnd.map((x) => x.toFixed(2)).join(" ")}`);
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const at = process.argv.indexOf("--threads");
+  if (at >= 0) await compareThreads({ threads: Number(process.argv[at + 1]) });
+  else await main();
+}

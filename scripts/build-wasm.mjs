@@ -1,8 +1,11 @@
-// Compiles assembly/ with the same options (asconfig.json) into each build below:
-//   dist/vaekit.wasm              from assembly/index.ts   — shipped: only the kernels the SDK calls
-//   build/vaekit-testing.wasm     from assembly/testing.ts — tests and bench: adds every scalar twin, raw GEMMs
-//   dist/vaekit-fast.wasm, build/vaekit-fast-testing.wasm — the same two with `--enable relaxed-simd`: the GEMMs'
-//     multiply-adds become f32x4.relaxed_madd (assembly/madd.ts); assembly/fast.ts adds the precision_fast export
+// Compiles assembly/ with the same options (asconfig.json) once per row of BUILDS:
+//   dist/vaekit.wasm              from assembly/index.ts    — shipped: only the kernels the SDK calls
+//   dist/vaekit-mt.wasm           from assembly/index-mt.ts — shipped, loaded only for `threads > 1`: the same
+//                                 kernels plus the range-split ones, over an imported shared memory
+//   build/vaekit-testing.wasm     from assembly/testing.ts  — tests and bench: adds every scalar twin, raw GEMMs
+//   dist/vaekit-fast.wasm, dist/vaekit-fast-mt.wasm, build/vaekit-fast-testing.wasm — the same with
+//     `--enable relaxed-simd`: the GEMMs' multiply-adds become f32x4.relaxed_madd (assembly/madd.ts);
+//     assembly/fast.ts adds the precision_fast export
 // Each is written to a temporary file first and renamed, so concurrent builds never leave a torn module.
 import asc from "assemblyscript/asc";
 import { mkdirSync, renameSync } from "node:fs";
@@ -10,21 +13,29 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const builds = [
-  { entry: "assembly/index.ts", out: join(root, "dist", "vaekit.wasm") },
-  { entry: "assembly/testing.ts", out: join(root, "build", "vaekit-testing.wasm") },
-];
-const FAST = { extra: ["assembly/fast.ts"], flags: ["--enable", "relaxed-simd"] };
-builds.push(
-  { entry: "assembly/index.ts", out: join(root, "dist", "vaekit-fast.wasm"), ...FAST },
-  { entry: "assembly/testing.ts", out: join(root, "build", "vaekit-fast-testing.wasm"), ...FAST },
-);
 
-for (const { entry, out, extra = [], flags = [] } of builds) {
+// Flags added to asconfig.json's per build variant. SHARED: the memory is created by the host (shared, so that
+// worker threads' instances run on the same memory) and imported as env.memory; 65536 pages (4 GiB) is the
+// maximum a wasm32 memory can have, and a shared memory must declare one. FAST: relaxed-SIMD FMA.
+const SHARED = ["--importMemory", "--sharedMemory", "--maximumMemory", "65536", "--enable", "threads"];
+const FAST = ["--enable", "relaxed-simd"];
+const FAST_EXTRA = ["assembly/fast.ts"];
+
+const BUILDS = [
+  { entry: "assembly/index.ts", out: "dist/vaekit.wasm", flags: [] },
+  { entry: "assembly/index-mt.ts", out: "dist/vaekit-mt.wasm", flags: SHARED },
+  { entry: "assembly/testing.ts", out: "build/vaekit-testing.wasm", flags: [] },
+  { entry: "assembly/index.ts", out: "dist/vaekit-fast.wasm", flags: FAST, extra: FAST_EXTRA },
+  { entry: "assembly/index-mt.ts", out: "dist/vaekit-fast-mt.wasm", flags: [...SHARED, ...FAST], extra: FAST_EXTRA },
+  { entry: "assembly/testing.ts", out: "build/vaekit-fast-testing.wasm", flags: FAST, extra: FAST_EXTRA },
+];
+
+for (const { entry, out: rel, flags, extra = [] } of BUILDS) {
+  const out = join(root, rel);
   const tmp = `${out}.${process.pid}.tmp`;
   mkdirSync(dirname(out), { recursive: true });
   const { error } = await asc.main(
-    [entry, ...extra, "--config", "asconfig.json", "--target", "release", ...flags, "--outFile", tmp],
+    [entry, ...extra, "--config", "asconfig.json", "--target", "release", "--outFile", tmp, ...flags],
     { stdout: process.stdout, stderr: process.stderr, baseDir: root },
   );
   if (error) {

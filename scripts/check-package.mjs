@@ -74,16 +74,22 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
       const onnx = exportOnnx(vae, { part: "decoder" });
       const png = await encodePng(imageGrid(vae.sample(4, { seed: 1 }), { shape: [2, 2], columns: 2 }));
       if (!(onnx.length > 100 && png[1] === 0x50 && typeof readTorch === "function" && typeof encodeTensor === "function")) process.exit(1);
+      const mt = await VAE.create({ inputSize: 4, latentSize: 2 }, { threads: 2 }); // the threads chunk and vaekit-mt.wasm
+      if (mt.engineInfo.threads !== 2) { console.log(mt.engineInfo.fallbacks.join("; ")); process.exit(1); }
+      mt.dispose();
       console.log("esm ok");`);
     writeFileSync(join(app, "cjs.cjs"), `
       const { VAE, VaekitError } = require("vaekit");
       for (const p of ["vaekit/onnx", "vaekit/torch", "vaekit/tfjs", "vaekit/pictures"]) if (Object.keys(require(p)).length === 0) process.exit(1);
-      VAE.create({ inputSize: 4, latentSize: 2 }).then((v) => { v.dispose(); console.log("cjs ok"); });`);
+      VAE.create({ inputSize: 4, latentSize: 2 }, { threads: 2 }).then((v) => {
+        if (v.engineInfo.threads !== 2) { console.log(v.engineInfo.fallbacks.join("; ")); process.exit(1); }
+        v.dispose(); console.log("cjs ok");
+      });`);
     const esm = execFileSync(process.execPath, ["esm.mjs"], { cwd: app, encoding: "utf8", stdio: "pipe" });
     const cjs = execFileSync(process.execPath, ["cjs.cjs"], { cwd: app, encoding: "utf8", stdio: "pipe" });
     const help = execFileSync(join(app, "node_modules", ".bin", "vaekit"), ["--help"], { cwd: app, encoding: "utf8", stdio: "pipe" });
     if (!/esm ok/.test(esm) || !/cjs ok/.test(cjs) || !/train/.test(help)) throw new Error(`unexpected output: ${esm} ${cjs} ${help.slice(0, 200)}`);
-    return "vaekit, vaekit/onnx, vaekit/torch, vaekit/tfjs, vaekit/pictures; `vaekit --help`";
+    return "vaekit (also with threads: 2), vaekit/onnx, vaekit/torch, vaekit/tfjs, vaekit/pictures; `vaekit --help`";
   } finally {
     rmSync(app, { recursive: true, force: true });
   }

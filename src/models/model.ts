@@ -1,7 +1,7 @@
 // What every vaekit model shares: one engine, every parameter in one flat buffer (with its gradient and optimizer
 // state beside it), a reusable workspace, weights by name in PyTorch layout, the model file, fit's plumbing,
 // seeded noise streams, and dispose.
-import { DisposedError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
@@ -13,19 +13,20 @@ import { suggest } from "./config-checks.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 
 /**
- * Options for the engine under a model: where the kernels come from (rarely needed: vaekit finds its own .wasm)
- * and which precision they compute in.
+/**
+ * Options for the engine under a model: where the kernels come from (rarely needed: vaekit finds its own .wasm),
+ * which precision they compute in, and how many threads run them.
  *
  * @example
  * ```ts
- * const vae = await VAE.create(config, { precision: "fast" });
- * vae.engineInfo; // { precision: "fast", threads: 1, fallbacks: [] } where the engine has relaxed SIMD
+ * const vae = await VAE.create(config, { precision: "fast", threads: 2 });
+ * vae.engineInfo; // { precision: "fast", threads: 2, fallbacks: [] } where the engine allows both
  * ```
  */
 export interface EngineOptions {
   /**
    * A compiled WebAssembly.Module, the .wasm bytes, a Response or a URL of vaekit.wasm (of vaekit-fast.wasm
-   * with precision "fast").
+   * with precision "fast"; with threads, of vaekit-mt.wasm or vaekit-fast-mt.wasm).
    */
   wasm?: WasmSource;
   /**
@@ -34,6 +35,12 @@ export interface EngineOptions {
    * lacks relaxed SIMD, saying why in `engineInfo.fallbacks`. Anything else throws InvalidConfigError.
    */
   precision?: Precision;
+  /**
+   * Threads for training and batched inference, 1–64 (default 1). Results are bit-identical for every count. Needs
+   * SharedArrayBuffer and workers (Node, Bun, Deno, cross-origin isolated pages); elsewhere the model uses one
+   * thread and says why in `engineInfo.fallbacks`.
+   */
+  threads?: number;
 }
 
 /**
@@ -130,7 +137,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static engine(options: EngineOptions): Promise<Engine> {
-    return Engine.create(options.wasm, options.precision);
+    const t = options.threads === undefined ? 1 : options.threads;
+    if (!Number.isInteger(t) || t < 1 || t > 64) {
+      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${typeof t == "string" ? JSON.stringify(t) : t}`);
+    }
+    return Engine.create(options.wasm, options.precision, t);
   }
 
   /** The model's complete configuration (defaults filled in). */
@@ -237,6 +248,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.optimizer.free();
     this.e.release(this.params);
     this.e.release(this.grads);
+    this.e.pool?.stop();
   }
 
   // ---- for subclasses ----

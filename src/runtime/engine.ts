@@ -1,5 +1,7 @@
 // An Engine owns one instance of vaekit.wasm: its memory, the allocator over it, and typed views.
 // Nothing here is shared between engines; a model owns exactly one engine and drops it on dispose().
+// With threads > 1 (threads/start.ts, loaded only then) the instance is vaekit-mt.wasm's on a shared memory,
+// `k` splits the heavy kernels over a worker pool, and `pool` ends the workers.
 import { Allocator } from "./allocator.js";
 import type { KernelExports } from "./kernels.js";
 import { InvalidConfigError } from "../errors.js";
@@ -7,32 +9,54 @@ import { compileKernels, type EngineInfo, type WasmSource } from "./module.js";
 import { wasmUrl } from "./platform.js";
 
 export class Engine {
-  readonly k: KernelExports;
-  private readonly memory: WebAssembly.Memory;
+  /** The kernels (with threads: the same calls, split over the pool). */
+  k: KernelExports;
+  /** Threads in use, the caller's included. */
+  threads = 1;
+  /** Why something asked for was not granted (one sentence each). */
+  readonly fallbacks: string[] = [];
+  /** The worker threads, when threads > 1 (stop() ends them). */
+  declare pool?: { stop(): void };
   private readonly allocator: Allocator;
   private view: Float32Array;
-  /** What this engine runs (the build decides the precision: only vaekit-fast.wasm exports precision_fast). */
-  readonly info: EngineInfo;
+  private readonly precision: "exact" | "fast";
 
-  private constructor(instance: WebAssembly.Instance, fallbacks: string[]) {
-    this.k = instance.exports as unknown as KernelExports;
-    this.info = { precision: this.k.precision_fast ? "fast" : "exact", threads: 1, fallbacks };
-    this.memory = this.k.memory;
-    this.view = new Float32Array(this.memory.buffer);
-    this.allocator = new Allocator(this.memory, Number(this.k.heap_base()), () => {
-      this.view = new Float32Array(this.memory.buffer);
+  constructor(k: KernelExports, private readonly memory: WebAssembly.Memory) {
+    this.k = k;
+    this.precision = k.precision_fast ? "fast" : "exact";
+    this.view = new Float32Array(memory.buffer);
+    this.allocator = new Allocator(memory, Number(k.heap_base()), () => {
+      this.view = new Float32Array(memory.buffer);
     });
   }
 
+  /** What this engine runs (the build decides the precision: only the fast builds export precision_fast). */
+  get info(): EngineInfo {
+    return { precision: this.precision, threads: this.threads, fallbacks: [...this.fallbacks] };
+  }
+
   /**
-   * Instantiates the kernels (compiling them once per realm unless a module is given). A precision, if given, is
-   * settled by ./fast.js, loaded only then (dist/vaekit-fast.js): the default path carries none of it.
+   * Instantiates the kernels (compiling them once per realm unless a module is given), on `threads` threads. A
+   * precision, if given, is settled by ./fast.js, loaded only then (dist/vaekit-fast.js); threads by
+   * ./threads/start.js, loaded only for threads > 1: the default path carries neither.
    */
-  static async create(source?: WasmSource, precision?: unknown): Promise<Engine> {
-    const [mod, fallbacks] = precision === undefined ? [await compileKernels(source), []]
+  static async create(source?: WasmSource, precision?: unknown, threads = 1): Promise<Engine> {
+    const [mod, fallbacks] = precision === undefined ? [undefined, []]
       : await (await import("./fast.js")).kernels(source, precision, compileKernels, wasmUrl, InvalidConfigError);
-    const instance = await WebAssembly.instantiate(mod, {});
-    return new Engine(instance, fallbacks);
+    let why: Engine | string = "";
+    if (threads > 1) {
+      const fast = !!mod && WebAssembly.Module.exports(mod).some((x) => x.name === "precision_fast");
+      why = await import("./threads/start.js").then((m) => m.startThreads(source, threads, undefined, fast), (e) => `threads: ${threads} failed to load (${e})`);
+      if (typeof why !== "string") {
+        why.fallbacks.push(...fallbacks);
+        return why;
+      }
+    }
+    const k = (await WebAssembly.instantiate(mod ?? await compileKernels(source), {})).exports as unknown as KernelExports;
+    const e = new Engine(k, k.memory);
+    e.fallbacks.push(...fallbacks);
+    if (why) e.fallbacks.push(`${why}; using 1 thread`);
+    return e;
   }
 
   /** Allocates n zeroed f32 and returns the byte pointer. */

@@ -1,0 +1,170 @@
+// The kernel calls of KernelExports, split over a pool's threads so that every output element is computed by
+// exactly the operations the single-threaded kernel gives it (bit-identical results for any thread count):
+// dense forward by rows; dense backward by output columns (dZ, db, dW), then dX by rows; likelihood and KL losses
+// by rows (per-row losses, summed by the caller as before); optimizer updates and elementwise maps by element
+// ranges aligned to 4 (also zeroing and scaling the gradient). Everything else runs on the caller's thread (e.g.
+// the gradient's squared norm, a reduction whose order must not change). Calls too small to pay for a dispatch run
+// whole on the caller's thread (same results either way).
+import type { KernelExports } from "../kernels.js";
+import type { Pool } from "./pool.js";
+
+type P = number;
+
+/** dist/vaekit-mt.wasm's range-split kernels (assembly/dense.ts), beside everything of KernelExports. */
+export interface MtKernelExports extends KernelExports {
+  dense_sparse_x_path(X: P, M: number, K: number, backward: number): number;
+  dense_forward_sparse_x_path(Y: P, X: P, W: P, b: P, scratch: P, M: number, K: number, N: number, act: number,
+    alpha: number, sparse: number): void;
+  dense_backward_cols(dW: P, db: P, dY: P, X: P, Y: P, scratch: P, M: number, K: number, N: number, n0: number,
+    n1: number, act: number, alpha: number, sparse: number): void;
+  dense_backward_input(dX: P, dY: P, W: P, M: number, K: number, N: number): void;
+}
+
+/** The kernels the workers run, by job number. */
+export const WORKER_KERNELS = [
+  "dense_forward", "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input",
+  "bernoulli_logits_loss", "continuous_bernoulli_loss", "gaussian_loss", "laplace_loss", "kl_normal_loss",
+  "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean", "zero_f32", "scale_inplace",
+] as const;
+type Op = (typeof WORKER_KERNELS)[number];
+const OP = Object.fromEntries(WORKER_KERNELS.map((n, i) => [n, i])) as Record<Op, number>;
+
+/** Smallest work worth a dispatch: multiply-adds of a GEMM, elements of an elementwise pass. */
+export interface SplitThresholds {
+  gemm: number;
+  elements: number;
+}
+export const DEFAULT_THRESHOLDS: SplitThresholds = { gemm: 1 << 17, elements: 1 << 14 };
+
+/**
+ * Boundaries [0, b1, …, n] of at most `parts` non-empty ranges covering [0, n), each starting at a multiple of
+ * `align`, as even as that allows.
+ */
+export function ranges(n: number, parts: number, align: number): number[] {
+  const units = Math.ceil(n / align);
+  const p = Math.max(1, Math.min(parts, units));
+  const b = [0];
+  for (let i = 1; i < p; i++) b.push(align * Math.floor((i * units) / p));
+  b.push(n);
+  return b;
+}
+
+/** Column ranges of the backward start on 8-column strips (the GEMM's tile width), or on 4 for narrow layers (the
+ *  40 columns of a 20-dimensional latent head split 20 + 20, not 16 + 24). */
+const colAlign = (N: number): number => (N >= 64 ? 8 : 4);
+
+/** KernelExports whose heavy calls run on every thread of `pool` (the exports' own instance is the caller's). */
+export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresholds = DEFAULT_THRESHOLDS): KernelExports {
+  const n = pool.threads;
+
+  /** Runs op on each range of `b`: workers take ranges 1…, the caller range 0 and any a worker hasn't started. */
+  function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): void {
+    const parts = b.length - 1;
+    const call = k[op] as (...a: number[]) => unknown;
+    if (parts === 1) {
+      call(...args(b[0], b[1], 0));
+      return;
+    }
+    const jobs: number[][] = [];
+    for (let w = 1; w < parts; w++) jobs.push(args(b[w], b[w + 1], w));
+    pool.post(jobs.map((a) => [OP[op], ...a]));
+    try {
+      call(...args(b[0], b[1], 0));
+      for (let w = 1; w < parts; w++) {
+        if (!pool.claim(w)) continue;
+        try {
+          call(...jobs[w - 1]);
+        } finally {
+          pool.done();
+        }
+      }
+    } finally {
+      pool.wait();
+    }
+  }
+
+  /** A row-split loss kernel: (gradient [B, D] or 0, losses [B], output [B, D], data [B, D], B, D, scalars…). */
+  const rowLoss = (op: Op) =>
+    (g: P, losses: P, a: P, x: P, B: number, D: number, ...s: number[]): void => {
+      const row = D * 4;
+      if (B * D < min.elements) return void (k[op] as (...a: number[]) => unknown)(g, losses, a, x, B, D, ...s);
+      run(op, ranges(B, n, 1), (r0, r1) => [g && g + r0 * row, losses + r0 * 4, a + r0 * row, x + r0 * row, r1 - r0, D, ...s]);
+    };
+
+  return {
+    ...k,
+
+    dense_forward(Y, X, W, b, M, K, N, act, alpha) {
+      if (M * K * N < min.gemm) return k.dense_forward(Y, X, W, b, M, K, N, act, alpha);
+      run("dense_forward", ranges(M, n, 4), (r0, r1) => [Y + r0 * N * 4, X + r0 * K * 4, W, b, r1 - r0, K, N, act, alpha]);
+    },
+
+    dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha) {
+      if (M * K * N < min.gemm) return k.dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha);
+      const path = k.dense_sparse_x_path(X, M, K, 0);
+      // part i's scratch (2·rows·K + rows + 1 words) follows the earlier parts': 2·r0·K + r0 + i words in
+      run("dense_forward_sparse_x_path", ranges(M, n, 4), (r0, r1, i) =>
+        [Y + r0 * N * 4, X + r0 * K * 4, W, b, scratch + (2 * r0 * K + r0 + i) * 4, r1 - r0, K, N, act, alpha, path]);
+      return path;
+    },
+
+    dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha) {
+      if (M * K * N < min.gemm) return k.dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha);
+      run("dense_backward_cols", ranges(N, n, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
+      if (dX !== 0) {
+        run("dense_backward_input", ranges(M, n, 2), (r0, r1) => [dX + r0 * K * 4, dY + r0 * N * 4, W, r1 - r0, K, N]);
+      }
+    },
+
+    dense_backward_sparse_x(dW, db, dY, X, Y, scratch, M, K, N, act, alpha) {
+      if (M * K * N < min.gemm) return k.dense_backward_sparse_x(dW, db, dY, X, Y, scratch, M, K, N, act, alpha);
+      const path = k.dense_sparse_x_path(X, M, K, 1);
+      // 5·M words of scratch per part, within the sparseInputScratch(M, K) words the caller has
+      const parts = Math.min(n, Math.floor((M * (2 * K + 5) + 1) / (5 * M)));
+      run("dense_backward_cols", ranges(N, parts, colAlign(N)), (n0, n1, i) =>
+        [dW, db, dY, X, Y, scratch + i * 5 * M * 4, M, K, N, n0, n1, act, alpha, path]);
+      return path;
+    },
+
+    bernoulli_logits_loss: rowLoss("bernoulli_logits_loss"),
+    continuous_bernoulli_loss: rowLoss("continuous_bernoulli_loss"),
+    gaussian_loss: rowLoss("gaussian_loss"),
+    laplace_loss: rowLoss("laplace_loss"),
+    // stats and dstats rows are [μ | log σ²], 2L wide
+    kl_normal_loss(dstats, losses, stats, B, L, scale) {
+      const row = 2 * L * 4;
+      if (B * 2 * L < min.elements) return k.kl_normal_loss(dstats, losses, stats, B, L, scale);
+      run("kl_normal_loss", ranges(B, n, 1), (r0, r1) => [dstats && dstats + r0 * row, losses + r0 * 4, stats + r0 * row, r1 - r0, L, scale]);
+    },
+
+    adam_update(params, grads, m, v, count, ...s) {
+      if (count < min.elements) return k.adam_update(params, grads, m, v, count, ...s);
+      run("adam_update", ranges(count, n, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, m + i0 * 4, v + i0 * 4, i1 - i0, ...s]);
+    },
+
+    sgd_update(params, grads, buf, count, ...s) {
+      if (count < min.elements) return k.sgd_update(params, grads, buf, count, ...s);
+      run("sgd_update", ranges(count, n, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, buf && buf + i0 * 4, i1 - i0, ...s]);
+    },
+
+    activation_forward(Y, X, count, act, alpha) {
+      if (count < min.elements) return k.activation_forward(Y, X, count, act, alpha);
+      run("activation_forward", ranges(count, n, 4), (i0, i1) => [Y + i0 * 4, X + i0 * 4, i1 - i0, act, alpha]);
+    },
+
+    zero_f32(x, count) {
+      if (count < min.elements) return k.zero_f32(x, count);
+      run("zero_f32", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0]);
+    },
+
+    scale_inplace(x, count, factor) {
+      if (count < min.elements) return k.scale_inplace(x, count, factor);
+      run("scale_inplace", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
+    },
+
+    cbernoulli_mean(out, logits, count) {
+      if (count < min.elements) return k.cbernoulli_mean(out, logits, count);
+      run("cbernoulli_mean", ranges(count, n, 4), (i0, i1) => [out + i0 * 4, logits + i0 * 4, i1 - i0]);
+    },
+  };
+}

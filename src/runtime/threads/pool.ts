@@ -1,0 +1,160 @@
+// A pool of worker threads that run kernel calls on one shared wasm memory. The caller posts a job record per
+// worker, bumps the generation word (workers poll it briefly, then sleep in Atomics.wait), runs its own share,
+// takes over any job whose worker has not started it yet (a descheduled thread on a busy machine then costs no
+// waiting; who runs a job never changes its result), and waits for the done count: polling first, then Atomics.wait
+// where the thread may block (not a browser's main thread, which only polls). Workers are unref'd in Node, so a
+// finished script exits; stop() ends them.
+import { VaekitError } from "../../errors.js";
+import { detectRuntime } from "../env.js";
+import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js";
+
+/** Bytes of the control block: 128 bytes of control words, then one 128-byte job record per worker. */
+export const controlBytes = (threads: number): number => 128 * threads;
+
+const GEN = 0, QUIT = 1, JOBS = 2, DONE = 16, ERR = 17;
+/** i32 index of worker w's claim word (the last 4 bytes of its record). */
+const claimWord = (w: number): number => 32 * w + 30;
+/** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up; the caller
+ *  polls less before sleeping on the done count, so that on a busy machine it doesn't hold the core a worker needs. */
+const SPIN = 20000, CALLER_SPIN = 2000;
+
+interface Handle {
+  ready: Promise<void>;
+  stop(): Promise<unknown>;
+}
+
+type Factory = (init: WorkerInit) => Handle;
+
+async function nodeFactory(): Promise<Factory> {
+  const spec = "node:worker_threads"; // not a literal import: bundlers for the web must not try to resolve it
+  const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import("node:worker_threads");
+  const src = nodeWorkerSource();
+  return (init) => {
+    const w = new Worker(src, { eval: true, workerData: init });
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once("message", (m: { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve()));
+      w.once("error", reject);
+      w.once("exit", (code) => reject(new Error(`the worker exited with code ${code}`)));
+    });
+    // Keep the process alive only while the worker starts; afterwards it must not hold a finished script open.
+    void ready.then(() => w.unref(), () => {});
+    return { ready, stop: () => w.terminate() };
+  };
+}
+
+function webFactory(): Factory & { url: string } {
+  const url = URL.createObjectURL(new Blob([webWorkerSource()], { type: "text/javascript" }));
+  const f = (init: WorkerInit): Handle => {
+    const w = new Worker(url, { type: "module" });
+    const ready = new Promise<void>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent<{ error?: string }>) => (e.data.error ? reject(new Error(e.data.error)) : resolve());
+      w.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        reject(new Error(e.message || "the worker failed to start"));
+      };
+    });
+    w.postMessage(init);
+    return { ready, stop: async () => w.terminate() };
+  };
+  return Object.assign(f, { url });
+}
+
+export class Pool {
+  readonly #i32: Int32Array;
+  readonly #jobs: Float64Array;
+  readonly #workers: Handle[];
+  readonly #canWait: boolean;
+  #closed: Promise<unknown> | undefined;
+
+  private constructor(memory: WebAssembly.Memory, ctrl: number, workers: Handle[]) {
+    this.#i32 = new Int32Array(memory.buffer, ctrl, 32 * (workers.length + 1));
+    this.#jobs = new Float64Array(memory.buffer, ctrl, 16 * (workers.length + 1));
+    this.#workers = workers;
+    let canWait = true;
+    try {
+      Atomics.wait(this.#i32, GEN, -1, 0); // "not-equal" at once where blocking is allowed; throws where it is not
+    } catch {
+      canWait = false;
+    }
+    this.#canWait = canWait;
+  }
+
+  /** Starts threads − 1 workers on `module` over `memory` (control block of controlBytes(threads) at ctrl). */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number,
+    names: readonly string[]): Promise<Pool> {
+    const rt = detectRuntime();
+    const factory = rt === "node" || rt === "bun" ? await nodeFactory() : webFactory();
+    const handles: Handle[] = [];
+    try {
+      for (let index = 1; index < threads; index++) {
+        handles.push(factory({ module, memory, ctrl, index, workers: threads - 1, names, spin: SPIN }));
+      }
+      await Promise.all(handles.map((h) => h.ready));
+    } catch (e) {
+      for (const h of handles) void h.stop();
+      throw e;
+    } finally {
+      if ("url" in factory) URL.revokeObjectURL(factory.url as string);
+    }
+    return new Pool(memory, ctrl, handles);
+  }
+
+  /** Number of threads, the caller's included. */
+  get threads(): number {
+    return this.#workers.length + 1;
+  }
+
+  /** Posts jobs to workers 1 … jobs.length (kernel number, arguments ≤ 14) and starts them. */
+  post(jobs: readonly (readonly number[])[]): void {
+    const i32 = this.#i32, j = this.#jobs;
+    Atomics.store(i32, DONE, 0); // before any job is claimable: a late worker may take one at once
+    Atomics.store(i32, JOBS, jobs.length);
+    for (let w = 1; w <= this.#workers.length; w++) {
+      const job = jobs[w - 1];
+      if (job) for (let i = 0; i < job.length; i++) j[16 * w + i] = job[i];
+      Atomics.store(i32, claimWord(w), job ? 0 : 1);
+    }
+    Atomics.add(i32, GEN, 1);
+    Atomics.notify(i32, GEN);
+  }
+
+  /** Takes worker w's job if it has not started it; the caller must then run it and call done(). */
+  claim(w: number): boolean {
+    return Atomics.compareExchange(this.#i32, claimWord(w), 0, 1) === 0;
+  }
+
+  /** Counts a job the caller took over as done. */
+  done(): void {
+    Atomics.add(this.#i32, DONE, 1);
+  }
+
+  /** Returns once every posted job has finished; throws if one of them failed. */
+  wait(): void {
+    const i32 = this.#i32, target = Atomics.load(i32, JOBS);
+    let d: number, spins = 0;
+    while ((d = Atomics.load(i32, DONE)) !== target) {
+      if (this.#canWait && ++spins > CALLER_SPIN) {
+        Atomics.wait(i32, DONE, d);
+        spins = 0;
+      }
+    }
+    if (Atomics.load(i32, ERR) !== 0) {
+      Atomics.store(i32, ERR, 0);
+      throw new VaekitError("THREADS", "a kernel failed in a worker thread; the model's state is undefined, dispose it");
+    }
+  }
+
+  /** Ends the workers (idempotent); `closed` resolves once they are gone. */
+  stop(): void {
+    if (this.#closed) return;
+    Atomics.store(this.#i32, QUIT, 1);
+    Atomics.add(this.#i32, GEN, 1);
+    Atomics.notify(this.#i32, GEN);
+    this.#closed = Promise.all(this.#workers.map((h) => h.stop()));
+  }
+
+  /** Resolves when stop() has ended every worker (undefined before stop()). */
+  get closed(): Promise<unknown> | undefined {
+    return this.#closed;
+  }
+}
