@@ -12,7 +12,7 @@ import { randomArray } from "../helpers/wasm";
 
 let one: Engine, many: Engine;
 beforeAll(async () => {
-  one = await Engine.create(undefined, 1);
+  one = await Engine.create(undefined, undefined, 1);
   const e = await startThreads(undefined, 3, { gemm: 0, elements: 0 });
   if (typeof e === "string") throw new Error(e);
   many = e;
