@@ -21,3 +21,4 @@ export { logmeanexp_forward, scale_rows, repeat_rows_forward, repeat_rows_backwa
 export { sparsity_l1_loss, sparsity_kl_loss } from "./sparsity";
 export { mask_noise, gaussian_noise } from "./noise";
 export { gemv_forward_sparse_x } from "./gemv";
+export { uniform_symmetric } from "./init";

@@ -20,3 +20,4 @@ export * from "./logmeanexp";
 export * from "./sparsity";
 export * from "./noise";
 export * from "./gemv";
+export * from "./init";

@@ -14,8 +14,12 @@ const TYPES = {
   ".map": "application/json",
 };
 
-/** Serves `root`; resolves to { url, missing, close() } where `missing` lists the paths that got a 404. */
-export function serve(root) {
+/**
+ * Serves `root`; resolves to { url, missing, close() } where `missing` lists the paths that got a 404. With
+ * `isolate`, every answer carries the headers that make a page cross-origin isolated (SharedArrayBuffer, threads).
+ */
+export function serve(root, { isolate = false } = {}) {
+  const extra = isolate ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
   const base = resolve(root);
   const missing = [];
   const server = createServer(async (req, res) => {
@@ -25,7 +29,7 @@ export function serve(root) {
       if (file !== base && !file.startsWith(base + sep)) throw new Error("outside the served folder");
       if (!(await stat(file)).isFile()) throw new Error("not a file");
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+      res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...extra });
       res.end(body);
     } catch {
       missing.push(path);

@@ -102,6 +102,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected readonly classes: number;
   protected readonly D: number;
   protected readonly L: number;
+  #memo: [number, Record<string, number>] = [0, {}];
 
   protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number) {
     const nets = build(cfg, classes);
@@ -124,6 +125,9 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   /** Buffers for B examples with K samples each (R = B·K decoder rows); `multi` adds the importance-sampling ones. */
   protected sizes(B: number, K: number, multi: boolean): Record<string, number> {
+    // one-sample tables are cached for the last B (every encode/decode/sample call of one size asks for the same)
+    const one = K === 1 && !multi;
+    if (one && this.#memo[0] === B) return this.#memo[1];
     const { D, L, classes: C } = this;
     const R = B * K;
     const s: Record<string, number> = {
@@ -141,6 +145,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         statsRep: R * 2 * L, dstatsRep: R * 2 * L, xRep: R * D, lq: R, lp: R, logw: R, wts: R, g: R, gn: R, lme: 2 * B,
       });
     }
+    if (one) this.#memo = [B, s];
     return s;
   }
 

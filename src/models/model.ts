@@ -101,8 +101,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly cfg: C;
   protected readonly nParams: number;
   protected readonly params: number;
-  protected readonly grads: number;
-  protected readonly optimizer: Optimizer;
+  #grads = 0;
+  #optimizer: Optimizer | undefined;
   protected readonly ws: Workspace;
   readonly #layout: ParameterLayout;
   readonly #specs: TensorSpec[];
@@ -130,9 +130,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       });
     }
     this.params = e.alloc(this.nParams);
-    this.grads = e.alloc(this.nParams);
-    this.optimizer = new Optimizer(e, this.params, this.grads, this.nParams);
     this.ws = new Workspace(e);
+  }
+
+  /** The gradient buffer (nParams f32), allocated on first use: a model used only for inference never holds one. */
+  protected get grads(): number {
+    return (this.#grads ||= this.e.alloc(this.nParams));
+  }
+
+  /** The optimizer and its state, created with the first training step. */
+  protected get optimizer(): Optimizer {
+    return (this.#optimizer ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
   }
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
@@ -245,9 +253,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.ws.free();
-    this.optimizer.free();
+    this.#optimizer?.free();
     this.e.release(this.params);
-    this.e.release(this.grads);
+    this.e.release(this.#grads);
     this.e.pool?.stop();
   }
 
@@ -270,9 +278,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       const n = l.inSize * l.outSize;
       k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
       k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
-      const w = this.e.f32(this.params, this.nParams);
-      for (let j = l.w; j < l.w + n; j++) w[j] = bound * (2 * w[j] - 1);
-      for (let j = l.b; j < l.b + l.outSize; j++) w[j] = glorot ? 0 : bound * (2 * w[j] - 1);
+      k.uniform_symmetric(this.params + l.w * 4, n, bound);
+      k.uniform_symmetric(this.params + l.b * 4, l.outSize, glorot ? 0 : bound); // bound 0: +0 biases
     });
     const w = this.e.f32(this.params, this.nParams);
     for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);

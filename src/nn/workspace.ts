@@ -10,6 +10,7 @@ export class Workspace {
   #arena: Arena<string> | undefined;
   #sizes: Record<string, number> = {};
   #ptr: Buffers = {};
+  #last: Record<string, number> | undefined;
 
   constructor(private readonly e: Engine) {}
 
@@ -19,6 +20,10 @@ export class Workspace {
    * Pointers handed out earlier are invalid after a call that reallocates.
    */
   get(sizes: Record<string, number>): Buffers {
+    // the same table as last time (a model's cached batch-1 sizes): it still fits (the arena only ever grows; after
+    // free() the owning model is disposed and never asks again)
+    if (sizes === this.#last) return this.#ptr;
+    this.#last = sizes;
     let fits = this.#arena !== undefined;
     for (const k of Object.keys(sizes)) if (!((this.#sizes[k] ?? -1) >= sizes[k])) fits = false;
     if (fits) return this.#ptr;

@@ -52,6 +52,7 @@ export interface KernelExports {
   /** Returns the batch's weighted penalty (f64); rhohat[H] is always written. */
   sparsity_kl_loss(dh: P, rhohat: P, h: P, B: number, H: number, rho: number, weight: number, scale: number): number;
   gemv_forward_sparse_x(y: P, x: P, W: P, b: P, K: number, N: number, act: number, alpha: number): void;
+  uniform_symmetric(x: P, n: number, bound: number): void;
   mask_noise(out: P, x: P, n: number, p: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   gaussian_noise(out: P, x: P, n: number, sigma: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
 }

@@ -1,7 +1,8 @@
 // No growth: 100,000 batch-1 encode + decode calls (small model), and a few thousand on the reference model, plus the
 // other one-example calls (reconstruct, sample), leave the engine's wasm memory size and its allocator's live blocks
 // exactly as they were after the first call. Batched calls in between may grow the workspace once; batch-1 calls after
-// them must reuse it. The engine is reached through the model's internals (no public API for this).
+// them must reuse it. A model used only for inference holds no gradient buffer or optimizer state (they are
+// allocated by the first training step). The engine is reached through the model's internals (no public API).
 import { describe, expect, it } from "vitest";
 import { VAE } from "../../src/index.js";
 import type { Engine } from "../../src/runtime/engine.js";
@@ -50,6 +51,12 @@ describe("memory over many batch-1 calls", () => {
       }
     }
     expect(held(vae)).toEqual(before);
+    // inference allocates no gradient or optimizer state: parameters plus a small workspace
+    const paramBytes = vae.parameterCount * 4;
+    expect(before.inUse).toBeGreaterThan(paramBytes);
+    expect(before.inUse).toBeLessThan(1.2 * paramBytes);
+    await vae.fit(x, { epochs: 1, batchSize: 16 });
+    expect(held(vae).inUse).toBeGreaterThan(4 * paramBytes); // gradients, Adam's m and v
     vae.dispose();
     // dispose returns every block the model held
     expect(held(vae).blocks).toBe(0);
