@@ -18,6 +18,7 @@ const RESULTS = here("./results/");
 
 const BENCHES = [
   { name: "gemm", script: "gemm.mjs", json: "gemm.json" },
+  { name: "cores", script: "cores.mjs", json: "cores.json" },
   { name: "train-step", script: "train-step.mjs", json: "train-step.json" },
   { name: "infer", script: "infer.mjs", json: "infer.json" },
   { name: "cold-start", script: "cold-start.mjs", json: "cold-start.json" },
@@ -54,7 +55,7 @@ const f2 = (x) => (x == null ? "—" : x.toFixed(2));
 const f3 = (x) => (x == null ? "—" : x.toFixed(3));
 const verdict = (met) => (met == null ? "—" : met ? "met" : "**not met**");
 
-function trainStepSection(t) {
+function trainStepSection(t, cores) {
   const L = [];
   L.push("## Training step (reference VAE, batch 128)");
   L.push("");
@@ -112,6 +113,10 @@ function trainStepSection(t) {
     rr("vaekit fast 1 thread / PyTorch 1 thread", t.ratios.fast1OverPytorch1, t.verdict.fast1OverPytorch1);
     rr(`vaekit fast 2 threads / PyTorch's faster (${t.verdict.fast2OverPytorchBest?.against === "pytorch2" ? "2 threads" : "1 thread"})`, t.ratios.fast2OverPytorchBest, t.verdict.fast2OverPytorchBest);
     rr("PyTorch: 2 threads / 1", t.ratios.pytorch2OverPytorch1);
+    if (cores) {
+      L.push(`| this machine's two-core ceiling: a register-only f32x4 probe on 2 threads / 1 (bench/cores.mjs, ${cores.date}) | ` +
+        `**${f3(cores.twoOverOne.median)}×** | ${f3(cores.twoOverOne.max)}× | — |  | the most any 2-thread speed-up can be here |`);
+    }
     rr("vaekit fast 2 threads / TensorFlow.js wasm", t.ratios.fast2OverTfjsWasm);
   }
   return L;
@@ -224,10 +229,10 @@ export function writeReadme(status = {}) {
   L.push(`- date: ${new Date().toISOString()}`);
   L.push(`- node: ${process.version} (V8 ${process.versions.v8})`);
   L.push(`- CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} logical cores; load average now ${loadavg().map(f2).join(" ")}`);
-  L.push(`- every contender single-threaded`);
+  L.push("- one thread unless a row says otherwise");
   for (const [name, s] of Object.entries(status)) L.push(`- ${name}: ${s.ran ? `ran (${f1(s.seconds)} s)` : `**not run: ${s.why}**`}`);
   L.push("");
-  if (train) L.push(...trainStepSection(train), "");
+  if (train) L.push(...trainStepSection(train, readJson("cores.json")), "");
   else L.push("## Training step", "", "No bench/results/train-step.json.", "");
   if (gemm) L.push(...gemmSection(gemm), "");
   else L.push("## GEMM", "", "No bench/results/gemm.json.", "");

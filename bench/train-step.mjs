@@ -18,10 +18,7 @@
 //
 // Writes bench/results/train-step.json. Options (env): BENCH_ROUNDS (default 9), BENCH_QUICK=1 (3 rounds, short),
 // BENCH_PYTHON (default /usr/bin/python3).
-//
-// Threads, a separate contender run (not part of main()): `node bench/train-step.mjs --threads 2` or
-// `compareThreads({ threads: 2 })` interleaves vaekit on 1 and on N threads (VAE.create(…, { threads })) and, when
-// PyTorch is there, PyTorch on 1 and on N threads, round by round; writes bench/results/train-threads.json.
+
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
