@@ -7,8 +7,11 @@
 //   C  two-layer VAE    x→200→200→z1(100)→100→100→z2(50); decoder z2→100→100→z1, z1→200→200→x; tanh, ELBO
 //   F  A after 100 epochs, 20 more epochs with the learning rate cut to 1e-4 (one step of a decay schedule)
 //   G  F after its 20 epochs, 20 more at lr 3e-5
+//   D  A at the paper's batch size, 20 (80 epochs)
+//   H  D after 80 epochs, 20 more at lr 1e-4 (the headline one-layer VAE)
+//   E  C at batch 20 with Glorot-uniform weights (init: "glorot")
 //
-// All: Adam lr 1e-3 (constant), batch 100, 60,000 training images with a fresh seeded Bernoulli draw of every pixel
+// All: Adam lr 1e-3 (constant), batch 100 (D, H, E: 20), 60,000 training images with a fresh seeded Bernoulli draw of every pixel
 // each epoch (fit's dynamicBinarization), shuffled each epoch, seeds fixed. The paper trains 3,280 epochs with a
 // decaying learning rate; here the budget is far smaller. Comparisons are at equal epochs: A, B and C after 4 epochs
 // (IWAE with k = 50 costs about 50 times a VAE epoch, so 4 epochs of it were what the time allowed), A and C after
@@ -39,7 +42,7 @@ const TEST_SEED = 1;
 const LL_SEED = 1;
 const ELBO_SAMPLES = 10;
 const CHUNK = 50; // test images per evaluation record
-const HEADLINE = "G@20"; // the one-layer VAE held against the ≤ 90 nats target
+const HEADLINE = "H@20"; // the one-layer VAE held against the ≤ 90 nats target
 
 const FIT = { batchSize: 100, learningRate: 1e-3, optimizer: "adam", dynamicBinarization: true, binarizationSeed: 1, shuffleSeed: 1 };
 const ONE_LAYER = { inputSize: 784, hiddenSizes: [200, 200], latentSize: 50, activation: "tanh", likelihood: "bernoulli", seed: 1 };
@@ -51,6 +54,19 @@ const RUNS = {
   F: { name: "one-layer VAE, then lr 1e-4", cls: "VAE", init: "A@100", fit: { learningRate: 1e-4, binarizationSeed: 2, shuffleSeed: 2 }, config: null, epochs: 20, checkpoints: [5, 10, 20], paper: 86.76 },
   // F's last checkpoint, 20 more epochs at lr 3e-5 (seeds 3). G@20 = 140 epochs in all.
   G: { name: "one-layer VAE, then lr 1e-4, 3e-5", cls: "VAE", init: "F@20", fit: { learningRate: 3e-5, binarizationSeed: 3, shuffleSeed: 3 }, config: null, epochs: 20, checkpoints: [10, 20], paper: 86.76 },
+  // The paper's batch size: 20. Five times the updates per epoch of A; learns far faster per epoch (3 epochs on
+  // 20,000 images: −ELBO 138.8 at batch 20 against 189.6 at batch 100).
+  D: { name: "one-layer VAE, batch 20", cls: "VAE", config: { ...ONE_LAYER, objective: "elbo" }, fit: { batchSize: 20 }, epochs: 80, checkpoints: [1, 4, 10, 20, 30, 40, 50, 60, 70, 80], paper: 86.76 },
+  // D's last checkpoint, 20 more epochs at lr 1e-4 (seeds 2).
+  H: { name: "one-layer VAE, batch 20, then lr 1e-4", cls: "VAE", init: "D@80", fit: { batchSize: 20, learningRate: 1e-4, binarizationSeed: 2, shuffleSeed: 2 }, config: null, epochs: 20, checkpoints: [5, 10, 20], paper: 86.76 },
+  // The two-layer model at batch 20 with Glorot-uniform weights and zero biases (init: "glorot"): with PyTorch's
+  // default init the six-deep tanh stacks start with shrinking activations, and it learns slowly.
+  E: {
+    name: "two-layer VAE, batch 20, Glorot init", cls: "HierarchicalVAE", paper: 85.33, epochs: 80, checkpoints: [1, 4, 10, 20, 30, 40, 50, 60, 70, 80],
+    fit: { batchSize: 20 },
+    config: { inputSize: 784, latentSizes: [100, 50], hiddenSizes: [[200, 200], [100, 100]], decoderHiddenSizes: [[200, 200], [100, 100]],
+      activation: "tanh", likelihood: "bernoulli", objective: "elbo", init: "glorot", seed: 1 },
+  },
   C: {
     name: "two-layer VAE", cls: "HierarchicalVAE", paper: 85.33, epochs: 100, checkpoints: [4, 10, 100],
     config: { inputSize: 784, latentSizes: [100, 50], hiddenSizes: [[200, 200], [100, 100]], decoderHiddenSizes: [[200, 200], [100, 100]],
@@ -161,7 +177,7 @@ async function train(runKey) {
 }
 
 async function evaluate(modelKey) {
-  const m = /^([ABCFG])@(\d+)$/.exec(modelKey ?? "");
+  const m = /^([A-Z])@(\d+)$/.exec(modelKey ?? "");
   if (!m) throw new Error("--model must look like A@100 (run @ epoch)");
   const file = ckptPath(m[1], m[2]);
   if (!existsSync(file)) throw new Error(`${file} is missing: run --phase train --run ${m[1]} first`);
@@ -251,8 +267,8 @@ function report() {
   const samples = Number(args.samples);
   const budget = Number(args["budget-epochs"]), long = Number(args["headline-epochs"]);
   const logs = Object.fromEntries(Object.keys(RUNS).map((k) => [k, existsSync(trainLogPath(k)) ? JSON.parse(readFileSync(trainLogPath(k), "utf8")) : null]));
-  const keys = args.models ? args.models.split(",") : [HEADLINE, "F@20", `A@${long}`, `C@${long}`, `A@${budget}`, `B@${budget}`, `C@${budget}`];
-  const data = Object.fromEntries(keys.map((k) => [k, perImage(k, samples)]));
+  const keys = args.models ? args.models.split(",") : [HEADLINE, "G@20", "F@20", `A@${long}`, `C@${long}`, `A@${budget}`, `B@${budget}`, `C@${budget}`];
+  const data = Object.fromEntries([...keys, "D@40", "E@40", "D@4", "E@4"].map((k) => [k, perImage(k, samples)]));
   const common = [...data[keys[0]].nll.keys()].filter((i) => keys.every((k) => data[k].nll.has(i))).sort((a, b) => a - b);
   const rows = keys.map((key) => {
     const [run, epoch] = key.split("@");
@@ -269,7 +285,7 @@ function report() {
     const all = [...d.nll.keys()].sort((a, b) => a - b);
     const eps = log ? log.epochs.filter((e) => e.epoch <= Number(epoch)) : [];
     return {
-      model: key, run, name: RUNS[run].name, epochs: prior + Number(epoch), paperNll: RUNS[run].paper,
+      model: key, run, name: RUNS[run].name, epochs: prior + Number(epoch), paperNll: RUNS[run].paper, batchSize: log?.fit.batchSize ?? null,
       trainSeconds: cp ? cp.trainSeconds + priorSeconds : null,
       examplesPerSecond: cp ? (Number(epoch) * log.trainImages) / cp.trainSeconds : null,
       finalTrainLoss: eps.length ? eps[eps.length - 1].loss : null,
@@ -294,6 +310,8 @@ function report() {
     iwaeBelowVae: below(`B@${budget}`, `A@${budget}`, "IWAE k = 50 below the one-layer VAE after the same epochs"),
     twoLayerBelowVae: below(`C@${long}`, `A@${long}`, "two-layer VAE below the one-layer VAE after the same epochs"),
     twoLayerBelowVaeShort: below(`C@${budget}`, `A@${budget}`, "two-layer VAE below the one-layer VAE after the same epochs"),
+    twoLayerBelowVaeBatch20: below("E@40", "D@40", "two-layer VAE below the one-layer VAE after the same epochs (batch 20)"),
+    twoLayerBelowVaeBatch20Short: below("E@4", "D@4", "two-layer VAE below the one-layer VAE after the same epochs (batch 20)"),
   };
   const out = {
     what: "IWAE paper reproduction: dynamically binarized MNIST, test NLL by importance sampling",
@@ -331,6 +349,21 @@ const NOTES = [
     "A@100 14 of 50; C@100 22 of 100 in z1 and 1 of 50 in z2 (C@10: 100 and 1). The two-layer model learns far more slowly " +
     "per epoch than the one-layer one here (training loss 107.3 after 100 epochs against 96.4).",
   "IWAE's −ELBO is worse than the VAE's while its NLL is better: training on the k = 50 bound does not maximise the ELBO.",
+  "D trains A's model at the paper's batch size, 20 (five times the updates per epoch; about 8 s an epoch on an idle " +
+    "core against 5 at batch 100); H continues D's epoch-80 checkpoint for 20 epochs at lr 1e-4 (fresh Adam moments, " +
+    "seeds 2). H@20 is the headline: 100 epochs in all, the ≤ 90 target met on all 10,000 test images. At equal " +
+    "epochs batch 20 leads early (training −ELBO after 4 epochs: D 114.1, A 126.5) but at a constant lr 1e-3 its " +
+    "noise floor is higher later (after 80: D 100.9, A 96.9); the cut to 1e-4 removes it (H@20: 94.2 training, 89.68 " +
+    "test NLL, against 90.20 and 90.11 for F and G after 120 and 140 epochs at batch 100).",
+  "E is the two-layer model at batch 20 with init \"glorot\". Pilots (3 epochs on 20,000 images, batch 20, test −ELBO on " +
+    "2,000 images, 1 sample): one-layer 133.4; two-layer 154.3 with PyTorch's init, 147.5 with Glorot's, 155.7 with a " +
+    "2,000-step KL warm-up. E was run from a development build whose only difference was the Glorot switch (now " +
+    "the config option); its epoch-1 checkpoint was reproduced bit for bit with `init: \"glorot\"`. E was stopped " +
+    "after 41 epochs (its training time includes a pause, so it is not reported). Training −ELBO gap E − D at equal " +
+    "epochs: 20.6 (1), 24.2 (4), 21.0 (10), 18.9 (20), 18.0 (30), 17.1 (40) — closing by about 0.1 nat an epoch. " +
+    "At batch 100 (C − A) it went 39.8 (4), 29.6 (10), 24.3 (20), 17.3 (40), 11.0 (100). The paper's two-layer model " +
+    "wins after 3,280 epochs; on these two shared cores the crossing lies hundreds of epochs out (E: about 20 s an " +
+    "epoch alone, so 500 epochs ≈ 3 hours of one core), beyond a session.",
 ];
 
 const f2 = (v) => (v === null || v === undefined ? "—" : v.toFixed(2));
@@ -345,15 +378,16 @@ function markdown(o) {
     "",
     "Dynamically binarized MNIST (60,000 training images, a fresh seeded Bernoulli draw of every pixel each epoch);",
     "the IWAE paper's architectures (784-200-200-50 tanh; two-layer 784-200-200-100-100-100-50, tanh); Adam lr 1e-3",
-    "(constant; the paper decays it over 3,280 epochs), batch 100. Test set: the 10,000 MNIST test images binarized",
+    "(constant, then cut where the row says so; the paper decays it over 3,280 epochs), batch 100 or the paper's 20",
+    "(column \"batch\"). Test set: the 10,000 MNIST test images binarized",
     `once (${o.testBinarization.replace(/^once, /, "")}), the same bits for every model. NLL = −(1/n) Σ log p̂(x) with k = ${o.samples}`,
     `importance samples from q(z|x) (\`logLikelihood\`); −ELBO with ${ELBO_SAMPLES} samples per image. Nats per image.`,
     "",
-    `| model | epochs | training time | images/s | test images | test NLL (k = ${o.samples}) | −ELBO | NLL on the common ${o.commonTestImages} | −ELBO on them | paper (3,280 epochs) |`,
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `| model | batch | epochs | training time | images/s | test images | test NLL (k = ${o.samples}) | −ELBO | NLL on the common ${o.commonTestImages} | −ELBO on them | paper (3,280 epochs) |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of o.rows) {
-    L.push(`| ${r.name} (${r.model}) | ${r.epochs} | ${mins(r.trainSeconds)} | ${r.examplesPerSecond ? Math.round(r.examplesPerSecond) : "—"} | ${r.testImages} | ${f2(r.nll)} | ${f2(r.negElbo)} | ${f2(r.nllCommon)} | ${f2(r.negElboCommon)} | ${r.paperNll} |`);
+    L.push(`| ${r.name} (${r.model}) | ${r.batchSize ?? "—"} | ${r.epochs} | ${mins(r.trainSeconds)} | ${r.examplesPerSecond ? Math.round(r.examplesPerSecond) : "—"} | ${r.testImages} | ${f2(r.nll)} | ${f2(r.negElbo)} | ${f2(r.nllCommon)} | ${f2(r.negElboCommon)} | ${r.paperNll} |`);
   }
   const diff = (d) => (d.difference ? `${f2(d.nll)} vs ${f2(d.nllVs)}: ${d.difference.mean >= 0 ? "+" : ""}${d.difference.mean.toFixed(2)} ± ${(2 * d.difference.se).toFixed(2)} nats (paired, ±2 s.e.)` : "not evaluated");
   L.push(
@@ -366,7 +400,7 @@ function markdown(o) {
     "|---|---|---|---|",
     `| ${t.oneLayerAtMost90.text} | ${t.oneLayerAtMost90.model} (${t.oneLayerAtMost90.testImages}) | ${f2(t.oneLayerAtMost90.nll)} | ${t.oneLayerAtMost90.met ? (t.oneLayerAtMost90.testImages === 10000 ? "met" : `met on ${t.oneLayerAtMost90.testImages} of 10,000 test images only`) : "NOT met"} |`,
   );
-  for (const d of [t.iwaeBelowVae, t.twoLayerBelowVae, t.twoLayerBelowVaeShort]) {
+  for (const d of [t.iwaeBelowVae, t.twoLayerBelowVae, t.twoLayerBelowVaeShort, t.twoLayerBelowVaeBatch20, t.twoLayerBelowVaeBatch20Short]) {
     L.push(`| ${d.text} | ${d.model} − ${d.vs} (${d.testImages}) | ${diff(d)} | ${d.difference ? (d.met ? "met" : "NOT met") : "—"} |`);
   }
   const sub = Object.entries(o.subsets);
@@ -391,7 +425,7 @@ async function main() {
       return report();
     case "all": {
       for (const r of Object.keys(RUNS)) await train(r);
-      for (const m of [HEADLINE, "F@20", "A@100", "C@100", "A@4", "B@4", "C@4"]) await evaluate(m);
+      for (const m of [HEADLINE, "G@20", "F@20", "A@100", "C@100", "A@4", "B@4", "C@4"]) await evaluate(m);
       return report();
     }
     default:
