@@ -16,10 +16,13 @@ let f: Files;
 /** Builds the entries the command needs (the core for Node, vaekit/pictures, the command) with the package's rollup config. */
 async function build(files: string[]): Promise<void> {
   const { rollup } = await import("rollup");
-  const { default: configs } = (await import(join(ROOT, "rollup.config.mjs"))) as { default: { output: { file: string } | { file: string }[] }[] };
+  type Output = { file?: string; dir?: string; entryFileNames?: unknown };
+  const { default: configs } = (await import(join(ROOT, "rollup.config.mjs"))) as { default: { output: Output | Output[] }[] };
+  // an output names its file directly, or (the core's code-split builds) by dir + entryFileNames
+  const fileOf = (o: Output) => o.file ?? (typeof o.entryFileNames === "string" ? `${o.dir}/${o.entryFileNames}` : "");
   for (const c of configs) {
     const outputs = [c.output].flat();
-    if (!outputs.some((o) => files.includes(o.file))) continue;
+    if (!outputs.some((o) => files.includes(fileOf(o)))) continue;
     const bundle = await rollup({ ...(c as object), onwarn: () => {} });
     for (const o of outputs) await bundle.write(o as never);
     await bundle.close();
