@@ -11,7 +11,10 @@ import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js"
 /** Bytes of the control block: 128 bytes of control words, then one 128-byte job record per worker. */
 export const controlBytes = (threads: number): number => 128 * threads;
 
-const GEN = 0, QUIT = 1, JOBS = 2, DONE = 16, ERR = 17;
+// SLEEPERS: workers asleep on GEN; CALLER_SLEEPS: 1 while the caller sleeps on DONE. A futex wake-up costs a system
+// call even when nobody sleeps, so each side notifies only when the other is asleep (sequentially consistent atomics:
+// the sleeper's count goes up before it re-reads the word it waits on, so no wake-up is lost).
+const GEN = 0, QUIT = 1, JOBS = 2, SLEEPERS = 3, CALLER_SLEEPS = 4, DONE = 16, ERR = 17;
 /** i32 index of worker w's claim word (the last 4 bytes of its record). */
 const claimWord = (w: number): number => 32 * w + 30;
 /** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up; the caller
@@ -115,7 +118,7 @@ export class Pool {
       Atomics.store(i32, claimWord(w), job ? 0 : 1);
     }
     Atomics.add(i32, GEN, 1);
-    Atomics.notify(i32, GEN);
+    if (Atomics.load(i32, SLEEPERS) !== 0) Atomics.notify(i32, GEN);
   }
 
   /** Takes worker w's job if it has not started it; the caller must then run it and call done(). */
@@ -134,7 +137,9 @@ export class Pool {
     let d: number, spins = 0;
     while ((d = Atomics.load(i32, DONE)) !== target) {
       if (this.#canWait && ++spins > CALLER_SPIN) {
+        Atomics.store(i32, CALLER_SLEEPS, 1);
         Atomics.wait(i32, DONE, d);
+        Atomics.store(i32, CALLER_SLEEPS, 0);
         spins = 0;
       }
     }

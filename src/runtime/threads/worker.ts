@@ -45,7 +45,10 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
     let g: number, spins = 0;
     while ((g = Atomics.load(i32, 0)) === seen) {
       if (++spins > d.spin) {
+        // word 3 counts sleeping workers: the caller wakes them (a futex call) only when there are any
+        Atomics.add(i32, 3, 1);
         Atomics.wait(i32, 0, seen);
+        Atomics.sub(i32, 3, 1);
         spins = 0;
       }
     }
@@ -57,7 +60,8 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
     } catch {
       Atomics.store(i32, 17, 1);
     }
-    if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2)) Atomics.notify(i32, 16);
+    // word 4 is 1 while the caller sleeps on the done count: wake it only then
+    if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2) && Atomics.load(i32, 4) !== 0) Atomics.notify(i32, 16);
   }
 }
 
