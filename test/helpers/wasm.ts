@@ -21,9 +21,15 @@ export interface Kernels {
 
 let mod: WebAssembly.Module | undefined;
 
+/** A fresh instance of build/vaekit-testing.wasm. */
 export function loadKernels(): Kernels {
   mod ??= new WebAssembly.Module(readFileSync(wasmPath));
-  const inst = new WebAssembly.Instance(mod, {});
+  return instantiateKernels(mod);
+}
+
+/** A fresh instance of any testing build (e.g. the fast one) with the same bump allocator and views. */
+export function instantiateKernels(module: WebAssembly.Module): Kernels {
+  const inst = new WebAssembly.Instance(module, {});
   const x = inst.exports as Record<string, any>;
   const memory = x.memory as WebAssembly.Memory;
   // Allocations start at 4096 at the lowest, so tests can check that a 0 pointer made a kernel write nothing
