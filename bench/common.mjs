@@ -64,3 +64,40 @@ export async function loadTf(backend) {
   await tf.ready();
   return tf;
 }
+
+/**
+ * Compiles a register-level probe (bench/<name>.ts) on its own — --baseDir bench/, so the project's asconfig.json
+ * is not applied — into bench/.build/<name>.wasm and returns its exports. `relaxed`: with relaxed SIMD (FMA).
+ */
+export async function buildProbe(name, { relaxed = false } = {}) {
+  const { default: asc } = await import("assemblyscript/asc");
+  const { mkdirSync } = await import("node:fs");
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  mkdirSync(`${here}.build`, { recursive: true });
+  const { error } = await asc.main(
+    [`${name}.ts`, "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", relaxed ? "--enable" : "--disable", "relaxed-simd",
+      "--use", "abort=", "--baseDir", here, "--outFile", `.build/${name}.wasm`],
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+  if (error) throw new Error(`bench/${name}.ts build failed: ${error.message}`);
+  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${here}.build/${name}.wasm`)), {}).exports;
+}
+
+/** A tiny module using f32x4.relaxed_madd: it validates only where the engine has relaxed SIMD. */
+export const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 20, 1, 18, 0,
+  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11,
+]);
+export const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
+
+/**
+ * Node 20 runs relaxed SIMD (precision "fast") only with a flag: when this engine lacks it and the script was not
+ * started with the flag, reruns the script with it (bench/run.mjs starts children without flags) and exits with its
+ * status. Returns normally when relaxed SIMD is available.
+ */
+export async function ensureRelaxedSimd() {
+  if (WebAssembly.validate(RELAXED_PROBE) || process.execArgv.includes(RELAXED_FLAG)) return;
+  const { spawnSync } = await import("node:child_process");
+  const r = spawnSync(process.execPath, [...process.execArgv, RELAXED_FLAG, ...process.argv.slice(1)], { stdio: "inherit" });
+  process.exit(r.status ?? 1);
+}

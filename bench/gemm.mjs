@@ -25,11 +25,10 @@
 // descheduled on a shared machine is not counted; wall-clock medians are recorded next to them. Ratios
 // are medians over rounds of the per-round ratio. All work here is single-threaded (tfjs-wasm too).
 // Results go to bench/results/gemm.json.
-import asc from "assemblyscript/asc";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { loadMnistImages, loadTf, median, uniformArray } from "./common.mjs";
+import { buildProbe, ensureRelaxedSimd, loadMnistImages, loadTf, median, RELAXED_FLAG, RELAXED_PROBE, uniformArray } from "./common.mjs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -40,39 +39,6 @@ const M = 128, K = 784, N = 400;
 const PROBE_ITERS_FMA = 200_000;
 const FLOPS = 2 * M * K * N;
 const RELU = 1;
-
-/** Compiles bench/probe.ts on its own (--baseDir bench/, so the project's asconfig.json is not applied). */
-async function buildProbe() {
-  const out = join(here, ".build", "probe.wasm");
-  mkdirSync(dirname(out), { recursive: true });
-  const { error } = await asc.main(
-    ["probe.ts", "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", "--disable", "relaxed-simd",
-      "--use", "abort=", "--baseDir", here, "--outFile", ".build/probe.wasm"],
-    { stdout: process.stdout, stderr: process.stderr },
-  );
-  if (error) throw new Error(`probe build failed: ${error.message}`);
-  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
-}
-
-// Tiny module using f32x4.relaxed_madd: it validates only where the engine has relaxed SIMD.
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 20, 1, 18, 0,
-  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11,
-]);
-const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
-
-/** Compiles bench/probe-fma.ts on its own, with relaxed SIMD. */
-async function buildFmaProbe() {
-  const out = join(here, ".build", "probe-fma.wasm");
-  mkdirSync(dirname(out), { recursive: true });
-  const { error } = await asc.main(
-    ["probe-fma.ts", "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", "--enable", "relaxed-simd",
-      "--use", "abort=", "--baseDir", here, "--outFile", ".build/probe-fma.wasm"],
-    { stdout: process.stdout, stderr: process.stderr },
-  );
-  if (error) throw new Error(`FMA probe build failed: ${error.message}`);
-  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
-}
 
 /** Instantiates build/vaekit-testing.wasm (the kernels plus scalar twins and raw GEMMs) with a bump allocator (16-byte aligned, 64 bytes of slack at the end). */
 function loadVaekit(file = "vaekit-testing.wasm") {
@@ -163,12 +129,12 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
   const log = quiet ? () => {} : (s) => console.log(s);
   log(`bench/gemm: M=${M} K=${K} N=${N}, ${repeats} rounds, ~${sampleMs} ms per sample, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 
-  const probe = await buildProbe();
+  const probe = await buildProbe("probe");
   const v = loadVaekit();
   const k = v.x;
   // The fast build (relaxed-SIMD FMA) beside the exact one, if this engine runs relaxed SIMD.
   const relaxed = WebAssembly.validate(RELAXED_PROBE);
-  const fma = relaxed ? await buildFmaProbe() : null;
+  const fma = relaxed ? await buildProbe("probe-fma", { relaxed: true }) : null;
   const vf = relaxed ? loadVaekit("vaekit-fast-testing.wasm") : null;
   if (!relaxed) log(`  fast build skipped: this engine has no relaxed SIMD (Node 20: run with ${RELAXED_FLAG}; as a script this file does that)`);
   const tf = await loadTf("wasm");
@@ -410,11 +376,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 20, warm
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  if (!WebAssembly.validate(RELAXED_PROBE) && !process.execArgv.includes(RELAXED_FLAG)) {
-    // Node 20: the fast build needs the flag; rerun this script with it (bench/run.mjs starts us without flags).
-    const r = spawnSync(process.execPath, [...process.execArgv, RELAXED_FLAG, ...process.argv.slice(1)], { stdio: "inherit" });
-    process.exit(r.status ?? 1);
-  }
+  await ensureRelaxedSimd(); // Node 20: the fast build needs the flag
   main().catch((e) => {
     console.error(e);
     process.exit(1);

@@ -17,13 +17,12 @@
 // Also, for context: batch-128 encode + decode throughput (examples/s) of vaekit and tfjs-wasm.
 //
 // Writes bench/results/infer.json. Env: BENCH_ROUNDS (default 40), BENCH_QUICK=1 (10 rounds).
-import asc from "assemblyscript/asc";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
+import { buildProbe, loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -31,19 +30,6 @@ const D = 784, H = 400, L = 20;
 const TARGETS = { overTfjsWasm: 3, overFloor: 1.5 };
 
 const stats = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length });
-
-/** Compiles bench/read-probe.ts on its own (the project's asconfig.json is not applied). */
-async function buildReadProbe() {
-  const out = join(here, ".build", "read-probe.wasm");
-  mkdirSync(dirname(out), { recursive: true });
-  const { error } = await asc.main(
-    ["read-probe.ts", "-O3", "--runtime", "stub", "--noAssert", "--enable", "simd", "--disable", "relaxed-simd",
-      "--use", "abort=", "--baseDir", here, "--outFile", ".build/read-probe.wasm"],
-    { stdout: process.stdout, stderr: process.stderr },
-  );
-  if (error) throw new Error(`read-probe build failed: ${error.message}`);
-  return new WebAssembly.Instance(new WebAssembly.Module(readFileSync(out)), {}).exports;
-}
 
 /** The model's weights as [in, out] matrices (the kernels' and tfjs's layout) from getWeights (PyTorch layout). */
 function layersOf(vae) {
@@ -164,7 +150,7 @@ export async function main() {
   const kern = kernelsOnly(m);
   const tf = await loadTf("wasm");
   const tfm = tfjsModel(tf, m);
-  const probe = await buildReadProbe();
+  const probe = await buildProbe("read-probe");
   const weightBytes = vae.parameterCount * 4;
   const floorBytes = Math.ceil(weightBytes / 128) * 128;
   const fbuf = (() => {

@@ -24,7 +24,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
+import { ensureRelaxedSimd, loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
 import { createTfjsTrainer } from "./tfjs-train.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -35,7 +35,6 @@ const TARGETS = {
   vaekitOverTfjsWasm: 10, vaekitOverPytorch: 0.45, // issue 2 (exact, one thread each)
   fast1OverPytorch1: 0.7, fast2OverPytorchBest: 1.0, fast2OverFast1: 1.7, // issue 5
 };
-const RELAXED_FLAG = "--experimental-wasm-relaxed-simd";
 
 const rate = (r) => r.examples / r.seconds;
 
@@ -259,16 +258,7 @@ export async function main() {
   return out;
 }
 
-// A tiny module using f32x4.relaxed_madd (the one in bench/gemm.mjs): it validates only where relaxed SIMD runs.
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 20, 1, 18, 0,
-  65, 0, 253, 15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 133, 2, 26, 11,
-]);
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (!WebAssembly.validate(RELAXED_PROBE) && !process.execArgv.includes(RELAXED_FLAG)) {
-    // Node 20: precision "fast" needs the flag; rerun this script with it (bench/run.mjs starts us without flags).
-    const r = spawnSync(process.execPath, [...process.execArgv, RELAXED_FLAG, ...process.argv.slice(1)], { stdio: "inherit" });
-    process.exit(r.status ?? 1);
-  }
+  await ensureRelaxedSimd(); // Node 20: precision "fast" needs the flag
   await main();
 }
