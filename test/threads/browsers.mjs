@@ -7,45 +7,32 @@
 // drivers of runtimes/package.json (`npm install --prefix runtimes`). Not part of vitest (it drives browsers):
 //   node test/threads/browsers.mjs            exits non-zero if a browser is missing or disagrees
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CHROMIUM_FLAGS } from "../../conformance/runners.mjs";
 import { serve } from "../../conformance/serve.mjs";
+import { threadsScenario } from "./scenario.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const req = createRequire(join(root, "runtimes", "package.json"));
 const tmp = mkdtempSync(join(tmpdir(), "vaekit-threads-browsers-"));
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-// The page's script, given as a data-free module URL: everything it needs comes from the served package.
+// The page: the shared scenario as a module script, its result left in globalThis.result for the driver.
 const page = (threadsList) => `<!doctype html><meta charset="utf-8"><script type="module">
-import { VAE } from "/dist/web.js";
-const x = new Float32Array(259 * 784);
-for (let i = 0; i < x.length; i++) x[i] = (i * 7919) % 1000 < 300 ? ((i * 31) % 1000) / 1000 : 0;
-const out = [];
-try {
-  for (const threads of ${JSON.stringify(threadsList)}) {
-    const vae = await VAE.create({ inputSize: 784, hiddenSizes: [403], latentSize: 21, seed: 5 }, { threads });
-    await vae.fit(x, { epochs: 1, batchSize: 127 });
-    const all = [...Object.values(vae.getWeights()), vae.reconstruct(x.subarray(0, 5 * 784))];
-    let h = 0x811c9dc5;
-    for (const a of all) for (const v of new Uint32Array(a.buffer, a.byteOffset, a.length)) h = Math.imul(h ^ v, 0x01000193) >>> 0;
-    out.push({ asked: threads, threads: vae.engineInfo.threads, fallbacks: vae.engineInfo.fallbacks, hash: h });
-    vae.dispose();
-  }
-  globalThis.result = { isolated: globalThis.crossOriginIsolated, out };
-} catch (e) {
-  globalThis.result = { error: String(e && e.stack || e) };
-}
+${threadsScenario("/dist/web.js", threadsList, "((out) => { globalThis.result = { isolated: globalThis.crossOriginIsolated, out }; })")}
+</script>
+<script>
+const fail = (e) => { globalThis.result = { error: String(e?.stack ?? e) }; };
+addEventListener("error", (e) => fail(e.error ?? e.message));
+addEventListener("unhandledrejection", (e) => fail(e.reason));
 </script>`;
-
 
 async function runChromium(url) {
   const { chromium } = req("playwright-core");
   const context = await chromium.launchPersistentContext(join(tmp, "chromium"), {
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: FLAGS, timeout: 60_000,
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000,
   });
   try {
     const p = await context.newPage();
@@ -74,7 +61,6 @@ async function runFirefox(url) {
 }
 
 // The pages live in a folder served beside the package: /dist from the repository, /t/*.html written here.
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 const site = join(tmp, "site");
 mkdirSync(join(site, "t"), { recursive: true });
 symlinkSync(join(root, "dist"), join(site, "dist"));

@@ -8,29 +8,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { threadsScenario } from "./scenario.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = (name) => join(root, "runtimes", "node_modules", ".bin", name);
 const dir = mkdtempSync(join(tmpdir(), "vaekit-threads-runtimes-"));
 
-const script = (entry) => `
-import { VAE } from ${JSON.stringify(pathToFileURL(join(root, "dist", entry)).href)};
-const x = new Float32Array(259 * 784);
-for (let i = 0; i < x.length; i++) x[i] = (i * 7919) % 1000 < 300 ? ((i * 31) % 1000) / 1000 : 0;
-const cfg = { inputSize: 784, hiddenSizes: [403], latentSize: 21, seed: 5 };
-const out = [];
-for (const threads of [1, 2, 3]) {
-  const vae = await VAE.create(cfg, { threads });
-  await vae.fit(x, { epochs: 1, batchSize: 127 });
-  const w = vae.getWeights();
-  const all = [...Object.values(w), vae.reconstruct(x.subarray(0, 5 * 784))];
-  let h = 0x811c9dc5;
-  for (const a of all) for (const v of new Uint32Array(a.buffer, a.byteOffset, a.length)) h = Math.imul(h ^ v, 0x01000193) >>> 0;
-  out.push({ threads: vae.engineInfo.threads, fallbacks: vae.engineInfo.fallbacks, hash: h });
-  vae.dispose();
-}
-console.log("THREADS " + JSON.stringify(out));
-`;
+const script = (entry) => threadsScenario(pathToFileURL(join(root, "dist", entry)).href, [1, 2, 3], '((o) => console.log("THREADS " + JSON.stringify(o)))');
 
 let failed = 0;
 for (const [name, cmd, args, entry] of [
