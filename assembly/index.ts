@@ -22,3 +22,4 @@ export { sparsity_l1_loss, sparsity_kl_loss } from "./sparsity";
 export { mask_noise, gaussian_noise } from "./noise";
 export { gemv_forward_sparse_x } from "./gemv";
 export { uniform_symmetric } from "./init";
+export { count_outside_unit } from "./check";

@@ -21,3 +21,4 @@ export * from "./sparsity";
 export * from "./noise";
 export * from "./gemv";
 export * from "./init";
+export * from "./check";

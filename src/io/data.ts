@@ -31,11 +31,18 @@ function badValue(what: string, i: number, cols: number, v: number, rule: string
   return new InvalidInputError(`${what}: the value at ${at} is ${v}; ${rule}`);
 }
 
+/** A bulk check of values (true: all finite, and in [0, 1] with `unit`), e.g. in wasm (src/runtime/scan.ts). */
+export type Scan = (values: Float32Array, unit: boolean) => boolean;
+
+/** Below this many values the element loop is as fast as a scan (which copies the values first). */
+const SCAN_MIN = 4096;
+
 /**
  * Checks `data` holds whole rows of `cols` finite values (in [0, 1] when `unit` is set) and returns them
- * as a Float32Array (the caller's own Float32Array when it is one already; it is only read).
+ * as a Float32Array (the caller's own Float32Array when it is one already; it is only read). With `scan`, large
+ * inputs are checked by it first; the element loop below then only runs to name an offending value.
  */
-export function toRows(data: unknown, cols: number, what: string, unit = false, unitHint = ""): Rows {
+export function toRows(data: unknown, cols: number, what: string, unit = false, unitHint = "", scan?: Scan): Rows {
   const expected = `a Float32Array of n × ${cols} values (row-major) or an array of rows of ${cols} numbers`;
   let values: Float32Array;
   if (data instanceof Float32Array) values = data;
@@ -74,6 +81,8 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
       `${what}: got ${values.length} values, which is not a multiple of ${cols} (the model's inputSize); expected ${expected}`,
     );
   }
+  const rows = values.length / cols;
+  if (scan && values.length >= SCAN_MIN && scan(values, unit)) return { values, rows };
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (unit) {
@@ -84,7 +93,7 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
       throw badValue(what, i, cols, v, "inputs must be finite numbers");
     }
   }
-  return { values, rows: values.length / cols };
+  return { values, rows };
 }
 
 /** Checks a row count option (n in sample(n), batch sizes). */

@@ -327,7 +327,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   // ---- internals ----
 
   #rows(x: unknown, what: string, unit = this.#lik.unitData): Rows {
-    return toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "");
+    return toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "", this.scan);
   }
 
   #code(v: ArrayLike<number>, what: string): Float32Array {

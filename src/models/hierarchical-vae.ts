@@ -441,7 +441,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   }
 
   #data(x: unknown, what: string, unit = this.#lik.unitData): HData {
-    const r = toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "");
+    const r = toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "", this.scan);
     return { rows: r.rows, x: r.values };
   }
 

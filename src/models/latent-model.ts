@@ -118,7 +118,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   // ---- data ----
 
   protected rowsOf(x: unknown, what: string, unit = this.lik.unitData): Rows {
-    return toRows(x, this.D, what, unit, unit ? (this.lik.unitData ? this.lik.unitHint : " for dynamic binarization") : "");
+    return toRows(x, this.D, what, unit, unit ? (this.lik.unitData ? this.lik.unitHint : " for dynamic binarization") : "", this.scan);
   }
 
   // ---- workspace ----

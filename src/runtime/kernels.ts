@@ -36,6 +36,8 @@ export interface KernelExports {
   scale_inplace(x: P, n: number, s: number): void;
   zero_f32(x: P, n: number): void;
   count_nonfinite(x: P, n: number): number;
+  /** #{i : not (0 ≤ x[i] ≤ 1)} (NaN counts). */
+  count_outside_unit(x: P, n: number): number;
   continuous_bernoulli_loss(dlogits: P, losses: P, logits: P, x: P, B: number, D: number, scale: number): void;
   cbernoulli_mean(out: P, logits: P, n: number): void;
   gaussian_learned_loss(

@@ -145,6 +145,37 @@ describe("bad input leaves the model exactly as it was", () => {
     vae.dispose();
   });
 
+  it("large inputs (checked in wasm, chunk by chunk) name the first offending value as small ones do", async () => {
+    const vae = await VAE.create(small);
+    const gauss = await VAE.create({ ...small, likelihood: "gaussian" });
+    const before = snapshot(vae);
+    const rows = 6000; // 72,000 values: more than one 65,536-value chunk
+    const good = clusters(rows, 12, 2);
+    await vae.fit(good, { epochs: 1, batchSize: 1000 }); // sizes the workspace and the optimizer
+    let mem = 0;
+    const at = (i: number, v: number) => {
+      const x = good.slice();
+      x[i] = v;
+      return x;
+    };
+    const trained = snapshot(vae);
+    for (let round = 0; round < 3; round++) {
+      expect(() => vae.encode(at(70001, NaN))).toThrow(/row 5833, column 5 is NaN; inputs must be finite/);
+      await expect(vae.fit(at(12 * 5000 + 11, 1.5), { epochs: 1 })).rejects.toThrow(/row 5000, column 11 is 1\.5; expected values in \[0, 1\]/);
+      await expect(vae.fit(at(3, -0.25), { epochs: 1 })).rejects.toThrow(/row 0, column 3 is -0\.25/);
+      await expect(vae.fit(good, { epochs: 1, validationData: at(66000, Infinity) })).rejects.toThrow(/validationData: the value at row 5500, column 0 is Infinity/);
+      expect(() => gauss.encode(at(69999, -Infinity))).toThrow(/row 5833, column 3 is -Infinity; inputs must be finite/);
+      await expect(gauss.fit(at(12 * 4000, 2), { epochs: 1, dynamicBinarization: true })).rejects.toThrow(/row 4000, column 0 is 2; expected values in \[0, 1\] for dynamic binarization/);
+      if (round === 0) mem = vae.memoryBytes; // after the first round has placed the check's scratch
+    }
+    expect(gauss.encode(at(5, 7)).mean.length).toBe(rows * 3); // any finite value is fine for a Gaussian
+    expect(snapshot(vae)).toEqual(trained);
+    expect(snapshot(vae)).not.toEqual(before);
+    expect(vae.memoryBytes).toBe(mem); // the check's scratch is released and reused
+    vae.dispose();
+    gauss.dispose();
+  });
+
   it("accepts any real data for the Gaussian and Laplace likelihoods", async () => {
     for (const likelihood of ["gaussian", "laplace"] as const) {
       const vae = await VAE.create({ ...small, likelihood, likelihoodScale: 0.5 });
