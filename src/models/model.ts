@@ -6,6 +6,8 @@ import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
 import { Engine } from "../runtime/engine.js";
+import { allValid } from "../runtime/scan.js";
+import type { Scan } from "../io/data.js";
 import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
@@ -307,12 +309,16 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return import("../train/fit.js").then((m) => m.fit(target, data, options));
   }
 
+  /** Checks a large data array in wasm (toRows' fast path). */
+  protected readonly scan: Scan = (values, unit) => allValid(this.e, values, unit);
+
   /** The parts of a training target every model shares. */
-  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "scaleGradients" | "stepTaken"> {
+  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken"> {
     return {
       seed: this.cfg.seed,
       optimizer: this.optimizer,
       gradNormSquared: () => this.e.k.sum_squares(this.grads, this.nParams),
+      gradNonFinite: () => this.e.k.count_nonfinite(this.grads, this.nParams),
       scaleGradients: (s) => this.e.k.scale_inplace(this.grads, this.nParams, s),
       stepTaken: () => void this.steps++,
     };

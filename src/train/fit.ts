@@ -162,6 +162,8 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   stepTaken(): void;
   /** Squared L2 norm of the gradient buffer. */
   gradNormSquared(): number;
+  /** How many gradient values are NaN or ±Inf (cheaper than the norm, and split over threads). */
+  gradNonFinite(): number;
   scaleGradients(s: number): void;
   evaluate(data: D, seed: number): T;
 }
@@ -289,7 +291,8 @@ export async function fit<T extends Terms, D extends Dataset>(
           epoch, b,
         );
       }
-      const norm2 = target.gradNormSquared();
+      // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
+      const norm2 = p.clipNorm !== Infinity ? target.gradNormSquared() : target.gradNonFinite() === 0 ? 0 : NaN;
       if (!Number.isFinite(norm2)) {
         throw new TrainingDivergedError(
           `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}; the weights are those of the last good ` +

@@ -118,4 +118,26 @@ describe("split kernels on 3 threads ≡ one thread, bit for bit", () => {
       both({ x: randomArray(n, s + 7) }, (e, p) => e.k.scale_inplace(p.x, n, 0.3));
     }
   });
+
+  it("normals by blocks of 4 from the right counters (also across a 2^32 carry of the block counter)", () => {
+    for (const n of [1, 3, 4, 5, 17, 1001]) {
+      for (const [ctr0, ctr1] of [[0, 0], [7, 3], [2 ** 32 - 2, 5], [2 ** 32 - 1, 2 ** 32 - 1]]) {
+        both({ z: new Float32Array(n) }, (e, p) => e.k.rng_normal(p.z, n, 12345, 0x9e3779b9, ctr0, ctr1));
+      }
+    }
+  });
+
+  it("counts of non-finite values and of values outside [0, 1] add up over the parts", () => {
+    const specials = [NaN, Infinity, -Infinity, -0.5, 1.5, 0, 1];
+    for (const n of [1, 3, 4, 5, 17, 1001]) {
+      const x = randomArray(n, n + 11, 0, 1);
+      for (let i = 0; i < n; i += 5) x[i] = specials[i % specials.length];
+      const want = [Array.from(x).filter((v) => !Number.isFinite(v)).length, Array.from(x).filter((v) => !(v >= 0 && v <= 1)).length];
+      both({ x }, (e, p) => [e.k.count_nonfinite(p.x, n), e.k.count_outside_unit(p.x, n)]);
+      const p = many.alloc(n);
+      many.write(p, x);
+      expect([many.k.count_nonfinite(p, n), many.k.count_outside_unit(p, n)], `n=${n}`).toEqual(want);
+      many.release(p);
+    }
+  });
 });

@@ -2,9 +2,9 @@
 // exactly the operations the single-threaded kernel gives it (bit-identical results for any thread count):
 // dense forward by rows; dense backward by output columns (dZ, db, dW), then dX by rows; likelihood and KL losses
 // by rows (per-row losses, summed by the caller as before); optimizer updates and elementwise maps by element
-// ranges aligned to 4 (also zeroing and scaling the gradient). Everything else runs on the caller's thread (e.g.
-// the gradient's squared norm, a reduction whose order must not change). Calls too small to pay for a dispatch run
-// whole on the caller's thread (same results either way).
+// ranges aligned to 4 (also zeroing and scaling the gradient, counting non-finite values, drawing normals).
+// Everything else runs on the caller's thread (e.g. the gradient's squared norm, a reduction whose order must not
+// change). Calls too small to pay for a dispatch run whole on the caller's thread (same results either way).
 import type { KernelExports } from "../kernels.js";
 import type { Pool } from "./pool.js";
 
@@ -25,6 +25,7 @@ export const WORKER_KERNELS = [
   "dense_forward", "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input",
   "bernoulli_logits_loss", "continuous_bernoulli_loss", "gaussian_loss", "laplace_loss", "kl_normal_loss",
   "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean", "zero_f32", "scale_inplace",
+  "count_nonfinite", "count_outside_unit", "rng_normal",
 ] as const;
 type Op = (typeof WORKER_KERNELS)[number];
 const OP = Object.fromEntries(WORKER_KERNELS.map((n, i) => [n, i])) as Record<Op, number>;
@@ -57,23 +58,24 @@ const colAlign = (N: number): number => (N >= 64 ? 8 : 4);
 export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresholds = DEFAULT_THRESHOLDS): KernelExports {
   const n = pool.threads;
 
-  /** Runs op on each range of `b`: workers take ranges 1…, the caller range 0 and any a worker hasn't started. */
-  function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): void {
+  /**
+   * Runs op on each range of `b`: workers take ranges 1…, the caller range 0 and any a worker hasn't started.
+   * Returns what each part's call returned, in part order (counts; undefined for kernels without a result).
+   */
+  function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): unknown[] {
     const parts = b.length - 1;
     const call = k[op] as (...a: number[]) => unknown;
-    if (parts === 1) {
-      call(...args(b[0], b[1], 0));
-      return;
-    }
+    if (parts === 1) return [call(...args(b[0], b[1], 0))];
     const jobs: number[][] = [];
     for (let w = 1; w < parts; w++) jobs.push(args(b[w], b[w + 1], w));
     pool.post(jobs.map((a) => [OP[op], ...a]));
+    const out: unknown[] = [];
     try {
-      call(...args(b[0], b[1], 0));
+      out[0] = call(...args(b[0], b[1], 0));
       for (let w = 1; w < parts; w++) {
         if (!pool.claim(w)) continue;
         try {
-          call(...jobs[w - 1]);
+          out[w] = call(...jobs[w - 1]);
         } finally {
           pool.done();
         }
@@ -81,7 +83,15 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     } finally {
       pool.wait();
     }
+    for (let w = 1; w < parts; w++) if (!(w in out)) out[w] = pool.result(w);
+    return out;
   }
+
+  /** A count over element ranges (any split gives the same total). */
+  const count = (op: Op) => (x: P, c: number): number => {
+    if (c < min.elements) return (k[op] as (x: P, c: number) => number)(x, c);
+    return (run(op, ranges(c, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0]) as number[]).reduce((a, v) => a + v, 0);
+  };
 
   /** A row-split loss kernel: (gradient [B, D] or 0, losses [B], output [B, D], data [B, D], B, D, scalars…). */
   const rowLoss = (op: Op) =>
@@ -160,6 +170,19 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     scale_inplace(x, count, factor) {
       if (count < min.elements) return k.scale_inplace(x, count, factor);
       run("scale_inplace", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
+    },
+
+    count_nonfinite: count("count_nonfinite"),
+    count_outside_unit: count("count_outside_unit"),
+
+    // normals by blocks of 4 (Philox is counter-based: part i starts at block ctr + i0/4, carried into ctr1); a
+    // normal costs about as much as 16 elementwise operations
+    rng_normal(out, c, key0, key1, ctr0, ctr1) {
+      if (16 * c < min.elements) return k.rng_normal(out, c, key0, key1, ctr0, ctr1);
+      run("rng_normal", ranges(c, n, 4), (i0, i1) => {
+        const lo = (ctr0 >>> 0) + i0 / 4;
+        return [out + i0 * 4, i1 - i0, key0, key1, lo % 2 ** 32, ((ctr1 >>> 0) + Math.floor(lo / 2 ** 32)) % 2 ** 32];
+      });
     },
 
     cbernoulli_mean(out, logits, count) {

@@ -107,7 +107,7 @@ export class Pool {
     return this.#workers.length + 1;
   }
 
-  /** Posts jobs to workers 1 … jobs.length (kernel number, arguments ≤ 14) and starts them. */
+  /** Posts jobs to workers 1 … jobs.length (kernel number, arguments ≤ 14; a kernel that returns a number takes ≤ 13: its result comes back in slot 14) and starts them. */
   post(jobs: readonly (readonly number[])[]): void {
     const i32 = this.#i32, j = this.#jobs;
     Atomics.store(i32, DONE, 0); // before any job is claimable: a late worker may take one at once
@@ -124,6 +124,11 @@ export class Pool {
   /** Takes worker w's job if it has not started it; the caller must then run it and call done(). */
   claim(w: number): boolean {
     return Atomics.compareExchange(this.#i32, claimWord(w), 0, 1) === 0;
+  }
+
+  /** The number worker w's last job returned (after wait(); a job's result, when its kernel returns one). */
+  result(w: number): number {
+    return this.#jobs[16 * w + 14];
   }
 
   /** Counts a job the caller took over as done. */

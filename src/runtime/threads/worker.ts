@@ -22,7 +22,8 @@ export interface WorkerInit {
  * The worker's body. Self-contained (it is sent as text): control words at i32 indices 0 (generation), 1 (quit),
  * 2 (jobs posted), 16 (jobs done), 17 (error flag); its job record is 16 f64 at ctrl + 128·index (op, then up to 14
  * arguments) whose last 4 bytes are the job's claim word: 0 = posted, 1 = taken (by this worker, or by the caller
- * when this worker had not started it by the time the caller finished its own share, or no job this round).
+ * when this worker had not started it by the time the caller finished its own share, or no job this round). A
+ * kernel's number result is written back to argument slot 14.
  */
 export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: string }) => void): void {
   let x: Record<string, unknown>;
@@ -56,7 +57,9 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
     if (Atomics.load(i32, 1) !== 0) return;
     if (Atomics.compareExchange(i32, claim, 0, 1) !== 0) continue;
     try {
-      fns[a[0]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+      // a kernel's number result (a count) goes back in the last argument slot, read after the job is done
+      const r = fns[a[0]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+      if (typeof r === "number") a[14] = r;
     } catch {
       Atomics.store(i32, 17, 1);
     }
