@@ -80,7 +80,8 @@ export class Engine {
   }
 
   write(ptr: number, src: ArrayLike<number>, offset = 0): void {
-    this.f32(ptr + offset * 4, src.length).set(src);
+    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
+    this.view.set(src, (ptr >>> 2) + offset);
   }
 
   /** Copies n f32 out of memory. */
