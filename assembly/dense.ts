@@ -260,7 +260,8 @@ export function activation_forward_scalar(Y: usize, X: usize, n: i32, act: i32, 
 // order, that the whole-tensor kernels above give it, so results are bit-identical for any split:
 // - dense_forward and dense_forward_sparse_x_path by rows (pointer offsets);
 // - the backward's dZ, db and dW by output columns n0..n1 (dense_backward_cols: each column's sums run over all
-//   rows in row order), then dX by rows (dense_backward_input, after every column range is done);
+//   rows in row order), then dX by rows (dense_backward_input, after every column range is done); the sparse first
+//   layer's dZ and db by columns (dense_backward_dz_cols), then its dW by rows (dense_backward_rows_sparse_x);
 // - whether the first layer's sparse paths run is decided once for the whole batch (dense_sparse_x_path), so
 //   every thread takes the same path.
 
@@ -305,6 +306,35 @@ export function dense_backward_cols_scalar(dW: usize, db: usize, dY: usize, X: u
   dz_colsum_scalar(db + o, dY + o, Y + o, M, w, N, act, alpha);
   if (sparse != 0) sx_tn_scalar(dW + o, X, dY + o, M, K, w, N);
   else vk_tn_scalar(dW + o, X, dY + o, M, K, w, N);
+}
+
+export function dense_backward_dz_cols(db: usize, dY: usize, Y: usize, M: i32, N: i32, n0: i32, n1: i32, act: i32,
+                                       alpha: f32): void {
+  // db [N] (+=, n0..n1), dY [M,N] (columns n0..n1 in: dL/dY, out: dZ), Y [M,N]: dense_backward_cols without dW —
+  // the first step of the first layer's backward when its dW is then split by rows.
+  const o = <usize>n0 << 2;
+  dz_pass(db + o, dY + o, Y + o, M, n1 - n0, N, act, alpha);
+}
+
+export function dense_backward_dz_cols_scalar(db: usize, dY: usize, Y: usize, M: i32, N: i32, n0: i32, n1: i32,
+                                              act: i32, alpha: f32): void {
+  // Same arguments. Bit-identical to dense_backward_dz_cols.
+  const o = <usize>n0 << 2;
+  dz_colsum_scalar(db + o, dY + o, Y + o, M, n1 - n0, N, act, alpha);
+}
+
+export function dense_backward_rows_sparse_x(dW: usize, dZ: usize, X: usize, scratch: usize, M: i32, K: i32, N: i32,
+                                             k0: i32, k1: i32): void {
+  // dW [K,N] (+=, rows k0..k1; k0 a multiple of 4), dZ [M,N] (after dense_backward_dz_cols), X [M,K], scratch
+  // [5·M words]: dW += Xᵀ·dZ on rows k0..k1 by dense_backward_sparse_x's sparse path. Split by rows, each part lists
+  // only its own blocks of X's columns (split by columns, every part would list all of them).
+  sx_tn(dW, X, dZ, scratch, M, K, N, N, k0, k1);
+}
+
+export function dense_backward_rows_sparse_x_scalar(dW: usize, dZ: usize, X: usize, scratch: usize, M: i32, K: i32,
+                                                    N: i32, k0: i32, k1: i32): void {
+  // Same arguments (scratch unused). Bit-identical to dense_backward_rows_sparse_x.
+  sx_tn_scalar(dW, X, dZ, M, K, N, N, k0, k1);
 }
 
 export function dense_backward_input(dX: usize, dY: usize, W: usize, M: i32, K: i32, N: i32): void {

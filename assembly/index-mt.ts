@@ -5,4 +5,7 @@
 // pool instantiates all its workers before the first job runs. The few mutable globals (noise.ts's Philox
 // state, sparsity.ts's column scratch) are wasm globals, which every instance has its own copy of.
 export * from "./index";
-export { dense_sparse_x_path, dense_forward_sparse_x_path, dense_backward_cols, dense_backward_input } from "./dense";
+export {
+  dense_sparse_x_path, dense_forward_sparse_x_path, dense_backward_cols, dense_backward_input, dense_backward_dz_cols,
+  dense_backward_rows_sparse_x,
+} from "./dense";

@@ -276,13 +276,15 @@ function sx_tn_4x4(c: usize, b: usize, ldc: usize, rows: i32, pe: usize, pend: u
 }
 
 /** C[K,N] += A[M,K]ᵀ·B[M,N], skipping rows m where A[m, k..k+3] is all zero; S = scratch of 5·M words. The rows of
- *  B and C are ld floats apart (ld ≥ N; ld > N runs a column range of a wider product, for threads). */
-export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N: i32, ld: i32): void {
+ *  B and C are ld floats apart (ld ≥ N; ld > N runs a column range of a wider product, for threads); k0..k1 (k0 a
+ *  multiple of 4) computes only those rows of C (a row range, for threads: each range lists its own blocks). */
+export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N: i32, ld: i32, k0: i32 = 0, k1: i32 = K): void {
+  // C rows k0..k1 only (k0 a multiple of 4; the blocks of 4 columns of A are those of the whole product)
   const lda = <usize>K << 2, ldb = <usize>ld << 2, ldc = ldb;
   const N8 = N & ~7, N4 = N & ~3;
   // Block of 4 columns of A (listed once) › 8-column strips of B and C (C's 4 rows stay in L1).
-  for (let k = 0; k < K; k += 4) {
-    const rows = min(4, K - k);
+  for (let k = k0; k < k1; k += 4) {
+    const rows = min(4, k1 - k);
     const pend = sx_build_block(S, A + (<usize>k << 2), lda, ldb, M, rows);
     const ck = C + <usize>k * ldc;
     let n = 0;
@@ -303,9 +305,9 @@ export function sx_tn(C: usize, A: usize, B: usize, S: usize, M: i32, K: i32, N:
 }
 
 /** Scalar twin of sx_tn: the same listed rows (any nonzero in the row's block of 4 columns), in m order. */
-export function sx_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32, ld: i32): void {
+export function sx_tn_scalar(C: usize, A: usize, B: usize, M: i32, K: i32, N: i32, ld: i32, k0: i32 = 0, k1: i32 = K): void {
   const lda = <usize>K << 2, ldb = <usize>ld << 2;
-  for (let k = 0; k < K; k++) {
+  for (let k = k0; k < k1; k++) {
     const k0 = k & ~3, k1 = min(k0 + 4, K);
     for (let n = 0; n < N; n++) {
       let s: f32 = 0;

@@ -109,6 +109,37 @@ describe("range-split dense kernels", () => {
     expect(paths).toEqual(new Set(["00", "01", "11"])); // dense, dense forward + sparse backward, both sparse
   });
 
+  it("sparse first layer, backward split the other way: dense_backward_dz_cols by columns, then dense_backward_rows_sparse_x by blocks of 4 rows of dW (own scratch each) ≡ dense_backward_sparse_x's sparse path, SIMD and scalar", () => {
+    const k = loadKernels();
+    let sparseCases = 0;
+    for (const [M, K, N] of [[1, 9, 13], [5, 17, 33], [9, 33, 17], [13, 16, 9], [4, 7, 8], [37, 64, 21]]) for (const zeros of [0.5, 0.8, 1]) {
+      const act = (M + K + N) % 5, seed = M * 1000 + K * 10 + N;
+      const X = makeX(M, K, zeros, seed), Y0 = randomArray(M * N, seed + 3, -1, 1);
+      const G = randomArray(M * N, seed + 4), dW0 = randomArray(K * N, seed + 5), db0 = randomArray(N, seed + 6);
+      k.reset();
+      const pX = k.put(X), pY = k.put(Y0);
+      const want = { dY: k.put(G), dW: k.put(dW0), db: k.put(db0) };
+      if (k.x.dense_sparse_x_path(pX, M, K, 1) !== 1) continue; // the dense path keeps the column split
+      expect(k.x.dense_backward_sparse_x(want.dW, want.db, want.dY, pX, pY, k.alloc(5 * M), M, K, N, act, ALPHA)).toBe(1);
+      sparseCases++;
+      // row blocks of dW start on multiples of 4 (the blocks of X's columns the sparse path lists together)
+      const every4 = Array.from({ length: Math.ceil(K / 4) }, (_, i) => 4 * i).concat(K);
+      const rowCuts = [[0, K], every4, [...new Set([0, 4 * Math.floor(K / 8), K])]];
+      for (const kr of rowCuts) for (const cols of partitions(N, seed + 1)) for (const s of ["", "_scalar"]) {
+        const dY = k.put(G), dW = k.put(dW0), db = k.put(db0);
+        for (let c = 0; c + 1 < cols.length; c++) k.x[`dense_backward_dz_cols${s}`](db, dY, pY, M, N, cols[c], cols[c + 1], act, ALPHA);
+        for (let r = 0; r + 1 < kr.length; r++) {
+          k.x[`dense_backward_rows_sparse_x${s}`](dW, dY, pX, k.alloc(5 * M), M, K, N, kr[r], kr[r + 1]);
+        }
+        const at = `M=${M} K=${K} N=${N} zeros ${zeros} rows of dW ${kr} cols ${cols}${s}`;
+        expectBitIdentical(k.get(dY, M * N), k.get(want.dY, M * N), `${at} dZ`);
+        expectBitIdentical(k.get(db, N), k.get(want.db, N), `${at} db`);
+        expectBitIdentical(k.get(dW, K * N), k.get(want.dW, K * N), `${at} dW`);
+      }
+    }
+    expect(sparseCases).toBeGreaterThanOrEqual(12);
+  });
+
   it("dense_backward_cols writes only its columns of dY, db and dW", () => {
     const k = loadKernels();
     const M = 6, K = 9, N = 21, n0 = 5, n1 = 14;

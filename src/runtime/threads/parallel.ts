@@ -1,10 +1,12 @@
 // The kernel calls of KernelExports, split over a pool's threads so that every output element is computed by
 // exactly the operations the single-threaded kernel gives it (bit-identical results for any thread count):
-// dense forward by rows; dense backward by output columns (dZ, db, dW), then dX by rows; likelihood and KL losses
-// by rows (per-row losses, summed by the caller as before); optimizer updates and elementwise maps by element
-// ranges aligned to 4 (also zeroing and scaling the gradient, counting non-finite values, drawing normals).
-// Everything else runs on the caller's thread (e.g. the gradient's squared norm, a reduction whose order must not
-// change). Calls too small to pay for a dispatch run whole on the caller's thread (same results either way).
+// dense forward by rows; dense backward by output columns (dZ, db, dW), then dX by rows — the sparse first layer:
+// dZ and db by columns, then dW by rows, so that each part lists the nonzeros of its own columns of X only;
+// likelihood and KL losses by rows (per-row losses, summed by the caller as before); optimizer updates and
+// elementwise maps by element ranges aligned to 4 (also zeroing and scaling the gradient, counting non-finite
+// values, drawing normals). Everything else runs on the caller's thread (e.g. the gradient's squared norm, a
+// reduction whose order must not change). Calls too small to pay for a dispatch run whole on the caller's thread
+// (same results either way).
 import type { KernelExports } from "../kernels.js";
 import type { Pool } from "./pool.js";
 
@@ -18,6 +20,8 @@ export interface MtKernelExports extends KernelExports {
   dense_backward_cols(dW: P, db: P, dY: P, X: P, Y: P, scratch: P, M: number, K: number, N: number, n0: number,
     n1: number, act: number, alpha: number, sparse: number): void;
   dense_backward_input(dX: P, dY: P, W: P, M: number, K: number, N: number): void;
+  dense_backward_dz_cols(db: P, dY: P, Y: P, M: number, N: number, n0: number, n1: number, act: number, alpha: number): void;
+  dense_backward_rows_sparse_x(dW: P, dZ: P, X: P, scratch: P, M: number, K: number, N: number, k0: number, k1: number): void;
 }
 
 /** The kernels the workers run, by job number. */
@@ -25,7 +29,7 @@ export const WORKER_KERNELS = [
   "dense_forward", "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input",
   "bernoulli_logits_loss", "continuous_bernoulli_loss", "gaussian_loss", "laplace_loss", "kl_normal_loss",
   "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean", "zero_f32", "scale_inplace",
-  "count_nonfinite", "count_outside_unit", "rng_normal",
+  "count_nonfinite", "count_outside_unit", "rng_normal", "dense_backward_dz_cols", "dense_backward_rows_sparse_x",
 ] as const;
 type Op = (typeof WORKER_KERNELS)[number];
 const OP = Object.fromEntries(WORKER_KERNELS.map((n, i) => [n, i])) as Record<Op, number>;
@@ -57,40 +61,45 @@ const colAlign = (N: number): number => (N >= 64 ? 8 : 4);
 /** KernelExports whose heavy calls run on every thread of `pool` (the exports' own instance is the caller's). */
 export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresholds = DEFAULT_THRESHOLDS): KernelExports {
   const n = pool.threads;
+  /** Jobs per split call. */
+  const J = pool.maxJobs;
 
   /**
-   * Runs op on each range of `b`: workers take ranges 1…, the caller range 0 and any a worker hasn't started.
-   * Returns what each part's call returned, in part order (counts; undefined for kernels without a result).
+   * Runs op on each range of `b` (a job each; at most pool.maxJobs): the caller runs its share of the jobs (the
+   * first ⌊J/threads⌋), then any a worker has not started, from the back. Returns what each job's call returned, in
+   * job order (counts; undefined for kernels without a result).
    */
   function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): unknown[] {
     const parts = b.length - 1;
     const call = k[op] as (...a: number[]) => unknown;
     if (parts === 1) return [call(...args(b[0], b[1], 0))];
     const jobs: number[][] = [];
-    for (let w = 1; w < parts; w++) jobs.push(args(b[w], b[w + 1], w));
+    for (let j = 0; j < parts; j++) jobs.push(args(b[j], b[j + 1], j));
     pool.post(jobs.map((a) => [OP[op], ...a]));
     const out: unknown[] = [];
-    try {
-      out[0] = call(...args(b[0], b[1], 0));
-      for (let w = 1; w < parts; w++) {
-        if (!pool.claim(w)) continue;
-        try {
-          out[w] = call(...jobs[w - 1]);
-        } finally {
-          pool.done();
-        }
+    const take = (j: number): void => {
+      if (!pool.claim(j)) return;
+      try {
+        out[j] = call(...jobs[j]);
+      } finally {
+        pool.done();
       }
+    };
+    try {
+      const own = Math.floor(parts / n);
+      for (let j = 0; j < own; j++) take(j);
+      for (let j = parts - 1; j >= own; j--) take(j);
     } finally {
       pool.wait();
     }
-    for (let w = 1; w < parts; w++) if (!(w in out)) out[w] = pool.result(w);
+    for (let j = 0; j < parts; j++) if (!(j in out)) out[j] = pool.result(j);
     return out;
   }
 
   /** A count over element ranges (any split gives the same total). */
   const count = (op: Op) => (x: P, c: number): number => {
     if (c < min.elements) return (k[op] as (x: P, c: number) => number)(x, c);
-    return (run(op, ranges(c, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0]) as number[]).reduce((a, v) => a + v, 0);
+    return (run(op, ranges(c, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0]) as number[]).reduce((a, v) => a + v, 0);
   };
 
   /** A row-split loss kernel: (gradient [B, D] or 0, losses [B], output [B, D], data [B, D], B, D, scalars…). */
@@ -98,7 +107,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     (g: P, losses: P, a: P, x: P, B: number, D: number, ...s: number[]): void => {
       const row = D * 4;
       if (B * D < min.elements) return void (k[op] as (...a: number[]) => unknown)(g, losses, a, x, B, D, ...s);
-      run(op, ranges(B, n, 1), (r0, r1) => [g && g + r0 * row, losses + r0 * 4, a + r0 * row, x + r0 * row, r1 - r0, D, ...s]);
+      run(op, ranges(B, J, 1), (r0, r1) => [g && g + r0 * row, losses + r0 * 4, a + r0 * row, x + r0 * row, r1 - r0, D, ...s]);
     };
 
   return {
@@ -106,23 +115,23 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
 
     dense_forward(Y, X, W, b, M, K, N, act, alpha) {
       if (M * K * N < min.gemm) return k.dense_forward(Y, X, W, b, M, K, N, act, alpha);
-      run("dense_forward", ranges(M, n, 4), (r0, r1) => [Y + r0 * N * 4, X + r0 * K * 4, W, b, r1 - r0, K, N, act, alpha]);
+      run("dense_forward", ranges(M, J, 4), (r0, r1) => [Y + r0 * N * 4, X + r0 * K * 4, W, b, r1 - r0, K, N, act, alpha]);
     },
 
     dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha) {
       if (M * K * N < min.gemm) return k.dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha);
       const path = k.dense_sparse_x_path(X, M, K, 0);
       // part i's scratch (2·rows·K + rows + 1 words) follows the earlier parts': 2·r0·K + r0 + i words in
-      run("dense_forward_sparse_x_path", ranges(M, n, 4), (r0, r1, i) =>
+      run("dense_forward_sparse_x_path", ranges(M, J, 4), (r0, r1, i) =>
         [Y + r0 * N * 4, X + r0 * K * 4, W, b, scratch + (2 * r0 * K + r0 + i) * 4, r1 - r0, K, N, act, alpha, path]);
       return path;
     },
 
     dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha) {
       if (M * K * N < min.gemm) return k.dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha);
-      run("dense_backward_cols", ranges(N, n, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
+      run("dense_backward_cols", ranges(N, J, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
       if (dX !== 0) {
-        run("dense_backward_input", ranges(M, n, 2), (r0, r1) => [dX + r0 * K * 4, dY + r0 * N * 4, W, r1 - r0, K, N]);
+        run("dense_backward_input", ranges(M, J, 2), (r0, r1) => [dX + r0 * K * 4, dY + r0 * N * 4, W, r1 - r0, K, N]);
       }
     },
 
@@ -130,9 +139,14 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       if (M * K * N < min.gemm) return k.dense_backward_sparse_x(dW, db, dY, X, Y, scratch, M, K, N, act, alpha);
       const path = k.dense_sparse_x_path(X, M, K, 1);
       // 5·M words of scratch per part, within the sparseInputScratch(M, K) words the caller has
-      const parts = Math.min(n, Math.floor((M * (2 * K + 5) + 1) / (5 * M)));
-      run("dense_backward_cols", ranges(N, parts, colAlign(N)), (n0, n1, i) =>
-        [dW, db, dY, X, Y, scratch + i * 5 * M * 4, M, K, N, n0, n1, act, alpha, path]);
+      const parts = Math.min(J, Math.floor((M * (2 * K + 5) + 1) / (5 * M)));
+      if (path === 0) {
+        run("dense_backward_cols", ranges(N, parts, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
+        return path;
+      }
+      // sparse: dZ and db by columns, then dW by rows (blocks of 4 of X's columns, each listed by one part only)
+      run("dense_backward_dz_cols", ranges(N, J, 4), (n0, n1) => [db, dY, Y, M, N, n0, n1, act, alpha]);
+      run("dense_backward_rows_sparse_x", ranges(K, parts, 4), (k0, k1, i) => [dW, dY, X, scratch + i * 5 * M * 4, M, K, N, k0, k1]);
       return path;
     },
 
@@ -144,32 +158,32 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     kl_normal_loss(dstats, losses, stats, B, L, scale) {
       const row = 2 * L * 4;
       if (B * 2 * L < min.elements) return k.kl_normal_loss(dstats, losses, stats, B, L, scale);
-      run("kl_normal_loss", ranges(B, n, 1), (r0, r1) => [dstats && dstats + r0 * row, losses + r0 * 4, stats + r0 * row, r1 - r0, L, scale]);
+      run("kl_normal_loss", ranges(B, J, 1), (r0, r1) => [dstats && dstats + r0 * row, losses + r0 * 4, stats + r0 * row, r1 - r0, L, scale]);
     },
 
     adam_update(params, grads, m, v, count, ...s) {
       if (count < min.elements) return k.adam_update(params, grads, m, v, count, ...s);
-      run("adam_update", ranges(count, n, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, m + i0 * 4, v + i0 * 4, i1 - i0, ...s]);
+      run("adam_update", ranges(count, J, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, m + i0 * 4, v + i0 * 4, i1 - i0, ...s]);
     },
 
     sgd_update(params, grads, buf, count, ...s) {
       if (count < min.elements) return k.sgd_update(params, grads, buf, count, ...s);
-      run("sgd_update", ranges(count, n, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, buf && buf + i0 * 4, i1 - i0, ...s]);
+      run("sgd_update", ranges(count, J, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, buf && buf + i0 * 4, i1 - i0, ...s]);
     },
 
     activation_forward(Y, X, count, act, alpha) {
       if (count < min.elements) return k.activation_forward(Y, X, count, act, alpha);
-      run("activation_forward", ranges(count, n, 4), (i0, i1) => [Y + i0 * 4, X + i0 * 4, i1 - i0, act, alpha]);
+      run("activation_forward", ranges(count, J, 4), (i0, i1) => [Y + i0 * 4, X + i0 * 4, i1 - i0, act, alpha]);
     },
 
     zero_f32(x, count) {
       if (count < min.elements) return k.zero_f32(x, count);
-      run("zero_f32", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0]);
+      run("zero_f32", ranges(count, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0]);
     },
 
     scale_inplace(x, count, factor) {
       if (count < min.elements) return k.scale_inplace(x, count, factor);
-      run("scale_inplace", ranges(count, n, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
+      run("scale_inplace", ranges(count, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
     },
 
     count_nonfinite: count("count_nonfinite"),
@@ -179,7 +193,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     // normal costs about as much as 16 elementwise operations
     rng_normal(out, c, key0, key1, ctr0, ctr1) {
       if (16 * c < min.elements) return k.rng_normal(out, c, key0, key1, ctr0, ctr1);
-      run("rng_normal", ranges(c, n, 4), (i0, i1) => {
+      run("rng_normal", ranges(c, J, 4), (i0, i1) => {
         const lo = (ctr0 >>> 0) + i0 / 4;
         return [out + i0 * 4, i1 - i0, key0, key1, lo % 2 ** 32, ((ctr1 >>> 0) + Math.floor(lo / 2 ** 32)) % 2 ** 32];
       });
@@ -187,7 +201,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
 
     cbernoulli_mean(out, logits, count) {
       if (count < min.elements) return k.cbernoulli_mean(out, logits, count);
-      run("cbernoulli_mean", ranges(count, n, 4), (i0, i1) => [out + i0 * 4, logits + i0 * 4, i1 - i0]);
+      run("cbernoulli_mean", ranges(count, J, 4), (i0, i1) => [out + i0 * 4, logits + i0 * 4, i1 - i0]);
     },
   };
 }

@@ -1,22 +1,27 @@
-// A pool of worker threads that run kernel calls on one shared wasm memory. The caller posts a job record per
-// worker, bumps the generation word (workers poll it briefly, then sleep in Atomics.wait), runs its own share,
-// takes over any job whose worker has not started it yet (a descheduled thread on a busy machine then costs no
-// waiting; who runs a job never changes its result), and waits for the done count: polling first, then Atomics.wait
-// where the thread may block (not a browser's main thread, which only polls). Workers are unref'd in Node, so a
-// finished script exits; stop() ends them.
+// A pool of worker threads that run kernel calls on one shared wasm memory. The caller splits a call into jobs
+// (JOBS_PER_THREAD per thread), posts a record per job, bumps the generation word (workers poll it briefly, then
+// sleep in Atomics.wait) and runs jobs itself. Each thread runs its own share of the jobs first, then takes the
+// jobs another thread has not started yet, from the back of that thread's share: a thread that is descheduled or
+// slowed on a busy machine then holds up at most the job it is in (who runs a job never changes its result). The
+// caller waits for the done count: polling first, then Atomics.wait where the thread may block (not a browser's
+// main thread, which only polls). Workers are unref'd in Node, so a finished script exits; stop() ends them.
 import { VaekitError } from "../../errors.js";
 import { detectRuntime } from "../env.js";
 import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js";
 
-/** Bytes of the control block: 128 bytes of control words, then one 128-byte job record per worker. */
-export const controlBytes = (threads: number): number => 128 * threads;
+/** Jobs a split call is cut into per thread: two lets the faster thread take over half of a slow one's share. */
+export const JOBS_PER_THREAD = 2;
+/** Job records in the control block of a pool of `threads`. */
+const maxJobs = (threads: number): number => JOBS_PER_THREAD * threads;
+/** Bytes of the control block: 128 bytes of control words, then one 128-byte record per job. */
+export const controlBytes = (threads: number): number => 128 * (1 + maxJobs(threads));
 
 // SLEEPERS: workers asleep on GEN; CALLER_SLEEPS: 1 while the caller sleeps on DONE. A futex wake-up costs a system
 // call even when nobody sleeps, so each side notifies only when the other is asleep (sequentially consistent atomics:
 // the sleeper's count goes up before it re-reads the word it waits on, so no wake-up is lost).
 const GEN = 0, QUIT = 1, JOBS = 2, SLEEPERS = 3, CALLER_SLEEPS = 4, DONE = 16, ERR = 17;
-/** i32 index of worker w's claim word (the last 4 bytes of its record). */
-const claimWord = (w: number): number => 32 * w + 30;
+/** i32 index of job j's claim word (the last 4 bytes of its record). */
+const claimWord = (j: number): number => 32 * j + 62;
 /** Polls before sleeping: about 50–100 µs on the worker side, so back-to-back jobs skip the futex wake-up; the caller
  *  polls less before sleeping on the done count, so that on a busy machine it doesn't hold the core a worker needs. */
 const SPIN = 20000, CALLER_SPIN = 2000;
@@ -70,8 +75,9 @@ export class Pool {
   #closed: Promise<unknown> | undefined;
 
   private constructor(memory: WebAssembly.Memory, ctrl: number, workers: Handle[]) {
-    this.#i32 = new Int32Array(memory.buffer, ctrl, 32 * (workers.length + 1));
-    this.#jobs = new Float64Array(memory.buffer, ctrl, 16 * (workers.length + 1));
+    const records = maxJobs(workers.length + 1);
+    this.#i32 = new Int32Array(memory.buffer, ctrl, 32 * (records + 1));
+    this.#jobs = new Float64Array(memory.buffer, ctrl, 16 * (records + 1));
     this.#workers = workers;
     let canWait = true;
     try {
@@ -88,9 +94,12 @@ export class Pool {
     const rt = detectRuntime();
     const factory = rt === "node" || rt === "bun" ? await nodeFactory() : webFactory();
     const handles: Handle[] = [];
+    // every record starts taken: a worker never finds a claimable job before the first post
+    const i32 = new Int32Array(memory.buffer, ctrl, 32 * (maxJobs(threads) + 1));
+    for (let j = 0; j < maxJobs(threads); j++) Atomics.store(i32, claimWord(j), 1);
     try {
       for (let index = 1; index < threads; index++) {
-        handles.push(factory({ module, memory, ctrl, index, workers: threads - 1, names, spin: SPIN }));
+        handles.push(factory({ module, memory, ctrl, index, workers: threads - 1, records: maxJobs(threads), names, spin: SPIN }));
       }
       await Promise.all(handles.map((h) => h.ready));
     } catch (e) {
@@ -107,31 +116,39 @@ export class Pool {
     return this.#workers.length + 1;
   }
 
-  /** Posts jobs to workers 1 … jobs.length (kernel number, arguments ≤ 14; a kernel that returns a number takes ≤ 13: its result comes back in slot 14) and starts them. */
+  /** The most jobs one post may carry. */
+  get maxJobs(): number {
+    return maxJobs(this.threads);
+  }
+
+  /**
+   * Posts jobs 0 … jobs.length − 1 (≤ maxJobs; each: kernel number, then ≤ 14 arguments — ≤ 13 for a kernel that
+   * returns a number, which comes back in slot 14) and starts the workers on them.
+   */
   post(jobs: readonly (readonly number[])[]): void {
-    const i32 = this.#i32, j = this.#jobs;
+    const i32 = this.#i32, f = this.#jobs;
     Atomics.store(i32, DONE, 0); // before any job is claimable: a late worker may take one at once
     Atomics.store(i32, JOBS, jobs.length);
-    for (let w = 1; w <= this.#workers.length; w++) {
-      const job = jobs[w - 1];
-      if (job) for (let i = 0; i < job.length; i++) j[16 * w + i] = job[i];
-      Atomics.store(i32, claimWord(w), job ? 0 : 1);
+    for (let j = 0; j < jobs.length; j++) {
+      const job = jobs[j], o = 16 * j + 16;
+      for (let i = 0; i < job.length; i++) f[o + i] = job[i];
+      Atomics.store(i32, claimWord(j), 0);
     }
     Atomics.add(i32, GEN, 1);
     if (Atomics.load(i32, SLEEPERS) !== 0) Atomics.notify(i32, GEN);
   }
 
-  /** Takes worker w's job if it has not started it; the caller must then run it and call done(). */
-  claim(w: number): boolean {
-    return Atomics.compareExchange(this.#i32, claimWord(w), 0, 1) === 0;
+  /** Takes job j if no thread has started it; the caller must then run it and call done(). */
+  claim(j: number): boolean {
+    return Atomics.compareExchange(this.#i32, claimWord(j), 0, 1) === 0;
   }
 
-  /** The number worker w's last job returned (after wait(); a job's result, when its kernel returns one). */
-  result(w: number): number {
-    return this.#jobs[16 * w + 14];
+  /** The number job j returned, when a worker ran it (read after wait()). */
+  result(j: number): number {
+    return this.#jobs[16 * j + 30];
   }
 
-  /** Counts a job the caller took over as done. */
+  /** Counts a job the caller ran as done. */
   done(): void {
     Atomics.add(this.#i32, DONE, 1);
   }

@@ -1,7 +1,7 @@
 // The code each worker thread runs, as a self-contained function turned into source text (no file, no bundler
 // setup): it instantiates the shared-memory kernel module on the pool's memory, then loops: wait for the
-// generation word to change, run its job record (kernel index + arguments), count itself done. The layout of
-// the control block is pool.ts's (CONTROL).
+// generation word to change, run the posted jobs it can claim (its own share first, then any the others have not
+// started), count each done. The layout of the control block is pool.ts's.
 
 /** What the pool posts to each worker. */
 export interface WorkerInit {
@@ -12,6 +12,8 @@ export interface WorkerInit {
   /** This worker's number, 1 … workers (the caller's thread is 0). */
   readonly index: number;
   readonly workers: number;
+  /** Job records in the control block (pool.ts's maxJobs). */
+  readonly records: number;
   /** Export names, indexed by a job's kernel number. */
   readonly names: readonly string[];
   /** Polls of the generation word before sleeping in Atomics.wait. */
@@ -20,10 +22,10 @@ export interface WorkerInit {
 
 /**
  * The worker's body. Self-contained (it is sent as text): control words at i32 indices 0 (generation), 1 (quit),
- * 2 (jobs posted), 16 (jobs done), 17 (error flag); its job record is 16 f64 at ctrl + 128·index (op, then up to 14
- * arguments) whose last 4 bytes are the job's claim word: 0 = posted, 1 = taken (by this worker, or by the caller
- * when this worker had not started it by the time the caller finished its own share, or no job this round). A
- * kernel's number result is written back to argument slot 14.
+ * 2 (jobs posted), 3 (sleeping workers), 4 (caller sleeps), 16 (jobs done), 17 (error flag); job j is the 16 f64
+ * at ctrl + 128·(j + 1) (op, then up to 14 arguments; a number result goes back to slot 14) whose last 4 bytes are
+ * its claim word: 0 = posted, 1 = taken. Thread t's share of J jobs is [⌊t·J/T⌋, ⌊(t+1)·J/T⌋) of T threads; a
+ * thread done with its share takes the others' unstarted jobs from the back (their owners work from the front).
  */
 export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: string }) => void): void {
   let x: Record<string, unknown>;
@@ -35,9 +37,9 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
   }
   type Fn = (...a: number[]) => unknown;
   const fns = d.names.map((n) => x[n] as Fn);
-  const i32 = new Int32Array(d.memory.buffer, d.ctrl, 32 * (d.workers + 1));
-  const a = new Float64Array(d.memory.buffer, d.ctrl + 128 * d.index, 16);
-  const claim = 32 * d.index + 30;
+  const i32 = new Int32Array(d.memory.buffer, d.ctrl, 32 * (d.records + 1));
+  const f64 = new Float64Array(d.memory.buffer, d.ctrl, 16 * (d.records + 1));
+  const T = d.workers + 1;
   post({ ready: true });
   // The generation is 0 until every worker is ready; reading it here instead could miss the first job (the caller
   // may already have posted it when this thread gets to run again).
@@ -55,16 +57,25 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
     }
     seen = g;
     if (Atomics.load(i32, 1) !== 0) return;
-    if (Atomics.compareExchange(i32, claim, 0, 1) !== 0) continue;
-    try {
-      // a kernel's number result (a count) goes back in the last argument slot, read after the job is done
-      const r = fns[a[0]](a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
-      if (typeof r === "number") a[14] = r;
-    } catch {
-      Atomics.store(i32, 17, 1);
+    const J = Atomics.load(i32, 2);
+    const lo = Math.floor((d.index * J) / T), hi = Math.floor(((d.index + 1) * J) / T);
+    // one loop, no inner functions (the text must not depend on a transpiler's helpers): the s-th job tried is
+    // lo + s within the own share, then J − 1, J − 2, … down to 0, skipping the own share
+    for (let s = 0; s < J; s++) {
+      const t = s - (hi - lo);
+      const j = t < 0 ? lo + s : t < J - hi ? J - 1 - t : lo - 1 - (t - (J - hi));
+      if (Atomics.compareExchange(i32, 32 * j + 62, 0, 1) !== 0) continue;
+      const o = 16 * j + 16;
+      try {
+        const r = fns[f64[o]](f64[o + 1], f64[o + 2], f64[o + 3], f64[o + 4], f64[o + 5], f64[o + 6], f64[o + 7],
+          f64[o + 8], f64[o + 9], f64[o + 10], f64[o + 11], f64[o + 12], f64[o + 13], f64[o + 14]);
+        if (typeof r === "number") f64[o + 14] = r;
+      } catch {
+        Atomics.store(i32, 17, 1);
+      }
+      // word 4 is 1 while the caller sleeps on the done count: wake it only then
+      if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2) && Atomics.load(i32, 4) !== 0) Atomics.notify(i32, 16);
     }
-    // word 4 is 1 while the caller sleeps on the done count: wake it only then
-    if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2) && Atomics.load(i32, 4) !== 0) Atomics.notify(i32, 16);
   }
 }
 
