@@ -8,6 +8,15 @@ import { InvalidConfigError } from "../errors.js";
 import { compileKernels, type EngineInfo, type WasmSource } from "./module.js";
 import { wasmUrl } from "./platform.js";
 
+/** A new shared memory for the shared-memory kernel build (4 GiB maximum; 1 GiB where that can't be reserved). */
+export function sharedMemory(): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  } catch {
+    return new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
+  }
+}
+
 export class Engine {
   /** The kernels (with threads: the same calls, split over the pool). */
   k: KernelExports;
@@ -52,8 +61,19 @@ export class Engine {
         return why;
       }
     }
-    const k = (await WebAssembly.instantiate(mod ?? await compileKernels(source), {})).exports as unknown as KernelExports;
-    const e = new Engine(k, k.memory);
+    const m = mod ?? await compileKernels(source);
+    // the shared-memory build (vaekit-mt.wasm) given for one thread: it runs alone on a memory of its own
+    let memory: WebAssembly.Memory | undefined;
+    if (WebAssembly.Module.imports(m).some((i) => i.kind === "memory")) {
+      try {
+        memory = sharedMemory();
+      } catch (err) {
+        throw new InvalidConfigError(`wasm: this is the shared-memory build (vaekit-mt.wasm), which needs a shared ` +
+          `WebAssembly.Memory, and this runtime can't make one (${err instanceof Error ? err.message : err}); pass vaekit.wasm`);
+      }
+    }
+    const k = (await WebAssembly.instantiate(m, memory ? { env: { memory } } : {})).exports as unknown as KernelExports;
+    const e = new Engine(k, memory ?? k.memory);
     e.fallbacks.push(...fallbacks);
     if (why) e.fallbacks.push(`${why}; using 1 thread`);
     return e;

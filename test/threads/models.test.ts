@@ -4,7 +4,7 @@
 // one thread's bit for bit, one family model (HierarchicalVAE, IWAE) and one autoencoder train identically, fallbacks
 // are reported, invalid thread counts are refused, and dispose (or a finished script) ends the worker threads.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -159,6 +159,20 @@ describe("threads: options, fallbacks and lifetime", () => {
       fallbacks: ["threads: 4 was requested but Cloudflare Workers (workerd) cannot start threads; using 1 thread"],
     });
     workerd.dispose();
+    reference.dispose();
+  });
+
+  it("the shared-memory build given as `wasm` also runs one thread (alone on a shared memory of its own), bit for bit", async () => {
+    const cfg: VAEConfig = { inputSize: 784, hiddenSizes: [403], latentSize: 21, seed: 17 };
+    const x = randomArray(6 * 784, 10, 0, 1);
+    const mt = readFileSync(fileURLToPath(new URL("../../dist/vaekit-mt.wasm", import.meta.url)));
+    const reference = await VAE.create(cfg);
+    const one = await VAE.create(cfg, { wasm: mt });
+    expect(one.engineInfo).toEqual({ precision: "exact", threads: 1, fallbacks: [] });
+    await reference.fit(x, { epochs: 2, batchSize: 4 });
+    await one.fit(x, { epochs: 2, batchSize: 4 });
+    expectBitIdentical(one.reconstruct(x), reference.reconstruct(x), "one thread on vaekit-mt.wasm");
+    one.dispose();
     reference.dispose();
   });
 

@@ -2,7 +2,7 @@
 // run them, loads dist/vaekit-mt.wasm (the kernels over an imported shared memory), instantiates it on a new
 // shared memory for the caller's thread, starts the worker pool and swaps in the split kernels. Returns the
 // engine, or the sentence saying why threads can't run here (the caller then uses one thread and reports it).
-import { Engine } from "../engine.js";
+import { Engine, sharedMemory } from "../engine.js";
 import type { KernelExports } from "../kernels.js";
 import { detectRuntime } from "../env.js";
 import { compileKernels, type WasmSource } from "../module.js";
@@ -50,14 +50,6 @@ async function threadedModule(source: WasmSource | undefined, fast: boolean): Pr
   const m = await defaultThreaded[slot];
   if (!importsMemory(m)) throw new Error("it is not the shared-memory build");
   return m;
-}
-
-function sharedMemory(): WebAssembly.Memory {
-  try {
-    return new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
-  } catch {
-    return new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true }); // where 4 GiB can't be reserved
-  }
 }
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
