@@ -11,7 +11,8 @@ import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js"
 
 /** Jobs a split call is cut into per thread: a thread that falls behind (descheduled by a busy host) then costs at
  *  most one small job's time, as the others take over the rest of its share. Paired runs on a noisy 2-core machine
- *  (2 threads / 1): 4 jobs per thread 1.30–1.69×, 2 per thread 1.23–1.50× in the same rounds; 8 no better than 4. */
+ *  (2 threads / 1, three pairs of alternating rounds): 4 jobs per thread 1.30–1.56×, 2 per thread 1.23–1.44×; 8 per
+ *  thread no better than 4. */
 export const JOBS_PER_THREAD = 4;
 /** Job records in the control block of a pool of `threads`. */
 const maxJobs = (threads: number): number => JOBS_PER_THREAD * threads;
