@@ -73,14 +73,16 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     const parts = b.length - 1;
     const call = k[op] as (...a: number[]) => unknown;
     if (parts === 1) return [call(...args(b[0], b[1], 0))];
+    // each job: [kernel number, arguments…] as posted; the caller calls with a fixed argument list, no spread
     const jobs: number[][] = [];
-    for (let j = 0; j < parts; j++) jobs.push(args(b[j], b[j + 1], j));
-    pool.post(jobs.map((a) => [OP[op], ...a]));
+    for (let j = 0; j < parts; j++) jobs.push([OP[op], ...args(b[j], b[j + 1], j)]);
+    pool.post(jobs);
     const out: unknown[] = [];
     const take = (j: number): void => {
       if (!pool.claim(j)) return;
+      const a = jobs[j];
       try {
-        out[j] = call(...jobs[j]);
+        out[j] = call(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
       } finally {
         pool.done();
       }
