@@ -23,24 +23,40 @@ parentPort.on("message", (calls) => {
   parentPort.postMessage({ ms: performance.now() - t0, s });
 });`;
 
-export async function main() {
+/**
+ * The probe's two workers, kept for rounds: round() runs `calls` calls on one thread, then on both at once, and
+ * returns both throughputs (calls per ms) — also used by bench/train-step.mjs, between its training rounds, to
+ * measure the ceiling under the same conditions as the two-thread training figures.
+ */
+export async function createCoresProbe(calls = CALLS) {
   if (!existsSync(PROBE)) throw new Error("bench/.build/probe.wasm is missing: run bench/gemm.mjs first (it builds the probe)");
   const bytes = readFileSync(PROBE);
   const start = () => new Worker(WORKER, { eval: true, workerData: { bytes } });
   const a = start(), b = start();
-  const run = (w) => new Promise((ok) => { w.once("message", ok); w.postMessage(CALLS); });
+  const run = (w) => new Promise((ok) => { w.once("message", ok); w.postMessage(calls); });
   await Promise.all([run(a), run(b)]); // warm-up (tier-up)
+  return {
+    async round() {
+      const t = await run(a);
+      const t0 = performance.now();
+      await Promise.all([run(a), run(b)]);
+      const one = calls / t.ms, two = (2 * calls) / (performance.now() - t0);
+      return { one, two, ratio: two / one };
+    },
+    dispose: () => Promise.all([a.terminate(), b.terminate()]),
+  };
+}
+
+export async function main() {
+  const probe = await createCoresProbe();
   const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
   const one = [], two = [];
   for (let r = 0; r < rounds; r++) {
-    const t = await run(a);
-    one.push(CALLS / t.ms);
-    const t0 = performance.now();
-    await Promise.all([run(a), run(b)]);
-    two.push((2 * CALLS) / (performance.now() - t0));
+    const t = await probe.round();
+    one.push(t.one);
+    two.push(t.two);
   }
-  await a.terminate();
-  await b.terminate();
+  await probe.dispose();
   const ratios = one.map((x, i) => two[i] / x);
   const out = {
     benchmark: "cores", date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length,

@@ -113,7 +113,13 @@ function trainStepSection(t, cores) {
     rr("vaekit fast 1 thread / PyTorch 1 thread", t.ratios.fast1OverPytorch1, t.verdict.fast1OverPytorch1);
     rr(`vaekit fast 2 threads / PyTorch's faster (${t.verdict.fast2OverPytorchBest?.against === "pytorch2" ? "2 threads" : "1 thread"})`, t.ratios.fast2OverPytorchBest, t.verdict.fast2OverPytorchBest);
     rr("PyTorch: 2 threads / 1", t.ratios.pytorch2OverPytorch1);
-    if (cores) {
+    const c = t.twoCoreCeiling;
+    if (c) {
+      L.push(`| what the machine gave two threads in the same rounds: a register-only f32x4 probe, 2 threads / 1 (bench/cores.mjs) | ` +
+        `**${f3(c.median)}×** | — | ${f3(c.median)} (${f3(c.min)}–${f3(c.max)}) |  | 2.0 on two free cores |`);
+      const sh = (x) => `${f3(x.median)} (${f3(x.min)}–${f3(x.max)})`;
+      L.push(`| vaekit 2 threads / 1 ÷ the probe's, round by round: fast; exact | — | — | ${sh(c.fast2OverFast1Share)}; ${sh(c.exact2OverExact1Share)} |  | above 1: the probe's round was hit harder |`);
+    } else if (cores) {
       L.push(`| this machine's two-core ceiling: a register-only f32x4 probe on 2 threads / 1 (bench/cores.mjs, ${cores.date}) | ` +
         `**${f3(cores.twoOverOne.median)}×** | ${f3(cores.twoOverOne.max)}× | — |  | the most any 2-thread speed-up can be here |`);
     }

@@ -20,11 +20,12 @@
 // BENCH_PYTHON (default /usr/bin/python3).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { ensureRelaxedSimd, loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
+import { buildProbe, ensureRelaxedSimd, loadMnistImages, loadTf, median, syntheticImages } from "./common.mjs";
+import { createCoresProbe } from "./cores.mjs";
 import { createTfjsTrainer } from "./tfjs-train.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -162,6 +163,10 @@ export async function main() {
   }
   const tfw = await loadTf("wasm");
   const tfjsWasm = createTfjsTrainer(tfw, data);
+  // what the machine gives two threads (bench/cores.mjs's register-only probe, 1 thread then 2, ~0.25 s each) once per
+  // round, right after vaekit's rounds: on a busy host the bare 2-thread ratios swing with it
+  if (!existsSync(fileURLToPath(new URL("./.build/probe.wasm", import.meta.url)))) await buildProbe("probe");
+  const cores = await createCoresProbe(20);
   const tav = torchAvailable();
   let torch = null, torch2 = null;
   if (tav.ok) {
@@ -178,17 +183,21 @@ export async function main() {
   if (torch2) await torch2.round(10);
 
   const rounds = { vaekit: [], vaekitDense: [], exact2: [], fast1: [], fast2: [], tfjsWasm: [], pytorch: [], pytorch2: [] };
+  const ceiling = [];
   for (let r = 0; r < R; r++) {
     rounds.vaekit.push(await vk.round());
     rounds.vaekitDense.push(await vkDense.round());
     for (const [key, v] of Object.entries(variants)) rounds[key].push(await v.round());
+    ceiling.push((await cores.round()).ratio);
     rounds.tfjsWasm.push(tfjsWasm.round(steps.tfjsWasm));
     if (torch) rounds.pytorch.push(await torch.round(steps.torch));
     if (torch2) rounds.pytorch2.push(await torch2.round(steps.torch));
     const f = (k) => rate(rounds[k][r]).toFixed(0);
     log(`round ${r + 1}/${R}: vaekit exact ${f("vaekit")} (dense data ${f("vaekitDense")}), exact×2 ${f("exact2")}, fast ${f("fast1")}, ` +
-      `fast×2 ${f("fast2")}, tfjs-wasm ${f("tfjsWasm")}` + (torch ? `, pytorch ${f("pytorch")}, pytorch×2 ${f("pytorch2")}` : "") + " examples/s");
+      `fast×2 ${f("fast2")}, tfjs-wasm ${f("tfjsWasm")}` + (torch ? `, pytorch ${f("pytorch")}, pytorch×2 ${f("pytorch2")}` : "") +
+      ` examples/s; two-core ceiling ×${ceiling[r].toFixed(2)}`);
   }
+  await cores.dispose();
   tfjsWasm.dispose();
   vk.dispose();
   vkDense.dispose();
@@ -235,6 +244,17 @@ export async function main() {
     pytorch2OverPytorch1: torch ? ratio(results.pytorch2, results.pytorch, rounds.pytorch2, rounds.pytorch) : null,
     fast2OverTfjsWasm: ratio(results.vaekitFast2, results.tfjsWasm, rounds.fast2, rounds.tfjsWasm),
   };
+  // per round: (2 threads / 1 thread) / (the probe's 2 threads / 1 thread) — how much of what the machine gave two
+  // threads in that round the training got
+  const shareOf = (two, one) => {
+    const share = rounds[two].map((x, i) => rate(x) / rate(rounds[one][i]) / ceiling[i]);
+    return { median: median(share), min: Math.min(...share), max: Math.max(...share) };
+  };
+  const twoCoreCeiling = {
+    how: "bench/cores.mjs's register-only f32x4 probe, 1 thread then 2, once per round right after vaekit's rounds",
+    median: median(ceiling), min: Math.min(...ceiling), max: Math.max(...ceiling), rounds: ceiling,
+    fast2OverFast1Share: shareOf("fast2", "fast1"), exact2OverExact1Share: shareOf("exact2", "vaekit"),
+  };
   const judge = (key) => ratios[key]
     ? { target: TARGETS[key], met: ratios[key].value >= TARGETS[key] }
     : { target: TARGETS[key], met: null, why: tav.why };
@@ -248,6 +268,7 @@ export async function main() {
     env: { ...env, loadavgEnd: loadavg() },
     results,
     ratios,
+    twoCoreCeiling,
     verdict,
   };
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
