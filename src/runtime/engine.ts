@@ -95,13 +95,17 @@ export class Engine {
 
   /** A live view of n f32 at ptr; valid until the next allocation. */
   f32(ptr: number, n: number): Float32Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
-    return this.view.subarray(ptr >>> 2, (ptr >>> 2) + n);
+    return this.#live().subarray(ptr >>> 2, (ptr >>> 2) + n);
   }
 
   write(ptr: number, src: ArrayLike<number>, offset = 0): void {
+    this.#live().set(src, (ptr >>> 2) + offset);
+  }
+
+  /** The f32 view of the whole memory, remade after the memory has grown. */
+  #live(): Float32Array {
     if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
-    this.view.set(src, (ptr >>> 2) + offset);
+    return this.view;
   }
 
   /** Copies n f32 out of memory. */
