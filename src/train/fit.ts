@@ -243,7 +243,8 @@ export interface SteppedTarget<D extends FieldSet = FieldSet> {
   begin?(capacity: number, options: BatchOptions): void;
   /** Called after each step's update (advances schedules such as KL warm-up). */
   stepTaken?(step: string): void;
-  evaluate(data: D, seed: number): Terms;
+  /** Loss terms on data (means per example); needed for fit's validationData. */
+  evaluate?(data: D, seed: number): Terms;
 }
 
 const KEYS = [
@@ -521,6 +522,9 @@ export async function fit<T extends Terms>(
       "set learningRate, optimizer, … directly");
   }
   const plans = stepped ? groupPlans(target, o as Record<string, unknown>) : undefined;
+  if (stepped && o.validationData !== undefined && !target.evaluate) {
+    throw new InvalidInputError("fit: validationData: this model can't evaluate data; leave validationData out");
+  }
   const train = target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
   const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
   stopIfAborted(o.signal);
