@@ -10,7 +10,7 @@ import { startThreads } from "../../src/runtime/threads/start";
 import { type EpochLog, fit, type Terms } from "../../src/train/fit";
 import { ParameterGroups } from "../../src/train/groups";
 import { expectBitIdentical } from "../helpers/assert";
-import { G_SIZE, ganData, type StepView, TinyGan, TOTAL, Z } from "./tiny-gan";
+import { D, G_SIZE, ganData, type StepView, T, TinyGan, TOTAL, Z } from "./tiny-gan";
 
 let one: Engine, many: Engine;
 beforeAll(async () => {
@@ -233,6 +233,30 @@ describe("batches as named fields", () => {
     // unshuffled: groups in order of first appearance, greedily packed
     const first = [...new Set(data.groups)];
     expect([...new Set(plain.slice(0, plain.length / 2).flat())]).toEqual(first);
+  });
+
+  it("sequences ([T, D] per example) and their lengths pass through with the rest, as whole groups", async () => {
+    const data = ganData(30, (i) => i % 4, true);
+    const gan = new TinyGan(one);
+    let rows = 0;
+    gan.hooks = {
+      before: (v) => {
+        const { seq, lengths, id, groups } = v.batch.fields;
+        expect(seq.width).toBe(T * D);
+        expect(seq.values).toBeInstanceOf(Float32Array);
+        expect(lengths.values).toBeInstanceOf(Int32Array);
+        for (let r = 0; r < v.batch.rows; r++) {
+          const i = id.values[r];
+          expect(lengths.values[r]).toBe(1 + (i % T));
+          expect(groups.values[r]).toBe(i % 4);
+          expect(Array.from(seq.values.subarray(r * T * D, (r + 1) * T * D))).toEqual(Array.from(data.seq.subarray(i * T * D, (i + 1) * T * D)));
+        }
+        rows += v.batch.rows;
+      },
+    };
+    await fit(gan.target(["generator"]), data, { epochs: 2, batchSize: 16 });
+    expect(rows).toBe(60);
+    gan.dispose();
   });
 
   it("rejects a group larger than batchSize before anything moves", async () => {

@@ -7,7 +7,7 @@
 //   step "generator" (updates the generator): Σ softplus(−D(g)); its backward writes the discriminator's gradients.
 // Hooks let tests look at every step (weights before it, gradients after its backward) and poison a step.
 import type { Engine } from "../../src/runtime/engine";
-import type { Batch, FieldSet, SteppedTarget, Terms } from "../../src/train/fit";
+import type { Batch, Field, FieldSet, SteppedTarget, Terms } from "../../src/train/fit";
 import { type ParameterGroup, ParameterGroups } from "../../src/train/groups";
 
 export const Z = 8;
@@ -16,8 +16,14 @@ export const G_SIZE = Z + 1;
 export const TOTAL = G_SIZE + 3 * H + 1;
 const TANH = 3;
 
-/** The examples: x_i (1 value), z_i (Z values), id_i = i, and optionally a group id per example. */
-export function ganData(n: number, groups?: (i: number) => number): Record<string, Float32Array | Int32Array> {
+export const T = 5;
+export const D = 3;
+
+/**
+ * The examples: x_i (1 value), z_i (Z values), id_i = i, optionally a group id per example, and optionally a
+ * sequence per example (T steps of D values, value (i, t, d) = i + t/10 + d/100) with a length 1 + i % T.
+ */
+export function ganData(n: number, groups?: (i: number) => number, sequences = false): Record<string, Float32Array | Int32Array> {
   const x = new Float32Array(n), z = new Float32Array(n * Z), id = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     x[i] = 2 + 0.5 * Math.sin(1.7 * i);
@@ -26,6 +32,10 @@ export function ganData(n: number, groups?: (i: number) => number): Record<strin
   }
   const out: Record<string, Float32Array | Int32Array> = { x, z, id };
   if (groups) out.groups = Int32Array.from({ length: n }, (_, i) => groups(i));
+  if (sequences) {
+    out.seq = Float32Array.from({ length: n * T * D }, (_, k) => Math.floor(k / (T * D)) + Math.floor((k % (T * D)) / D) / 10 + (k % D) / 100);
+    out.lengths = Int32Array.from({ length: n }, (_, i) => 1 + (i % T));
+  }
   return out;
 }
 
@@ -205,8 +215,10 @@ export class TinyGan {
       validate: (data) => {
         const d = data as Record<string, Float32Array | Int32Array>;
         const rows = d.x.length;
-        const fields: FieldSet["fields"] = { x: { width: 1, values: d.x }, z: { width: Z, values: d.z }, id: { width: 1, values: d.id } };
-        return { rows, fields: d.groups ? { ...fields, groups: { width: 1, values: d.groups } } : fields };
+        const fields: Record<string, Field> = { x: { width: 1, values: d.x }, z: { width: Z, values: d.z }, id: { width: 1, values: d.id } };
+        if (d.groups) fields.groups = { width: 1, values: d.groups };
+        if (d.seq) Object.assign(fields, { seq: { width: T * D, values: d.seq }, lengths: { width: 1, values: d.lengths } });
+        return { rows, fields };
       },
       begin: (capacity) => this.#reserve(capacity),
       stepTaken: (name) => void this.stepsTaken.push(name),
