@@ -55,6 +55,25 @@ describe("parameter groups and ordered steps", () => {
     gan.dispose();
   });
 
+  it("the test GAN's gradients (both groups, both steps) match float64 central differences", async () => {
+    const gan = new TinyGan(one);
+    const seen: StepView[] = [];
+    gan.hooks = { before: (v) => void seen.push(v), after: (v) => void (seen[seen.length - 1].grads = v.grads) };
+    await fit(gan.target(), ganData(12), { epochs: 1, batchSize: 12, shuffle: false });
+    for (const v of seen) {
+      const x = Float64Array.from(v.batch.fields.x.values), z = Float64Array.from(v.batch.fields.z.values);
+      const loss = (w: Float64Array) => ganLoss64(w, x, z, v.step);
+      const w = Float64Array.from(v.before);
+      for (let i = 0; i < TOTAL; i++) {
+        const h = 1e-6, wp = w.slice(), wm = w.slice();
+        wp[i] += h;
+        wm[i] -= h;
+        const fd = (loss(wp) - loss(wm)) / (2 * h);
+        expect(Math.abs(v.grads![i] - fd), `${v.step} step, parameter ${i}: ${v.grads![i]} vs ${fd}`).toBeLessThan(2e-4 * (1 + Math.abs(fd)));
+      }
+    }
+  });
+
   it("keeps one optimizer state per group: Adam (with a schedule) and SGD with momentum match a float64 reference", async () => {
     const gan = new TinyGan(one, { generator: { optimizer: "adam", learningRate: 0.02, beta1: 0.5, schedule: (s) => 1 / (s + 1) } });
     const start = gan.weights();
@@ -309,7 +328,25 @@ describe("settings are checked before anything moves", () => {
   });
 });
 
-// ---- float64 references (PyTorch's single-tensor Adam and SGD) ----
+// ---- float64 references: the test GAN's losses, and PyTorch's single-tensor Adam and SGD ----
+
+/** The tiny GAN's step loss in float64 (layout as test/train/tiny-gan.ts). */
+function ganLoss64(w: Float64Array, x: Float64Array, z: Float64Array, step: "discriminator" | "generator"): number {
+  const H = (TOTAL - G_SIZE - 1) / 3;
+  const D64 = (u: number): number => {
+    let s = w[G_SIZE + 3 * H];
+    for (let j = 0; j < H; j++) s += Math.tanh(u * w[G_SIZE + j] + w[G_SIZE + H + j]) * w[G_SIZE + 2 * H + j];
+    return s;
+  };
+  const sp = (a: number): number => (a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)));
+  let loss = 0;
+  for (let r = 0; r < x.length; r++) {
+    let g = w[Z];
+    for (let j = 0; j < Z; j++) g += z[r * Z + j] * w[j];
+    loss += step === "discriminator" ? sp(-D64(x[r])) + sp(D64(g)) : sp(-D64(g));
+  }
+  return loss;
+}
 
 function refAdam(p0: Float32Array, grads: Float32Array[], lr: number, b1: number, b2: number, eps: number,
   schedule: (s: number) => number = () => 1): Float64Array {
