@@ -486,6 +486,9 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, o: Re
   return { capacity: bs, lanes, epoch, feed: (order, start, rows, e) => batcher.fill(order, start, rows, e) };
 }
 
+/** ", step 'name'" in messages when a batch has several steps. */
+const stepName = (lane: Lane, multi: boolean): string => (multi ? `, step '${lane.name}'` : "");
+
 /** Means per example: each value divided by `rows`. */
 function means<T>(t: Record<string, number>, rows: number): T {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / rows])) as T;
@@ -549,14 +552,13 @@ export async function fit<T extends Terms>(
       const batch = run.feed(order, start, rows, epoch);
       let t!: Terms;
       let total = 0;
-      const stepTerms: Terms[] = [];
+      const stepTerms: Terms[] | undefined = multi ? [] : undefined;
       for (let i = 0; i < lanes.length; i++) {
         const lane = lanes[i];
-        const at = multi ? `, step '${lane.name}'` : "";
         t = lane.run(batch, rows, p.mean ? 1 / rows : 1);
         if (!Number.isFinite(t.loss)) {
           throw new TrainingDivergedError(
-            `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}${at}; training stopped before applying that ` +
+            `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; training stopped before applying that ` +
               `${multi ? "step" : "batch"}, so the weights are those of the last good step. Try a lower learningRate ` +
               `(now ${p.learningRate}), set clipNorm, or check the data`,
             epoch, b,
@@ -566,7 +568,7 @@ export async function fit<T extends Terms>(
         const norm2 = p.clipNorm !== Infinity ? lane.norm2() : lane.nonFinite() === 0 ? 0 : NaN;
         if (!Number.isFinite(norm2)) {
           throw new TrainingDivergedError(
-            `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}${at}; the weights are those of the last good ` +
+            `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; the weights are those of the last good ` +
               `step. Try a lower learningRate (now ${p.learningRate}) or set clipNorm`,
             epoch, b,
           );
@@ -577,7 +579,7 @@ export async function fit<T extends Terms>(
         }
         lane.update();
         lane.taken();
-        if (multi) {
+        if (stepTerms) {
           stepTerms.push(t);
           total += t.loss;
           for (const [k, v] of Object.entries(t) as [string, number][]) stepSums[i][k] = (stepSums[i][k] ?? 0) + v;
@@ -587,7 +589,7 @@ export async function fit<T extends Terms>(
       for (const [k, v] of Object.entries(t) as [string, number][]) sums[k] = (sums[k] ?? 0) + v;
       if (o.onBatchEnd) {
         const log = { ...means<T>(t as unknown as Record<string, number>, rows), epoch, batch: b, batches } as BatchLog<T>;
-        if (multi) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepTerms[i] as StepTerms, rows)]));
+        if (stepTerms) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepTerms[i] as StepTerms, rows)]));
         await o.onBatchEnd(log);
       }
       if (now() - lastYield > 25) {
