@@ -352,10 +352,9 @@ interface Lane {
   taken(): void;
 }
 
-/** How one fit call moves data: the steps, the batch capacity, each epoch's batches and how a batch is filled. */
+/** How one fit call moves data: the steps, each epoch's batches and how a batch is filled. */
 interface Run {
   readonly lanes: Lane[];
-  readonly capacity: number;
   /** Examples in batch order (undefined: row order) and where each batch starts, plus the end. */
   epoch(epoch: number): { order: Uint32Array | undefined; starts: number[] };
   feed(order: Uint32Array | undefined, start: number, rows: number, epoch: number): Batch | undefined;
@@ -376,7 +375,6 @@ function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T,
   const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
   target.optimizer.prepare(p.optimizer);
   return {
-    capacity: bs,
     lanes: [{
       name: "",
       run: (_, rows, gradScale) => target.forwardBackward(rows, gradScale),
@@ -434,7 +432,7 @@ function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>)
 }
 
 /** A target with parameter groups, ordered steps and named fields. */
-function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, o: Record<string, unknown>, train: D,
+function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train: D,
   plans: Map<string, [OptimizerOptions, Schedule | undefined]>): Run {
   checkFieldSet(train, "fit(x)");
   const G = target.groups;
@@ -483,7 +481,7 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, o: Re
   target.begin?.(bs, { binarizeSeed: p.binarizeSeed });
   for (const [g, [opts]] of plans) if (target.steps.some((st) => st.groups.includes(g))) G.optimizer(g).prepare(opts.optimizer);
   const batcher = new Batcher(train, bs);
-  return { capacity: bs, lanes, epoch, feed: (order, start, rows, e) => batcher.fill(order, start, rows, e) };
+  return { lanes, epoch, feed: (order, start, rows, e) => batcher.fill(order, start, rows, e) };
 }
 
 /** ", step 'name'" in messages when a batch has several steps. */
@@ -532,7 +530,7 @@ export async function fit<T extends Terms>(
   const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
   stopIfAborted(o.signal);
   const n = train.rows;
-  const run = stepped ? steppedRun(target, p, o as Record<string, unknown>, train as FieldSet, plans!)
+  const run = stepped ? steppedRun(target, p, train as FieldSet, plans!)
     : legacyRun(target, p, train);
   const lanes = run.lanes;
   const multi = lanes.length > 1;
