@@ -2,7 +2,7 @@
 // checkout's dist/, e.g. the main branch's, given as BASELINE_DIST), interleaved round by round so that a burst of
 // load from a neighbour hits both alike. It measures what the training loop itself costs an existing model:
 //   reference  784-400-(20,20)-400-784 relu, Bernoulli, batch 128, 20 batches of uniform [0, 1) pixels per round;
-//   tiny       8-8-(2,2)-8-8, batch 8, 2000 batches per round — kernels so small that per-batch bookkeeping shows.
+//   tiny       8-8-(2,2)-8-8, batch 8, 20000 batches per round — kernels so small that per-batch bookkeeping shows.
 // Each round is one vae.fit(x, { epochs: 1, … }) per build on a model made once per build (after a warm-up fit).
 // Reports, per case, the median examples/s of each build, the ratio of medians (this tree / baseline) and the
 // median and range of the per-round paired ratios. Both builds must give the same weights (checked every round).
@@ -39,7 +39,7 @@ function uniform(n, seed) {
 
 const CASES = {
   reference: { config: { inputSize: 784, hiddenSizes: [400], latentSize: 20, seed: 1 }, batch: 128, batches: 20 },
-  tiny: { config: { inputSize: 8, hiddenSizes: [8], latentSize: 2, seed: 1 }, batch: 8, batches: 2000 },
+  tiny: { config: { inputSize: 8, hiddenSizes: [8], latentSize: 2, seed: 1 }, batch: 8, batches: 20000 },
 };
 
 const results = {};
