@@ -49,6 +49,7 @@ export interface FieldSet {
 /**
  * One batch: every field's rows for the batch's examples, in the same order in every field. `index[r]` is the
  * example (row of the training set) in row r; `epoch` is 1-based (it keys per-epoch randomness, e.g. binarization).
+ * The field arrays are the loop's batch buffers, re-filled for the next batch: copy what must outlive the step.
  *
  * @example
  * ```ts
