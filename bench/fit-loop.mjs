@@ -7,7 +7,7 @@
 // Reports, per case, the median examples/s of each build, the ratio of medians (this tree / baseline) and the
 // median and range of the per-round paired ratios. Both builds must give the same weights (checked every round).
 //
-// BASELINE_DIST=/path/to/other/dist node bench/fit-loop.mjs   (BENCH_ROUNDS, default 9)
+// BASELINE_DIST=/path/to/other/dist node bench/fit-loop.mjs   (BENCH_ROUNDS, default 9; BENCH_CASES=tiny,reference)
 // Writes bench/results/fit-loop.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -43,7 +43,9 @@ const CASES = {
 };
 
 const results = {};
+const only = process.env.BENCH_CASES?.split(",");
 for (const [name, c] of Object.entries(CASES)) {
+  if (only && !only.includes(name)) continue;
   const n = c.batch * c.batches;
   const x = uniform(n * c.config.inputSize, 7);
   const opts = { epochs: 1, batchSize: c.batch, learningRate: 1e-3 };
