@@ -2,7 +2,9 @@
 // checkout's dist/, e.g. the main branch's, given as BASELINE_DIST), interleaved round by round so that a burst of
 // load from a neighbour hits both alike. It measures what the training loop itself costs an existing model:
 //   reference  784-400-(20,20)-400-784 relu, Bernoulli, batch 128, 20 batches of uniform [0, 1) pixels per round;
-//   tiny       8-8-(2,2)-8-8, batch 8, 20000 batches per round — kernels so small that per-batch bookkeeping shows.
+//   tiny       8-8-(2,2)-8-8, batch 8, 20000 batches per round — kernels so small that per-batch bookkeeping shows;
+//   loop       the bare loop: each build's fit chunk (index-fit.js) on a scripted target whose forward/backward,
+//              checks and optimizer do nothing, batch 4, 50000 batches per round — the loop's own cost per batch.
 // Each round is one vae.fit(x, { epochs: 1, … }) per build on a model made once per build (after a warm-up fit).
 // Reports, per case, the median examples/s of each build, the ratio of medians (this tree / baseline) and the
 // median and range of the per-round paired ratios. Both builds must give the same weights (checked every round).
@@ -20,10 +22,32 @@ if (!baseline) {
   process.exit(2);
 }
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const dirs = { current: new URL("../dist/", import.meta.url).href, baseline: pathToFileURL(`${baseline.replace(/\/$/, "")}/`).href };
 const builds = {
-  current: await import(new URL("../dist/index.js", import.meta.url).href),
-  baseline: await import(pathToFileURL(`${baseline.replace(/\/$/, "")}/index.js`).href),
+  current: await import(`${dirs.current}index.js`),
+  baseline: await import(`${dirs.baseline}index.js`),
 };
+const loops = {
+  current: await import(`${dirs.current}index-fit.js`),
+  baseline: await import(`${dirs.baseline}index-fit.js`),
+};
+
+/** A training target that does nothing but count (TrainingTarget's shape, as the models build it). */
+function noopTarget(rows) {
+  let s = 0;
+  return {
+    seed: 1,
+    optimizer: { prepare() {}, step(p) { s += p.learningRate; } },
+    validate: () => ({ rows }),
+    batchInput: () => (r, d, src) => void (s += src),
+    forwardBackward: (n, g) => ({ loss: n * g, reconstruction: 1, kl: 2 }),
+    stepTaken() { s++; },
+    gradNormSquared: () => 1,
+    gradNonFinite: () => 0,
+    scaleGradients() {},
+    evaluate: () => ({ loss: 1 }),
+  };
+}
 
 function uniform(n, seed) {
   let a = seed >>> 0;
@@ -43,6 +67,18 @@ const CASES = {
 };
 
 const results = {};
+function report(name, rates, n, extra = {}) {
+  const paired = rates.current.map((v, i) => v / rates.baseline[i]);
+  results[name] = {
+    examplesPerSecond: { current: median(rates.current), baseline: median(rates.baseline) },
+    ratioOfMedians: median(rates.current) / median(rates.baseline),
+    pairedRatio: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },
+    rounds: ROUNDS,
+    examplesPerRound: n,
+    ...extra,
+  };
+  console.log(name, JSON.stringify(results[name]));
+}
 const only = process.env.BENCH_CASES?.split(",");
 for (const [name, c] of Object.entries(CASES)) {
   if (only && !only.includes(name)) continue;
@@ -68,15 +104,21 @@ for (const [name, c] of Object.entries(CASES)) {
     }
   }
   for (const m of Object.values(models)) m.dispose();
-  const paired = rates.current.map((v, i) => v / rates.baseline[i]);
-  results[name] = {
-    examplesPerSecond: { current: median(rates.current), baseline: median(rates.baseline) },
-    ratioOfMedians: median(rates.current) / median(rates.baseline),
-    pairedRatio: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) },
-    rounds: ROUNDS,
-    examplesPerRound: n,
-  };
-  console.log(name, JSON.stringify(results[name]));
+  report(name, rates, n);
+}
+if (!only || only.includes("loop")) {
+  const n = 200000, opts = { epochs: 1, batchSize: 4 };
+  const rates = { current: [], baseline: [] };
+  for (const b of Object.keys(loops)) await loops[b].fit(noopTarget(n), null, opts); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const b of r % 2 ? ["baseline", "current"] : ["current", "baseline"]) {
+      const t0 = performance.now();
+      await loops[b].fit(noopTarget(n), null, opts);
+      rates[b].push(n / ((performance.now() - t0) / 1000));
+    }
+  }
+  const us = (b) => (1e6 * 4) / median(rates[b]);
+  report("loop", rates, n, { microsecondsPerBatch: { current: us("current"), baseline: us("baseline") } });
 }
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 writeFileSync(new URL("./results/fit-loop.json", import.meta.url), JSON.stringify({
