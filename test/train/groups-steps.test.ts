@@ -9,6 +9,7 @@ import { Engine } from "../../src/runtime/engine";
 import { startThreads } from "../../src/runtime/threads/start";
 import { type EpochLog, fit, type Terms } from "../../src/train/fit";
 import { ParameterGroups } from "../../src/train/groups";
+import { permutation } from "../../src/train/shuffle";
 import { expectBitIdentical } from "../helpers/assert";
 import { D, G_SIZE, ganData, type StepView, T, TinyGan, TOTAL, Z } from "./tiny-gan";
 
@@ -215,6 +216,11 @@ describe("batches as named fields", () => {
     expect(a.map((x) => x.length)).toEqual([5, 5, 5, 5, 3, 5, 5, 5, 5, 3]);
     for (const epoch of [a.slice(0, 5), a.slice(5)]) expect(epoch.flat().sort((p, q) => p - q)).toEqual([...Array(23).keys()]);
     expect(a.slice(0, 5)).not.toEqual(a.slice(5)); // a new order every epoch
+    // exactly the order today's models get: fit's seeded permutation per epoch, cut into batches
+    for (const epoch of [0, 1]) {
+      const perm = Array.from(permutation(23, 3, epoch));
+      expect(a.slice(5 * epoch, 5 * epoch + 5)).toEqual([0, 5, 10, 15, 20].map((s) => perm.slice(s, s + 5)));
+    }
     expect(b).toEqual(a);
     expect(c).not.toEqual(a);
   });
