@@ -207,7 +207,7 @@ async function main() {
             const r = b.serve ? await pageRun(server.url, p, t) : await nodeRun(b.run, dir, p, t);
             if (b.serve && !r.error && r.isolated !== true) r.error = "the page was not cross-origin isolated";
             const verdict = judge(r, ref[`${p}/${t}`], p, t);
-            rows.push([name, target, p, t, verdict]);
+            rows.push([name, target, p, t, verdict.length > 90 ? `${verdict.slice(0, 89)}…` : verdict]);
             if (verdict !== "ok") {
               failures.push(`${name} ${target} ${p} ${t}: ${verdict}`);
               if (r.error) console.log(`  ${p}/${t}: ${r.error}`);
