@@ -9,7 +9,9 @@
 // The only additions to a bundler's defaults are the ones README.md ("Bundlers") documents: esbuild and Rollup
 // don't copy files referenced by `new URL(…, import.meta.url)`, so their builds get vaekit's .wasm files copied
 // beside the bundle (one cp), and esbuild is asked for ES modules (--format=esm; its IIFE/CommonJS output has no
-// import.meta.url). The entry a bundler picks is its own business: that is what this job tests.
+// import.meta.url). The entry a bundler picks is its own business: that is what this job tests. Two more esbuild
+// builds leave those additions out (no cp; CommonJS, esbuild's default for Node): each must import, and its first
+// model must reject with the VaekitError that says what to add.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -56,6 +58,15 @@ const BUILDS = {
   esbuild: {
     browser: { cmd: [bin("esbuild"), "src/browser.js", "--bundle", "--format=esm", "--outdir=dist"], serve: "dist", page: MODULE_PAGE("browser.js"), after: COPY_WASM("dist") },
     node: { cmd: [bin("esbuild"), "src/node.js", "--bundle", "--platform=node", "--format=esm", "--outdir=out"], run: "out/node.js", after: COPY_WASM("out") },
+    // Without the documented additions the bundle must still import, and its first model must say what to do:
+    "browser, no cp": {
+      cmd: [bin("esbuild"), "src/browser.js", "--bundle", "--format=esm", "--outdir=dist"], serve: "dist", page: MODULE_PAGE("browser.js"),
+      expect: /^VaekitError: could not load vaekit\.wasm: HTTP 404 for .*add `cp node_modules\/vaekit\/dist\/\*\.wasm <your output folder>` to the build/,
+    },
+    "node, CommonJS": {
+      cmd: [bin("esbuild"), "src/node.js", "--bundle", "--platform=node", "--outfile=out/node.cjs"], run: "out/node.cjs",
+      expect: /^VaekitError: could not locate vaekit\.wasm \(.*\): this bundle has no import\.meta\.url .*--format=esm/,
+    },
   },
   rollup: {
     // node-resolve's default conditions pick dist/index.js, whose node: imports are reached only under Node
@@ -203,12 +214,13 @@ async function main() {
           server = await serve(join(dir, b.serve), { isolate: true });
         }
         try {
-          for (const [p, t] of RUNS) {
+          for (const [p, t] of b.expect ? RUNS.slice(0, 1) : RUNS) {
             const r = b.serve ? await pageRun(server.url, p, t) : await nodeRun(b.run, dir, p, t);
             if (b.serve && !r.error && r.isolated !== true) r.error = "the page was not cross-origin isolated";
-            const verdict = judge(r, ref[`${p}/${t}`], p, t);
+            const verdict = b.expect ? (b.expect.test(r.error ?? "") ? "ok (the expected VaekitError)" : `not the expected error: ${r.error ?? "it ran"}`)
+              : judge(r, ref[`${p}/${t}`], p, t);
             rows.push([name, target, p, t, verdict.length > 90 ? `${verdict.slice(0, 89)}…` : verdict]);
-            if (verdict !== "ok") {
+            if (!verdict.startsWith("ok")) {
               failures.push(`${name} ${target} ${p} ${t}: ${verdict}`);
               if (r.error) console.log(`  ${p}/${t}: ${r.error}`);
               if (server?.missing.length) console.log(`  404s: ${server.missing.join(", ")}`);
@@ -229,8 +241,8 @@ async function main() {
   const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(width[i])).join(" | ")} |`;
   console.log(`\n${line(head)}\n|${width.map((w) => "-".repeat(w + 2)).join("|")}|`);
   for (const r of rows) console.log(line(r));
-  const ok = rows.filter((r) => r[4] === "ok").length;
-  console.log(`\nbundlers: ${ok} of ${rows.length} runs gave Node's bits${failures.length ? `; failing: ${failures.length}` : ""} ` +
+  const ok = rows.filter((r) => r[4].startsWith("ok")).length;
+  console.log(`\nbundlers: ${ok} of ${rows.length} runs as expected (Node's bits, or the expected error)${failures.length ? `; failing: ${failures.length}` : ""} ` +
     `(${Math.round((Date.now() - started) / 1000)} s)`);
   for (const f of failures) console.log(`FAILED: ${f.split("\n")[0]}`);
   if (failures.length || rows.length === 0) process.exitCode = 1;
