@@ -2,7 +2,8 @@
 // against vaekit as npm ships it, for the browser and for Node, then runs every bundle with precision exact and
 // fast on 1 and 2 threads — the browser builds in headless Chromium on a cross-origin isolated page, the Node
 // builds in Node — and checks that each gives the same bits, and the same engine, as Node running the unbundled
-// package. Prints a table (bundler × target × precision × threads → ok / why not); exits 1 if any run failed.
+// package; and Vite's dev server, exact and fast on one thread. Prints a table (bundler × target × precision ×
+// threads → ok / why not); exits 1 if any run failed.
 //
 //   node bundlers/run.mjs <packed app folder>      (the folder scripts/pack.mjs installed vaekit into)
 //
@@ -14,6 +15,7 @@
 // model must reject with the VaekitError that says what to add.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -137,6 +139,66 @@ async function pageRun(url, precision, threads) {
   }
 }
 
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.once("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Vite's dev server (`vite`, no config), where most Vite users meet vaekit first: it pre-bundles dependencies into
+ * node_modules/.vite and must still serve the .wasm files the URLs name. vaekit sits in the app's own node_modules,
+ * as npm puts it (the dev server serves files under its root only). One thread: without a config the dev server
+ * sends no cross-origin isolation headers.
+ */
+async function viteDev(tmp, ref, rows, failures) {
+  const dir = join(tmp, "vite-dev");
+  cpSync(join(here, "app"), dir, { recursive: true });
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "app-vite-dev", private: true, type: "module" }, null, 2));
+  cpSync(join(here, "node_modules", "vaekit"), join(dir, "node_modules", "vaekit"), { recursive: true });
+  const port = await freePort();
+  const child = spawn(bin("vite"), ["--port", String(port), "--strictPort", "--host", "127.0.0.1"], {
+    cwd: dir, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "", exited = null;
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  child.on("exit", (code) => (exited = code ?? "killed"));
+  const closed = new Promise((r) => child.once("close", r));
+  const target = "browser, dev server";
+  try {
+    const until = Date.now() + 60_000;
+    while (!out.includes(`127.0.0.1:${port}`)) {
+      if (exited !== null || Date.now() > until) throw new Error(`the dev server did not start:\n${tail(out)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`vite (${target}) serving on 127.0.0.1:${port}`);
+    for (const p of ["exact", "fast"]) {
+      const r = await pageRun(`http://127.0.0.1:${port}`, p, 1);
+      const verdict = judge(r, ref[`${p}/1`], p, 1);
+      rows.push(["vite", target, p, 1, verdict.length > 90 ? `${verdict.slice(0, 89)}…` : verdict]);
+      if (!verdict.startsWith("ok")) {
+        failures.push(`vite ${target} ${p} 1: ${verdict}`);
+        if (r.error) console.log(`  ${p}/1: ${r.error}`);
+      }
+    }
+  } catch (e) {
+    for (const p of ["exact", "fast"]) rows.push(["vite", target, p, 1, "dev server failed"]);
+    failures.push(`vite ${target}: ${e.message}`);
+    console.log(`vite (${target}): ${e.message}`);
+  } finally {
+    if (exited === null) {
+      child.kill();
+      await closed;
+    }
+  }
+}
+
 /** "ok", or why the result is not the one Node gave. */
 function judge(r, ref, precision, threads) {
   if (r.error) return r.error.split("\n")[0];
@@ -231,6 +293,7 @@ async function main() {
         }
       }
     }
+    if (!only || only.includes("vite")) await viteDev(tmp, ref, rows, failures);
   } finally {
     await browser?.close();
     rmSync(tmp, { recursive: true, force: true });
