@@ -3,7 +3,7 @@
 // default kernel module is found:
 //   dist/index.js    ESM for Node and Bun: reads ./vaekit.wasm with node:fs
 //   dist/index.cjs   CommonJS (require): the same
-//   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url)
+//   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url); no node: import
 //   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
 // Each bundle is complete (no shared chunk), so importing one entry never runs another's loader. The code for
 // `threads > 1` (src/runtime/threads/) is split off into a chunk of its own per entry, imported only when asked
@@ -17,25 +17,32 @@ import { fileURLToPath } from "node:url";
 import { relative, sep } from "node:path";
 import { chmod } from "node:fs/promises";
 
+// Each ES entry names every .wasm it may load with a literal `new URL("./x.wasm", import.meta.url)` of its own, the
+// pattern webpack 5, Vite and Parcel recognise and ship beside their bundle; wrapped in a function, so that the URL
+// is made only when that file is needed (a bundle whose import.meta.url is empty must not fail at import).
 const PLATFORMS = {
   node: `
 export const bundledModule = undefined;
-export const wasmUrl = new URL("./vaekit.wasm", import.meta.url);
+export const wasmUrl = () => new URL("./vaekit.wasm", import.meta.url);
+export const fastWasmUrl = () => new URL("./vaekit-fast.wasm", import.meta.url);
 export const canReadFiles = true;
 export async function readFileUrl(url) {
   const { readFile } = await import("node:fs/promises");
   return readFile(url);
 }`,
   cjs: `
+const beside = (file) => () => require("node:url").pathToFileURL(require("node:path").join(__dirname, file));
 export const bundledModule = undefined;
-export const wasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit.wasm"));
+export const wasmUrl = beside("vaekit.wasm");
+export const fastWasmUrl = beside("vaekit-fast.wasm");
 export const canReadFiles = true;
 export function readFileUrl(url) {
   return require("node:fs").promises.readFile(url);
 }`,
   web: `
 export const bundledModule = undefined;
-export const wasmUrl = new URL("./vaekit.wasm", import.meta.url);
+export const wasmUrl = () => new URL("./vaekit.wasm", import.meta.url);
+export const fastWasmUrl = () => new URL("./vaekit-fast.wasm", import.meta.url);
 export const canReadFiles = false;
 export function readFileUrl() {
   throw new Error("unreachable: this build fetches its wasm");
@@ -44,6 +51,7 @@ export function readFileUrl() {
 import wasm from "./vaekit.wasm";
 export const bundledModule = wasm;
 export const wasmUrl = undefined;
+export const fastWasmUrl = undefined;
 export const canReadFiles = false;
 export function readFileUrl() {
   throw new Error("unreachable: this build imports its wasm as a module");
@@ -51,15 +59,22 @@ export function readFileUrl() {
 };
 
 const MT_URLS = {
-  node: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);
-export const mtFastWasmUrl = new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
-  cjs: `export const mtWasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit-mt.wasm"));
-export const mtFastWasmUrl = require("node:url").pathToFileURL(require("node:path").join(__dirname, "vaekit-fast-mt.wasm"));`,
-  web: `export const mtWasmUrl = new URL("./vaekit-mt.wasm", import.meta.url);
-export const mtFastWasmUrl = new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
+  node: `export const mtWasmUrl = () => new URL("./vaekit-mt.wasm", import.meta.url);
+export const mtFastWasmUrl = () => new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
+  cjs: `const beside = (file) => () => require("node:url").pathToFileURL(require("node:path").join(__dirname, file));
+export const mtWasmUrl = beside("vaekit-mt.wasm");
+export const mtFastWasmUrl = beside("vaekit-fast-mt.wasm");`,
+  web: `export const mtWasmUrl = () => new URL("./vaekit-mt.wasm", import.meta.url);
+export const mtFastWasmUrl = () => new URL("./vaekit-fast-mt.wasm", import.meta.url);`,
   workerd: `export const mtWasmUrl = undefined;
 export const mtFastWasmUrl = undefined;`,
 };
+
+// The browser and workerd entries start threads only as Web Workers: src/runtime/threads/spawn-node.ts (which
+// imports node:worker_threads) becomes this stub there, so bundlers targeting the web never see a node: import.
+const NO_NODE_WORKERS = `export function nodeFactory() {
+  throw new Error("this build of vaekit starts threads as Web Workers only");
+}`;
 
 /** Swaps src/runtime/platform.ts and src/runtime/threads/mt-url.ts for the given platform's loaders. */
 function platform(name) {
@@ -76,7 +91,17 @@ function platform(name) {
       const path = id.replace(/\\/g, "/");
       if (path.endsWith("src/runtime/platform.ts")) return { code: PLATFORMS[name], map: null };
       if (path.endsWith("src/runtime/threads/mt-url.ts")) return { code: MT_URLS[name], map: null };
+      if (path.endsWith("src/runtime/threads/spawn-node.ts") && (name === "web" || name === "workerd")) {
+        return { code: NO_NODE_WORKERS, map: null };
+      }
       return null;
+    },
+    generateBundle(_, bundle) {
+      if (name !== "web" && name !== "workerd") return;
+      for (const chunk of Object.values(bundle)) {
+        const node = [...(chunk.imports ?? []), ...(chunk.dynamicImports ?? [])].find((i) => i.startsWith("node:"));
+        if (node) this.error(`${chunk.fileName} imports ${node}: the ${name} build must not reach a Node built-in`);
+      }
     },
   };
 }

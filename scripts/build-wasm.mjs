@@ -6,9 +6,10 @@
 //   dist/vaekit-fast.wasm, dist/vaekit-fast-mt.wasm, build/vaekit-fast-testing.wasm — the same with
 //     `--enable relaxed-simd`: the GEMMs' multiply-adds become f32x4.relaxed_madd (assembly/madd.ts);
 //     assembly/fast.ts adds the precision_fast export
-// Each is written to a temporary file first and renamed, so concurrent builds never leave a torn module.
+// Each is written to a temporary file first and renamed, so concurrent builds never leave a torn module. One line per
+// build (its output, size and time) goes to stderr as it finishes, so a ~35 s build isn't silent.
 import asc from "assemblyscript/asc";
-import { mkdirSync, renameSync } from "node:fs";
+import { mkdirSync, renameSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -30,7 +31,10 @@ const BUILDS = [
   { entry: "assembly/testing.ts", out: "build/vaekit-fast-testing.wasm", flags: FAST, extra: FAST_EXTRA },
 ];
 
-for (const { entry, out: rel, flags, extra = [] } of BUILDS) {
+const started = performance.now();
+const seconds = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+for (const [i, { entry, out: rel, flags, extra = [] }] of BUILDS.entries()) {
+  const t0 = performance.now();
   const out = join(root, rel);
   const tmp = `${out}.${process.pid}.tmp`;
   mkdirSync(dirname(out), { recursive: true });
@@ -43,4 +47,7 @@ for (const { entry, out: rel, flags, extra = [] } of BUILDS) {
     process.exit(1);
   }
   renameSync(tmp, out);
+  const kb = (statSync(out).size / 1024).toFixed(1);
+  console.error(`build-wasm ${i + 1}/${BUILDS.length}: ${rel} (${kb} KB) in ${seconds(t0)}`);
 }
+console.error(`build-wasm: ${BUILDS.length} modules in ${seconds(started)}`);

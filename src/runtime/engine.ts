@@ -5,8 +5,8 @@
 import { Allocator } from "./allocator.js";
 import type { KernelExports } from "./kernels.js";
 import { InvalidConfigError } from "../errors.js";
-import { compileKernels, type EngineInfo, type WasmSource } from "./module.js";
-import { wasmUrl } from "./platform.js";
+import { compileFile, compileKernels, type EngineInfo, type WasmSource } from "./module.js";
+import { fastWasmUrl } from "./platform.js";
 
 /** A new shared memory for the shared-memory kernel build (4 GiB maximum; 1 GiB where that can't be reserved). */
 export function sharedMemory(): WebAssembly.Memory {
@@ -51,7 +51,8 @@ export class Engine {
    */
   static async create(source?: WasmSource, precision?: unknown, threads = 1): Promise<Engine> {
     const [mod, fallbacks] = precision === undefined ? [undefined, []]
-      : await (await import("./fast.js")).kernels(source, precision, compileKernels, wasmUrl, InvalidConfigError);
+      : await (await import("./fast.js")).kernels(source, precision, compileKernels,
+        fastWasmUrl && (() => compileFile(fastWasmUrl!, "vaekit-fast.wasm")), InvalidConfigError);
     let why: Engine | string = "";
     if (threads > 1) {
       const fast = !!mod && WebAssembly.Module.exports(mod).some((x) => x.name === "precision_fast");

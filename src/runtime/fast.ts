@@ -1,7 +1,8 @@
 // The precision choice, loaded only when a model is created or loaded with `{ precision }`: the package build
 // ships it as dist/vaekit-fast.js, which every entry imports lazily (src/runtime/engine.ts), so the default entry
-// carries none of it. It takes the core's loader, the default vaekit.wasm's URL and InvalidConfigError as
-// arguments and imports nothing of the core, so that one copy serves every entry.
+// carries none of it. It takes the core's loader, the entry's loader of vaekit-fast.wasm (the entry holds the literal
+// `new URL("./vaekit-fast.wasm", import.meta.url)` that bundlers see and ship) and InvalidConfigError as arguments
+// and imports nothing of the core, so that one copy serves every entry.
 //
 // Rules (README, "Precision"):
 // - no precision (never reaches this file): the module given, or vaekit.wasm; engineInfo reports which build it is.
@@ -69,7 +70,8 @@ function describe(v: unknown): string {
  * (the core's InvalidConfigError) for a precision other than "exact" or "fast", before anything is compiled.
  */
 export async function kernels(
-  wasm: WasmSource | undefined, precision: unknown, compile: Compile, url: URL | undefined, Invalid: new (message: string) => Error,
+  wasm: WasmSource | undefined, precision: unknown, compile: Compile, loadFast: (() => Promise<WebAssembly.Module>) | undefined,
+  Invalid: new (message: string) => Error,
 ): Promise<[WebAssembly.Module, string[]]> {
   if (precision === "exact") {
     const m = await compile(wasm);
@@ -93,12 +95,12 @@ export async function kernels(
     const m = await compile(wasm);
     return isFastBuild(m) ? [m, []] : fallback(GIVEN_EXACT, m);
   }
-  if (!url) {
+  if (!loadFast) {
     // workerd: the realm's default module is the bundled vaekit.wasm, unless init({ wasm }) gave the fast build.
     const d = await compile();
     return isFastBuild(d) ? [d, []] : fallback(NO_LOADER, d);
   }
-  fastDefault ??= compile(new URL("vaekit-fast.wasm", url)).catch((e: unknown) => {
+  fastDefault ??= loadFast().catch((e: unknown) => {
     fastDefault = undefined;
     throw e;
   });

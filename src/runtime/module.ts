@@ -57,40 +57,65 @@ function checkEngine(): void {
   }
 }
 
-async function fromUrl(url: URL): Promise<WebAssembly.Module> {
+// What a failed load says about the files vaekit ships beside its entry (the one place a user can act on it).
+const SHIP = " beside vaekit's JavaScript (esbuild and Rollup don't copy .wasm files: add " +
+  "`cp node_modules/vaekit/dist/*.wasm <your output folder>` to the build), or pass it yourself with init({ wasm })";
+
+async function fromUrl(url: URL, file: string): Promise<WebAssembly.Module> {
   if (url.protocol === "file:" && canReadFiles && detectRuntime() !== "deno") {
-    return WebAssembly.compile(await readFileUrl(url));
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = await readFileUrl(url);
+    } catch (e) {
+      throw new VaekitError("WASM_LOAD", `could not read ${file} at ${url.href} (${(e as Error).message}); put it${SHIP}`);
+    }
+    return compileAs(bytes, file, url.href);
   }
   let res: Response;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new VaekitError(
-      "WASM_LOAD",
-      `could not fetch vaekit.wasm from ${url.href} (${(e as Error).message}); ` +
-        "serve it beside vaekit's JavaScript, or pass it yourself with init({ wasm })",
-    );
+    throw new VaekitError("WASM_LOAD", `could not fetch ${file} from ${url.href} (${(e as Error).message}); serve it${SHIP}`);
   }
-  return fromResponse(res);
+  return fromResponse(res, file);
 }
 
-async function fromResponse(res: Response): Promise<WebAssembly.Module> {
+async function fromResponse(res: Response, file = "vaekit.wasm"): Promise<WebAssembly.Module> {
+  const where = res.url || "the response given";
   if (!res.ok) {
-    throw new VaekitError(
-      "WASM_LOAD",
-      `could not load vaekit.wasm: HTTP ${res.status} for ${res.url || "the response given"}; ` +
-        "expected the bytes of vaekit.wasm (pass another source with init({ wasm }))",
-    );
+    throw new VaekitError("WASM_LOAD", `could not load ${file}: HTTP ${res.status} for ${where}; serve it${SHIP}`);
   }
   const type = res.headers.get("content-type") ?? "";
-  if (typeof WebAssembly.compileStreaming === "function" && type.split(";")[0].trim() === "application/wasm") {
-    return WebAssembly.compileStreaming(res);
+  return compileAs(
+    typeof WebAssembly.compileStreaming === "function" && type.split(";")[0].trim() === "application/wasm" ? res : await res.arrayBuffer(),
+    file, where,
+  );
+}
+
+/** Compiles a file loaded by URL; what came instead of it (say, a server's HTML page) is a VaekitError naming it. */
+async function compileAs(src: Response | BufferSource, file: string, where: string): Promise<WebAssembly.Module> {
+  try {
+    return await (src instanceof Response ? WebAssembly.compileStreaming(src) : WebAssembly.compile(src));
+  } catch (e) {
+    throw new VaekitError("WASM_LOAD", `${where} is not ${file} (${(e as Error).message}); serve the file${SHIP}`);
   }
-  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+/** Loads a .wasm shipped beside this entry; its URL is resolved only now, so that a bundle never fails at import. */
+export function compileFile(url: () => URL, file: string): Promise<WebAssembly.Module> {
+  let u: URL;
+  try {
+    u = url();
+  } catch (e) {
+    return Promise.reject(new VaekitError("WASM_LOAD", `could not locate ${file} (${(e as Error).message}): this bundle ` +
+      "has no import.meta.url (vaekit's ES module bundled as CommonJS or an IIFE?); bundle as ES modules " +
+      "(esbuild: --format=esm), or pass it yourself with init({ wasm })"));
+  }
+  return fromUrl(u, file);
 }
 
 function compileDefault(): Promise<WebAssembly.Module> {
-  return bundledModule ? Promise.resolve(bundledModule) : fromUrl(wasmUrl);
+  return bundledModule ? Promise.resolve(bundledModule) : compileFile(wasmUrl!, "vaekit.wasm");
 }
 
 /** Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. */
@@ -116,7 +141,7 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
     } catch {
       throw new VaekitError("WASM_LOAD", `wasm URL ${JSON.stringify(String(source))} is not an absolute URL`);
     }
-    return fromUrl(url);
+    return fromUrl(url, decodeURIComponent(url.pathname.split("/").pop() || url.href));
   }
   throw new VaekitError(
     "WASM_LOAD",

@@ -173,7 +173,7 @@ describe("an engine whose relaxed_madd doesn't fuse (JavaScriptCore on x86-64)",
     try {
       expect(fusesMultiplyAdd()).toBe(false);
       for (const wasm of [undefined, fastModule, exactModule]) {
-        const [m, fallbacks] = await kernels(wasm, "fast", loader, new URL("file:///nowhere/vaekit.wasm"), InvalidConfigError);
+        const [m, fallbacks] = await kernels(wasm, "fast", loader, async () => fastModule, InvalidConfigError);
         expect(m).toBe(exactModule);
         expect(fallbacks).toEqual([expect.stringMatching(/^precision "fast" was requested but this engine's relaxed SIMD multiplies and adds without fusing them .*; using "exact"$/)]);
       }

@@ -7,7 +7,8 @@
 // main thread, which only polls). Workers are unref'd in Node, so a finished script exits; stop() ends them.
 import { VaekitError } from "../../errors.js";
 import { detectRuntime } from "../env.js";
-import { nodeWorkerSource, webWorkerSource, type WorkerInit } from "./worker.js";
+import { nodeFactory, type Factory, type Handle } from "./spawn-node.js";
+import { webWorkerSource, type WorkerInit } from "./worker.js";
 
 /** Jobs a split call is cut into per thread: a thread that falls behind (descheduled by a busy host) then costs at
  *  most one small job's time, as the others take over the rest of its share. Paired runs on a noisy 2-core machine
@@ -30,30 +31,6 @@ const claimWord = (j: number): number => 32 * j + 62;
  *  the caller polls ~25 µs before sleeping on the done count, so that on a busy machine it doesn't hold the core
  *  a worker needs. */
 const SPIN = 80000, CALLER_SPIN = 2000;
-
-interface Handle {
-  ready: Promise<void>;
-  stop(): Promise<unknown>;
-}
-
-type Factory = (init: WorkerInit) => Handle;
-
-async function nodeFactory(): Promise<Factory> {
-  const spec = "node:worker_threads"; // not a literal import: bundlers for the web must not try to resolve it
-  const { Worker } = (await import(/* @vite-ignore */ spec)) as typeof import("node:worker_threads");
-  const src = nodeWorkerSource();
-  return (init) => {
-    const w = new Worker(src, { eval: true, workerData: init });
-    const ready = new Promise<void>((resolve, reject) => {
-      w.once("message", (m: { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve()));
-      w.once("error", reject);
-      w.once("exit", (code) => reject(new Error(`the worker exited with code ${code}`)));
-    });
-    // Keep the process alive only while the worker starts; afterwards it must not hold a finished script open.
-    void ready.then(() => w.unref(), () => {});
-    return { ready, stop: () => w.terminate() };
-  };
-}
 
 function webFactory(): Factory & { url: string } {
   const url = URL.createObjectURL(new Blob([webWorkerSource()], { type: "text/javascript" }));

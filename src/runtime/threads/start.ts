@@ -5,7 +5,7 @@
 import { Engine, sharedMemory } from "../engine.js";
 import type { KernelExports } from "../kernels.js";
 import { detectRuntime } from "../env.js";
-import { compileKernels, type WasmSource } from "../module.js";
+import { compileFile, compileKernels, type WasmSource } from "../module.js";
 import { parallelKernels, WORKER_KERNELS, type MtKernelExports, type SplitThresholds } from "./parallel.js";
 import { mtFastWasmUrl, mtWasmUrl } from "./mt-url.js";
 import { controlBytes, Pool } from "./pool.js";
@@ -43,7 +43,7 @@ async function threadedModule(source: WasmSource | undefined, fast: boolean): Pr
   const url = fast ? mtFastWasmUrl : mtWasmUrl;
   if (!url) throw new Error("this build has no URL for it");
   const slot = fast ? 1 : 0;
-  defaultThreaded[slot] ??= compileKernels(url).catch((e: unknown) => {
+  defaultThreaded[slot] ??= compileFile(url, fast ? "vaekit-fast-mt.wasm" : "vaekit-mt.wasm").catch((e: unknown) => {
     delete defaultThreaded[slot];
     throw e;
   });
