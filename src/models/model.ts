@@ -3,7 +3,8 @@
 // seeded noise streams, and dispose.
 import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
-import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
+import type { ParameterLayout } from "../nn/dense.js";
+import type { ParamTensor } from "../nn/module.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
 import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
@@ -56,42 +57,6 @@ export const STREAM = {
 /** Rows per kernel call outside training: bounds the workspace whatever n is. */
 export const CHUNK = 256;
 
-interface TensorSpec {
-  readonly name: string;
-  readonly shape: number[];
-  read(all: Float32Array): Float32Array;
-  write(all: Float32Array, t: ArrayLike<number>): void;
-}
-
-function denseSpecs(l: DenseLayer): TensorSpec[] {
-  const out: TensorSpec[] = [];
-  const K = l.inSize, N = l.outSize;
-  for (const part of l.parts) {
-    const { col, cols } = part;
-    out.push({
-      name: `${part.name}.weight`,
-      shape: [cols, K],
-      read: (all) => {
-        const t = new Float32Array(cols * K);
-        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) t[o * K + i] = all[l.w + i * N + col + o];
-        return t;
-      },
-      write: (all, t) => {
-        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) all[l.w + i * N + col + o] = t[o * K + i];
-      },
-    });
-    out.push({
-      name: `${part.name}.bias`,
-      shape: [cols],
-      read: (all) => all.slice(l.b + col, l.b + col + cols),
-      write: (all, t) => {
-        for (let o = 0; o < cols; o++) all[l.b + col + o] = t[o];
-      },
-    });
-  }
-  return out;
-}
-
 /** Per-row counters of a noise stream: `blocks` Philox blocks per row, row r of a call at rowOffset + r. */
 function counter(row: number, blocks: number): [number, number] {
   const c = row * blocks;
@@ -107,7 +72,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   #optimizer: Optimizer | undefined;
   protected readonly ws: Workspace;
   readonly #layout: ParameterLayout;
-  readonly #specs: TensorSpec[];
+  readonly #specs: ParamTensor[];
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
   protected steps = 0;
   /** Philox blocks consumed so far by training streams (key = stream). */
@@ -120,17 +85,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.cfg = cfg;
     this.#layout = layout;
     this.nParams = layout.size;
-    this.#specs = layout.layers.flatMap(denseSpecs);
-    for (const v of layout.vectors) {
-      this.#specs.push({
-        name: v.name,
-        shape: [v.size],
-        read: (all) => all.slice(v.offset, v.offset + v.size),
-        write: (all, t) => {
-          for (let i = 0; i < v.size; i++) all[v.offset + i] = t[i];
-        },
-      });
-    }
+    this.#specs = layout.tensors();
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
   }
@@ -272,19 +227,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * with config.init "glorot" U(±√(6/(fan_in + fan_out))) and zero biases; vectors to their init.
    */
   protected initialise(): void {
-    const k = this.e.k;
-    const seed = this.cfg.seed;
     const glorot = (this.cfg as { init?: string }).init === "glorot";
-    this.#layout.layers.forEach((l, i) => {
-      const bound = glorot ? Math.sqrt(6 / (l.inSize + l.outSize)) : 1 / Math.sqrt(l.inSize);
-      const n = l.inSize * l.outSize;
-      k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
-      k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
-      k.uniform_symmetric(this.params + l.w * 4, n, bound);
-      k.uniform_symmetric(this.params + l.b * 4, l.outSize, glorot ? 0 : bound); // bound 0: +0 biases
-    });
-    const w = this.e.f32(this.params, this.nParams);
-    for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);
+    this.#layout.initialise(this.e.k, this.params, this.cfg.seed, glorot, (p, n) => this.e.f32(p, n));
   }
 
   /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */

@@ -2,6 +2,8 @@
 // buffer, with its activations and their gradients in named workspace buffers.
 import type { Engine } from "../runtime/engine.js";
 import { stackBackward, stackForward, type Activation, type DenseLayer, type ParameterLayout, type TensorPart } from "./dense.js";
+import type { Tape } from "./tape.js";
+import type { Dims, Tensor, Workspace } from "./tensor.js";
 
 /** How an MLP is laid out: `${prefix}.hidden.{i}` layers, then `${prefix}.${outName}`. */
 export interface MlpSpec {
@@ -22,6 +24,7 @@ export class Mlp {
   readonly key: string;
   readonly inSize: number;
   readonly outSize: number;
+  #outs: Tensor[] = [];
 
   constructor(layout: ParameterLayout, spec: MlpSpec, readonly alpha: number) {
     const layers: DenseLayer[] = [];
@@ -38,6 +41,38 @@ export class Mlp {
     this.inSize = spec.inSize;
     this.outSize = spec.outSize;
   }
+
+  // ---- as a module on a tape ----
+
+  /** Declares the network's layer outputs (with gradients) in a workspace, `rows(d)` rows per pass. */
+  declare(ws: Workspace, rows: (d: Dims) => number): void {
+    this.#outs = this.layers.map((l) => ws.tensor((d) => rows(d) * l.outSize, true));
+  }
+
+  /** The output tensor (the last layer's activations; its gradient is what flows back in). */
+  get output(): Tensor {
+    return this.#outs[this.#outs.length - 1];
+  }
+
+  /**
+   * Runs the network on `rows` rows of x and returns its output. With `scratch` (sparseInputScratch words), the first
+   * layer skips x's zeros; one row runs as matrix-vector products (stackForward's choices). Backward: parameter
+   * gradients +=, and x's gradient (when x has one) written by the first writer, else added (the tape's fan-out).
+   */
+  run(t: Tape, x: Tensor, rows: number, scratch = 0): Tensor {
+    const outs = this.#outs.map((o) => o.ptr);
+    stackForward(t.e, this.layers, t.params, x.ptr, outs, rows, this.alpha, scratch);
+    t.record(() => {
+      const douts = this.#outs.map((o) => o.grad!.ptr);
+      const back = (dx: number): void =>
+        stackBackward(t.e, this.layers, t.params, t.grads, x.ptr, outs, douts, dx, rows, this.alpha, scratch);
+      if (x.grad) t.over(x.grad, rows * this.inSize, back);
+      else back(0);
+    });
+    return this.output;
+  }
+
+  // ---- with string-keyed workspace buffers (Autoencoder, HierarchicalVAE: to be ported to the tape) ----
 
   /** Adds this network's activation and gradient buffers for `rows` rows to a workspace size table. */
   sizes(rows: number, into: Record<string, number>): void {
