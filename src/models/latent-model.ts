@@ -10,8 +10,8 @@ import { klStandardNormal } from "../nn/kl.js";
 import { Mlp } from "../nn/mlp.js";
 import { logMeanExp, repeatRows } from "../nn/repeat.js";
 import { reparameterize } from "../nn/reparameterize.js";
-import { Tape } from "../nn/tape.js";
-import { Workspace, type Dims, type Tensor } from "../nn/tensor.js";
+import type { Tape } from "../nn/tape.js";
+import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Dataset, LossTerms, TrainingTarget } from "../train/fit.js";
 import type { ResolvedVAEConfig } from "./config.js";
@@ -88,11 +88,11 @@ function build(cfg: ResolvedVAEConfig, classes: number): Nets {
   const layout = new ParameterLayout();
   const L = cfg.latentSize, D = cfg.inputSize;
   const encoder = new Mlp(layout, {
-    key: "e", prefix: "encoder", inSize: D + classes, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
+    prefix: "encoder", inSize: D + classes, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
     outSize: 2 * L, outName: "head", outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
   }, cfg.leakySlope);
   const decoder = new Mlp(layout, {
-    key: "d", prefix: "decoder", inSize: L + classes, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
+    prefix: "decoder", inSize: L + classes, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
     outSize: D, outName: "output",
   }, cfg.leakySlope);
   const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
@@ -121,8 +121,6 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected readonly classes: number;
   protected readonly D: number;
   protected readonly L: number;
-  readonly #ws: Workspace;
-  readonly #t: Tape;
   readonly #b: LatentTensors;
 
   protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number) {
@@ -133,8 +131,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     this.lik = nets.lik;
     this.classes = classes;
     const D = (this.D = cfg.inputSize), L = (this.L = cfg.latentSize), C = classes;
-    const ws = (this.#ws = new Workspace(e));
-    this.#t = new Tape(e);
+    const ws = this.ws;
     const B = (d: Dims): number => d.B, R = (d: Dims): number => d.B * d.K;
     const multi = (n: (d: Dims) => number) => (d: Dims): number => (d.multi ? n(d) : 0);
     const all = (d: Dims): number => (d.total ? Math.max(d.B * d.total, d.total) : 0);
@@ -152,11 +149,6 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     this.decoder.declare(ws, R);
   }
 
-  override dispose(): void {
-    super.dispose();
-    this.#ws.free();
-  }
-
   // ---- data ----
 
   protected rowsOf(x: unknown, what: string, unit = this.lik.unitData): Rows {
@@ -167,13 +159,12 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   /** Lays the workspace out for B examples with K samples each (`multi`: the k-sample tensors too). */
   #dims(B: number, K: number, multi: boolean, total = 0): void {
-    this.#ws.layout({ B, K, multi, total });
+    this.ws.layout({ B, K, multi, total });
   }
 
   /** Runs `body` over chunks of at most `chunk` examples, the workspace laid out for the first (largest) one. */
   #chunks(n: number, K: number, multi: boolean, body: (start: number, rows: number) => void, chunk = CHUNK): void {
-    this.#dims(Math.min(n, chunk), K, multi);
-    for (let start = 0; start < n; start += chunk) body(start, Math.min(chunk, n - start));
+    this.ws.chunks(n, (B) => ({ B, K, multi, total: 0 }), body, chunk);
   }
 
   /** Writes rows [start, start + rows) of x (and y) into the batch tensors. */
@@ -181,12 +172,6 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const { D, classes: C } = this;
     this.e.write(this.#b.x.ptr, x.subarray(start * D, (start + rows) * D));
     if (C) this.e.write(this.#b.y.ptr, y!.subarray(start * C, (start + rows) * C));
-  }
-
-  /** Starts a pass on the tape (gradients with scale gradScale ≠ 0). */
-  #start(gradScale: number): Tape {
-    this.#t.start(gradScale, this.params, gradScale ? this.grads : 0);
-    return this.#t;
   }
 
   /** Encoder input: x, or [x | y] rows for a conditional model. */
@@ -211,7 +196,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   #elbo(rows: number, gradScale: number): LossTerms {
     const { k } = this.e;
     const c = this.cfg, b = this.#b, L = this.L;
-    const t = this.#start(gradScale);
+    const t = this.pass(gradScale);
     const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
     reparameterize(t, b.z, b.eps, stats, rows, L);
     const out = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
@@ -253,7 +238,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   #samples(B: number, K: number, gradScale: number, logw: number, wts: Tensor | undefined): void {
     const b = this.#b, { L, D } = this;
     const R = B * K;
-    const t = this.#start(gradScale);
+    const t = this.pass(gradScale);
     const stats = this.encoder.run(t, this.#encIn(t, B), B, b.xnz.ptr);
     repeatRows(t, b.statsRep, stats, B, 2 * L, K);
     reparameterize(t, b.z, b.eps, b.statsRep, R, L);
@@ -279,7 +264,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     this.#samples(B, K, gradScale, b.logw.ptr, b.wts);
     let bound = 0;
     if (iwae) {
-      const lme = logMeanExp(this.#t, b.lme.ptr, b.wts.ptr, b.logw.ptr, B, K);
+      const lme = logMeanExp(this.tape, b.lme.ptr, b.wts.ptr, b.logw.ptr, B, K);
       for (let i = 0; i < B; i++) bound += lme[i];
     } else {
       this.e.f32(b.wts.ptr, R).fill(1 / K);
@@ -294,7 +279,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         gn[r] = gradScale * w[r];
         g[r] = -gn[r];
       }
-      this.#t.backward();
+      this.tape.backward();
     }
     return { loss: -bound, reconstruction: rec, kl };
   }
@@ -369,7 +354,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
       this.normals(b.eps.ptr, R, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
       this.#samples(blk.examples, blk.samples, 0, b.logwAll.ptr + blk.k0 * 4, undefined);
       if (blk.k0 + blk.samples === K) {
-        out.set(logMeanExp(this.#t, b.lmeAll.ptr, b.wAll.ptr, b.logwAll.ptr, blk.examples, K), blk.start);
+        out.set(logMeanExp(this.tape, b.lmeAll.ptr, b.wAll.ptr, b.logwAll.ptr, blk.examples, K), blk.start);
       }
     }
     return out;
@@ -407,7 +392,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const logVar = new Float32Array(data.rows * L);
     this.#chunks(data.rows, 1, false, (start, rows) => {
       this.#putRows(data.x, data.y, start, rows);
-      const t = this.#start(0);
+      const t = this.pass(0);
       const stats = this.e.f32(this.encoder.run(t, this.#encIn(t, rows), rows, this.#b.xnz.ptr).ptr, rows * 2 * L);
       for (let r = 0; r < rows; r++) {
         mean.set(stats.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
@@ -427,7 +412,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     this.#chunks(n, 1, false, (start, rows) => {
       fillZ(start, rows, this.#b.z.ptr);
       if (C) this.e.write(this.#b.y.ptr, labels!.subarray(start * C, (start + rows) * C));
-      const t = this.#start(0);
+      const t = this.pass(0);
       const y = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
       this.lik.mean(this.e, y.ptr, rows);
       out.set(this.e.f32(y.ptr, rows * D), start * D);
@@ -440,7 +425,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const { L } = this, b = this.#b;
     return this.decodeWith(data.rows, data.y, (start, rows) => {
       this.#putRows(data.x, data.y, start, rows);
-      const t = this.#start(0);
+      const t = this.pass(0);
       const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
       if (sample) {
         this.normals(b.eps.ptr, rows, L, seed, STREAM.reconstruct, start);
@@ -479,9 +464,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         ws();
         return (r, data, src, epoch) => {
           ws();
-          const at = b.x.ptr + r * D * 4;
-          this.e.write(at, data.x.subarray(src * D, (src + 1) * D));
-          if (binarize !== undefined) this.binarizeRow(at, b.uni.ptr, D, binarize, (epoch - 1) * data.rows + src);
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
           if (C) this.e.write(b.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
         };
       },

@@ -5,7 +5,8 @@ import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError,
 import type { Tensor } from "../io/safetensors.js";
 import type { ParameterLayout } from "../nn/dense.js";
 import type { ParamTensor } from "../nn/module.js";
-import { Workspace, type Buffers } from "../nn/workspace.js";
+import { Tape } from "../nn/tape.js";
+import { Workspace, type Tensor as Buffer } from "../nn/tensor.js";
 import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
 import type { Scan } from "../io/data.js";
@@ -70,7 +71,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly params: number;
   #grads = 0;
   #optimizer: Optimizer | undefined;
+  /** The model's typed scratch tensors (declared by the subclass's constructor) and the tape its passes run on. */
   protected readonly ws: Workspace;
+  protected readonly tape: Tape;
   readonly #layout: ParameterLayout;
   readonly #specs: ParamTensor[];
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
@@ -88,6 +91,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.#specs = layout.tensors();
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
+    this.tape = new Tape(e);
   }
 
   /** The gradient buffer (nParams f32), allocated on first use: a model used only for inference never holds one. */
@@ -276,11 +280,10 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return out;
   }
 
-  /** Runs `body` over chunks of at most `chunk` rows, with the workspace `sizes(rows)` asks for. */
-  protected chunks(n: number, sizes: (rows: number) => Record<string, number>,
-    body: (start: number, rows: number, p: Buffers) => void, chunk = CHUNK): void {
-    const p = this.ws.get(sizes(Math.min(n, chunk)));
-    for (let start = 0; start < n; start += chunk) body(start, Math.min(chunk, n - start), p);
+  /** Starts a pass on the tape: inference (gradScale 0) or training, gradients scaled by gradScale into grads. */
+  protected pass(gradScale: number): Tape {
+    this.tape.start(gradScale, this.params, gradScale ? this.grads : 0);
+    return this.tape;
   }
 
   /**
@@ -324,17 +327,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   }
 
   /**
-   * Copies example `src` of training data `x` (rows of `width`) into row `r` of the batch buffers' `x`, and
-   * binarizes it there (scratch: `uni`) when fit asked for dynamic binarization (`binarize` = its seed): the one batch writer of
-   * every model's training target.
+   * Copies example `src` of training data `x` (rows of `width`) into row `r` of tensor `batch`, and binarizes it
+   * there (scratch: `uni`, width words) when fit asked for dynamic binarization (`binarize` = its seed): the one batch
+   * writer of every model's training target.
    */
   protected writeTrainingRow(
-    batch: Buffers, r: number, x: Float32Array, rows: number, width: number, src: number,
+    batch: Buffer, uni: Buffer, r: number, x: Float32Array, rows: number, width: number, src: number,
     epoch: number, binarize: number | undefined,
   ): void {
-    const at = batch.x + r * width * 4;
+    const at = batch.ptr + r * width * 4;
     this.e.write(at, x.subarray(src * width, (src + 1) * width));
-    if (binarize !== undefined) this.binarizeRow(at, batch.uni, width, binarize, (epoch - 1) * rows + src);
+    if (binarize !== undefined) this.binarizeRow(at, uni.ptr, width, binarize, (epoch - 1) * rows + src);
   }
 
   /**

@@ -78,6 +78,12 @@ export class Workspace {
     });
   }
 
+  /** Runs `body` over chunks of at most `chunk` rows of n, laid out for `dims` of the first (largest) chunk. */
+  chunks(n: number, dims: (rows: number) => Dims, body: (start: number, rows: number) => void, chunk: number): void {
+    this.layout(dims(Math.min(n, chunk)));
+    for (let start = 0; start < n; start += chunk) body(start, Math.min(chunk, n - start));
+  }
+
   /** Frees the allocation (the tensors keep their sizes: the next layout allocates again). */
   free(): void {
     if (this.#base) this.e.release(this.#base);

@@ -1,0 +1,91 @@
+// Paired old-vs-new benchmark of two builds of vaekit (issue 12: the module engine must be no slower): the
+// training step (vae.fit over 40 batches of 128, the reference model 784-400-(20,20)-400-784 relu Bernoulli, and the
+// same model with a 10-class ConditionalVAE and with IWAE k = 5) and batch-1 inference (encode + decode of one
+// MNIST image, the bench/infer.mjs call), each build loaded from its own dist folder in ONE process, interleaved
+// round by round with the order alternated (old, new / new, old), so load from neighbours hits both alike.
+// Figures: per contender the median over rounds of examples (calls) per second; per case the ratio new/old of
+// those medians and the median, min and max of the per-round (paired) ratios. A ratio ≥ 0.97 is "within 3 %".
+//
+// Usage: node bench/engine-paired.mjs --old <dist folder of the baseline> --new <dist folder> [--out file.json]
+// Env: BENCH_ROUNDS (default 9), BENCH_QUICK=1 (3 rounds).
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { loadMnistImages, median, syntheticImages } from "./common.mjs";
+
+const arg = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const dirs = { old: arg("old"), new: arg("new") ?? "dist" };
+if (!dirs.old) throw new Error("usage: node bench/engine-paired.mjs --old <baseline dist folder> --new <dist folder> [--out file]");
+const ROUNDS = process.env.BENCH_QUICK ? 3 : Number(process.env.BENCH_ROUNDS ?? 9);
+const BATCH = 128, BATCHES = 40, CALLS = 2000, D = 784, C = 10;
+
+const data = loadMnistImages(BATCHES * BATCH) ?? syntheticImages(BATCHES * BATCH);
+const x = data.images.subarray(0, BATCHES * BATCH * D);
+const labels = new Float32Array(BATCHES * BATCH * C);
+for (let i = 0; i < BATCHES * BATCH; i++) labels[i * C + (i % C)] = 1;
+const base = { inputSize: D, hiddenSizes: [400], latentSize: 20, activation: "relu", likelihood: "bernoulli", seed: 1 };
+
+async function contender(dir) {
+  const m = await import(pathToFileURL(resolve(dir, "index.js")).href);
+  const vae = await m.VAE.create(base);
+  const iwae = await m.VAE.create({ ...base, objective: "iwae", samples: 5 });
+  const cvae = await m.ConditionalVAE.create({ ...base, classes: C });
+  let seed = 1;
+  const fit = (model, data, batches = BATCHES) => async () => {
+    const t0 = performance.now();
+    await model.fit(data, { epochs: 1, batchSize: BATCH, learningRate: 1e-3, shuffleSeed: seed++ });
+    return (batches * BATCH) / ((performance.now() - t0) / 1000);
+  };
+  const infer = async () => {
+    let sink = 0;
+    const t0 = performance.now();
+    for (let k = 0; k < CALLS; k++) sink += vae.decode(vae.encode(x.subarray((k % 512) * D, (k % 512 + 1) * D)).mean)[0];
+    if (!Number.isFinite(sink)) throw new Error("non-finite output");
+    return CALLS / ((performance.now() - t0) / 1000);
+  };
+  const iwaeX = x.subarray(0, 8 * BATCH * D);
+  return {
+    cases: {
+      "train VAE (examples/s)": fit(vae, x),
+      "train CVAE (examples/s)": fit(cvae, { x, labels }),
+      "train IWAE k=5 (examples/s)": fit(iwae, iwaeX, 8),
+      "batch-1 encode+decode (calls/s)": infer,
+    },
+    dispose: () => [vae, iwae, cvae].forEach((v) => v.dispose()),
+  };
+}
+
+const old = await contender(dirs.old), neu = await contender(dirs.new);
+const names = Object.keys(old.cases);
+for (const n of names) { await old.cases[n](); await neu.cases[n](); } // warm-up
+const rates = Object.fromEntries(names.map((n) => [n, { old: [], new: [] }]));
+for (let r = 0; r < ROUNDS; r++) {
+  for (const n of names) {
+    const order = r % 2 ? [["new", neu], ["old", old]] : [["old", old], ["new", neu]];
+    for (const [tag, c] of order) rates[n][tag].push(await c.cases[n]());
+  }
+  process.stderr.write(`round ${r + 1}/${ROUNDS}\n`);
+}
+old.dispose();
+neu.dispose();
+const results = {};
+for (const n of names) {
+  const { old: o, new: w } = rates[n];
+  const paired = o.map((v, i) => w[i] / v);
+  results[n] = {
+    oldMedian: median(o), newMedian: median(w), ratioOfMedians: median(w) / median(o),
+    pairedRatio: { median: median(paired), min: Math.min(...paired), max: Math.max(...paired) }, old: o, new: w,
+  };
+  console.log(`${n.padEnd(34)} old ${median(o).toFixed(0).padStart(7)}  new ${median(w).toFixed(0).padStart(7)}  new/old ${(median(w) / median(o)).toFixed(3)}  paired median ${median(paired).toFixed(3)} [${Math.min(...paired).toFixed(3)}, ${Math.max(...paired).toFixed(3)}]`);
+}
+const out = arg("out");
+if (out) {
+  writeFileSync(out, JSON.stringify({
+    what: "paired old-vs-new builds, one process, interleaved rounds (bench/engine-paired.mjs)", rounds: ROUNDS,
+    data: data.source, date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), results,
+  }, null, 2) + "\n");
+}
