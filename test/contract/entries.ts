@@ -1,0 +1,420 @@
+// The model contract suite's table: one entry per model (class, or configuration of a class that runs different
+// code), saying how to make a small instance and a small dataset, how to call each of its capabilities with
+// deterministic arguments, the float64 reference of its objective, and the calls it must refuse. Only the public
+// API (src/index.ts) is used, so the suite holds whatever the models are built from.
+import {
+  Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AutoencoderConfig, type AutoencoderTerms, type ConditionalVAEConfig,
+  type EngineInfo, type EngineOptions, type FitOptions, type HierarchicalVAEConfig, type ModelKind, type VAEConfig,
+} from "../../src/index.js";
+import { randomArray } from "../helpers/wasm.js";
+import type { GradientCheck } from "../sdk/gradcheck.js";
+import {
+  aeObjective, hierarchicalObjective, latentObjective, type AeConfig, type HierarchicalConfig, type LatentConfig,
+} from "../sdk/reference.js";
+
+/** What the suite needs from every model: the parts of the public API all model classes share. */
+export interface Common {
+  readonly kind: ModelKind;
+  readonly engineInfo: EngineInfo;
+  readonly memoryBytes: number;
+  readonly trainingSteps: number;
+  getWeights(): Record<string, Float32Array>;
+  setWeights(weights: Record<string, ArrayLike<number>>): void;
+  readonly config: unknown;
+  save(): Uint8Array;
+  dispose(): void;
+}
+
+/** A small dataset: n examples (values per example = the model's inputSize), labels where the model takes them, latent rows for decode. */
+export interface Batch {
+  n: number;
+  x: Float32Array;
+  labels?: number[];
+  z: Float32Array;
+}
+
+/** Anything a call returns: typed arrays, numbers, and objects or arrays of them. Compared bit for bit. */
+export type Output = unknown;
+
+export interface Entry<M extends Common = Common> {
+  /** Shown in test names. */
+  name: string;
+  /** The class name written in the model's file. */
+  kind: ModelKind;
+  create(engine?: EngineOptions): Promise<M>;
+  /** The class's own loader (X.load). */
+  load(bytes: Uint8Array, engine?: EngineOptions): Promise<M>;
+  /** A small dataset of n examples, drawn from `seed`, valid for the model's likelihood. */
+  data(n: number, seed: number): Batch;
+  fit(m: M, b: Batch, options: FitOptions): Promise<unknown[]>;
+  /** Every deterministic output the model offers (random ones with explicit seeds), by name. */
+  outputs: Record<string, (m: M, b: Batch) => Output>;
+  /** A draw from the model's own seedless stream (each call continues it), if it has one. */
+  seedless?: (m: M) => Output;
+  /** The model's gradients on b and its objective in any back end (test/sdk/reference.ts), at its current weights. */
+  gradients(m: M, b: Batch): Omit<GradientCheck, "model" | "label" | "probes">;
+  /**
+   * Calls the model must refuse with a typed error (a VaekitError subclass), leaving it exactly as it was. Only
+   * calls that hold on main today belong here (see the README).
+   */
+  badCalls: Record<string, (m: M, b: Batch) => unknown>;
+  /** Every public method with valid arguments: each must throw DisposedError (fit: reject) after dispose(). */
+  methods: Record<string, (m: M, b: Batch) => unknown>;
+}
+
+/** Types an entry by its class, stores it untyped in the table. */
+const entry = <M extends Common>(e: Entry<M>): Entry => e as unknown as Entry;
+
+/** Unit-interval data with about a third exact zeros (so the first layer's zero-skipping path runs). */
+function unit(n: number, D: number, seed: number): Float32Array {
+  return randomArray(n * D, seed, 0, 1).map((v) => (v < 0.33 ? 0 : v));
+}
+
+const real = (n: number, D: number, seed: number): Float32Array => randomArray(n * D, seed, -2, 2);
+
+const withNaN = (x: Float32Array): Float32Array => {
+  const y = x.slice();
+  y[y.length >> 1] = NaN;
+  return y;
+};
+
+/** The k of the training objective (the reference objectives' ε has n·k rows). */
+const samplesOf = (c: { objective: string; samples: number }): number => (c.objective === "iwae" || c.samples > 1 ? c.samples : 1);
+
+const D = 32, L = 8;
+
+/** Bad fit options every model refuses (the data is fine). */
+function badFits<M extends Common>(fit: (m: M, b: Batch, o: FitOptions) => Promise<unknown>): Record<string, (m: M, b: Batch) => unknown> {
+  return {
+    "fit: epochs 0": (m, b) => fit(m, b, { epochs: 0 }),
+    "fit: batchSize 2.5": (m, b) => fit(m, b, { batchSize: 2.5 }),
+    "fit: negative learningRate": (m, b) => fit(m, b, { learningRate: -1e-3 }),
+    "fit: NaN learningRate": (m, b) => fit(m, b, { learningRate: NaN }),
+    "fit: learningRate above its range": (m, b) => fit(m, b, { learningRate: 1e30 }),
+    "fit: unknown optimizer": (m, b) => fit(m, b, { optimizer: "rmsprop" as never }),
+    "fit: misspelt option": (m, b) => fit(m, b, { epoch: 2 } as never),
+    "fit: NaN in the data": (m, b) => fit(m, { ...b, x: withNaN(b.x) }, { epochs: 1 }),
+    "fit: data not a whole number of examples": (m, b) => fit(m, { ...b, x: b.x.subarray(1) }, { epochs: 1 }),
+  };
+}
+
+// ---- VAE ----
+
+function vae(name: string, extra: Partial<VAEConfig>, data: "unit" | "real"): Entry {
+  const config: VAEConfig = { inputSize: D, hiddenSizes: [64], latentSize: L, activation: "tanh", seed: 5, ...extra };
+  const fit = (m: VAE, b: Batch, o: FitOptions) => m.fit(b.x, o);
+  return entry<VAE>({
+    name: `VAE ${name}`,
+    kind: "VAE",
+    create: (engine) => VAE.create(config, engine),
+    load: (bytes, engine) => VAE.load(bytes, engine),
+    data: (n, seed) => ({ n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: real(n, L, seed + 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      "reconstruct (sampled)": (m, b) => m.reconstruct(b.x, { sample: true, seed: 3 }),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { seed: 4 }),
+      logLikelihood: (m, b) => m.logLikelihood(b.x.subarray(0, 3 * D), { samples: 6, seed: 1 }),
+      elbo: (m, b) => m.elbo(b.x.subarray(0, 3 * D), { samples: 2, seed: 1 }),
+      klPerDimension: (m, b) => m.klPerDimension(b.x),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as LatentConfig;
+      const K = samplesOf(cfg);
+      const eps = randomArray(b.n * K * L, 12, -2, 2);
+      const step = m.trainingSteps;
+      return {
+        result: m.gradients(b.x, { epsilon: eps }),
+        objective: (o, W) => latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L), undefined, step),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "decode: NaN latent": (m, b) => m.decode(withNaN(b.z)),
+      "evaluate: NaN in the data": (m, b) => m.evaluate(withNaN(b.x), { seed: 1 }),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "reconstruct: seed 1.5": (m, b) => m.reconstruct(b.x, { sample: true, seed: 1.5 }),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * L + 1) }),
+      "logLikelihood: samples 0": (m, b) => m.logLikelihood(b.x, { samples: 0 }),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "sample: n = 1.5 (seedless)": (m) => m.sample(1.5),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "setWeights: a NaN weight": (m) => {
+        const w = m.getWeights();
+        w["decoder.output.bias"][0] = NaN;
+        m.setWeights(w);
+      },
+      ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: VAE, b: Batch) => m.evaluate(b.x.map((v) => v + 2)) } : {}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      logLikelihood: (m, b) => m.logLikelihood(b.x, { samples: 2 }),
+      elbo: (m, b) => m.elbo(b.x),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      interpolate: (m, b) => m.interpolate(b.x.subarray(0, D), b.x.subarray(D, 2 * D)),
+      traverse: (m) => m.traverse(new Float32Array(L), 0),
+      latentGrid: (m) => m.latentGrid(),
+      klPerDimension: (m, b) => m.klPerDimension(b.x),
+      activeUnits: (m, b) => m.activeUnits(b.x),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+// ---- ConditionalVAE ----
+
+const C = 4;
+
+function oneHot(labels: number[]): Float32Array {
+  const y = new Float32Array(labels.length * C);
+  labels.forEach((c, i) => (y[i * C + c] = 1));
+  return y;
+}
+
+function cvae(name: string, extra: Partial<ConditionalVAEConfig>, data: "unit" | "real"): Entry {
+  const config: ConditionalVAEConfig = { inputSize: D, hiddenSizes: [64], latentSize: L, classes: C, activation: "tanh", seed: 6, ...extra };
+  const fit = (m: ConditionalVAE, b: Batch, o: FitOptions) => m.fit(b.x, b.labels!, o);
+  return entry<ConditionalVAE>({
+    name: `ConditionalVAE ${name}`,
+    kind: "ConditionalVAE",
+    create: (engine) => ConditionalVAE.create(config, engine),
+    load: (bytes, engine) => ConditionalVAE.load(bytes, engine),
+    data: (n, seed) => ({
+      n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: real(n, L, seed + 1),
+      labels: Array.from(randomArray(n, seed + 2, 0, C), Math.floor),
+    }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x, b.labels!),
+      decode: (m, b) => m.decode(b.z, b.labels!),
+      "decode (one label)": (m, b) => m.decode(b.z, 2),
+      reconstruct: (m, b) => m.reconstruct(b.x, b.labels!),
+      "reconstruct (sampled)": (m, b) => m.reconstruct(b.x, b.labels!, { sample: true, seed: 3 }),
+      sample: (m) => m.sample(5, { label: 1, seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, b.labels!, { seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, b.labels!, { seed: 4 }),
+      logLikelihood: (m, b) => m.logLikelihood(b.x.subarray(0, 3 * D), b.labels!.slice(0, 3), { samples: 6, seed: 1 }),
+      elbo: (m, b) => m.elbo(b.x.subarray(0, 3 * D), b.labels!.slice(0, 3), { samples: 2, seed: 1 }),
+    },
+    seedless: (m) => m.sample(3, { label: 2 }),
+    gradients(m, b) {
+      const cfg = m.config as unknown as LatentConfig;
+      const K = samplesOf(cfg);
+      const eps = randomArray(b.n * K * L, 12, -2, 2);
+      const step = m.trainingSteps;
+      return {
+        result: m.gradients(b.x, b.labels!, { epsilon: eps }),
+        objective: (o, W) => latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L),
+          o.input(oneHot(b.labels!), b.n, C), step),
+      };
+    },
+    badCalls: {
+      "encode: one label too few": (m, b) => m.encode(b.x, b.labels!.slice(1)),
+      "encode: a label out of range": (m, b) => m.encode(b.x, b.labels!.map((c, i) => (i === 1 ? C : c))),
+      "encode: a fractional label": (m, b) => m.encode(b.x, b.labels!.map((c, i) => (i === 1 ? 0.5 : c))),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x), b.labels!),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1), b.labels!),
+      "evaluate: labels for other examples": (m, b) => m.evaluate(b.x, [...b.labels!, 0], { seed: 1 }),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, b.labels!, { epsilon: new Float32Array(b.n * L + 1) }),
+      "sample: no label": (m) => m.sample(2, {} as never),
+      "sample: label out of range": (m) => m.sample(2, { label: C + 5, seed: 1 }),
+      "sample: label out of range (seedless)": (m) => m.sample(2, { label: C + 5 }),
+      "sample: options null": (m) => m.sample(2, null as never),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: one label too few": (m, b) => m.fit(b.x, b.labels!.slice(1), { epochs: 1 }),
+      "fit: validationData without labels": (m, b) => m.fit(b.x, b.labels!, { epochs: 1, validationData: b.x as never }),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, b.labels!, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x, b.labels!),
+      decode: (m, b) => m.decode(b.z, b.labels!),
+      reconstruct: (m, b) => m.reconstruct(b.x, b.labels!),
+      sample: (m) => m.sample(2, { label: 1, seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x, b.labels!),
+      gradients: (m, b) => m.gradients(b.x, b.labels!),
+      logLikelihood: (m, b) => m.logLikelihood(b.x, b.labels!, { samples: 2 }),
+      elbo: (m, b) => m.elbo(b.x, b.labels!),
+      anomalyScore: (m, b) => m.anomalyScore(b.x, b.labels!),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, L), b.z.subarray(L, 2 * L), { label: 1 }),
+      traverse: (m) => m.traverse(new Float32Array(L), 0, { label: 1 }),
+      latentGrid: (m) => m.latentGrid({ label: 1 }),
+      klPerDimension: (m, b) => m.klPerDimension(b.x, b.labels!),
+      activeUnits: (m, b) => m.activeUnits(b.x, b.labels!),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+// ---- HierarchicalVAE ----
+
+const L1 = 8, L2 = 4;
+
+function hvae(name: string, extra: Partial<HierarchicalVAEConfig>, data: "unit" | "real"): Entry {
+  const config: HierarchicalVAEConfig = { inputSize: D, latentSizes: [L1, L2], hiddenSizes: [[64], [16]], seed: 8, ...extra };
+  const fit = (m: HierarchicalVAE, b: Batch, o: FitOptions) => m.fit(b.x, o);
+  return entry<HierarchicalVAE>({
+    name: `HierarchicalVAE ${name}`,
+    kind: "HierarchicalVAE",
+    create: (engine) => HierarchicalVAE.create(config, engine),
+    load: (bytes, engine) => HierarchicalVAE.load(bytes, engine),
+    data: (n, seed) => ({ n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: real(n, L2, seed + 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { seed: 4 }),
+      logLikelihood: (m, b) => m.logLikelihood(b.x.subarray(0, 3 * D), { samples: 6, seed: 1 }),
+      elbo: (m, b) => m.elbo(b.x.subarray(0, 3 * D), { samples: 2, seed: 1 }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as HierarchicalConfig;
+      const K = samplesOf(cfg);
+      const e1 = randomArray(b.n * K * L1, 32, -2, 2), e2 = randomArray(b.n * K * L2, 33, -2, 2);
+      const step = m.trainingSteps;
+      return {
+        result: m.gradients(b.x, { epsilon: { z1: e1, z2: e2 } }),
+        objective: (o, W) => hierarchicalObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(e1, b.n * K, L1),
+          o.input(e2, b.n * K, L2), step),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "evaluate: seed 1.5": (m, b) => m.evaluate(b.x, { seed: 1.5 }),
+      "gradients: ε for z1 only": (m, b) => m.gradients(b.x, { epsilon: { z1: new Float32Array(b.n * L1) } as never }),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: { z1: new Float32Array(b.n * L1), z2: new Float32Array(b.n * L2 + 2) } }),
+      "logLikelihood: samples 0": (m, b) => m.logLikelihood(b.x, { samples: 0 }),
+      "sample: seed -1": (m) => m.sample(2, { seed: -1 }),
+      "sample: n = 0 (seedless)": (m) => m.sample(0),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: HierarchicalVAE, b: Batch) => m.evaluate(b.x.map((v) => v - 2)) } : {}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      logLikelihood: (m, b) => m.logLikelihood(b.x, { samples: 2 }),
+      elbo: (m, b) => m.elbo(b.x),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      interpolate: (m, b) => m.interpolate(b.x.subarray(0, D), b.x.subarray(D, 2 * D)),
+      traverse: (m) => m.traverse(new Float32Array(L2), 0),
+      latentGrid: (m) => m.latentGrid(),
+      activeUnits: (m, b) => m.activeUnits(b.x),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+// ---- Autoencoder ----
+
+const H = 8;
+
+function ae(name: string, extra: Partial<AutoencoderConfig>, data: "unit" | "real"): Entry {
+  const config: AutoencoderConfig = { inputSize: D, hiddenSizes: [64], latentSize: H, activation: "tanh", seed: 9, ...extra };
+  const fit = (m: Autoencoder, b: Batch, o: FitOptions) => m.fit(b.x, o as unknown as FitOptions<AutoencoderTerms>);
+  const denoising = !!extra.denoising;
+  return entry<Autoencoder>({
+    name: `Autoencoder ${name}`,
+    kind: "Autoencoder",
+    create: (engine) => Autoencoder.create(config, engine),
+    load: (bytes, engine) => Autoencoder.load(bytes, engine),
+    data: (n, seed) => ({ n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: randomArray(n * H, seed + 1, 0, 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x, { seed: 4 }),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      meanActivation: (m, b) => m.meanActivation(b.x),
+      ...(denoising ? { corrupt: (m: Autoencoder, b: Batch) => m.corrupt(b.x, { seed: 5 }) } : {}),
+    },
+    gradients(m, b) {
+      const cfg = m.config as unknown as AeConfig;
+      const input = denoising ? m.corrupt(b.x, { seed: 4 }) : b.x;
+      return {
+        result: m.gradients(b.x, { seed: 4 }),
+        objective: (o, W) => aeObjective(o, W, cfg, o.input(input, b.n, D), o.input(b.x, b.n, D), b.n),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "decode: codes of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "reconstruct: NaN in the data": (m, b) => m.reconstruct(withNaN(b.x)),
+      "gradients: seed -1": (m, b) => m.gradients(b.x, { seed: -1 }),
+      "gradients: options null": (m, b) => m.gradients(b.x, null as never),
+      "corrupt: unknown noise": (m, b) => m.corrupt(b.x, { noise: { type: "salt" } as never }),
+      ...(denoising ? {} : { "corrupt: no denoising noise configured": (m: Autoencoder, b: Batch) => m.corrupt(b.x) }),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      corrupt: (m, b) => m.corrupt(b.x, { noise: { type: "mask", p: 0.5 } }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      meanActivation: (m, b) => m.meanActivation(b.x),
+      interpolate: (m, b) => m.interpolate(b.x.subarray(0, D), b.x.subarray(D, 2 * D)),
+      traverse: (m) => m.traverse(new Float32Array(H), 0),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+/** The table: every model class, and the configurations that run different code. */
+export const ENTRIES: Entry[] = [
+  vae("(Bernoulli)", {}, "unit"),
+  vae("(β = 4, KL warm-up, ReLU)", { beta: 4, klWarmup: 5, activation: "relu" }, "unit"),
+  vae("(capacity objective)", { capacity: { gamma: 5, max: 3, steps: 8 } }, "unit"),
+  vae("(IWAE, k = 3)", { objective: "iwae", samples: 3 }, "unit"),
+  vae("(continuous Bernoulli, ELBO over 2 samples)", { likelihood: "continuous-bernoulli", samples: 2 }, "unit"),
+  vae("(Gaussian, learned σ)", { likelihood: "gaussian", sigma: "learned" }, "real"),
+  vae("(Laplace)", { likelihood: "laplace", likelihoodScale: 0.7 }, "real"),
+  cvae("(Bernoulli)", {}, "unit"),
+  cvae("(Gaussian σ = 0.5)", { likelihood: "gaussian", likelihoodScale: 0.5 }, "real"),
+  hvae("(ELBO)", {}, "unit"),
+  hvae("(IWAE, k = 3, learned σ)", { objective: "iwae", samples: 3, likelihood: "gaussian", sigma: "learned" }, "real"),
+  ae("(plain)", {}, "unit"),
+  ae("(KL-sparse, masking noise)", { latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.2, weight: 2 }, denoising: { type: "mask", p: 0.3 } }, "unit"),
+  ae("(L1-sparse, Gaussian noise, learned σ)", { latentActivation: "tanh", sparsity: { type: "l1", weight: 0.3 }, denoising: { type: "gaussian", sigma: 0.3 }, likelihood: "gaussian", sigma: "learned" }, "real"),
+];
