@@ -4,13 +4,19 @@
 // logLikelihood and elbo — comparing every output and the saved file byte for byte.
 //
 // Usage: node scripts/compare-builds.mjs <baseline dist folder> [<dist folder>, default dist] [--threads N]
+//        [--precision fast] (Node 20 needs --experimental-wasm-relaxed-simd for "fast"; engineInfo is printed)
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [oldDir, newDir = "dist"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const flag = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const [oldDir, newDir = "dist"] = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
 if (!oldDir) throw new Error("usage: node scripts/compare-builds.mjs <baseline dist folder> [<dist folder>] [--threads N]");
-const ti = process.argv.indexOf("--threads");
-const engine = ti > 0 ? { threads: Number(process.argv[ti + 1]) } : {};
+const engine = {};
+if (flag("threads")) engine.threads = Number(flag("threads"));
+if (flag("precision")) engine.precision = flag("precision");
 const load = (d) => import(pathToFileURL(resolve(d, "index.js")).href);
 const [A, B] = await Promise.all([load(oldDir), load(newDir)]);
 
@@ -73,12 +79,13 @@ async function run(m, cls, cfg) {
     call("elbo", () => (cond ? model.elbo(x, labels, { samples: 3 }) : model.elbo(x, { samples: 3 })));
   }
   out.file = model.save();
+  info = model.engineInfo;
   out.memory = model.memoryBytes;
   model.dispose();
   return out;
 }
 
-let failures = 0;
+let failures = 0, info;
 for (const [name, cls, cfg] of cases) {
   const [a, b] = [await run(A, cls, cfg), await run(B, cls, cfg)];
   const diff = Object.keys(a).filter((k) => k !== "memory" && !same(a[k], b[k]));
@@ -86,5 +93,6 @@ for (const [name, cls, cfg] of cases) {
   if (diff.length) failures++;
   console.log(`${diff.length ? "DIFFERENT" : "identical"}  ${name}${diff.length ? `: ${diff.join(", ")}` : ""}${threw.length ? ` (both threw in ${threw.join(", ")})` : ""}  memory ${a.memory} → ${b.memory}`);
 }
+console.log(`engine: ${JSON.stringify(info)}`);
 console.log(failures ? `${failures} of ${cases.length} cases differ` : `all ${cases.length} cases bit-identical`);
 process.exitCode = failures ? 1 : 0;
