@@ -55,7 +55,7 @@ export class Mlp {
   run(t: Tape, x: Tensor, rows: number, scratch = 0): Tensor {
     const outs = this.#outs.map((o) => o.ptr);
     stackForward(t.e, this.layers, t.params, x.ptr, outs, rows, this.alpha, scratch);
-    t.record(() => {
+    if (t.scale) t.record(() => {
       const douts = this.#outs.map((o) => o.grad!.ptr);
       const back = (dx: number): void =>
         stackBackward(t.e, this.layers, t.params, t.grads, x.ptr, outs, douts, dx, rows, this.alpha, scratch);
