@@ -1,11 +1,8 @@
 // The ABI of dist/vaekit-mt.wasm, the module that `threads > 1` runs on every thread over one imported shared
-// memory: every kernel of index.ts plus the range-split ones of split.ts (see docs/ABI.md, "Threads").
+// memory: every kernel of index.ts plus the range-split ones the registry (assembly/registry.mjs) lists for the mt
+// build (see docs/ABI.md, "Threads").
 // Sharing one memory between instances is safe because the only static data are read-only constant tables
 // (gemm.ts's ACTK, vmath.ts's VMK): every instance writes the same bytes there when it is instantiated, and the
 // pool instantiates all its workers before the first job runs. The few mutable globals (noise.ts's Philox
 // state, sparsity.ts's column scratch) are wasm globals, which every instance has its own copy of.
-export * from "./index";
-export {
-  dense_sparse_x_path, dense_forward_sparse_x_path, dense_backward_cols, dense_backward_input, dense_backward_dz_cols,
-  dense_backward_rows_sparse_x,
-} from "./dense";
+export * from "./exports-mt.generated";

@@ -4,7 +4,7 @@ export type { EngineOptions, Encoding, GradientResult } from "./models/vae.js";
 export type { VAEConfig, ResolvedVAEConfig, Likelihood } from "./models/config.js";
 export type { WeightInit } from "./models/config-checks.js";
 export type { Activation } from "./nn/dense.js";
-export type { FitOptions, EpochLog, BatchLog, LossTerms } from "./train/fit.js";
+export type { FitOptions, EpochLog, BatchLog, LossTerms, StepTerms, GroupOptions, Schedule } from "./train/fit.js";
 export type { Data } from "./io/data.js";
 export { readIdx, readIdxImages } from "./io/idx.js";
 export type { IdxArray } from "./io/idx.js";

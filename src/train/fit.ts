@@ -1,10 +1,15 @@
 // The training loop shared by every model: batching, shuffling, the optimizer, callbacks, stopping, divergence.
-import { InvalidInputError, TrainingDivergedError } from "../errors.js";
+import { InvalidConfigError, InvalidInputError, TrainingDivergedError } from "../errors.js";
 import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config.js";
 import { yieldToEventLoop } from "../runtime/env.js";
+import { type Batch, Batcher, checkFieldSet, type FieldSet, groupBatches, groupMembers } from "./fields.js";
+import { GROUP_KEYS, type GroupOptions, type ParameterGroups, type Schedule, scheduleOf } from "./groups.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
 import { permutation } from "./shuffle.js";
+
+export type { Batch, Field, FieldSet, FieldValues } from "./fields.js";
+export type { GroupOptions, ParameterGroup, Schedule } from "./groups.js";
 
 /**
  * Loss terms as means per example, in nats.
@@ -54,7 +59,22 @@ export type EpochLog<T extends Terms = LossTerms> = T & {
   seconds: number;
   /** Training throughput. */
   examplesPerSecond: number;
+  /**
+   * Targets with several steps per batch only: each step's terms (means per example over the epoch), by step name.
+   * The top-level `loss` is then the sum of the steps' losses.
+   */
+  steps?: Record<string, StepTerms>;
 };
+
+/**
+ * One step's loss terms (means per example), as logged per step.
+ *
+ * @example
+ * ```ts
+ * const d: StepTerms = history[0].steps!.discriminator; d.loss; d.real;
+ * ```
+ */
+export type StepTerms = Terms & Record<string, number>;
 
 /**
  * What `fit` reports after each batch (terms as means per example of the batch).
@@ -70,6 +90,8 @@ export type BatchLog<T extends Terms = LossTerms> = T & {
   batch: number;
   /** Batches per epoch. */
   batches: number;
+  /** Targets with several steps per batch only: each step's terms (means per example of the batch). */
+  steps?: Record<string, StepTerms>;
 };
 
 /**
@@ -125,6 +147,11 @@ export interface FitOptions<T extends Terms = LossTerms> {
   onEpochEnd?: (log: EpochLog<T>) => void | Promise<void>;
   /** Stops training at the next batch boundary; fit then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Models with parameter groups only: settings per group (by group name) that override both the options above and
+   * the model's own settings for that group, e.g. `{ discriminator: { learningRate: 2e-4, beta1: 0.5 } }`.
+   */
+  parameterGroups?: Record<string, GroupOptions>;
 }
 
 /**
@@ -168,19 +195,96 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   evaluate(data: D, seed: number): T;
 }
 
+/**
+ * One of a stepped target's ordered steps per batch (e.g. the discriminator's, then the generator's).
+ *
+ * @example
+ * ```ts
+ * const step: TrainingStep = { name: "generator", groups: ["generator"],
+ *   forwardBackward: (batch, gradScale) => ({ loss: generatorLoss(batch, gradScale) }) };
+ * ```
+ */
+export interface TrainingStep<S extends Terms = Terms> {
+  readonly name: string;
+  /**
+   * The parameter groups this step updates. Every other group is frozen for the step: its backward may write their
+   * gradients, but only these groups are checked, clipped and updated.
+   */
+  readonly groups: readonly string[];
+  /**
+   * Runs forward and backward on the batch, accumulating (+=) gradients into the gradient buffer, which the loop
+   * zeroes before every step; `gradScale` (1, or 1/rows for lossReduction "mean") multiplies the loss being
+   * differentiated. Returns the step's terms summed over the batch's rows.
+   */
+  forwardBackward(batch: Batch, gradScale: number): S;
+}
+
+/**
+ * What a model with parameter groups and ordered steps exposes to the training loop. Its data are named fields
+ * (`validate` returns a FieldSet); a `groups` field makes batches of whole groups.
+ *
+ * @example
+ * ```ts
+ * const target: SteppedTarget = { seed: 1, groups, steps: [discriminatorStep, generatorStep],
+ *   validate: (data) => ({ rows: n, fields: { x: { width: 1, values: data as Float32Array } } }),
+ *   evaluate: () => ({ loss: 0 }) };
+ * await fit(target, x, { epochs: 2, parameterGroups: { discriminator: { learningRate: 2e-4 } } });
+ * ```
+ */
+export interface SteppedTarget<D extends FieldSet = FieldSet> {
+  readonly seed: number;
+  /** The model's parameter groups and their optimizer states (the model owns and frees them). */
+  readonly groups: ParameterGroups;
+  /** Run in this order on every batch. */
+  readonly steps: readonly TrainingStep[];
+  /** Checks data; `unit` demands values in [0, 1] (dynamic binarization). */
+  validate(data: unknown, what: string, unit: boolean): D;
+  /** Called once before the first batch: batches will have at most `capacity` rows. */
+  begin?(capacity: number, options: BatchOptions): void;
+  /** Called after each step's update (advances schedules such as KL warm-up). */
+  stepTaken?(step: string): void;
+  /** Loss terms on data (means per example); needed for fit's validationData. */
+  evaluate?(data: D, seed: number): Terms;
+}
+
 const KEYS = [
   "epochs", "batchSize", "learningRate", "optimizer", "beta1", "beta2", "eps", "weightDecay", "momentum", "dampening",
   "nesterov", "clipNorm", "lossReduction", "shuffle", "shuffleSeed", "validationData", "validationSeed", "onBatchEnd",
-  "onEpochEnd", "signal", "dynamicBinarization", "binarizationSeed",
+  "onEpochEnd", "signal", "dynamicBinarization", "binarizationSeed", "parameterGroups",
 ];
 
-function num(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number, open = false): number {
+function num(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number, open = false, where = "fit: "): number {
   const v = o[key];
   if (v === undefined) return def;
   if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (open && v === lo)) {
-    throw new InvalidInputError(`fit: ${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`${where}${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/** An optimizer's settings from options `o` (fit's, or a group's merged ones); `where` prefixes the errors. */
+function optimizerPlan(o: Record<string, unknown>, where: string): OptimizerOptions {
+  const optimizer = (o.optimizer ?? "adam") as OptimizerOptions["optimizer"];
+  if (!["adam", "adamw", "sgd"].includes(optimizer)) {
+    throw new InvalidInputError(`${where}optimizer must be "adam", "adamw" or "sgd"; got ${JSON.stringify(o.optimizer)}`);
+  }
+  if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new InvalidInputError(`${where}nesterov must be true or false`);
+  const p: OptimizerOptions = {
+    learningRate: num(o, "learningRate", 1e-3, 0, 1e6, true, where),
+    optimizer,
+    beta1: num(o, "beta1", 0.9, 0, 1, false, where),
+    beta2: num(o, "beta2", 0.999, 0, 1, false, where),
+    eps: num(o, "eps", 1e-8, 0, 1, true, where),
+    weightDecay: num(o, "weightDecay", optimizer === "adamw" ? 0.01 : 0, 0, 1e6, false, where),
+    momentum: num(o, "momentum", 0, 0, 1, false, where),
+    dampening: num(o, "dampening", 0, 0, 1, false, where),
+    nesterov: (o.nesterov as boolean | undefined) ?? false,
+  };
+  if (p.beta1 >= 1 || p.beta2 >= 1) throw new InvalidInputError(`${where}beta1 and beta2 must be below 1`);
+  if (p.nesterov && (p.momentum <= 0 || p.dampening !== 0)) {
+    throw new InvalidInputError(`${where}nesterov needs momentum > 0 and dampening 0 (as in PyTorch)`);
+  }
+  return p;
 }
 
 interface Plan extends OptimizerOptions {
@@ -201,10 +305,6 @@ function plan(options: unknown, seed: number): Plan {
   for (const k of Object.keys(o)) {
     if (!KEYS.includes(k)) throw new InvalidInputError(`fit: unknown option '${k}'${suggest(k, KEYS)}`);
   }
-  const optimizer = (o.optimizer ?? "adam") as Plan["optimizer"];
-  if (!["adam", "adamw", "sgd"].includes(optimizer)) {
-    throw new InvalidInputError(`fit: optimizer must be "adam", "adamw" or "sgd"; got ${JSON.stringify(o.optimizer)}`);
-  }
   const reduction = o.lossReduction ?? "sum";
   if (reduction !== "sum" && reduction !== "mean") {
     throw new InvalidInputError(`fit: lossReduction must be "sum" or "mean"; got ${JSON.stringify(reduction)}`);
@@ -215,21 +315,13 @@ function plan(options: unknown, seed: number): Plan {
   if (o.signal !== undefined && !(typeof o.signal === "object" && o.signal !== null && "aborted" in o.signal)) {
     throw new InvalidInputError("fit: signal must be an AbortSignal");
   }
-  for (const f of ["nesterov", "shuffle", "dynamicBinarization"]) {
+  for (const f of ["shuffle", "dynamicBinarization"]) {
     if (o[f] !== undefined && typeof o[f] !== "boolean") throw new InvalidInputError(`fit: ${f} must be true or false`);
   }
   const p: Plan = {
     epochs: o.epochs === undefined ? 10 : count("fit: epochs", o.epochs, 1e9),
     batchSize: o.batchSize === undefined ? 128 : count("fit: batchSize", o.batchSize, 1 << 20),
-    learningRate: num(o, "learningRate", 1e-3, 0, 1e6, true),
-    optimizer,
-    beta1: num(o, "beta1", 0.9, 0, 1),
-    beta2: num(o, "beta2", 0.999, 0, 1),
-    eps: num(o, "eps", 1e-8, 0, 1, true),
-    weightDecay: num(o, "weightDecay", optimizer === "adamw" ? 0.01 : 0, 0, 1e6),
-    momentum: num(o, "momentum", 0, 0, 1),
-    dampening: num(o, "dampening", 0, 0, 1),
-    nesterov: (o.nesterov as boolean | undefined) ?? false,
+    ...optimizerPlan(o, "fit: "),
     clipNorm: num(o, "clipNorm", Infinity, 0, Infinity, true),
     mean: reduction === "mean",
     shuffle: (o.shuffle as boolean | undefined) ?? true,
@@ -240,10 +332,6 @@ function plan(options: unknown, seed: number): Plan {
   if (!o.dynamicBinarization && o.binarizationSeed !== undefined) {
     throw new InvalidInputError("fit: binarizationSeed needs dynamicBinarization: true");
   }
-  if (p.beta1 >= 1 || p.beta2 >= 1) throw new InvalidInputError("fit: beta1 and beta2 must be below 1");
-  if (p.nesterov && (p.momentum <= 0 || p.dampening !== 0)) {
-    throw new InvalidInputError("fit: nesterov needs momentum > 0 and dampening 0 (as in PyTorch)");
-  }
   return p;
 }
 
@@ -253,63 +341,263 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
   }
 }
 
+/** One step of the loop as it runs: the legacy target's single step, or one of a stepped target's. */
+interface Lane {
+  readonly name: string;
+  run(batch: Batch | undefined, rows: number, gradScale: number): Terms;
+  norm2(): number;
+  nonFinite(): number;
+  scale(s: number): void;
+  update(): void;
+  taken(): void;
+}
+
+/** How one fit call moves data: the steps, each epoch's batches and how a batch is filled. */
+interface Run {
+  readonly lanes: Lane[];
+  /** Examples in batch order (undefined: row order) and where each batch starts, plus the end. */
+  epoch(epoch: number): { order: Uint32Array | undefined; starts: number[] };
+  feed(order: Uint32Array | undefined, start: number, rows: number, epoch: number): Batch | undefined;
+}
+
+/** Contiguous batches of `bs` over a seeded permutation (or row order): today's order, exactly. */
+function plainEpoch(n: number, bs: number, p: Plan): Run["epoch"] {
+  const starts: number[] = [];
+  for (let s = 0; s < n; s += bs) starts.push(s);
+  starts.push(n);
+  return (epoch) => ({ order: p.shuffle ? permutation(n, p.shuffleSeed, epoch - 1) : undefined, starts });
+}
+
+/** Today's one-optimizer, one-step target, run as the one-group/one-step case of the loop. */
+function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan, train: D): Run {
+  const n = train.rows;
+  const bs = Math.min(p.batchSize, n);
+  const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
+  target.optimizer.prepare(p.optimizer);
+  return {
+    lanes: [{
+      name: "",
+      run: (_, rows, gradScale) => target.forwardBackward(rows, gradScale),
+      norm2: () => target.gradNormSquared(),
+      nonFinite: () => target.gradNonFinite(),
+      scale: (s) => target.scaleGradients(s),
+      update: () => target.optimizer.step(p),
+      taken: () => target.stepTaken(),
+    }],
+    epoch: plainEpoch(n, bs, p),
+    feed: (order, start, rows, epoch) => {
+      for (let r = 0; r < rows; r++) put(r, train, order ? order[start + r] : start + r, epoch);
+      return undefined;
+    },
+  };
+}
+
+/** Each group's settings: fit's options, overridden by the model's group settings, overridden by parameterGroups. */
+function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>): Map<string, [OptimizerOptions, Schedule | undefined]> {
+  const G = target.groups;
+  const steps = target.steps;
+  const names = G.list.map((g) => g.name);
+  if (!Array.isArray(steps) || steps.length === 0) throw new InvalidConfigError("fit: the model declares no training steps");
+  const seen = new Set<string>();
+  for (const st of steps) {
+    if (typeof st?.name !== "string" || seen.has(st.name) || typeof st.forwardBackward !== "function") {
+      throw new InvalidConfigError(`fit: every training step needs a unique name and a forwardBackward function (step ${JSON.stringify(st?.name)})`);
+    }
+    seen.add(st.name);
+    if (!Array.isArray(st.groups) || st.groups.length === 0) throw new InvalidConfigError(`fit: step '${st.name}' updates no parameter group`);
+    for (const g of st.groups) {
+      if (!G.get(g)) throw new InvalidConfigError(`fit: step '${st.name}' updates an unknown parameter group '${g}'${suggest(String(g), names)}`);
+    }
+  }
+  const over = o.parameterGroups as Record<string, unknown> | undefined;
+  if (over !== undefined && (typeof over !== "object" || over === null)) {
+    throw new InvalidInputError("fit: parameterGroups must be an object of settings by group name");
+  }
+  for (const [name, v] of Object.entries(over ?? {})) {
+    if (!G.get(name)) throw new InvalidInputError(`fit: parameterGroups: this model has no parameter group '${name}'${suggest(name, names)}; its groups: ${names.join(", ")}`);
+    if (typeof v !== "object" || v === null) throw new InvalidInputError(`fit: parameterGroups.${name} must be an object`);
+    for (const k of Object.keys(v)) {
+      if (!GROUP_KEYS.includes(k)) throw new InvalidInputError(`fit: parameterGroups.${name}: unknown setting '${k}'${suggest(k, GROUP_KEYS)}`);
+    }
+  }
+  const plans = new Map<string, [OptimizerOptions, Schedule | undefined]>();
+  for (const g of G.list) {
+    const merged: Record<string, unknown> = {};
+    const own = (over?.[g.name] ?? {}) as Record<string, unknown>;
+    for (const k of GROUP_KEYS) merged[k] = own[k] ?? (g as unknown as Record<string, unknown>)[k] ?? o[k];
+    const where = `fit: parameter group '${g.name}': `;
+    plans.set(g.name, [optimizerPlan(merged, where), merged.schedule === undefined ? undefined : scheduleOf(merged.schedule, where)]);
+  }
+  return plans;
+}
+
+/** A target with parameter groups, ordered steps and named fields. */
+function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train: D,
+  plans: Map<string, [OptimizerOptions, Schedule | undefined]>): Run {
+  checkFieldSet(train, "fit(x)");
+  const G = target.groups;
+  const n = train.rows;
+  const bs = Math.min(p.batchSize, n);
+  let epoch = plainEpoch(n, bs, p);
+  const ids = train.fields.groups?.values;
+  if (ids) {
+    const members = groupMembers(ids);
+    const big = members.find((m) => m.length > p.batchSize);
+    if (big) {
+      throw new InvalidInputError(`fit: group ${ids[big[0]]} has ${big.length} examples, more than batchSize ${p.batchSize}; ` +
+        "batches are made of whole groups, so raise batchSize or split that group");
+    }
+    epoch = (e) => groupBatches(members, p.batchSize, p.shuffle, p.shuffleSeed, e - 1);
+  }
+  const lanes = target.steps.map((st): Lane => {
+    const names = st.groups;
+    const groups = names.map((g) => [g, ...plans.get(g)!] as const);
+    return {
+      name: st.name,
+      run: (batch, _, gradScale) => {
+        G.zeroGradients();
+        return st.forwardBackward(batch!, gradScale);
+      },
+      norm2: () => G.gradNormSquared(names),
+      nonFinite: () => G.gradNonFinite(names),
+      scale: (s) => G.scaleGradients(names, s),
+      update: () => {
+        // every factor first, so that a bad schedule stops training before any group of the step moves
+        const rates = groups.map(([g, opts, schedule]) => {
+          if (!schedule) return opts.learningRate;
+          const step = G.optimizer(g).steps;
+          const f = schedule(step);
+          if (typeof f !== "number" || !Number.isFinite(f) || f < 0) {
+            throw new InvalidInputError(`fit: the schedule of parameter group '${g}' returned ${f} at step ${step}; it must ` +
+              "return a finite factor ≥ 0 of the learning rate. The step's groups were not updated");
+          }
+          return opts.learningRate * f;
+        });
+        groups.forEach(([g, opts, schedule], i) => G.optimizer(g).step(schedule ? { ...opts, learningRate: rates[i] } : opts));
+      },
+      taken: () => target.stepTaken?.(st.name),
+    };
+  });
+  target.begin?.(bs, { binarizeSeed: p.binarizeSeed });
+  for (const [g, [opts]] of plans) if (target.steps.some((st) => st.groups.includes(g))) G.optimizer(g).prepare(opts.optimizer);
+  const batcher = new Batcher(train, bs);
+  return { lanes, epoch, feed: (order, start, rows, e) => batcher.fill(order, start, rows, e) };
+}
+
+/** ", step 'name'" in messages when a batch has several steps. */
+const stepName = (lane: Lane, multi: boolean): string => (multi ? `, step '${lane.name}'` : "");
+
+/**
+ * One step on one batch: forward and backward, the loss and gradient checks, clipping, the update. Returns the
+ * step's summed terms. (A function of its own, out of fit's async body, so that the engine optimises it whole.)
+ */
+function step(lane: Lane, batch: Batch | undefined, rows: number, p: Plan, epoch: number, b: number, multi: boolean): Terms {
+  const t = lane.run(batch, rows, p.mean ? 1 / rows : 1);
+  if (!Number.isFinite(t.loss)) {
+    throw new TrainingDivergedError(
+      `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; training stopped before applying that ` +
+        `${multi ? "step" : "batch"}, so the weights are those of the last good step. Try a lower learningRate ` +
+        `(now ${p.learningRate}), set clipNorm, or check the data`,
+      epoch, b,
+    );
+  }
+  // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
+  const norm2 = p.clipNorm !== Infinity ? lane.norm2() : lane.nonFinite() === 0 ? 0 : NaN;
+  if (!Number.isFinite(norm2)) {
+    throw new TrainingDivergedError(
+      `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; the weights are those of the last good ` +
+        `step. Try a lower learningRate (now ${p.learningRate}) or set clipNorm`,
+      epoch, b,
+    );
+  }
+  if (p.clipNorm !== Infinity) {
+    const norm = Math.sqrt(norm2);
+    if (norm > p.clipNorm) lane.scale(p.clipNorm / (norm + 1e-6));
+  }
+  lane.update();
+  lane.taken();
+  return t;
+}
+
+/** Means per example: each value divided by `rows`. */
+function means<T>(t: Record<string, number>, rows: number): T {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / rows])) as T;
+}
+
 /**
  * Trains `target` on `data`. Everything is validated before the first step; a failure during training leaves the
- * weights of the last completed step.
+ * weights of the last completed step (with several steps per batch: every group keeps the weights of its last
+ * completed update; the steps before the failing one in that batch stay applied).
+ *
+ * A `TrainingTarget` (one optimizer over every parameter, one forward/backward per batch) is the one-group,
+ * one-step case; a `SteppedTarget` declares parameter groups, ordered steps and named fields.
+ *
+ * @example
+ * ```ts
+ * const history = await fit(target, data, { epochs: 2, batchSize: 64 });
+ * history[1].steps?.discriminator.loss;
+ * ```
  */
 export async function fit<T extends Terms, D extends Dataset>(
   target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>,
+): Promise<EpochLog<T>[]>;
+export async function fit<D extends FieldSet>(
+  target: SteppedTarget<D>, data: unknown, options?: FitOptions<Terms>,
+): Promise<EpochLog<Terms>[]>;
+export async function fit<T extends Terms>(
+  target: TrainingTarget<T, Dataset> | SteppedTarget<FieldSet>, data: unknown, options?: FitOptions<T>,
 ): Promise<EpochLog<T>[]> {
   const p = plan(options, target.seed);
   const o = (options ?? {}) as FitOptions<T>;
+  const stepped = "steps" in target;
+  if (!stepped && o.parameterGroups !== undefined) {
+    throw new InvalidInputError("fit: parameterGroups: this model trains all its parameters as one group; " +
+      "set learningRate, optimizer, … directly");
+  }
+  const plans = stepped ? groupPlans(target, o as Record<string, unknown>) : undefined;
+  if (stepped && o.validationData !== undefined && !target.evaluate) {
+    throw new InvalidInputError("fit: validationData: this model can't evaluate data; leave validationData out");
+  }
   const train = target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
   const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
   stopIfAborted(o.signal);
   const n = train.rows;
-  const bs = Math.min(p.batchSize, n);
-  const batches = Math.ceil(n / bs);
-  const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
-  target.optimizer.prepare(p.optimizer);
+  const run = stepped ? steppedRun(target, p, train as FieldSet, plans!)
+    : legacyRun(target, p, train);
+  const lanes = run.lanes;
+  const multi = lanes.length > 1;
   const history: EpochLog<T>[] = [];
   const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
   let lastYield = now();
 
   for (let epoch = 1; epoch <= p.epochs; epoch++) {
-    const order = p.shuffle ? permutation(n, p.shuffleSeed, epoch - 1) : undefined;
+    const { order, starts } = run.epoch(epoch);
+    const batches = starts.length - 1;
     const t0 = now();
     const sums: Record<string, number> = {};
+    const stepSums: Record<string, number>[] = lanes.map(() => ({}));
     for (let b = 0; b < batches; b++) {
-      const start = b * bs;
-      const rows = Math.min(bs, n - start);
-      for (let r = 0; r < rows; r++) put(r, train, order ? order[start + r] : start + r, epoch);
-      const t = target.forwardBackward(rows, p.mean ? 1 / rows : 1);
-      if (!Number.isFinite(t.loss)) {
-        throw new TrainingDivergedError(
-          `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}; training stopped before applying that batch, so ` +
-            `the weights are those of the last good step. Try a lower learningRate (now ${p.learningRate}), set clipNorm, ` +
-            "or check the data",
-          epoch, b,
-        );
+      const start = starts[b];
+      const rows = starts[b + 1] - start;
+      const batch = run.feed(order, start, rows, epoch);
+      let t!: Terms;
+      let total = 0;
+      const stepTerms: Terms[] | undefined = multi ? [] : undefined;
+      for (let i = 0; i < lanes.length; i++) {
+        const lane = lanes[i];
+        t = step(lane, batch, rows, p, epoch, b, multi);
+        if (stepTerms) {
+          stepTerms.push(t);
+          total += t.loss;
+          for (const [k, v] of Object.entries(t) as [string, number][]) stepSums[i][k] = (stepSums[i][k] ?? 0) + v;
+        }
       }
-      // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
-      const norm2 = p.clipNorm !== Infinity ? target.gradNormSquared() : target.gradNonFinite() === 0 ? 0 : NaN;
-      if (!Number.isFinite(norm2)) {
-        throw new TrainingDivergedError(
-          `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}; the weights are those of the last good ` +
-            `step. Try a lower learningRate (now ${p.learningRate}) or set clipNorm`,
-          epoch, b,
-        );
-      }
-      if (p.clipNorm !== Infinity) {
-        const norm = Math.sqrt(norm2);
-        if (norm > p.clipNorm) target.scaleGradients(p.clipNorm / (norm + 1e-6));
-      }
-      target.optimizer.step(p);
-      target.stepTaken();
+      if (multi) t = { loss: total };
       for (const [k, v] of Object.entries(t) as [string, number][]) sums[k] = (sums[k] ?? 0) + v;
       if (o.onBatchEnd) {
-        const mean = Object.fromEntries((Object.entries(t) as [string, number][]).map(([k, v]) => [k, v / rows])) as unknown as T;
-        await o.onBatchEnd({ ...mean, epoch, batch: b, batches });
+        const log = { ...means<T>(t as unknown as Record<string, number>, rows), epoch, batch: b, batches } as BatchLog<T>;
+        if (stepTerms) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepTerms[i] as StepTerms, rows)]));
+        await o.onBatchEnd(log);
       }
       if (now() - lastYield > 25) {
         await yieldToEventLoop();
@@ -318,9 +606,9 @@ export async function fit<T extends Terms, D extends Dataset>(
       stopIfAborted(o.signal);
     }
     const seconds = (now() - t0) / 1000;
-    const mean = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])) as unknown as T;
-    const log = { ...mean, epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
-    if (validation) log.validation = target.evaluate(validation, p.validationSeed);
+    const log = { ...means<T>(sums, n), epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
+    if (multi) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepSums[i], n)]));
+    if (validation) log.validation = (target.evaluate as (d: unknown, s: number) => T)(validation, p.validationSeed);
     history.push(log);
     if (o.onEpochEnd) await o.onEpochEnd(log);
     stopIfAborted(o.signal);

@@ -7,32 +7,17 @@
 // values, drawing normals). Everything else runs on the caller's thread (e.g. the gradient's squared norm, a
 // reduction whose order must not change). Calls too small to pay for a dispatch run whole on the caller's thread
 // (same results either way).
-import type { KernelExports } from "../kernels.js";
+import type { KernelExports, MtKernelExports } from "../kernels.js";
+import { KERNEL_SPLITS, WORKER_KERNELS, type KernelSplit } from "../kernels.generated.js";
 import type { Pool } from "./pool.js";
 
-type P = number;
+// The job table and the shared-memory build's extra exports are generated from the kernel registry
+// (assembly/registry.mjs), as is KERNEL_SPLITS: which of the splits below runs each kernel.
+export { WORKER_KERNELS, type MtKernelExports };
 
-/** dist/vaekit-mt.wasm's range-split kernels (assembly/dense.ts), beside everything of KernelExports. */
-export interface MtKernelExports extends KernelExports {
-  dense_sparse_x_path(X: P, M: number, K: number, backward: number): number;
-  dense_forward_sparse_x_path(Y: P, X: P, W: P, b: P, scratch: P, M: number, K: number, N: number, act: number,
-    alpha: number, sparse: number): void;
-  dense_backward_cols(dW: P, db: P, dY: P, X: P, Y: P, scratch: P, M: number, K: number, N: number, n0: number,
-    n1: number, act: number, alpha: number, sparse: number): void;
-  dense_backward_input(dX: P, dY: P, W: P, M: number, K: number, N: number): void;
-  dense_backward_dz_cols(db: P, dY: P, Y: P, M: number, N: number, n0: number, n1: number, act: number, alpha: number): void;
-  dense_backward_rows_sparse_x(dW: P, dZ: P, X: P, scratch: P, M: number, K: number, N: number, k0: number, k1: number): void;
-}
-
-/** The kernels the workers run, by job number. */
-export const WORKER_KERNELS = [
-  "dense_forward", "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input",
-  "bernoulli_logits_loss", "continuous_bernoulli_loss", "gaussian_loss", "laplace_loss", "kl_normal_loss",
-  "adam_update", "sgd_update", "activation_forward", "cbernoulli_mean", "zero_f32", "scale_inplace",
-  "count_nonfinite", "count_outside_unit", "rng_normal", "dense_backward_dz_cols", "dense_backward_rows_sparse_x",
-] as const;
 type Op = (typeof WORKER_KERNELS)[number];
 const OP = Object.fromEntries(WORKER_KERNELS.map((n, i) => [n, i])) as Record<Op, number>;
+type Kernel = (...a: number[]) => unknown;
 
 /** Smallest work worth a dispatch: multiply-adds of a GEMM, elements of an elementwise pass. */
 export interface SplitThresholds {
@@ -63,6 +48,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
   const n = pool.threads;
   /** Jobs per split call. */
   const J = pool.maxJobs;
+  const call = (op: string): Kernel => k[op as keyof MtKernelExports] as Kernel;
 
   /**
    * Runs op on each range of `b` (a job each; at most pool.maxJobs): the caller runs its share of the jobs (the
@@ -71,8 +57,8 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
    */
   function run(op: Op, b: number[], args: (lo: number, hi: number, part: number) => number[]): unknown[] {
     const parts = b.length - 1;
-    const call = k[op] as (...a: number[]) => unknown;
-    if (parts === 1) return [call(...args(b[0], b[1], 0))];
+    const fn = call(op);
+    if (parts === 1) return [fn(...args(b[0], b[1], 0))];
     // each job: [kernel number, arguments…] as posted; the caller calls with a fixed argument list, no spread
     const jobs: number[][] = [];
     for (let j = 0; j < parts; j++) jobs.push([OP[op], ...args(b[j], b[j + 1], j)]);
@@ -82,7 +68,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       if (!pool.claim(j)) return;
       const a = jobs[j];
       try {
-        out[j] = call(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
+        out[j] = fn(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14]);
       } finally {
         pool.done();
       }
@@ -98,29 +84,49 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
     return out;
   }
 
-  /** A count over element ranges (any split gives the same total). */
-  const count = (op: Op) => (x: P, c: number): number => {
-    if (c < min.elements) return (k[op] as (x: P, c: number) => number)(x, c);
-    return (run(op, ranges(c, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0]) as number[]).reduce((a, v) => a + v, 0);
-  };
+  /** Element ranges aligned to 4 of a kernel whose `lead` pointer arguments come first, then the element count:
+   *  each part's pointers move to its first element (a 0 pointer stays 0), the count becomes its length. */
+  const elementArgs = (a: number[], lead: number, i0: number, i1: number): number[] =>
+    a.map((v, i) => (i < lead ? v && v + i0 * 4 : i === lead ? i1 - i0 : v));
 
-  /** A row-split loss kernel: (gradient [B, D] or 0, losses [B], output [B, D], data [B, D], B, D, scalars…). */
-  const rowLoss = (op: Op) =>
-    (g: P, losses: P, a: P, x: P, B: number, D: number, ...s: number[]): void => {
+  /**
+   * The splits the registry names (KERNEL_SPLITS): each makes the threaded version of kernel `op`, whose first
+   * `lead` parameters are pointers. The generic ones (elements, elements_sum, row_loss) serve any kernel with their
+   * argument layout (scripts/gen-kernels.mjs checks it); the others are one kernel's own.
+   */
+  const SPLITS: Record<KernelSplit, (op: string, lead: number) => Kernel> = {
+    elements: (op, lead) => (...a) => {
+      if (a[lead] < min.elements) return call(op)(...a);
+      run(op as Op, ranges(a[lead], J, 4), (i0, i1) => elementArgs(a, lead, i0, i1));
+    },
+
+    /** A count over element ranges (any split gives the same total). */
+    elements_sum: (op, lead) => (...a) => {
+      if (a[lead] < min.elements) return call(op)(...a);
+      return (run(op as Op, ranges(a[lead], J, 4), (i0, i1) => elementArgs(a, lead, i0, i1)) as number[])
+        .reduce((s, v) => s + v, 0);
+    },
+
+    /** A row-split loss kernel: (gradient [B, D] or 0, losses [B], output [B, D], data [B, D], B, D, scalars…). */
+    row_loss: (op) => (g, losses, a, x, B, D, ...s) => {
       const row = D * 4;
-      if (B * D < min.elements) return void (k[op] as (...a: number[]) => unknown)(g, losses, a, x, B, D, ...s);
-      run(op, ranges(B, J, 1), (r0, r1) => [g && g + r0 * row, losses + r0 * 4, a + r0 * row, x + r0 * row, r1 - r0, D, ...s]);
-    };
+      if (B * D < min.elements) return void call(op)(g, losses, a, x, B, D, ...s);
+      run(op as Op, ranges(B, J, 1), (r0, r1) => [g && g + r0 * row, losses + r0 * 4, a + r0 * row, x + r0 * row, r1 - r0, D, ...s]);
+    },
 
-  return {
-    ...k,
+    // stats and dstats rows are [μ | log σ²], 2L wide
+    kl_rows: () => (dstats, losses, stats, B, L, scale) => {
+      const row = 2 * L * 4;
+      if (B * 2 * L < min.elements) return k.kl_normal_loss(dstats, losses, stats, B, L, scale);
+      run("kl_normal_loss", ranges(B, J, 1), (r0, r1) => [dstats && dstats + r0 * row, losses + r0 * 4, stats + r0 * row, r1 - r0, L, scale]);
+    },
 
-    dense_forward(Y, X, W, b, M, K, N, act, alpha) {
+    dense_rows: () => (Y, X, W, b, M, K, N, act, alpha) => {
       if (M * K * N < min.gemm) return k.dense_forward(Y, X, W, b, M, K, N, act, alpha);
       run("dense_forward", ranges(M, J, 4), (r0, r1) => [Y + r0 * N * 4, X + r0 * K * 4, W, b, r1 - r0, K, N, act, alpha]);
     },
 
-    dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha) {
+    sparse_x_forward: () => (Y, X, W, b, scratch, M, K, N, act, alpha) => {
       if (M * K * N < min.gemm) return k.dense_forward_sparse_x(Y, X, W, b, scratch, M, K, N, act, alpha);
       const path = k.dense_sparse_x_path(X, M, K, 0);
       // part i's scratch (2·rows·K + rows + 1 words) follows the earlier parts': 2·r0·K + r0 + i words in
@@ -129,7 +135,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       return path;
     },
 
-    dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha) {
+    dense_backward: () => (dX, dW, db, dY, X, W, Y, M, K, N, act, alpha) => {
       if (M * K * N < min.gemm) return k.dense_backward(dX, dW, db, dY, X, W, Y, M, K, N, act, alpha);
       run("dense_backward_cols", ranges(N, J, colAlign(N)), (n0, n1) => [dW, db, dY, X, Y, 0, M, K, N, n0, n1, act, alpha, 0]);
       if (dX !== 0) {
@@ -137,7 +143,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       }
     },
 
-    dense_backward_sparse_x(dW, db, dY, X, Y, scratch, M, K, N, act, alpha) {
+    sparse_x_backward: () => (dW, db, dY, X, Y, scratch, M, K, N, act, alpha) => {
       if (M * K * N < min.gemm) return k.dense_backward_sparse_x(dW, db, dY, X, Y, scratch, M, K, N, act, alpha);
       const path = k.dense_sparse_x_path(X, M, K, 1);
       // 5·M words of scratch per part, within the sparseInputScratch(M, K) words the caller has
@@ -152,58 +158,18 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       return path;
     },
 
-    bernoulli_logits_loss: rowLoss("bernoulli_logits_loss"),
-    continuous_bernoulli_loss: rowLoss("continuous_bernoulli_loss"),
-    gaussian_loss: rowLoss("gaussian_loss"),
-    laplace_loss: rowLoss("laplace_loss"),
-    // stats and dstats rows are [μ | log σ²], 2L wide
-    kl_normal_loss(dstats, losses, stats, B, L, scale) {
-      const row = 2 * L * 4;
-      if (B * 2 * L < min.elements) return k.kl_normal_loss(dstats, losses, stats, B, L, scale);
-      run("kl_normal_loss", ranges(B, J, 1), (r0, r1) => [dstats && dstats + r0 * row, losses + r0 * 4, stats + r0 * row, r1 - r0, L, scale]);
-    },
-
-    adam_update(params, grads, m, v, count, ...s) {
-      if (count < min.elements) return k.adam_update(params, grads, m, v, count, ...s);
-      run("adam_update", ranges(count, J, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, m + i0 * 4, v + i0 * 4, i1 - i0, ...s]);
-    },
-
-    sgd_update(params, grads, buf, count, ...s) {
-      if (count < min.elements) return k.sgd_update(params, grads, buf, count, ...s);
-      run("sgd_update", ranges(count, J, 4), (i0, i1) => [params + i0 * 4, grads + i0 * 4, buf && buf + i0 * 4, i1 - i0, ...s]);
-    },
-
-    activation_forward(Y, X, count, act, alpha) {
-      if (count < min.elements) return k.activation_forward(Y, X, count, act, alpha);
-      run("activation_forward", ranges(count, J, 4), (i0, i1) => [Y + i0 * 4, X + i0 * 4, i1 - i0, act, alpha]);
-    },
-
-    zero_f32(x, count) {
-      if (count < min.elements) return k.zero_f32(x, count);
-      run("zero_f32", ranges(count, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0]);
-    },
-
-    scale_inplace(x, count, factor) {
-      if (count < min.elements) return k.scale_inplace(x, count, factor);
-      run("scale_inplace", ranges(count, J, 4), (i0, i1) => [x + i0 * 4, i1 - i0, factor]);
-    },
-
-    count_nonfinite: count("count_nonfinite"),
-    count_outside_unit: count("count_outside_unit"),
-
     // normals by blocks of 4 (Philox is counter-based: part i starts at block ctr + i0/4, carried into ctr1); a
     // normal costs about as much as 16 elementwise operations
-    rng_normal(out, c, key0, key1, ctr0, ctr1) {
+    philox_blocks: () => (out, c, key0, key1, ctr0, ctr1) => {
       if (16 * c < min.elements) return k.rng_normal(out, c, key0, key1, ctr0, ctr1);
       run("rng_normal", ranges(c, J, 4), (i0, i1) => {
         const lo = (ctr0 >>> 0) + i0 / 4;
         return [out + i0 * 4, i1 - i0, key0, key1, lo % 2 ** 32, ((ctr1 >>> 0) + Math.floor(lo / 2 ** 32)) % 2 ** 32];
       });
     },
-
-    cbernoulli_mean(out, logits, count) {
-      if (count < min.elements) return k.cbernoulli_mean(out, logits, count);
-      run("cbernoulli_mean", ranges(count, J, 4), (i0, i1) => [out + i0 * 4, logits + i0 * 4, i1 - i0]);
-    },
   };
+
+  const split: Record<string, unknown> = { ...k };
+  for (const [name, kind, lead] of KERNEL_SPLITS) split[name] = SPLITS[kind](name, lead);
+  return split as unknown as KernelExports;
 }
