@@ -6,13 +6,14 @@ import { traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
 import { Mlp } from "../nn/mlp.js";
-import type { Buffers } from "../nn/workspace.js";
+import type { Tape } from "../nn/tape.js";
+import type { Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Dataset, EpochLog, FitOptions, TrainingTarget } from "../train/fit.js";
 import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import { LikelihoodHead } from "./likelihood.js";
-import { Model, STREAM, type EngineOptions } from "./model.js";
+import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
 import { optionsOf } from "./options.js";
 
 /**
@@ -67,15 +68,17 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   readonly #lik: LikelihoodHead;
   readonly #D: number;
   readonly #H: number;
+  /** x, its corruption xn, the first layer's scratch, per-row −log p(x|·) and penalty, ρ̂ [H], likelihood scratch [D]. */
+  readonly #b: { x: Tensor; xn: Tensor; xnz: Tensor; rec: Tensor; pen: Tensor; rhohat: Tensor; uni: Tensor };
 
   private constructor(e: Engine, cfg: ResolvedAutoencoderConfig) {
     const layout = new ParameterLayout();
     const encoder = new Mlp(layout, {
-      key: "e", prefix: "encoder", inSize: cfg.inputSize, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
+      prefix: "encoder", inSize: cfg.inputSize, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
       outSize: cfg.latentSize, outName: "code", outActivation: cfg.latentActivation,
     }, cfg.leakySlope);
     const decoder = new Mlp(layout, {
-      key: "d", prefix: "decoder", inSize: cfg.latentSize, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
+      prefix: "decoder", inSize: cfg.latentSize, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
       outSize: cfg.inputSize, outName: "output",
     }, cfg.leakySlope);
     const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", cfg.inputSize, 0).offset : -1;
@@ -83,9 +86,17 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.#encoder = encoder;
     this.#decoder = decoder;
     this.#lik = new LikelihoodHead(cfg, cfg.inputSize, logSigma);
-    this.#D = cfg.inputSize;
-    this.#H = cfg.latentSize;
+    const D = (this.#D = cfg.inputSize), H = (this.#H = cfg.latentSize);
+    const ws = this.ws;
+    this.#b = {
+      x: ws.tensor((d) => d.B * D), xn: ws.tensor((d) => d.B * D), xnz: ws.tensor((d) => sparseInputScratch(d.B, D)),
+      rec: ws.tensor((d) => d.B), pen: ws.tensor((d) => d.B), rhohat: ws.tensor(() => H), uni: ws.tensor(() => D),
+    };
+    encoder.declare(ws, (d) => d.B);
+    decoder.declare(ws, (d) => d.B);
   }
+
+
 
   /**
    * Creates an autoencoder (weights initialised like PyTorch's nn.Linear from `config.seed`).
@@ -143,11 +154,12 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const data = this.#rows(x, "evaluate(x)");
     let rec = 0, l1 = 0;
     const act = new Float64Array(this.#H);
-    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
-      this.e.write(p.x, data.values.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#forward(rows, p, p.x, 0);
-      rec += this.sumAt(p.rec, rows);
-      l1 += this.#penalty(rows, p, 0, act);
+    const b = this.#b;
+    this.#chunks(data.rows, (start, rows) => {
+      this.e.write(b.x.ptr, data.values.subarray(start * this.#D, (start + rows) * this.#D));
+      const penalty = this.#forward(rows, b.x, 0, act);
+      rec += this.sumAt(b.rec.ptr, rows);
+      l1 += penalty();
     });
     const n = data.rows;
     const sparsity = this.cfg.sparsity?.type === "kl" ? this.#klPenalty(act.map((v) => v / n)) : l1 / n;
@@ -167,10 +179,11 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const data = this.#rows(x, "encode(x)");
     const H = this.#H, D = this.#D;
     const out = new Float32Array(data.rows * H);
-    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
-      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
-      this.#encoder.forward(this.e, this.params, p.x, p, rows, p.xnz);
-      out.set(this.e.f32(this.#encoder.out(p), rows * H), start * H);
+    const b = this.#b;
+    this.#chunks(data.rows, (start, rows) => {
+      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
+      const h = this.#encoder.run(this.pass(0), b.x, rows, b.xnz.ptr);
+      out.set(this.e.f32(h.ptr, rows * H), start * H);
     });
     return out;
   }
@@ -187,7 +200,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.live("decode");
     const H = this.#H;
     const data = toRows(code, H, "decode(code)");
-    return this.#decodeWith(data.rows, (start, rows, p) => this.e.write(this.#encoder.out(p), data.values.subarray(start * H, (start + rows) * H)));
+    return this.#decodeWith(data.rows, (start, rows) => this.e.write(this.#encoder.output.ptr, data.values.subarray(start * H, (start + rows) * H)));
   }
 
   /**
@@ -202,9 +215,10 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.live("reconstruct");
     const data = this.#rows(x, "reconstruct(x)");
     const D = this.#D;
-    return this.#decodeWith(data.rows, (start, rows, p) => {
-      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
-      this.#encoder.forward(this.e, this.params, p.x, p, rows, p.xnz);
+    const b = this.#b;
+    return this.#decodeWith(data.rows, (start, rows) => {
+      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
+      this.#encoder.run(this.pass(0), b.x, rows, b.xnz.ptr);
     });
   }
 
@@ -226,10 +240,11 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const seed = seedOf("corrupt: seed", o.seed, 0);
     const D = this.#D;
     const out = new Float32Array(data.values.length);
-    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
-      this.e.write(p.x, data.values.subarray(start * D, (start + rows) * D));
-      this.#corruptRows(p, rows, noise, seed, STREAM.corrupt, start);
-      out.set(this.e.f32(p.xn, rows * D), start * D);
+    const b = this.#b;
+    this.#chunks(data.rows, (start, rows) => {
+      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
+      this.#corruptRows(rows, noise, seed, STREAM.corrupt, start);
+      out.set(this.e.f32(b.xn.ptr, rows * D), start * D);
     });
     return out;
   }
@@ -249,11 +264,11 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const data = this.#rows(x, "gradients(x)");
     const seed = seedOf("gradients: seed", optionsOf(options, ["seed"], "gradients").seed, 0);
     const n = data.rows;
-    const p = this.ws.get(this.#sizes(n)); // one batch: the KL penalty is a function of the whole batch
-    this.e.write(p.x, data.values);
-    if (this.cfg.denoising) this.#corruptRows(p, n, this.cfg.denoising, seed, STREAM.corrupt, 0);
+    this.#lay(n); // one batch: the KL penalty is a function of the whole batch
+    this.e.write(this.#b.x.ptr, data.values);
+    if (this.cfg.denoising) this.#corruptRows(n, this.cfg.denoising, seed, STREAM.corrupt, 0);
     this.e.k.zero_f32(this.grads, this.nParams);
-    const t = this.#forwardBackward(n, p, 1);
+    const t = this.#forwardBackward(n, 1);
     return { ...t, gradients: this.gradientTensors() };
   }
 
@@ -269,10 +284,11 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.live("anomalyScore");
     const data = this.#rows(x, "anomalyScore(x)");
     const out = new Float64Array(data.rows);
-    this.chunks(data.rows, (rows) => this.#sizes(rows), (start, rows, p) => {
-      this.e.write(p.x, data.values.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#forward(rows, p, p.x, 0);
-      out.set(this.e.f32(p.rec, rows), start);
+    const b = this.#b;
+    this.#chunks(data.rows, (start, rows) => {
+      this.e.write(b.x.ptr, data.values.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#forward(rows, b.x, 0);
+      out.set(this.e.f32(b.rec.ptr, rows), start);
     });
     return out;
   }
@@ -337,67 +353,80 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     throw new InvalidInputError(`${what} has ${values.length} values; give a code (${this.#H} values) or an input (${this.#D} values)`);
   }
 
-  #sizes(rows: number): Record<string, number> {
-    const D = this.#D, H = this.#H;
-    const s: Record<string, number> = { x: rows * D, xn: rows * D, xnz: sparseInputScratch(rows, D), rec: rows, pen: rows, rhohat: H, uni: D };
-    this.#encoder.sizes(rows, s);
-    this.#decoder.sizes(rows, s);
-    return s;
+  /** Lays the workspace out for `rows` rows. */
+  #lay(rows: number): void {
+    this.ws.layout({ B: rows, K: 1, multi: false, total: 0 });
   }
 
-  /** p.xn = corrupted p.x, rows at stream counters [offset, offset + rows) (per row, so batching doesn't matter). */
-  #corruptRows(p: Buffers, rows: number, noise: Denoising, seed: number, stream: number, offset: number): void {
-    const D = this.#D, per = Math.ceil(D / 4);
+  #chunks(n: number, body: (start: number, rows: number) => void): void {
+    this.ws.chunks(n, (B) => ({ B, K: 1, multi: false, total: 0 }), body, CHUNK);
+  }
+
+  /** xn = corrupted x, rows at stream counters [offset, offset + rows) (per row, so batching doesn't matter). */
+  #corruptRows(rows: number, noise: Denoising, seed: number, stream: number, offset: number): void {
+    const D = this.#D, per = Math.ceil(D / 4), { x, xn } = this.#b;
     const call = (out: number, x: number, n: number, row: number) => {
       const c = row * per;
       const c0 = c % 2 ** 32, c1 = Math.floor(c / 2 ** 32);
       if (noise.type === "mask") this.e.k.mask_noise(out, x, n, noise.p, seed, stream, c0, c1);
       else this.e.k.gaussian_noise(out, x, n, noise.sigma, seed, stream, c0, c1);
     };
-    if (D % 4 === 0) call(p.xn, p.x, rows * D, offset);
-    else for (let r = 0; r < rows; r++) call(p.xn + r * D * 4, p.x + r * D * 4, D, offset + r);
+    if (D % 4 === 0) call(xn.ptr, x.ptr, rows * D, offset);
+    else for (let r = 0; r < rows; r++) call(xn.ptr + r * D * 4, x.ptr + r * D * 4, D, offset + r);
   }
 
-  #decodeWith(n: number, fillCode: (start: number, rows: number, p: Buffers) => void): Float32Array {
+  /** Decodes n codes, written by fillCode into the encoder's output tensor, to the likelihood's mean. */
+  #decodeWith(n: number, fillCode: (start: number, rows: number) => void): Float32Array {
     const D = this.#D;
     const out = new Float32Array(n * D);
-    this.chunks(n, (rows) => this.#sizes(rows), (start, rows, p) => {
-      fillCode(start, rows, p);
-      this.#decoder.forward(this.e, this.params, this.#encoder.out(p), p, rows);
-      this.#lik.mean(this.e, this.#decoder.out(p), rows);
-      out.set(this.e.f32(this.#decoder.out(p), rows * D), start * D);
+    this.#chunks(n, (start, rows) => {
+      fillCode(start, rows);
+      const y = this.#decoder.run(this.pass(0), this.#encoder.output, rows);
+      this.#lik.mean(this.e, y.ptr, rows);
+      out.set(this.e.f32(y.ptr, rows * D), start * D);
     });
     return out;
   }
 
-  /** Encoder on `input`, decoder, likelihood against the clean p.x (dOut written when gradScale ≠ 0). */
-  #forward(rows: number, p: Buffers, input: number, gradScale: number): void {
-    this.#encoder.forward(this.e, this.params, input, p, rows, p.xnz);
-    this.#decoder.forward(this.e, this.params, this.#encoder.out(p), p, rows);
-    const dOut = gradScale ? this.#decoder.dout(p) : 0;
-    this.#lik.loss(this.e, this.params, this.grads, dOut, p.rec, this.#decoder.out(p), p.x, rows, gradScale);
+  /**
+   * Encoder on `input`, the sparsity penalty of the code, decoder, likelihood against the clean x (out's gradient
+   * written when gradScale ≠ 0; the backward steps stay on the tape). Returns the penalty's value (summed over the
+   * rows; read it after the backward pass in training, where the penalty's fused kernel runs as a backward step).
+   */
+  #forward(rows: number, input: Tensor, gradScale: number, act?: Float64Array): () => number {
+    const t = this.pass(gradScale);
+    const h = this.#encoder.run(t, input, rows, this.#b.xnz.ptr);
+    const penalty = this.#penalty(t, h, rows, act);
+    const out = this.#decoder.run(t, h, rows);
+    this.#lik.nll(t, this.#b.rec, out, this.#b.x, rows);
+    return penalty;
   }
 
   /**
-   * The sparsity penalty of `rows` codes: summed over the rows (l1: Σ_b weight·Σ|h|; kl: rows × the batch's
-   * weight·Σ_j KL(ρ ‖ ρ̂_j), so it weighs like a per-example term), its gradient added to dh when gradScale ≠ 0.
-   * `act`, when given, accumulates the codes' column sums (ρ̂ over many chunks).
+   * The sparsity penalty of `rows` codes h: summed over the rows (l1: Σ_b weight·Σ|h|; kl: rows × the batch's
+   * weight·Σ_j KL(ρ ‖ ρ̂_j), so it weighs like a per-example term). In a training pass its fused kernel runs as the
+   * backward step after the decoder's (it adds into h's gradient, which the decoder wrote). `act`, when given,
+   * accumulates the codes' column sums (ρ̂ over many chunks).
    */
-  #penalty(rows: number, p: Buffers, gradScale: number, act?: Float64Array): number {
-    const s = this.cfg.sparsity;
-    const h = this.#encoder.out(p);
-    const dh = gradScale ? this.#encoder.dout(p) : 0;
-    if (!s) return 0;
-    if (s.type === "l1") {
-      this.e.k.sparsity_l1_loss(dh, p.pen, h, rows, this.#H, s.weight, gradScale);
-      return this.sumAt(p.pen, rows);
-    }
-    const batch = this.e.k.sparsity_kl_loss(dh, p.rhohat, h, rows, this.#H, s.rho, s.weight, gradScale * rows);
-    if (act) {
-      const r = this.e.f32(p.rhohat, this.#H);
-      for (let j = 0; j < this.#H; j++) act[j] += r[j] * rows;
-    }
-    return batch * rows;
+  #penalty(t: Tape, h: Tensor, rows: number, act?: Float64Array): () => number {
+    const s = this.cfg.sparsity, b = this.#b, H = this.#H;
+    if (!s) return () => 0;
+    let value = 0;
+    const run = (dh: number): void => {
+      if (s.type === "l1") {
+        this.e.k.sparsity_l1_loss(dh, b.pen.ptr, h.ptr, rows, H, s.weight, t.scale);
+        value = this.sumAt(b.pen.ptr, rows);
+        return;
+      }
+      value = this.e.k.sparsity_kl_loss(dh, b.rhohat.ptr, h.ptr, rows, H, s.rho, s.weight, t.scale * rows) * rows;
+      if (act) {
+        const r = this.e.f32(b.rhohat.ptr, H);
+        for (let j = 0; j < H; j++) act[j] += r[j] * rows;
+      }
+    };
+    if (t.scale) t.record(() => run(t.acc(h.grad!, rows * H)));
+    else run(0);
+    return () => value;
   }
 
   /** weight·Σ_j KL(ρ ‖ ρ̂_j) for given mean activations. */
@@ -410,14 +439,13 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     return s.weight * t;
   }
 
-  /** Forward and backward of one batch (input already in p.xn when denoising); gradients accumulate. */
-  #forwardBackward(rows: number, p: Buffers, gradScale: number): AutoencoderTerms {
-    const input = this.cfg.denoising ? p.xn : p.x;
-    this.#forward(rows, p, input, gradScale);
-    this.#decoder.backward(this.e, this.params, this.grads, this.#encoder.out(p), p, rows, this.#encoder.dout(p));
-    const sparsity = this.#penalty(rows, p, gradScale);
-    this.#encoder.backward(this.e, this.params, this.grads, input, p, rows, 0, p.xnz);
-    const reconstruction = this.sumAt(p.rec, rows);
+  /** Forward and backward of one batch (input already in xn when denoising); gradients accumulate. */
+  #forwardBackward(rows: number, gradScale: number): AutoencoderTerms {
+    const b = this.#b;
+    const penalty = this.#forward(rows, this.cfg.denoising ? b.xn : b.x, gradScale);
+    this.tape.backward();
+    const sparsity = penalty();
+    const reconstruction = this.sumAt(b.rec.ptr, rows);
     return { loss: reconstruction + sparsity, reconstruction, sparsity };
   }
 
@@ -425,7 +453,8 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const D = this.#D;
     let capacity = 1;
     let binarize: number | undefined;
-    const ws = (): Buffers => this.ws.get(this.#sizes(capacity));
+    const b = this.#b;
+    const ws = (): void => this.#lay(capacity);
     return {
       ...this.targetBase(),
       validate: (data, what, unit) => {
@@ -437,19 +466,20 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
         binarize = o.binarizeSeed;
         ws();
         return (r, data, src, epoch) => {
-          this.writeTrainingRow(ws(), r, data.x, data.rows, D, src, epoch, binarize);
+          ws();
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
         };
       },
       forwardBackward: (rows, gradScale) => {
-        const p = ws();
+        ws();
         const noise = this.cfg.denoising;
         if (noise) {
           const c = this.trainBlocks[STREAM.trainNoise] ?? 0;
-          this.#corruptRows(p, rows, noise, this.cfg.seed, STREAM.trainNoise, c / Math.ceil(D / 4));
+          this.#corruptRows(rows, noise, this.cfg.seed, STREAM.trainNoise, c / Math.ceil(D / 4));
           this.trainBlocks[STREAM.trainNoise] = c + rows * Math.ceil(D / 4);
         }
         this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#forwardBackward(rows, p, gradScale);
+        return this.#forwardBackward(rows, gradScale);
       },
       evaluate: (data) => this.evaluate(data.x),
     };

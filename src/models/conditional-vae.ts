@@ -139,7 +139,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
     const y = this.#labelsFor(labels, data.rows, "decode");
-    return this.decodeWith(data.rows, y, (start, rows, p) => this.e.write(p.z, data.values.subarray(start * L, (start + rows) * L)));
+    return this.decodeWith(data.rows, y, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
   }
 
   /**

@@ -8,8 +8,11 @@ import { gridPoints, traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import { activeUnits, thresholdOf, type ActiveUnits } from "../latent/statistics.js";
 import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
+import { gaussianLogDensity } from "../nn/gaussian.js";
 import { Mlp } from "../nn/mlp.js";
-import type { Buffers } from "../nn/workspace.js";
+import { logMeanExp, repeatRows } from "../nn/repeat.js";
+import { reparameterize } from "../nn/reparameterize.js";
+import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Dataset, EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
 import {
@@ -79,6 +82,16 @@ interface HData extends Dataset {
  * const ll = hvae.logLikelihood(testX, { samples: 5000 });
  * ```
  */
+/** The typed tensors of a pass: B examples, K samples each (R = B·K rows below the first encoder). */
+interface HTensors {
+  x: Tensor; xnz: Tensor; xRep: Tensor;
+  /** q(z1|x)'s stats repeated K times [R, 2·L1], ε and z of both layers. */
+  s1r: Tensor; eps1: Tensor; z1: Tensor; eps2: Tensor; z2: Tensor;
+  /** Per row: −log p(x|z1), the four log-densities (their gradients: the objective's seeds), log w, IWAE weights, a = ∂L/∂rec. */
+  rec: Tensor; lq1: Tensor; lq2: Tensor; lp1: Tensor; lp2: Tensor; logw: Tensor; wts: Tensor; a: Tensor;
+  lme: Tensor; uni: Tensor; logwAll: Tensor; wAll: Tensor; lmeAll: Tensor;
+}
+
 export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTerms> {
   readonly #q1: Mlp;
   readonly #q2: Mlp;
@@ -88,6 +101,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   readonly #D: number;
   readonly #L1: number;
   readonly #L2: number;
+  readonly #b: HTensors;
 
   private constructor(e: Engine, cfg: ResolvedHierarchicalVAEConfig) {
     const layout = new ParameterLayout();
@@ -95,10 +109,10 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const D = cfg.inputSize;
     const a = cfg.leakySlope, act = cfg.activation;
     const head = (L: number) => [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }];
-    const q1 = new Mlp(layout, { key: "qa", prefix: "encoder.z1", inSize: D, hiddenSizes: cfg.hiddenSizes[0], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
-    const q2 = new Mlp(layout, { key: "qb", prefix: "encoder.z2", inSize: L1, hiddenSizes: cfg.hiddenSizes[1], activation: act, outSize: 2 * L2, outName: "head", outParts: head(L2) }, a);
-    const p1 = new Mlp(layout, { key: "pa", prefix: "prior.z1", inSize: L2, hiddenSizes: cfg.decoderHiddenSizes[1], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
-    const px = new Mlp(layout, { key: "px", prefix: "decoder", inSize: L1, hiddenSizes: cfg.decoderHiddenSizes[0], activation: act, outSize: D, outName: "output" }, a);
+    const q1 = new Mlp(layout, { prefix: "encoder.z1", inSize: D, hiddenSizes: cfg.hiddenSizes[0], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
+    const q2 = new Mlp(layout, { prefix: "encoder.z2", inSize: L1, hiddenSizes: cfg.hiddenSizes[1], activation: act, outSize: 2 * L2, outName: "head", outParts: head(L2) }, a);
+    const p1 = new Mlp(layout, { prefix: "prior.z1", inSize: L2, hiddenSizes: cfg.decoderHiddenSizes[1], activation: act, outSize: 2 * L1, outName: "head", outParts: head(L1) }, a);
+    const px = new Mlp(layout, { prefix: "decoder", inSize: L1, hiddenSizes: cfg.decoderHiddenSizes[0], activation: act, outSize: D, outName: "output" }, a);
     const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
     super(e, cfg, layout, "HierarchicalVAE");
     this.#q1 = q1;
@@ -109,7 +123,25 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     this.#D = D;
     this.#L1 = L1;
     this.#L2 = L2;
+    const ws = this.ws;
+    const B = (d: Dims): number => d.B, R = (d: Dims): number => d.B * d.K;
+    const all = (d: Dims): number => (d.total ? Math.max(d.B * d.total, d.total) : 0);
+    this.#b = {
+      x: ws.tensor((d) => B(d) * D), xnz: ws.tensor((d) => sparseInputScratch(B(d), D)), xRep: ws.tensor((d) => R(d) * D),
+      s1r: ws.tensor((d) => R(d) * 2 * L1, true),
+      eps1: ws.tensor((d) => R(d) * L1), z1: ws.tensor((d) => R(d) * L1, true, true),
+      eps2: ws.tensor((d) => R(d) * L2), z2: ws.tensor((d) => R(d) * L2, true),
+      rec: ws.tensor(R), lq1: ws.tensor(R, true), lq2: ws.tensor(R, true), lp1: ws.tensor(R, true), lp2: ws.tensor(R, true),
+      logw: ws.tensor(R), wts: ws.tensor(R), a: ws.tensor(R), lme: ws.tensor((d) => 2 * B(d)), uni: ws.tensor(() => D),
+      logwAll: ws.tensor(all), wAll: ws.tensor(all), lmeAll: ws.tensor((d) => (d.total ? 2 * B(d) : 0)),
+    };
+    q1.declare(ws, B);
+    q2.declare(ws, R);
+    p1.declare(ws, R);
+    px.declare(ws, R);
   }
+
+
 
   /**
    * Creates a two-layer VAE (weights initialised like PyTorch's nn.Linear from `config.seed`).
@@ -187,12 +219,12 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
         e.logVar.set(src.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
       }
     };
-    this.chunks(n, (rows) => this.#sizes(rows, 1), (start, rows, p) => {
-      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#meanZ1(rows, p);
-      this.#q2.forward(this.e, this.params, p.z1, p, rows);
-      split(this.e.f32(this.#q1.out(p), rows * 2 * L1), rows, L1, out.z1, start);
-      split(this.e.f32(this.#q2.out(p), rows * 2 * L2), rows, L2, out.z2, start);
+    this.#chunks(n, 1, (start, rows) => {
+      this.e.write(this.#b.x.ptr, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#meanZ1(rows);
+      this.#q2.run(this.tape, this.#b.z1, rows);
+      split(this.e.f32(this.#q1.output.ptr, rows * 2 * L1), rows, L1, out.z1, start);
+      split(this.e.f32(this.#q2.output.ptr, rows * 2 * L2), rows, L2, out.z2, start);
     });
     return out;
   }
@@ -209,9 +241,9 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     this.live("decode");
     const L2 = this.#L2;
     const data = toRows(z2, L2, "decode(z2)");
-    return this.#decodeWith(data.rows, (start, rows, p) => {
-      this.e.write(p.z2, data.values.subarray(start * L2, (start + rows) * L2));
-      this.#meanPrior(rows, p);
+    return this.#decodeWith(data.rows, (start, rows) => {
+      this.e.write(this.#b.z2.ptr, data.values.subarray(start * L2, (start + rows) * L2));
+      this.#meanPrior(rows);
     });
   }
 
@@ -226,9 +258,9 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   reconstruct(x: Data): Float32Array {
     this.live("reconstruct");
     const data = this.#data(x, "reconstruct(x)");
-    return this.#decodeWith(data.rows, (start, rows, p) => {
-      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#meanZ1(rows, p);
+    return this.#decodeWith(data.rows, (start, rows) => {
+      this.e.write(this.#b.x.ptr, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#meanZ1(rows);
     });
   }
 
@@ -246,11 +278,12 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const seed = seedOf("sample: seed", options.seed, this.cfg.seed);
     const offset = this.sampleOffset(n, options.seed !== undefined);
     const [L1, L2] = [this.#L1, this.#L2];
-    return this.#decodeWith(n, (start, rows, p) => {
-      this.normals(p.z2, rows, L2, seed, STREAM.sample, offset + start);
-      this.#p1.forward(this.e, this.params, p.z2, p, rows);
-      this.normals(p.eps1, rows, L1, seed, STREAM.sample + STREAM.second, offset + start);
-      this.e.k.reparam_forward(p.z1, p.eps1, this.#p1.out(p), rows, L1);
+    const b = this.#b;
+    return this.#decodeWith(n, (start, rows) => {
+      this.normals(b.z2.ptr, rows, L2, seed, STREAM.sample, offset + start);
+      const prior = this.#p1.run(this.tape, b.z2, rows);
+      this.normals(b.eps1.ptr, rows, L1, seed, STREAM.sample + STREAM.second, offset + start);
+      reparameterize(this.tape, b.z1, b.eps1, prior, rows, L1);
     });
   }
 
@@ -281,18 +314,18 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const seed = seedOf("gradients: seed", o.seed, 0);
     this.e.k.zero_f32(this.grads, this.nParams);
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    const per = Math.max(1, Math.floor(CHUNK / K));
-    this.chunks(data.rows, (rows) => this.#sizes(rows, K), (start, rows, p) => {
-      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+    const b = this.#b;
+    this.#chunks(data.rows, K, (start, rows) => {
+      this.e.write(b.x.ptr, data.x.subarray(start * this.#D, (start + rows) * this.#D));
       if (e1 && e2) {
-        this.e.write(p.eps1, e1.values.subarray(start * K * this.#L1, (start + rows) * K * this.#L1));
-        this.e.write(p.eps2, e2.values.subarray(start * K * this.#L2, (start + rows) * K * this.#L2));
-      } else this.#evalNoise(p, rows * K, seed, start * K);
-      const t = this.#objective(rows, K, p, 1);
+        this.e.write(b.eps1.ptr, e1.values.subarray(start * K * this.#L1, (start + rows) * K * this.#L1));
+        this.e.write(b.eps2.ptr, e2.values.subarray(start * K * this.#L2, (start + rows) * K * this.#L2));
+      } else this.#evalNoise(rows * K, seed, start * K);
+      const t = this.#objective(rows, K, 1);
       sums.loss += t.loss;
       sums.reconstruction += t.reconstruction;
       sums.kl += t.kl;
-    }, per);
+    });
     return { ...sums, gradients: this.gradientTensors() };
   }
 
@@ -315,16 +348,13 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const rowsMax = Math.min(block, K * CHUNK);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(rowsMax / K)));
     const kMax = Math.min(K, rowsMax);
-    const sizes = { ...this.#sizes(B, kMax), logwAll: Math.max(B * K, K), wAll: Math.max(B * K, K), lmeAll: 2 * B };
+    const b = this.#b;
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      const p = this.ws.get(sizes);
-      if (blk.k0 === 0) this.e.write(p.x, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
-      this.#evalNoise(p, blk.examples * blk.samples, seed, blk.start * K + blk.k0);
-      this.#forward(blk.examples, blk.samples, p, 0, p.logwAll + blk.k0 * 4);
-      if (blk.k0 + blk.samples === K) {
-        this.e.k.logmeanexp_forward(p.lmeAll, p.wAll, p.logwAll, blk.examples, K);
-        out.set(new Float64Array(this.e.f32(0, 0).buffer, p.lmeAll, blk.examples), blk.start);
-      }
+      this.ws.layout({ B, K: kMax, multi: false, total: K });
+      if (blk.k0 === 0) this.e.write(b.x.ptr, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
+      this.#evalNoise(blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.#forward(blk.examples, blk.samples, 0, b.logwAll.ptr + blk.k0 * 4);
+      if (blk.k0 + blk.samples === K) out.set(logMeanExp(this.tape, b.lmeAll.ptr, b.wAll.ptr, b.logwAll.ptr, blk.examples, K), blk.start);
     }
     return out;
   }
@@ -346,16 +376,17 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const B = Math.max(1, Math.min(CHUNK, Math.floor(1024 / K)));
     const kMax = Math.min(K, 1024);
     const out = new Float64Array(data.rows);
+    const b = this.#b;
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      const p = this.ws.get(this.#sizes(B, kMax));
-      if (blk.k0 === 0) this.e.write(p.x, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
-      this.#evalNoise(p, blk.examples * blk.samples, seed, blk.start * K + blk.k0);
-      this.#forward(blk.examples, blk.samples, p, 0, p.logw);
-      const lw = this.e.f32(p.logw, blk.examples * blk.samples);
-      for (let b = 0; b < blk.examples; b++) {
+      this.ws.layout({ B, K: kMax, multi: false, total: 0 });
+      if (blk.k0 === 0) this.e.write(b.x.ptr, data.x.subarray(blk.start * this.#D, (blk.start + blk.examples) * this.#D));
+      this.#evalNoise(blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.#forward(blk.examples, blk.samples, 0, b.logw.ptr);
+      const lw = this.e.f32(b.logw.ptr, blk.examples * blk.samples);
+      for (let i = 0; i < blk.examples; i++) {
         let s = 0;
-        for (let j = 0; j < blk.samples; j++) s += lw[b * blk.samples + j];
-        out[blk.start + b] += s / K;
+        for (let j = 0; j < blk.samples; j++) s += lw[i * blk.samples + j];
+        out[blk.start + i] += s / K;
       }
     }
     return out;
@@ -452,116 +483,80 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     throw new InvalidInputError(`${what} has ${values.length} values; give a z2 code (${this.#L2} values) or an input (${this.#D} values)`);
   }
 
-  #sizes(B: number, K: number): Record<string, number> {
-    const D = this.#D, L1 = this.#L1, L2 = this.#L2, R = B * K;
-    const s: Record<string, number> = {
-      x: B * D, xnz: sparseInputScratch(B, D), xRep: R * D, s1r: R * 2 * L1, ds1r: R * 2 * L1,
-      eps1: R * L1, z1: R * L1, dz1: R * L1, tmp: R * L1, eps2: R * L2, z2: R * L2, dz2: R * L2,
-      rec: R, lq1: R, lq2: R, lp1: R, lp2: R, logw: R, wts: R, a: R, b: R, nb: R, lme: 2 * B, uni: D,
-    };
-    this.#q1.sizes(B, s);
-    this.#q2.sizes(R, s);
-    this.#p1.sizes(R, s);
-    this.#px.sizes(R, s);
-    return s;
+  /** Runs `body` over chunks of at most CHUNK / K examples, the workspace laid out for K samples each. */
+  #chunks(n: number, K: number, body: (start: number, rows: number) => void): void {
+    this.ws.chunks(n, (B) => ({ B, K, multi: false, total: 0 }), body, Math.max(1, Math.floor(CHUNK / K)));
   }
 
   /** Evaluation noise for rows [offset, offset + R) of the (example, sample) sequence. */
-  #evalNoise(p: Buffers, R: number, seed: number, offset: number): void {
-    this.normals(p.eps1, R, this.#L1, seed, STREAM.evaluate, offset);
-    this.normals(p.eps2, R, this.#L2, seed, STREAM.evaluate + STREAM.second, offset);
+  #evalNoise(R: number, seed: number, offset: number): void {
+    this.normals(this.#b.eps1.ptr, R, this.#L1, seed, STREAM.evaluate, offset);
+    this.normals(this.#b.eps2.ptr, R, this.#L2, seed, STREAM.evaluate + STREAM.second, offset);
   }
 
-  /** z1 = mean of q(z1|x) for `rows` rows of p.x. */
-  #meanZ1(rows: number, p: Buffers): void {
+  /** z1 = mean of q(z1|x) for `rows` rows of x (an inference pass). */
+  #meanZ1(rows: number): void {
+    this.pass(0);
+    this.#mean(this.#q1.run(this.tape, this.#b.x, rows, this.#b.xnz.ptr), rows);
+  }
+
+  /** z1 = mean of p(z1|z2) for `rows` rows of z2 (an inference pass). */
+  #meanPrior(rows: number): void {
+    this.pass(0);
+    this.#mean(this.#p1.run(this.tape, this.#b.z2, rows), rows);
+  }
+
+  #mean(stats: Tensor, rows: number): void {
     const L1 = this.#L1;
-    this.#q1.forward(this.e, this.params, p.x, p, rows, p.xnz);
-    const s = this.e.f32(this.#q1.out(p), rows * 2 * L1);
-    const z = this.e.f32(p.z1, rows * L1);
+    const s = this.e.f32(stats.ptr, rows * 2 * L1);
+    const z = this.e.f32(this.#b.z1.ptr, rows * L1);
     for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L1, r * 2 * L1 + L1), r * L1);
   }
 
-  /** z1 = mean of p(z1|z2) for `rows` rows of p.z2. */
-  #meanPrior(rows: number, p: Buffers): void {
-    const L1 = this.#L1;
-    this.#p1.forward(this.e, this.params, p.z2, p, rows);
-    const s = this.e.f32(this.#p1.out(p), rows * 2 * L1);
-    const z = this.e.f32(p.z1, rows * L1);
-    for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L1, r * 2 * L1 + L1), r * L1);
-  }
-
-  #decodeWith(n: number, fillZ1: (start: number, rows: number, p: Buffers) => void): Float32Array {
+  #decodeWith(n: number, fillZ1: (start: number, rows: number) => void): Float32Array {
     const D = this.#D;
     const out = new Float32Array(n * D);
-    this.chunks(n, (rows) => this.#sizes(rows, 1), (start, rows, p) => {
-      fillZ1(start, rows, p);
-      this.#px.forward(this.e, this.params, p.z1, p, rows);
-      this.#lik.mean(this.e, this.#px.out(p), rows);
-      out.set(this.e.f32(this.#px.out(p), rows * D), start * D);
+    this.#chunks(n, 1, (start, rows) => {
+      this.pass(0);
+      fillZ1(start, rows);
+      const y = this.#px.run(this.tape, this.#b.z1, rows);
+      this.#lik.mean(this.e, y.ptr, rows);
+      out.set(this.e.f32(y.ptr, rows * D), start * D);
     });
     return out;
   }
 
   /**
-   * B examples (p.x) × K samples (ε in p.eps1, p.eps2): every log-density term per row, and log w into `logw`.
-   * With grad, dOut = ∂rec/∂out (scale 1; the backward pass weights the rows).
+   * B examples (x) × K samples (ε in eps1, eps2): every log-density term per row, and log w into `logw`. With grad,
+   * out's gradient = ∂rec/∂out (scale 1; the backward step weights the rows by `a`) and the backward steps stay on
+   * the tape. The calls are ordered so that the reverse replay adds into z1's and z2's gradients in the order this
+   * model always summed them (decoder, log p(z1|z2), then the path through q(z2|z1), then log q(z1|x)).
    */
-  #forward(B: number, K: number, p: Buffers, grad: number, logw: number): void {
-    const { k } = this.e;
-    const [D, L1, L2] = [this.#D, this.#L1, this.#L2];
+  #forward(B: number, K: number, grad: number, logw: number): void {
+    const b = this.#b, [D, L1, L2] = [this.#D, this.#L1, this.#L2];
     const R = B * K;
-    this.#q1.forward(this.e, this.params, p.x, p, B, p.xnz);
-    k.repeat_rows_forward(p.s1r, this.#q1.out(p), B, 2 * L1, K);
-    k.reparam_forward(p.z1, p.eps1, p.s1r, R, L1);
-    this.#q2.forward(this.e, this.params, p.z1, p, R);
-    k.reparam_forward(p.z2, p.eps2, this.#q2.out(p), R, L2);
-    this.#p1.forward(this.e, this.params, p.z2, p, R);
-    this.#px.forward(this.e, this.params, p.z1, p, R);
-    k.repeat_rows_forward(p.xRep, p.x, B, D, K);
-    this.#lik.loss(this.e, this.params, this.grads, grad ? this.#px.dout(p) : 0, p.rec, this.#px.out(p), p.xRep, R, 1, false);
-    k.gaussian_logpdf_forward(p.lq1, p.z1, p.s1r, R, L1);
-    k.gaussian_logpdf_forward(p.lq2, p.z2, this.#q2.out(p), R, L2);
-    k.gaussian_logpdf_forward(p.lp1, p.z1, this.#p1.out(p), R, L1);
-    k.gaussian_logpdf_forward(p.lp2, p.z2, 0, R, L2);
-    const [rec, lq1, lq2, lp1, lp2] = [p.rec, p.lq1, p.lq2, p.lp1, p.lp2].map((q) => this.e.f32(q, R));
+    const t = this.pass(grad ? 1 : 0);
+    repeatRows(t, b.s1r, this.#q1.run(t, b.x, B, b.xnz.ptr), B, 2 * L1, K);
+    reparameterize(t, b.z1, b.eps1, b.s1r, R, L1);
+    gaussianLogDensity(t, b.lq1, b.z1, b.s1r, R, L1);
+    const s2 = this.#q2.run(t, b.z1, R);
+    reparameterize(t, b.z2, b.eps2, s2, R, L2);
+    gaussianLogDensity(t, b.lq2, b.z2, s2, R, L2);
+    gaussianLogDensity(t, b.lp2, b.z2, undefined, R, L2);
+    gaussianLogDensity(t, b.lp1, b.z1, this.#p1.run(t, b.z2, R), R, L1);
+    const out = this.#px.run(t, b.z1, R);
+    repeatRows(t, b.xRep, b.x, B, D, K);
+    this.#lik.nll(t, b.rec, out, b.xRep, R, b.a, b.uni);
+    const [rec, lq1, lq2, lp1, lp2] = [b.rec, b.lq1, b.lq2, b.lp1, b.lp2].map((q) => this.e.f32(q.ptr, R));
     const lw = this.e.f32(logw, R);
     for (let r = 0; r < R; r++) lw[r] = -rec[r] + lp1[r] + lp2[r] - lq1[r] - lq2[r];
   }
 
-  /** Backward with per-row weights a = ∂L/∂rec and b = ∂L/∂(log q − log p) in p.a, p.b; gradients accumulate. */
-  #backward(B: number, K: number, p: Buffers): void {
-    const { k } = this.e;
-    const [L1, L2] = [this.#L1, this.#L2];
-    const R = B * K;
-    const nb = this.e.f32(p.nb, R), b = this.e.f32(p.b, R);
-    for (let r = 0; r < R; r++) nb[r] = -b[r];
-    this.#lik.weightRows(this.e, this.params, this.grads, this.#px.dout(p), this.#px.out(p), p.xRep, p.a, R, 1, p.uni);
-    this.#px.backward(this.e, this.params, this.grads, p.z1, p, R, p.dz1);
-    const dps = this.#p1.dout(p);
-    k.zero_f32(dps, R * 2 * L1);
-    k.gaussian_logpdf_backward(p.dz1, dps, p.nb, p.z1, this.#p1.out(p), R, L1);
-    this.#p1.backward(this.e, this.params, this.grads, p.z2, p, R, p.dz2);
-    k.gaussian_logpdf_backward(p.dz2, 0, p.nb, p.z2, 0, R, L2);
-    const ds2 = this.#q2.dout(p);
-    k.zero_f32(ds2, R * 2 * L2);
-    k.gaussian_logpdf_backward(p.dz2, ds2, p.b, p.z2, this.#q2.out(p), R, L2);
-    k.reparam_backward(ds2, p.dz2, p.eps2, this.#q2.out(p), R, L2);
-    this.#q2.backward(this.e, this.params, this.grads, p.z1, p, R, p.tmp);
-    k.repeat_rows_backward(p.dz1, p.tmp, R, L1, 1); // dz1 += the path through q(z2|z1)
-    k.zero_f32(p.ds1r, R * 2 * L1);
-    k.gaussian_logpdf_backward(p.dz1, p.ds1r, p.b, p.z1, p.s1r, R, L1);
-    k.reparam_backward(p.ds1r, p.dz1, p.eps1, p.s1r, R, L1);
-    const ds1 = this.#q1.dout(p);
-    k.zero_f32(ds1, B * 2 * L1);
-    k.repeat_rows_backward(ds1, p.ds1r, B, 2 * L1, K);
-    this.#q1.backward(this.e, this.params, this.grads, p.x, p, B, 0, p.xnz);
-  }
-
   /** The training objective on B examples × K samples (noise in place); backward when gradScale ≠ 0. Sums. */
-  #objective(B: number, K: number, p: Buffers, gradScale: number): LossTerms {
-    const R = B * K;
-    this.#forward(B, K, p, gradScale, p.logw);
-    const rec = this.e.f32(p.rec, R), lw = this.e.f32(p.logw, R);
+  #objective(B: number, K: number, gradScale: number): LossTerms {
+    const R = B * K, bt = this.#b;
+    this.#forward(B, K, gradScale, bt.logw.ptr);
+    const rec = this.e.f32(bt.rec.ptr, R), lw = this.e.f32(bt.logw.ptr, R);
     let sr = 0, sk = 0;
     for (let r = 0; r < R; r++) {
       sr += rec[r];
@@ -570,13 +565,13 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     sr /= K;
     sk /= K;
     let loss: number;
-    const a = this.e.f32(p.a, R), b = this.e.f32(p.b, R);
+    // seeds: a = ∂L/∂rec (the likelihood's row weights), b = ∂L/∂log q, −b = ∂L/∂log p
+    const a = this.e.f32(bt.a.ptr, R), b = this.e.f32(bt.lq1.grad!.ptr, R);
     if (this.cfg.objective === "iwae") {
-      this.e.k.logmeanexp_forward(p.lme, p.wts, p.logw, B, K);
-      const lme = new Float64Array(this.e.f32(0, 0).buffer, p.lme, B);
+      const lme = logMeanExp(this.tape, bt.lme.ptr, bt.wts.ptr, bt.logw.ptr, B, K);
       loss = 0;
       for (let i = 0; i < B; i++) loss -= lme[i];
-      const w = this.e.f32(p.wts, R);
+      const w = this.e.f32(bt.wts.ptr, R);
       for (let r = 0; r < R; r++) a[r] = b[r] = gradScale * w[r];
     } else {
       const beta = K === 1 ? betaAt(this.cfg.beta, this.cfg.klWarmup, this.steps) : 1;
@@ -584,21 +579,27 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
       a.fill(gradScale / K);
       b.fill((beta * gradScale) / K);
     }
-    if (gradScale) this.#backward(B, K, p);
+    if (gradScale) {
+      const nb = this.e.f32(bt.lp1.grad!.ptr, R);
+      for (let r = 0; r < R; r++) nb[r] = -b[r];
+      this.e.f32(bt.lq2.grad!.ptr, R).set(b);
+      this.e.f32(bt.lp2.grad!.ptr, R).set(nb);
+      this.tape.backward();
+    }
     return { loss, reconstruction: sr, kl: sk };
   }
 
   #evaluate(data: HData, seed: number): LossTerms {
     const K = this.#K;
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    this.chunks(data.rows, (rows) => this.#sizes(rows, K), (start, rows, p) => {
-      this.e.write(p.x, data.x.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#evalNoise(p, rows * K, seed, start * K);
-      const t = this.#objective(rows, K, p, 0);
+    this.#chunks(data.rows, K, (start, rows) => {
+      this.e.write(this.#b.x.ptr, data.x.subarray(start * this.#D, (start + rows) * this.#D));
+      this.#evalNoise(rows * K, seed, start * K);
+      const t = this.#objective(rows, K, 0);
       sums.loss += t.loss;
       sums.reconstruction += t.reconstruction;
       sums.kl += t.kl;
-    }, Math.max(1, Math.floor(CHUNK / K)));
+    });
     const n = data.rows;
     return { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n };
   }
@@ -607,7 +608,8 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const D = this.#D, K = this.#K;
     let capacity = 1;
     let binarize: number | undefined;
-    const ws = (): Buffers => this.ws.get(this.#sizes(capacity, K));
+    const b = this.#b;
+    const ws = (): void => this.ws.layout({ B: capacity, K, multi: false, total: 0 });
     return {
       ...this.targetBase(),
       validate: (data, what, unit) => this.#data(data, what, this.#lik.unitData || unit),
@@ -616,15 +618,16 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
         binarize = o.binarizeSeed;
         ws();
         return (r, data, src, epoch) => {
-          this.writeTrainingRow(ws(), r, data.x, data.rows, D, src, epoch, binarize);
+          ws();
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
         };
       },
       forwardBackward: (rows, gradScale) => {
-        const p = ws();
-        this.trainNormals(p.eps1, rows * K * this.#L1);
-        this.trainNormals(p.eps2, rows * K * this.#L2, STREAM.train + STREAM.second);
+        ws();
+        this.trainNormals(b.eps1.ptr, rows * K * this.#L1);
+        this.trainNormals(b.eps2.ptr, rows * K * this.#L2, STREAM.train + STREAM.second);
         this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#objective(rows, K, p, gradScale);
+        return this.#objective(rows, K, gradScale);
       },
       evaluate: (data, seed) => this.#evaluate(data, seed),
     };

@@ -4,8 +4,14 @@
 import { InvalidInputError } from "../errors.js";
 import { toRows, type Rows } from "../io/data.js";
 import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
+import { concatCols } from "../nn/concat.js";
+import { gaussianLogDensity } from "../nn/gaussian.js";
+import { klStandardNormal } from "../nn/kl.js";
 import { Mlp } from "../nn/mlp.js";
-import type { Buffers } from "../nn/workspace.js";
+import { logMeanExp, repeatRows } from "../nn/repeat.js";
+import { reparameterize } from "../nn/reparameterize.js";
+import type { Tape } from "../nn/tape.js";
+import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Dataset, LossTerms, TrainingTarget } from "../train/fit.js";
 import type { ResolvedVAEConfig } from "./config.js";
@@ -82,17 +88,30 @@ function build(cfg: ResolvedVAEConfig, classes: number): Nets {
   const layout = new ParameterLayout();
   const L = cfg.latentSize, D = cfg.inputSize;
   const encoder = new Mlp(layout, {
-    key: "e", prefix: "encoder", inSize: D + classes, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
+    prefix: "encoder", inSize: D + classes, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
     outSize: 2 * L, outName: "head", outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
   }, cfg.leakySlope);
   const decoder = new Mlp(layout, {
-    key: "d", prefix: "decoder", inSize: L + classes, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
+    prefix: "decoder", inSize: L + classes, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
     outSize: D, outName: "output",
   }, cfg.leakySlope);
   const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
   return { layout, encoder, decoder, lik: new LikelihoodHead(cfg, D, logSigma) };
 }
 
+/** The typed tensors of a latent model's passes (B examples, K samples each, R = B·K decoder rows). */
+interface LatentTensors {
+  /** x [B, D], labels y [B, C], encoder input [x | y] [B, D + C], the first layer's zero-skipping scratch. */
+  x: Tensor; y: Tensor; xc: Tensor; xnz: Tensor;
+  /** ε, z [R, L] (z with gradient), the decoder input [z | y] [R, L + C]. */
+  eps: Tensor; z: Tensor; zc: Tensor;
+  /** Per row: −log p(x|z) [R], KL [B], capacity weights, likelihood scratch [D]. */
+  rec: Tensor; kl: Tensor; rw: Tensor; uni: Tensor;
+  /** k-sample pass: repeated stats and x, log q and log p (gradients: the seeds), log w, weights, log-mean-exp (f64). */
+  statsRep: Tensor; xRep: Tensor; lq: Tensor; lp: Tensor; logw: Tensor; wts: Tensor; lme: Tensor;
+  /** A whole log-likelihood estimate's log w, weights and results (Dims.total samples per example). */
+  logwAll: Tensor; wAll: Tensor; lmeAll: Tensor;
+}
 
 export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, LossTerms> {
   protected readonly encoder: Mlp;
@@ -102,7 +121,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected readonly classes: number;
   protected readonly D: number;
   protected readonly L: number;
-  #memo: [number, Record<string, number>] = [0, {}];
+  readonly #b: LatentTensors;
 
   protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number) {
     const nets = build(cfg, classes);
@@ -111,8 +130,23 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     this.decoder = nets.decoder;
     this.lik = nets.lik;
     this.classes = classes;
-    this.D = cfg.inputSize;
-    this.L = cfg.latentSize;
+    const D = (this.D = cfg.inputSize), L = (this.L = cfg.latentSize), C = classes;
+    const ws = this.ws;
+    const B = (d: Dims): number => d.B, R = (d: Dims): number => d.B * d.K;
+    const multi = (n: (d: Dims) => number) => (d: Dims): number => (d.multi ? n(d) : 0);
+    const all = (d: Dims): number => (d.total ? Math.max(d.B * d.total, d.total) : 0);
+    this.#b = {
+      x: ws.tensor((d) => B(d) * D), y: ws.tensor((d) => B(d) * C), xc: ws.tensor((d) => (C ? B(d) * (D + C) : 0)),
+      xnz: ws.tensor((d) => sparseInputScratch(B(d), D + C)),
+      eps: ws.tensor((d) => R(d) * L), z: ws.tensor((d) => R(d) * L, true), zc: ws.tensor((d) => (C ? R(d) * (L + C) : 0), true),
+      rec: ws.tensor(R), kl: ws.tensor(B), rw: ws.tensor((d) => Math.max(B(d), R(d))), uni: ws.tensor(() => D),
+      statsRep: ws.tensor(multi((d) => R(d) * 2 * L), true), xRep: ws.tensor(multi((d) => R(d) * D)),
+      lq: ws.tensor(multi(R), true), lp: ws.tensor(multi(R), true), logw: ws.tensor(multi(R)), wts: ws.tensor(multi(R)),
+      lme: ws.tensor(multi((d) => 2 * B(d))),
+      logwAll: ws.tensor(all), wAll: ws.tensor(all), lmeAll: ws.tensor((d) => (d.total ? 2 * B(d) : 0)),
+    };
+    this.encoder.declare(ws, B);
+    this.decoder.declare(ws, R);
   }
 
   // ---- data ----
@@ -123,154 +157,98 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   // ---- workspace ----
 
-  /** Buffers for B examples with K samples each (R = B·K decoder rows); `multi` adds the importance-sampling ones. */
-  protected sizes(B: number, K: number, multi: boolean): Record<string, number> {
-    // one-sample tables are cached for the last B (every encode/decode/sample call of one size asks for the same)
-    const one = K === 1 && !multi;
-    if (one && this.#memo[0] === B) return this.#memo[1];
-    const { D, L, classes: C } = this;
-    const R = B * K;
-    const s: Record<string, number> = {
-      x: B * D, xnz: sparseInputScratch(B, D + C), eps: R * L, z: R * L, dz: R * L, rec: R, kl: B, rw: Math.max(B, R), uni: D,
-    };
-    if (C) {
-      s.xc = B * (D + C);
-      s.zc = R * (L + C);
-      s.dzc = R * (L + C);
-    }
-    this.encoder.sizes(B, s);
-    this.decoder.sizes(R, s);
-    if (multi) {
-      Object.assign(s, {
-        statsRep: R * 2 * L, dstatsRep: R * 2 * L, xRep: R * D, lq: R, lp: R, logw: R, wts: R, g: R, gn: R, lme: 2 * B,
-      });
-    }
-    if (one) this.#memo = [B, s];
-    return s;
+  /** Lays the workspace out for B examples with K samples each (`multi`: the k-sample tensors too). */
+  #dims(B: number, K: number, multi: boolean, total = 0): void {
+    this.ws.layout({ B, K, multi, total });
   }
 
-  protected encIn(p: Buffers): number {
-    return this.classes ? p.xc : p.x;
+  /** Runs `body` over chunks of at most `chunk` examples, the workspace laid out for the first (largest) one. */
+  #chunks(n: number, K: number, multi: boolean, body: (start: number, rows: number) => void, chunk = CHUNK): void {
+    this.ws.chunks(n, (B) => ({ B, K, multi, total: 0 }), body, chunk);
   }
 
-  /** Writes rows [start, start + rows) of x (and y) into the batch buffers. */
-  protected putRows(p: Buffers, x: Float32Array, y: Float32Array | undefined, start: number, rows: number): void {
+  /** Writes rows [start, start + rows) of x (and y) into the batch tensors. */
+  #putRows(x: Float32Array, y: Float32Array | undefined, start: number, rows: number): void {
     const { D, classes: C } = this;
-    this.e.write(p.x, x.subarray(start * D, (start + rows) * D));
-    if (C) for (let r = 0; r < rows; r++) this.#joinLabel(p, r, y!.subarray((start + r) * C, (start + r + 1) * C));
+    this.e.write(this.#b.x.ptr, x.subarray(start * D, (start + rows) * D));
+    if (C) this.e.write(this.#b.y.ptr, y!.subarray(start * C, (start + rows) * C));
   }
 
-  /** xc row r = [x row r | label]. */
-  #joinLabel(p: Buffers, r: number, label: Float32Array): void {
-    const { D, classes: C } = this;
-    const xc = this.e.f32(p.xc + r * (D + C) * 4, D + C);
-    xc.set(this.e.f32(p.x + r * D * 4, D));
-    xc.set(label, D);
+  /** Encoder input: x, or [x | y] rows for a conditional model. */
+  #encIn(t: Tape, rows: number): Tensor {
+    const b = this.#b;
+    if (!this.classes) return b.x;
+    concatCols(t, b.xc, b.x, this.D, b.y, this.classes, rows);
+    return b.xc;
   }
 
-  /** Decoder input: z itself, or zc rows [z_r | label of example ⌊r/K⌋] for a conditional model. */
-  protected decIn(p: Buffers, R: number, K: number, labels?: Float32Array): number {
-    const { L, classes: C } = this;
-    if (!C) return p.z;
-    const mem = this.e.f32(0, this.e.memoryBytes / 4);
-    const lab = labels ?? this.#labelsOf(p, Math.ceil(R / K));
-    for (let r = 0; r < R; r++) {
-      const dst = p.zc / 4 + r * (L + C);
-      mem.copyWithin(dst, p.z / 4 + r * L, p.z / 4 + (r + 1) * L);
-      const b = Math.floor(r / K);
-      mem.set(lab.subarray(b * C, (b + 1) * C), dst + L);
-    }
-    return p.zc;
+  /** Decoder input: z, or [z | label of example ⌊r/K⌋] rows for a conditional model. */
+  #decIn(t: Tape, R: number, K: number): Tensor {
+    const b = this.#b;
+    if (!this.classes) return b.z;
+    concatCols(t, b.zc, b.z, this.L, b.y, this.classes, R, K);
+    return b.zc;
   }
 
-  /** The label rows sitting in xc (rows examples). */
-  #labelsOf(p: Buffers, rows: number): Float32Array {
-    const { D, classes: C } = this;
-    const out = new Float32Array(rows * C);
-    const xc = this.e.f32(p.xc, rows * (D + C));
-    for (let r = 0; r < rows; r++) out.set(xc.subarray(r * (D + C) + D, (r + 1) * (D + C)), r * C);
-    return out;
-  }
+  // ---- the ELBO with one sample (ε in eps) ----
 
-  /** dz rows from the decoder's input gradient (conditional: the first L columns of dzc). */
-  #dzFromDecoder(p: Buffers, R: number): void {
-    const { L, classes: C } = this;
-    if (!C) return;
-    const mem = this.e.f32(0, this.e.memoryBytes / 4);
-    for (let r = 0; r < R; r++) mem.copyWithin(p.dz / 4 + r * L, p.dzc / 4 + r * (L + C), p.dzc / 4 + r * (L + C) + L);
-  }
-
-  // ---- the ELBO with one sample (ε in p.eps) ----
-
-  /** Encoder, reparameterization, decoder, likelihood and KL (gradients into dout buffers when gradScale ≠ 0). */
-  protected forwardElbo(rows: number, p: Buffers, gradScale: number): LossTerms {
+  /** −ELBO terms of `rows` examples (x, y, ε in place); with gradScale ≠ 0 its gradient accumulates into grads. */
+  #elbo(rows: number, gradScale: number): LossTerms {
     const { k } = this.e;
-    const c = this.cfg;
-    const L = this.L;
-    this.encoder.forward(this.e, this.params, this.encIn(p), p, rows, p.xnz);
-    const stats = this.encoder.out(p);
-    k.reparam_forward(p.z, p.eps, stats, rows, L);
-    const zin = this.decIn(p, rows, 1);
-    this.decoder.forward(this.e, this.params, zin, p, rows);
-    const dOut = gradScale ? this.decoder.dout(p) : 0;
-    const dStats = gradScale ? this.encoder.dout(p) : 0;
-    this.lik.loss(this.e, this.params, this.grads, dOut, p.rec, this.decoder.out(p), p.x, rows, gradScale);
-    const sr = this.sumAt(p.rec, rows);
+    const c = this.cfg, b = this.#b, L = this.L;
+    const t = this.pass(gradScale);
+    const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
+    reparameterize(t, b.z, b.eps, stats, rows, L);
+    const out = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
+    this.lik.nll(t, b.rec, out, b.x, rows);
+    const sr = this.sumAt(b.rec.ptr, rows);
+    let terms: LossTerms;
     if (c.capacity) {
       const cap = capacityAt(c.capacity, this.steps);
       const gamma = c.capacity.gamma;
-      k.kl_normal_loss(dStats, p.kl, stats, rows, L, gamma * gradScale);
-      const kl = this.e.f32(p.kl, rows);
-      const w = this.e.f32(p.rw, rows);
+      klStandardNormal(t, b.kl, stats, rows, L, gamma * gradScale);
+      const kl = this.e.f32(b.kl.ptr, rows);
+      const w = this.e.f32(b.rw.ptr, rows);
       let sk = 0, pen = 0;
       for (let r = 0; r < rows; r++) {
         sk += kl[r];
         pen += Math.abs(kl[r] - cap);
         w[r] = kl[r] > cap ? 1 : kl[r] < cap ? -1 : 0;
       }
-      if (dStats) k.scale_rows(dStats, p.rw, rows, 2 * L);
-      return { loss: sr + gamma * pen, reconstruction: sr, kl: sk };
+      if (gradScale) k.scale_rows(stats.grad!.ptr, b.rw.ptr, rows, 2 * L);
+      terms = { loss: sr + gamma * pen, reconstruction: sr, kl: sk };
+    } else {
+      const beta = betaAt(c.beta, c.klWarmup, this.steps);
+      klStandardNormal(t, b.kl, stats, rows, L, beta * gradScale);
+      const sk = this.sumAt(b.kl.ptr, rows);
+      terms = { loss: sr + beta * sk, reconstruction: sr, kl: sk };
     }
-    const beta = betaAt(c.beta, c.klWarmup, this.steps);
-    k.kl_normal_loss(dStats, p.kl, stats, rows, L, beta * gradScale);
-    const sk = this.sumAt(p.kl, rows);
-    return { loss: sr + beta * sk, reconstruction: sr, kl: sk };
+    t.backward();
+    return terms;
   }
 
-  /** forwardElbo, then backward; gradients accumulate into the gradient buffer. */
-  protected forwardBackwardElbo(rows: number, p: Buffers, gradScale: number): LossTerms {
-    const t = this.forwardElbo(rows, p, gradScale);
-    const zin = this.classes ? p.zc : p.z;
-    this.decoder.backward(this.e, this.params, this.grads, zin, p, rows, this.classes ? p.dzc : p.dz);
-    this.#dzFromDecoder(p, rows);
-    this.e.k.reparam_backward(this.encoder.dout(p), p.dz, p.eps, this.encoder.out(p), rows, this.L);
-    this.encoder.backward(this.e, this.params, this.grads, this.encIn(p), p, rows, 0, p.xnz);
-    return t;
-  }
-
-  // ---- K samples per example (ε in p.eps, [B·K, L], example-major) ----
+  // ---- K samples per example (ε in eps, [B·K, L], example-major) ----
 
   /**
-   * For B examples (in p.x / p.xc) and K samples each: rec [R] = −log p(x|z), log w [R] = log p(x|z) + log p(z) −
-   * log q(z|x) into `logw`, and the analytic KL per example into p.kl. With gradScale, dOut holds gradScale·∂rec/∂out.
+   * For B examples and K samples each: rec [R] = −log p(x|z), log w [R] = log p(x|z) + log p(z) − log q(z|x) into
+   * `logw`, and the analytic KL per example into kl. The tape is left recorded for `#samplesObjective`'s backward.
+   * (log q and log p are taken before the decoder runs, so that the backward pass adds their gradients into z's
+   * after the decoder's, in the order the model always summed them.)
    */
-  protected forwardSamples(B: number, K: number, p: Buffers, gradScale: number, logw: number): void {
-    const { k } = this.e;
-    const { L, D } = this;
+  #samples(B: number, K: number, gradScale: number, logw: number, wts: Tensor | undefined): void {
+    const b = this.#b, { L, D } = this;
     const R = B * K;
-    this.encoder.forward(this.e, this.params, this.encIn(p), p, B, p.xnz);
-    const stats = this.encoder.out(p);
-    k.repeat_rows_forward(p.statsRep, stats, B, 2 * L, K);
-    k.reparam_forward(p.z, p.eps, p.statsRep, R, L);
-    const zin = this.decIn(p, R, K);
-    this.decoder.forward(this.e, this.params, zin, p, R);
-    k.repeat_rows_forward(p.xRep, p.x, B, D, K);
-    const dOut = gradScale ? this.decoder.dout(p) : 0;
-    this.lik.loss(this.e, this.params, this.grads, dOut, p.rec, this.decoder.out(p), p.xRep, R, gradScale, false);
-    k.gaussian_logpdf_forward(p.lq, p.z, p.statsRep, R, L);
-    k.gaussian_logpdf_forward(p.lp, p.z, 0, R, L);
-    k.kl_normal_loss(0, p.kl, stats, B, L, 0);
-    const rec = this.e.f32(p.rec, R), lq = this.e.f32(p.lq, R), lp = this.e.f32(p.lp, R);
+    const t = this.pass(gradScale);
+    const stats = this.encoder.run(t, this.#encIn(t, B), B, b.xnz.ptr);
+    repeatRows(t, b.statsRep, stats, B, 2 * L, K);
+    reparameterize(t, b.z, b.eps, b.statsRep, R, L);
+    gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
+    gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
+    const out = this.decoder.run(t, this.#decIn(t, R, K), R);
+    repeatRows(t, b.xRep, b.x, B, D, K);
+    this.lik.nll(t, b.rec, out, b.xRep, R, wts, b.uni);
+    klStandardNormal(t, b.kl, stats, B, L, 0, false);
+    const rec = this.e.f32(b.rec.ptr, R), lq = this.e.f32(b.lq.ptr, R), lp = this.e.f32(b.lp.ptr, R);
     const lw = this.e.f32(logw, R);
     for (let r = 0; r < R; r++) lw[r] = -rec[r] + lp[r] - lq[r];
   }
@@ -280,41 +258,28 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
    * gradScale, backward too. Returns summed terms (reconstruction and kl: the mean over samples of −log p(x|z)
    * and the analytic KL).
    */
-  protected forwardBackwardSamples(B: number, K: number, p: Buffers, gradScale: number, iwae: boolean): LossTerms {
-    const { k } = this.e;
-    const L = this.L;
+  #samplesObjective(B: number, K: number, gradScale: number, iwae: boolean): LossTerms {
+    const b = this.#b;
     const R = B * K;
-    this.forwardSamples(B, K, p, gradScale, p.logw);
+    this.#samples(B, K, gradScale, b.logw.ptr, b.wts);
     let bound = 0;
     if (iwae) {
-      k.logmeanexp_forward(p.lme, p.wts, p.logw, B, K);
-      const lme = new Float64Array(this.e.f32(0, 0).buffer, p.lme, B);
-      for (let b = 0; b < B; b++) bound += lme[b];
+      const lme = logMeanExp(this.tape, b.lme.ptr, b.wts.ptr, b.logw.ptr, B, K);
+      for (let i = 0; i < B; i++) bound += lme[i];
     } else {
-      this.e.f32(p.wts, R).fill(1 / K);
-      bound = this.sumAt(p.logw, R) / K;
+      this.e.f32(b.wts.ptr, R).fill(1 / K);
+      bound = this.sumAt(b.logw.ptr, R) / K;
     }
-    const rec = this.sumAt(p.rec, R) / K;
-    const kl = this.sumAt(p.kl, B);
+    const rec = this.sumAt(b.rec.ptr, R) / K;
+    const kl = this.sumAt(b.kl.ptr, B);
     if (gradScale) {
-      const w = this.e.f32(p.wts, R), g = this.e.f32(p.g, R), gn = this.e.f32(p.gn, R);
+      // seeds: ∂(−bound)/∂log q = gradScale·w, ∂(−bound)/∂log p = −gradScale·w (the likelihood weights its rows by w)
+      const w = this.e.f32(b.wts.ptr, R), g = this.e.f32(b.lp.grad!.ptr, R), gn = this.e.f32(b.lq.grad!.ptr, R);
       for (let r = 0; r < R; r++) {
         gn[r] = gradScale * w[r];
         g[r] = -gn[r];
       }
-      const out = this.decoder.out(p), dOut = this.decoder.dout(p);
-      this.lik.weightRows(this.e, this.params, this.grads, dOut, out, p.xRep, p.wts, R, gradScale, p.uni);
-      const zin = this.classes ? p.zc : p.z;
-      this.decoder.backward(this.e, this.params, this.grads, zin, p, R, this.classes ? p.dzc : p.dz);
-      this.#dzFromDecoder(p, R);
-      k.gaussian_logpdf_backward(p.dz, 0, p.g, p.z, 0, R, L);
-      k.zero_f32(p.dstatsRep, R * 2 * L);
-      k.gaussian_logpdf_backward(p.dz, p.dstatsRep, p.gn, p.z, p.statsRep, R, L);
-      k.reparam_backward(p.dstatsRep, p.dz, p.eps, p.statsRep, R, L);
-      const dStats = this.encoder.dout(p);
-      k.zero_f32(dStats, B * 2 * L);
-      k.repeat_rows_backward(dStats, p.dstatsRep, B, 2 * L, K);
-      this.encoder.backward(this.e, this.params, this.grads, this.encIn(p), p, B, 0, p.xnz);
+      this.tape.backward();
     }
     return { loss: -bound, reconstruction: rec, kl };
   }
@@ -324,6 +289,10 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     return this.cfg.objective === "iwae" || this.cfg.samples > 1;
   }
 
+  #objective(rows: number, K: number, gradScale: number): LossTerms {
+    return this.multiSample ? this.#samplesObjective(rows, K, gradScale, this.cfg.objective === "iwae") : this.#elbo(rows, gradScale);
+  }
+
   // ---- evaluation ----
 
   /** Mean objective terms per example with the evaluate stream's ε (row r of the data: counters of row r). */
@@ -331,15 +300,14 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const { L } = this;
     const K = this.multiSample ? this.cfg.samples : 1;
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    const rowsPer = Math.max(1, Math.floor(CHUNK / K));
-    this.chunks(data.rows, (rows) => this.sizes(rows, K, K > 1 || this.multiSample), (start, rows, p) => {
-      this.putRows(p, data.x, data.y, start, rows);
-      this.normals(p.eps, rows * K, L, seed, STREAM.evaluate, start * K);
-      const t = this.multiSample ? this.forwardBackwardSamples(rows, K, p, 0, this.cfg.objective === "iwae") : this.forwardElbo(rows, p, 0);
+    this.#chunks(data.rows, K, this.multiSample, (start, rows) => {
+      this.#putRows(data.x, data.y, start, rows);
+      this.normals(this.#b.eps.ptr, rows * K, L, seed, STREAM.evaluate, start * K);
+      const t = this.#objective(rows, K, 0);
       sums.loss += t.loss;
       sums.reconstruction += t.reconstruction;
       sums.kl += t.kl;
-    }, rowsPer);
+    }, Math.max(1, Math.floor(CHUNK / K)));
     const n = data.rows;
     return { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n };
   }
@@ -356,18 +324,15 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     }
     this.e.k.zero_f32(this.grads, this.nParams);
     const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    const rowsPer = Math.max(1, Math.floor(CHUNK / K));
-    this.chunks(data.rows, (rows) => this.sizes(rows, K, this.multiSample), (start, rows, p) => {
-      this.putRows(p, data.x, data.y, start, rows);
-      if (epsilon) this.e.write(p.eps, epsilon.values.subarray(start * K * L, (start + rows) * K * L));
-      else this.normals(p.eps, rows * K, L, seed, STREAM.evaluate, start * K);
-      const t = this.multiSample
-        ? this.forwardBackwardSamples(rows, K, p, 1, this.cfg.objective === "iwae")
-        : this.forwardBackwardElbo(rows, p, 1);
+    this.#chunks(data.rows, K, this.multiSample, (start, rows) => {
+      this.#putRows(data.x, data.y, start, rows);
+      if (epsilon) this.e.write(this.#b.eps.ptr, epsilon.values.subarray(start * K * L, (start + rows) * K * L));
+      else this.normals(this.#b.eps.ptr, rows * K, L, seed, STREAM.evaluate, start * K);
+      const t = this.#objective(rows, K, 1);
       sums.loss += t.loss;
       sums.reconstruction += t.reconstruction;
       sums.kl += t.kl;
-    }, rowsPer);
+    }, Math.max(1, Math.floor(CHUNK / K)));
     return { ...sums, gradients: this.gradientTensors() };
   }
 
@@ -376,25 +341,20 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
    * L_k, which rises towards log p(x) as k grows), computed in blocks of at most `batchSize` decoder rows.
    */
   protected logLikelihoodData(data: LatentData, samples: number, seed: number, block: number): Float64Array {
-    const { L } = this;
+    const { L } = this, b = this.#b;
     const K = samples;
     const out = new Float64Array(data.rows);
     const rowsMax = Math.min(block, Math.max(K, 1) * CHUNK);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(rowsMax / K)));
     const kMax = Math.min(K, rowsMax);
-    const p0 = this.sizes(B, kMax, true);
-    p0.logwAll = Math.max(B * K, K);
-    p0.wAll = p0.logwAll;
-    p0.lmeAll = 2 * B;
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      const p = this.ws.get(p0);
-      if (blk.k0 === 0) this.putRows(p, data.x, data.y, blk.start, blk.examples);
+      this.#dims(B, kMax, true, K);
+      if (blk.k0 === 0) this.#putRows(data.x, data.y, blk.start, blk.examples);
       const R = blk.examples * blk.samples;
-      this.normals(p.eps, R, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
-      this.forwardSamples(blk.examples, blk.samples, p, 0, p.logwAll + blk.k0 * 4);
+      this.normals(b.eps.ptr, R, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
+      this.#samples(blk.examples, blk.samples, 0, b.logwAll.ptr + blk.k0 * 4, undefined);
       if (blk.k0 + blk.samples === K) {
-        this.e.k.logmeanexp_forward(p.lmeAll, p.wAll, p.logwAll, blk.examples, K);
-        out.set(new Float64Array(this.e.f32(0, 0).buffer, p.lmeAll, blk.examples), blk.start);
+        out.set(logMeanExp(this.tape, b.lmeAll.ptr, b.wAll.ptr, b.logwAll.ptr, blk.examples, K), blk.start);
       }
     }
     return out;
@@ -402,24 +362,24 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   /** Per example: the ELBO log p(x|z) − KL averaged over `samples` draws of z (evaluate's ε for sample 0). */
   protected elboData(data: LatentData, samples: number, seed: number): Float64Array {
-    const { L } = this;
+    const { L } = this, b = this.#b;
     const K = samples;
     const out = new Float64Array(data.rows);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(DEFAULT_BLOCK / K)));
     const kMax = Math.min(K, DEFAULT_BLOCK);
     const recSum = new Float64Array(data.rows);
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      const p = this.ws.get(this.sizes(B, kMax, true));
-      if (blk.k0 === 0) this.putRows(p, data.x, data.y, blk.start, blk.examples);
-      this.normals(p.eps, blk.examples * blk.samples, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
-      this.forwardSamples(blk.examples, blk.samples, p, 0, p.logw);
-      const rec = this.e.f32(p.rec, blk.examples * blk.samples);
-      const kl = this.e.f32(p.kl, blk.examples);
-      for (let b = 0; b < blk.examples; b++) {
+      this.#dims(B, kMax, true);
+      if (blk.k0 === 0) this.#putRows(data.x, data.y, blk.start, blk.examples);
+      this.normals(b.eps.ptr, blk.examples * blk.samples, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
+      this.#samples(blk.examples, blk.samples, 0, b.logw.ptr, undefined);
+      const rec = this.e.f32(b.rec.ptr, blk.examples * blk.samples);
+      const kl = this.e.f32(b.kl.ptr, blk.examples);
+      for (let i = 0; i < blk.examples; i++) {
         let s = 0;
-        for (let j = 0; j < blk.samples; j++) s += rec[b * blk.samples + j];
-        recSum[blk.start + b] += s;
-        if (blk.k0 + blk.samples === K) out[blk.start + b] = -recSum[blk.start + b] / K - kl[b];
+        for (let j = 0; j < blk.samples; j++) s += rec[i * blk.samples + j];
+        recSum[blk.start + i] += s;
+        if (blk.k0 + blk.samples === K) out[blk.start + i] = -recSum[blk.start + i] / K - kl[i];
       }
     }
     return out;
@@ -430,10 +390,10 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     const L = this.L;
     const mean = new Float32Array(data.rows * L);
     const logVar = new Float32Array(data.rows * L);
-    this.chunks(data.rows, (rows) => this.sizes(rows, 1, false), (start, rows, p) => {
-      this.putRows(p, data.x, data.y, start, rows);
-      this.encoder.forward(this.e, this.params, this.encIn(p), p, rows, p.xnz);
-      const stats = this.e.f32(this.encoder.out(p), rows * 2 * L);
+    this.#chunks(data.rows, 1, false, (start, rows) => {
+      this.#putRows(data.x, data.y, start, rows);
+      const t = this.pass(0);
+      const stats = this.e.f32(this.encoder.run(t, this.#encIn(t, rows), rows, this.#b.xnz.ptr).ptr, rows * 2 * L);
       for (let r = 0; r < rows; r++) {
         mean.set(stats.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
         logVar.set(stats.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
@@ -442,34 +402,37 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     return { mean, logVar };
   }
 
-  /** Decodes n latent rows, written by fillZ into p.z, to the likelihood's mean (labels: one-hot rows [n, C]). */
-  protected decodeWith(n: number, labels: Float32Array | undefined,
-    fillZ: (start: number, rows: number, p: Buffers) => void): Float32Array {
+  /**
+   * Decodes n latent rows, written by fillZ at byte pointer z ([rows, L]), to the likelihood's mean (labels: one-hot
+   * rows [n, C]).
+   */
+  protected decodeWith(n: number, labels: Float32Array | undefined, fillZ: (start: number, rows: number, z: number) => void): Float32Array {
     const D = this.D, C = this.classes;
     const out = new Float32Array(n * D);
-    this.chunks(n, (rows) => this.sizes(rows, 1, false), (start, rows, p) => {
-      fillZ(start, rows, p);
-      const zin = this.decIn(p, rows, 1, C ? labels!.subarray(start * C, (start + rows) * C) : undefined);
-      this.decoder.forward(this.e, this.params, zin, p, rows);
-      this.lik.mean(this.e, this.decoder.out(p), rows);
-      out.set(this.e.f32(this.decoder.out(p), rows * D), start * D);
+    this.#chunks(n, 1, false, (start, rows) => {
+      fillZ(start, rows, this.#b.z.ptr);
+      if (C) this.e.write(this.#b.y.ptr, labels!.subarray(start * C, (start + rows) * C));
+      const t = this.pass(0);
+      const y = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
+      this.lik.mean(this.e, y.ptr, rows);
+      out.set(this.e.f32(y.ptr, rows * D), start * D);
     });
     return out;
   }
 
   /** Reconstructions: decode(μ(x)) or, with sample, decode(z ~ q(z|x)). */
   protected reconstructData(data: LatentData, sample: boolean, seed: number): Float32Array {
-    const { L } = this;
-    return this.decodeWith(data.rows, data.y, (start, rows, p) => {
-      this.putRows(p, data.x, data.y, start, rows);
-      this.encoder.forward(this.e, this.params, this.encIn(p), p, rows, p.xnz);
-      const stats = this.encoder.out(p);
+    const { L } = this, b = this.#b;
+    return this.decodeWith(data.rows, data.y, (start, rows) => {
+      this.#putRows(data.x, data.y, start, rows);
+      const t = this.pass(0);
+      const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
       if (sample) {
-        this.normals(p.eps, rows, L, seed, STREAM.reconstruct, start);
-        this.e.k.reparam_forward(p.z, p.eps, stats, rows, L);
+        this.normals(b.eps.ptr, rows, L, seed, STREAM.reconstruct, start);
+        reparameterize(t, b.z, b.eps, stats, rows, L);
       } else {
-        const s = this.e.f32(stats, rows * 2 * L);
-        const z = this.e.f32(p.z, rows * L);
+        const s = this.e.f32(stats.ptr, rows * 2 * L);
+        const z = this.e.f32(b.z.ptr, rows * L);
         for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L, r * 2 * L + L), r * L);
       }
     });
@@ -477,7 +440,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
 
   /** n draws z ~ N(0, I) decoded (labels for a conditional model). */
   protected sampleData(n: number, labels: Float32Array | undefined, seed: number, offset: number): Float32Array {
-    return this.decodeWith(n, labels, (start, rows, p) => this.normals(p.z, rows, this.L, seed, STREAM.sample, offset + start));
+    return this.decodeWith(n, labels, (start, rows, z) => this.normals(z, rows, this.L, seed, STREAM.sample, offset + start));
   }
 
   // ---- training ----
@@ -485,13 +448,13 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected abstract validateData(data: unknown, what: string, unit: boolean): LatentData;
 
   protected target(): TrainingTarget<LossTerms, LatentData> {
-    const e = this.e;
     const { D, L, classes: C } = this;
+    const b = this.#b;
     const K = this.multiSample ? this.cfg.samples : 1;
     let capacity = 1;
     let binarize: number | undefined;
-    // The workspace is looked up on every use: validation between epochs may have replaced it with a larger one.
-    const ws = (): Buffers => this.ws.get(this.sizes(capacity, K, this.multiSample));
+    // Laid out on every use: validation between epochs may have re-laid the workspace out for more rows.
+    const ws = (): void => this.#dims(capacity, K, this.multiSample);
     return {
       ...this.targetBase(),
       validate: (data, what, unit) => this.validateData(data, what, unit),
@@ -500,18 +463,16 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         binarize = o.binarizeSeed;
         ws();
         return (r, data, src, epoch) => {
-          const p = ws();
-          this.writeTrainingRow(p, r, data.x, data.rows, D, src, epoch, binarize);
-          if (C) this.#joinLabel(p, r, data.y!.subarray(src * C, (src + 1) * C));
+          ws();
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
+          if (C) this.e.write(b.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
         };
       },
       forwardBackward: (rows, gradScale) => {
-        const p = ws();
-        this.trainNormals(p.eps, rows * K * L);
-        e.k.zero_f32(this.grads, this.nParams);
-        return this.multiSample
-          ? this.forwardBackwardSamples(rows, K, p, gradScale, this.cfg.objective === "iwae")
-          : this.forwardBackwardElbo(rows, p, gradScale);
+        ws();
+        this.trainNormals(b.eps.ptr, rows * K * L);
+        this.e.k.zero_f32(this.grads, this.nParams);
+        return this.#objective(rows, K, gradScale);
       },
       evaluate: (data, seed) => this.evaluateData(data, seed),
     };

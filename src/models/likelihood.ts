@@ -1,4 +1,6 @@
 // p(x|·): the decoder's output scored against the data by one fused kernel, and turned into the distribution's mean.
+import type { Tape } from "../nn/tape.js";
+import type { Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Likelihood, LikelihoodChoice } from "./config-checks.js";
 
@@ -49,6 +51,21 @@ export class LikelihoodHead {
           k.gaussian_learned_loss(dOut, dls, losses, out, x, ls, rows, D, scale);
         } else k.gaussian_loss(dOut, losses, out, x, rows, D, this.scale, scale);
     }
+  }
+
+  /**
+   * As a module: losses [rows] = −log p(x|out), a fused loss. In a training pass out's gradient is written with the
+   * tape's scale (first writer) and a learned σ's gradient added; with `weights` [rows], the backward step weights the
+   * rows of out's gradient by them instead (and adds the learned σ's weighted share; `scratch`: 1 word).
+   */
+  nll(t: Tape, losses: Tensor, out: Tensor, x: Tensor, rows: number, weights?: Tensor, scratch?: Tensor): void {
+    const s = t.scale;
+    if (!s) {
+      this.loss(t.e, t.params, 0, 0, losses.ptr, out.ptr, x.ptr, rows, 0, !weights);
+      return;
+    }
+    t.over(out.grad!, rows * this.size, (d) => this.loss(t.e, t.params, t.grads, d, losses.ptr, out.ptr, x.ptr, rows, s, !weights));
+    if (weights) t.record(() => this.weightRows(t.e, t.params, t.grads, out.grad!.ptr, out.ptr, x.ptr, weights.ptr, rows, s, scratch!.ptr));
   }
 
   /**

@@ -3,8 +3,10 @@
 // seeded noise streams, and dispose.
 import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
-import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
-import { Workspace, type Buffers } from "../nn/workspace.js";
+import type { ParameterLayout } from "../nn/dense.js";
+import type { ParamTensor } from "../nn/module.js";
+import { Tape } from "../nn/tape.js";
+import { Workspace, type Tensor as Buffer } from "../nn/tensor.js";
 import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
 import type { Scan } from "../io/data.js";
@@ -56,42 +58,6 @@ export const STREAM = {
 /** Rows per kernel call outside training: bounds the workspace whatever n is. */
 export const CHUNK = 256;
 
-interface TensorSpec {
-  readonly name: string;
-  readonly shape: number[];
-  read(all: Float32Array): Float32Array;
-  write(all: Float32Array, t: ArrayLike<number>): void;
-}
-
-function denseSpecs(l: DenseLayer): TensorSpec[] {
-  const out: TensorSpec[] = [];
-  const K = l.inSize, N = l.outSize;
-  for (const part of l.parts) {
-    const { col, cols } = part;
-    out.push({
-      name: `${part.name}.weight`,
-      shape: [cols, K],
-      read: (all) => {
-        const t = new Float32Array(cols * K);
-        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) t[o * K + i] = all[l.w + i * N + col + o];
-        return t;
-      },
-      write: (all, t) => {
-        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) all[l.w + i * N + col + o] = t[o * K + i];
-      },
-    });
-    out.push({
-      name: `${part.name}.bias`,
-      shape: [cols],
-      read: (all) => all.slice(l.b + col, l.b + col + cols),
-      write: (all, t) => {
-        for (let o = 0; o < cols; o++) all[l.b + col + o] = t[o];
-      },
-    });
-  }
-  return out;
-}
-
 /** Per-row counters of a noise stream: `blocks` Philox blocks per row, row r of a call at rowOffset + r. */
 function counter(row: number, blocks: number): [number, number] {
   const c = row * blocks;
@@ -105,9 +71,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly params: number;
   #grads = 0;
   #optimizer: Optimizer | undefined;
+  /** The model's typed scratch tensors (declared by the subclass's constructor) and the tape its passes run on. */
   protected readonly ws: Workspace;
+  protected readonly tape: Tape;
   readonly #layout: ParameterLayout;
-  readonly #specs: TensorSpec[];
+  readonly #specs: ParamTensor[];
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
   protected steps = 0;
   /** Philox blocks consumed so far by training streams (key = stream). */
@@ -120,19 +88,10 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.cfg = cfg;
     this.#layout = layout;
     this.nParams = layout.size;
-    this.#specs = layout.layers.flatMap(denseSpecs);
-    for (const v of layout.vectors) {
-      this.#specs.push({
-        name: v.name,
-        shape: [v.size],
-        read: (all) => all.slice(v.offset, v.offset + v.size),
-        write: (all, t) => {
-          for (let i = 0; i < v.size; i++) all[v.offset + i] = t[i];
-        },
-      });
-    }
+    this.#specs = layout.tensors();
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
+    this.tape = new Tape(e);
   }
 
   /** The gradient buffer (nParams f32), allocated on first use: a model used only for inference never holds one. */
@@ -272,19 +231,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * with config.init "glorot" U(±√(6/(fan_in + fan_out))) and zero biases; vectors to their init.
    */
   protected initialise(): void {
-    const k = this.e.k;
-    const seed = this.cfg.seed;
     const glorot = (this.cfg as { init?: string }).init === "glorot";
-    this.#layout.layers.forEach((l, i) => {
-      const bound = glorot ? Math.sqrt(6 / (l.inSize + l.outSize)) : 1 / Math.sqrt(l.inSize);
-      const n = l.inSize * l.outSize;
-      k.rng_uniform(this.params + l.w * 4, n, seed, STREAM.init, 0, 2 * i);
-      k.rng_uniform(this.params + l.b * 4, l.outSize, seed, STREAM.init, 0, 2 * i + 1);
-      k.uniform_symmetric(this.params + l.w * 4, n, bound);
-      k.uniform_symmetric(this.params + l.b * 4, l.outSize, glorot ? 0 : bound); // bound 0: +0 biases
-    });
-    const w = this.e.f32(this.params, this.nParams);
-    for (const v of this.#layout.vectors) w.fill(v.init, v.offset, v.offset + v.size);
+    this.#layout.initialise(this.e.k, this.params, this.cfg.seed, glorot, (p, n) => this.e.f32(p, n));
   }
 
   /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */
@@ -332,11 +280,10 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     return out;
   }
 
-  /** Runs `body` over chunks of at most `chunk` rows, with the workspace `sizes(rows)` asks for. */
-  protected chunks(n: number, sizes: (rows: number) => Record<string, number>,
-    body: (start: number, rows: number, p: Buffers) => void, chunk = CHUNK): void {
-    const p = this.ws.get(sizes(Math.min(n, chunk)));
-    for (let start = 0; start < n; start += chunk) body(start, Math.min(chunk, n - start), p);
+  /** Starts a pass on the tape: inference (gradScale 0) or training, gradients scaled by gradScale into grads. */
+  protected pass(gradScale: number): Tape {
+    this.tape.start(gradScale, this.params, gradScale ? this.grads : 0);
+    return this.tape;
   }
 
   /**
@@ -380,17 +327,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   }
 
   /**
-   * Copies example `src` of training data `x` (rows of `width`) into row `r` of the batch buffers' `x`, and
-   * binarizes it there (scratch: `uni`) when fit asked for dynamic binarization (`binarize` = its seed): the one batch writer of
-   * every model's training target.
+   * Copies example `src` of training data `x` (rows of `width`) into row `r` of tensor `batch`, and binarizes it
+   * there (scratch: `uni`, width words) when fit asked for dynamic binarization (`binarize` = its seed): the one batch
+   * writer of every model's training target.
    */
   protected writeTrainingRow(
-    batch: Buffers, r: number, x: Float32Array, rows: number, width: number, src: number,
+    batch: Buffer, uni: Buffer, r: number, x: Float32Array, rows: number, width: number, src: number,
     epoch: number, binarize: number | undefined,
   ): void {
-    const at = batch.x + r * width * 4;
+    const at = batch.ptr + r * width * 4;
     this.e.write(at, x.subarray(src * width, (src + 1) * width));
-    if (binarize !== undefined) this.binarizeRow(at, batch.uni, width, binarize, (epoch - 1) * rows + src);
+    if (binarize !== undefined) this.binarizeRow(at, uni.ptr, width, binarize, (epoch - 1) * rows + src);
   }
 
   /**

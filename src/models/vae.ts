@@ -127,7 +127,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     this.live("decode");
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
-    return this.decodeWith(data.rows, undefined, (start, rows, p) => this.e.write(p.z, data.values.subarray(start * L, (start + rows) * L)));
+    return this.decodeWith(data.rows, undefined, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
   }
 
   /**

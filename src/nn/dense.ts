@@ -1,6 +1,7 @@
 // Dense layers as slices of one flat parameter buffer, and stacks of them run as kernel calls.
 import type { Engine } from "../runtime/engine.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
+import type { InitKernels, ParameterBlock, ParamTensor } from "./module.js";
 
 /**
  * The activations a dense layer can fuse into its epilogue.
@@ -42,12 +43,50 @@ export interface ParameterVector {
 
 const pad4 = (n: number): number => (n + 3) & ~3;
 
-/** Lays out layers, then vectors, one after another in a flat buffer (each slice 16-byte aligned). */
+/** The init stream's key word (model.ts's STREAM.init). */
+const INIT_STREAM = 1;
+
+/** A dense layer's file tensors: per part, weight [cols, in] (PyTorch's nn.Linear, the transpose of W's columns) and bias [cols]. */
+function denseTensors(l: DenseLayer): ParamTensor[] {
+  const out: ParamTensor[] = [];
+  const K = l.inSize, N = l.outSize;
+  for (const { name, col, cols } of l.parts) {
+    out.push({
+      name: `${name}.weight`,
+      shape: [cols, K],
+      read: (all) => {
+        const t = new Float32Array(cols * K);
+        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) t[o * K + i] = all[l.w + i * N + col + o];
+        return t;
+      },
+      write: (all, t) => {
+        for (let o = 0; o < cols; o++) for (let i = 0; i < K; i++) all[l.w + i * N + col + o] = t[o * K + i];
+      },
+    });
+    out.push({
+      name: `${name}.bias`,
+      shape: [cols],
+      read: (all) => all.slice(l.b + col, l.b + col + cols),
+      write: (all, t) => {
+        for (let o = 0; o < cols; o++) all[l.b + col + o] = t[o];
+      },
+    });
+  }
+  return out;
+}
+
+/** Lays out parameter blocks (dense layers, vectors) one after another in a flat buffer (each slice 16-byte aligned). */
 export class ParameterLayout {
   readonly layers: DenseLayer[] = [];
   readonly vectors: ParameterVector[] = [];
+  /** Every block in declaration order (files and init list the random blocks — dense layers — first, then vectors). */
+  readonly #blocks: ParameterBlock[] = [];
   size = 0;
 
+  /**
+   * A dense layer: PyTorch nn.Linear tensors per part, initialised U(−1/√fan_in, 1/√fan_in) (weights and biases;
+   * fan_in = inSize) or, with glorot, U(±√(6/(fan_in + fan_out))) weights and zero biases.
+   */
   add(name: string, inSize: number, outSize: number, activation: Activation,
     parts: readonly TensorPart[] = [{ name, col: 0, cols: outSize }]): DenseLayer {
     const w = this.size;
@@ -55,14 +94,54 @@ export class ParameterLayout {
     this.size = b + pad4(outSize);
     const layer = { name, inSize, outSize, activation, w, b, parts };
     this.layers.push(layer);
+    this.#blocks.push({
+      random: true,
+      tensors: () => denseTensors(layer),
+      init: (k, params, seed, i, glorot) => {
+        const bound = glorot ? Math.sqrt(6 / (inSize + outSize)) : 1 / Math.sqrt(inSize);
+        const n = inSize * outSize;
+        k.rng_uniform(params + w * 4, n, seed, INIT_STREAM, 0, 2 * i);
+        k.rng_uniform(params + b * 4, outSize, seed, INIT_STREAM, 0, 2 * i + 1);
+        k.uniform_symmetric(params + w * 4, n, bound);
+        k.uniform_symmetric(params + b * 4, outSize, glorot ? 0 : bound); // bound 0: +0 biases
+      },
+    });
     return layer;
   }
 
+  /** A parameter vector saved as one tensor [size] under `name`, initialised to the constant `init`. */
   vector(name: string, size: number, init: number): ParameterVector {
     const v = { name, offset: this.size, size, init };
     this.size += pad4(size);
     this.vectors.push(v);
+    this.#blocks.push({
+      random: false,
+      tensors: () => [{
+        name,
+        shape: [size],
+        read: (all) => all.slice(v.offset, v.offset + size),
+        write: (all, t) => {
+          for (let i = 0; i < size; i++) all[v.offset + i] = t[i];
+        },
+      }],
+      init: (_k, params, _seed, _i, _g, f32) => void f32(params, v.offset + size).fill(init, v.offset),
+    });
     return v;
+  }
+
+  /** Every file tensor, dense layers' first (declaration order), then vectors'. */
+  tensors(): ParamTensor[] {
+    return this.#ordered().flatMap((b) => b.tensors());
+  }
+
+  /** Initialises every block from the seed (random blocks numbered in declaration order). */
+  initialise(k: InitKernels, params: number, seed: number, glorot: boolean, f32: (ptr: number, n: number) => Float32Array): void {
+    let i = 0;
+    for (const b of this.#ordered()) b.init(k, params, seed, b.random ? i++ : -1, glorot, f32);
+  }
+
+  #ordered(): ParameterBlock[] {
+    return [...this.#blocks.filter((b) => b.random), ...this.#blocks.filter((b) => !b.random)];
   }
 }
 

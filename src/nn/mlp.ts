@@ -1,12 +1,11 @@
-// A multilayer perceptron: hidden layers with one activation, then an output layer, laid out in a flat parameter
-// buffer, with its activations and their gradients in named workspace buffers.
-import type { Engine } from "../runtime/engine.js";
+// Module: a multilayer perceptron — hidden dense layers with one activation, then an output layer — laid out in a
+// flat parameter buffer, its layer outputs and their gradients as typed workspace tensors, run on a tape.
 import { stackBackward, stackForward, type Activation, type DenseLayer, type ParameterLayout, type TensorPart } from "./dense.js";
+import type { Tape } from "./tape.js";
+import type { Dims, Tensor, Workspace } from "./tensor.js";
 
 /** How an MLP is laid out: `${prefix}.hidden.{i}` layers, then `${prefix}.${outName}`. */
 export interface MlpSpec {
-  /** Workspace key of the network (buffers `${key}{i}` and `${key}d{i}`). */
-  readonly key: string;
   readonly prefix: string;
   readonly inSize: number;
   readonly hiddenSizes: readonly number[];
@@ -19,9 +18,9 @@ export interface MlpSpec {
 
 export class Mlp {
   readonly layers: readonly DenseLayer[];
-  readonly key: string;
   readonly inSize: number;
   readonly outSize: number;
+  #outs: Tensor[] = [];
 
   constructor(layout: ParameterLayout, spec: MlpSpec, readonly alpha: number) {
     const layers: DenseLayer[] = [];
@@ -34,51 +33,35 @@ export class Mlp {
     const parts = spec.outParts?.map((p) => ({ ...p, name: `${spec.prefix}.${p.name}` }));
     layers.push(layout.add(outName, width, spec.outSize, spec.outActivation ?? "identity", parts));
     this.layers = layers;
-    this.key = spec.key;
     this.inSize = spec.inSize;
     this.outSize = spec.outSize;
   }
 
-  /** Adds this network's activation and gradient buffers for `rows` rows to a workspace size table. */
-  sizes(rows: number, into: Record<string, number>): void {
-    this.layers.forEach((l, i) => {
-      into[`${this.key}${i}`] = rows * l.outSize;
-      into[`${this.key}d${i}`] = rows * l.outSize;
+  /** Declares the network's layer outputs (with gradients) in a workspace, `rows(d)` rows per pass. */
+  declare(ws: Workspace, rows: (d: Dims) => number): void {
+    this.#outs = this.layers.map((l) => ws.tensor((d) => rows(d) * l.outSize, true));
+  }
+
+  /** The output tensor (the last layer's activations; its gradient is what flows back in). */
+  get output(): Tensor {
+    return this.#outs[this.#outs.length - 1];
+  }
+
+  /**
+   * Runs the network on `rows` rows of x and returns its output. With `scratch` (sparseInputScratch words), the first
+   * layer skips x's zeros; one row runs as matrix-vector products (stackForward's choices). Backward: parameter
+   * gradients +=, and x's gradient (when x has one) written by the first writer, else added (the tape's fan-out).
+   */
+  run(t: Tape, x: Tensor, rows: number, scratch = 0): Tensor {
+    const outs = this.#outs.map((o) => o.ptr);
+    stackForward(t.e, this.layers, t.params, x.ptr, outs, rows, this.alpha, scratch);
+    if (t.scale) t.record(() => {
+      const douts = this.#outs.map((o) => o.grad!.ptr);
+      const back = (dx: number): void =>
+        stackBackward(t.e, this.layers, t.params, t.grads, x.ptr, outs, douts, dx, rows, this.alpha, scratch);
+      if (x.grad) t.over(x.grad, rows * this.inSize, back);
+      else back(0);
     });
-  }
-
-  /** The output buffer (the last layer's activations). */
-  out(p: Record<string, number>): number {
-    return p[`${this.key}${this.layers.length - 1}`];
-  }
-
-  /** The gradient of the output: fill it before `backward`. */
-  dout(p: Record<string, number>): number {
-    return p[`${this.key}d${this.layers.length - 1}`];
-  }
-
-  /** Output buffer of layer i (hidden activations for i < last). */
-  hidden(p: Record<string, number>, i: number): number {
-    return p[`${this.key}${i}`];
-  }
-
-  /** Gradient buffer of layer i's output. */
-  dhidden(p: Record<string, number>, i: number): number {
-    return p[`${this.key}d${i}`];
-  }
-
-  #list(p: Record<string, number>, tag: string): number[] {
-    return this.layers.map((_, i) => p[`${this.key}${tag}${i}`]);
-  }
-
-  /** Runs the network on `rows` rows of x; with `scratch`, the first layer skips x's zeros. */
-  forward(e: Engine, params: number, x: number, p: Record<string, number>, rows: number, scratch = 0): void {
-    stackForward(e, this.layers, params, x, this.#list(p, ""), rows, this.alpha, scratch);
-  }
-
-  /** Backpropagates dout(p) (overwritten); dx receives dL/dx (overwritten), or 0 to skip it. */
-  backward(e: Engine, params: number, grads: number, x: number, p: Record<string, number>, rows: number, dx: number,
-    scratch = 0): void {
-    stackBackward(e, this.layers, params, grads, x, this.#list(p, ""), this.#list(p, "d"), dx, rows, this.alpha, scratch);
+    return this.output;
   }
 }
