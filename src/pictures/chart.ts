@@ -6,7 +6,7 @@ import { FRAME, GRID, INK, PALETTE } from "./palette.js";
 import { WHITE, type Picture, type Rgb } from "./picture.js";
 import { areaOf, rangeOf, side, toX, toY, type Area, type Margin } from "./plot-area.js";
 import { rasterize, toSvg, type Item, type Scene } from "./scene.js";
-import { niceRange, ticksOf } from "./ticks.js";
+import { niceRange, ticksAt, ticksOf } from "./ticks.js";
 
 /**
  * One line of a chart: its values (point i at x = i; NaN leaves a gap), its colour (default PALETTE[index]), and
@@ -120,9 +120,9 @@ function chartScene(series: readonly (ArrayLike<number> | ChartSeries)[], option
   const top = given?.top ?? 12 + (options.title ? lineH + 8 : 0);
   const bottom = given?.bottom ?? (labels ? 8 + 6 + capH + 6 + (options.xTitle ? lineH + 6 : 0) : 28);
   const yTarget = Math.max(2, Math.round((height - top - bottom) / (14 * s + 24)));
-  let [lo, hi] = rangeOf(options.yRange, all(), `${what}: yRange`);
-  if (labels && options.yRange === undefined) [lo, hi] = niceRange(lo, hi, yTarget);
-  const yTicks = ticksOf(lo, hi, yTarget);
+  let [lo, hi] = rangeOf(options.yRange, all(), `${what}: yRange`), yStep = 0;
+  if (labels && options.yRange === undefined) [lo, hi, yStep] = niceRange(lo, hi, yTarget);
+  const yTicks = yStep ? ticksAt(lo, hi, yStep) : ticksOf(lo, hi, yTarget);
   const yLabelW = labels ? Math.max(...yTicks.labels.map((t) => textWidth(t, s))) : 0;
   const left = given?.left ?? (labels ? 8 + 6 + yLabelW + 8 + (options.yTitle ? lineH + 8 : 0) : 64);
   const right = given?.right ?? 16;

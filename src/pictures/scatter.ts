@@ -6,7 +6,7 @@ import { AXIS, FRAME, GRID, INK, PALETTE } from "./palette.js";
 import { WHITE, type Picture } from "./picture.js";
 import { areaOf, rangeOf, side, toX, toY, type Margin } from "./plot-area.js";
 import { rasterize, toSvg, type Item, type Scene } from "./scene.js";
-import { niceRange, ticksOf } from "./ticks.js";
+import { niceRange, ticksAt, ticksOf } from "./ticks.js";
 
 /**
  * Options of `latentScatter` and `latentScatterSvg`.
@@ -101,15 +101,16 @@ function scatterScene(points: ArrayLike<number>, options: ScatterOptions, what: 
   const top = given?.top ?? 12 + (options.title ? lineH + 8 : 0);
   const bottom = given?.bottom ?? 12 + (ticks ? 6 + capH + 6 : 0) + (options.xTitle ? lineH + 6 : 0);
   const yTarget = Math.max(2, Math.round((height - top - bottom) / (14 * s + 30)));
-  if (ticks && options.yRange === undefined) [ylo, yhi] = niceRange(ylo, yhi, yTarget);
-  const yTicks = ticksOf(ylo, yhi, yTarget);
+  let yStep = 0, xStep = 0;
+  if (ticks && options.yRange === undefined) [ylo, yhi, yStep] = niceRange(ylo, yhi, yTarget);
+  const yTicks = yStep ? ticksAt(ylo, yhi, yStep) : ticksOf(ylo, yhi, yTarget);
   const yLabelW = ticks ? Math.max(...yTicks.labels.map((t) => textWidth(t, s))) : 0;
   const left = given?.left ?? 12 + (ticks ? 6 + yLabelW + 8 : 0) + (options.yTitle ? lineH + 8 : 0);
   const right = given?.right ?? 12 + legendW;
   const a = areaOf(width, height, { top, right, bottom, left }, what);
   const xTarget = Math.max(2, Math.round((a.right - a.left) / (30 * s + 30)));
-  if (ticks && options.xRange === undefined) [xlo, xhi] = niceRange(xlo, xhi, xTarget);
-  const xTicks = ticksOf(xlo, xhi, xTarget);
+  if (ticks && options.xRange === undefined) [xlo, xhi, xStep] = niceRange(xlo, xhi, xTarget);
+  const xTicks = xStep ? ticksAt(xlo, xhi, xStep) : ticksOf(xlo, xhi, xTarget);
 
   const items: Item[] = [];
   const f = { l: a.left - 4, r: a.right + 4, t: a.top - 4, b: a.bottom + 4 };

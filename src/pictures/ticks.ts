@@ -16,10 +16,10 @@ export function niceStep(lo: number, hi: number, target: number, minStep = 0): n
   return Math.max(step, minStep);
 }
 
-/** [lo, hi] widened outwards to whole multiples of the step niceStep picks for it. */
-export function niceRange(lo: number, hi: number, target: number): [number, number] {
+/** [lo, hi] widened outwards to whole multiples of the step niceStep picks for it, and that step. */
+export function niceRange(lo: number, hi: number, target: number): [number, number, number] {
   const step = niceStep(lo, hi, target);
-  return [clean(Math.floor(lo / step + 1e-9) * step, step), clean(Math.ceil(hi / step - 1e-9) * step, step)];
+  return [clean(Math.floor(lo / step + 1e-9) * step, step), clean(Math.ceil(hi / step - 1e-9) * step, step), step];
 }
 
 function decimalsOf(step: number): number {
@@ -36,13 +36,17 @@ function clean(v: number, step: number): number {
 export function tickLabel(v: number, step: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(Math.min(3, Math.max(0, Math.round(Math.log10(a / step))))).replace("e+", "e");
+  if (a >= 1e6 || a < 1e-4) return v.toExponential(Math.max(0, Math.floor(Math.log10(a) + 1e-9) - Math.floor(Math.log10(step) + 1e-9))).replace("e+", "e");
   return v.toFixed(decimalsOf(step));
 }
 
 /** The multiples of the nice step inside [lo, hi] (about `target` of them), with their labels. */
 export function ticksOf(lo: number, hi: number, target: number, minStep = 0): Ticks {
-  const step = niceStep(lo, hi, target, minStep);
+  return ticksAt(lo, hi, niceStep(lo, hi, target, minStep));
+}
+
+/** The multiples of `step` inside [lo, hi], with their labels. */
+export function ticksAt(lo: number, hi: number, step: number): Ticks {
   const values: number[] = [];
   for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) values.push(clean(k * step, step));
   return { step, values, labels: values.map((v) => tickLabel(v, step)) };
