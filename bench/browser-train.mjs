@@ -61,7 +61,11 @@ const rate = (r) => r.examples / r.seconds;
 
 function summarize(rounds, extra = {}) {
   const rates = rounds.map(rate);
-  return { examplesPerSecond: median(rates), examplesPerSecondMin: Math.min(...rates), examplesPerSecondMax: Math.max(...rates), rounds, ...extra };
+  // CPU time over wall time (Node: the whole process with its worker threads; PyTorch: its process), where known —
+  // on a busy host it shows how much of the machine each contender got
+  const cpu = rounds.every((r) => typeof r.cpuSeconds === "number")
+    ? { cpuPerWall: rounds.reduce((a, r) => a + r.cpuSeconds, 0) / rounds.reduce((a, r) => a + r.seconds, 0) } : {};
+  return { examplesPerSecond: median(rates), examplesPerSecondMin: Math.min(...rates), examplesPerSecondMax: Math.max(...rates), ...cpu, rounds, ...extra };
 }
 
 function ratio(a, b) {

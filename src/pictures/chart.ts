@@ -76,7 +76,8 @@ export interface ChartOptions {
   yTitle?: string;
   /**
    * The legend: `false` for none, or its entries. Default: one entry per series with a `name`. It is drawn in the
-   * corner (or the middle of the top or bottom edge) of the plot area that hides the fewest points of the lines.
+   * corner (or the middle of the top or bottom edge) of the plot area that hides the fewest points of the lines; when
+   * it would still hide some and the y range is automatic, the axis gets up to 3 ticks of headroom for it.
    */
   legend?: false | readonly LegendEntry[];
   /** Font pixels per picture pixel for all text (the font is 5 × 7 per capital). Default 2. */
@@ -115,20 +116,60 @@ function chartScene(series: readonly (ArrayLike<number> | ChartSeries)[], option
   const all = function* () { for (const q of list) for (let i = 0; i < q.values.length; i++) yield q.values[i]; };
   const lineH = LINE_HEIGHT * s, capH = CAP_HEIGHT * s;
 
+  const entries = options.legend === false ? [] : options.legend ?? list.filter((q) => q.name).map((q) => ({ name: q.name!, colour: q.colour, dash: q.dash }));
+  if (!Array.isArray(entries)) throw new InvalidInputError(`${what}: legend must be false or an array of { name, colour, dash }`);
+
   // Vertical layout first (it fixes how many y ticks fit), then the y labels' width fixes the left margin.
   const given = options.margin;
   const top = given?.top ?? 12 + (options.title ? lineH + 8 : 0);
   const bottom = given?.bottom ?? (labels ? 8 + 6 + capH + 6 + (options.xTitle ? lineH + 6 : 0) : 28);
   const yTarget = Math.max(2, Math.round((height - top - bottom) / (14 * s + 24)));
-  let [lo, hi] = rangeOf(options.yRange, all(), `${what}: yRange`), yStep = 0;
-  if (labels && options.yRange === undefined) [lo, hi, yStep] = niceRange(lo, hi, yTarget);
-  const yTicks = yStep ? ticksAt(lo, hi, yStep) : ticksOf(lo, hi, yTarget);
-  const yLabelW = labels ? Math.max(...yTicks.labels.map((t) => textWidth(t, s))) : 0;
-  const left = given?.left ?? (labels ? 8 + 6 + yLabelW + 8 + (options.yTitle ? lineH + 8 : 0) : 64);
-  const right = given?.right ?? 16;
-  const a = areaOf(width, height, { top, right, bottom, left }, what);
+  const [lo0, hi0] = rangeOf(options.yRange, all(), `${what}: yRange`);
+  const auto = labels && options.yRange === undefined;
+  const [nlo, nhi, yStep] = auto ? niceRange(lo0, hi0, yTarget) : [lo0, hi0, 0];
+
+  /** The layout with `extra` more ticks of headroom above the data, the series' pixels, and where the legend goes. */
+  const layout = (extra: number) => {
+    const lo = nlo, hi = nhi + extra * yStep;
+    const yTicks = yStep ? ticksAt(lo, hi, yStep) : ticksOf(lo, hi, yTarget);
+    const yLabelW = labels ? Math.max(...yTicks.labels.map((t) => textWidth(t, s))) : 0;
+    const left = given?.left ?? (labels ? 8 + 6 + yLabelW + 8 + (options.yTitle ? lineH + 8 : 0) : 64);
+    const right = given?.right ?? 16;
+    const a = areaOf(width, height, { top, right, bottom, left }, what);
+    const xOf = (i: number) => (n === 1 ? Math.round((a.left + a.right) / 2) : toX(a, i, 0, n - 1));
+    // The series: a polyline per run of finite values, clamped into [lo, hi]; `drawn` samples them for the legend.
+    const runs: { q: (typeof list)[number]; points: [number, number][] }[] = [];
+    const drawn: [number, number][] = [];
+    for (const q of list) {
+      let run: [number, number][] = [];
+      for (let i = 0; i <= q.values.length; i++) {
+        const v = i < q.values.length ? q.values[i] : NaN;
+        if (!Number.isFinite(v)) {
+          if (run.length) runs.push({ q, points: run });
+          run = [];
+          continue;
+        }
+        const pt: [number, number] = [xOf(i), toY(a, Math.min(hi, Math.max(lo, v)), lo, hi)];
+        if (run.length) {
+          const [px, py] = run[run.length - 1];
+          for (let t = 1; t < 8; t++) drawn.push([px + ((pt[0] - px) * t) / 8, py + ((pt[1] - py) * t) / 8]);
+        }
+        drawn.push(pt);
+        run.push(pt);
+      }
+    }
+    const legend = entries.length ? placeLegend(entries, a, drawn, s, what) : undefined;
+    return { lo, hi, yTicks, yLabelW, a, xOf, runs, legend };
+  };
+  // A legend that would hide part of a line gets up to 3 ticks of headroom above the data to sit in, when the y range
+  // is automatic.
+  let L = layout(0);
+  for (let extra = 1; extra <= 3 && auto && L.legend && L.legend.hidden > 0; extra++) {
+    const M = layout(extra);
+    if (M.legend!.hidden < L.legend.hidden) L = M;
+  }
+  const { lo, hi, yTicks, yLabelW, a, xOf } = L;
   const xTicks = n > 1 ? ticksOf(x0, x0 + n - 1, Math.max(2, Math.round((a.right - a.left) / (30 * s + 20))), 1) : ticksOf(x0, x0, 1, 1);
-  const xOf = (i: number) => (n === 1 ? Math.round((a.left + a.right) / 2) : toX(a, i, 0, n - 1));
 
   const items: Item[] = [];
   const f = { l: a.left - 4, r: a.right + 4, t: a.top - 4, b: a.bottom + 4 };
@@ -160,68 +201,58 @@ function chartScene(series: readonly (ArrayLike<number> | ChartSeries)[], option
   }
   if (options.title) items.push({ kind: "text", text: options.title, x: Math.round(width / 2), y: 6, anchor: "middle", colour: INK, scale: s });
 
-  // The series: a polyline per run of finite values, clamped into [lo, hi].
-  const drawn: [number, number][] = [];
-  for (const q of list) {
-    let run: [number, number][] = [];
-    const flush = () => {
-      if (run.length) items.push({ kind: "path", points: run, colour: q.colour, width: lw, ...(q.dash ? { dash: DASH } : {}) });
-      run = [];
-    };
-    for (let i = 0; i < q.values.length; i++) {
-      const v = q.values[i];
-      if (!Number.isFinite(v)) {
-        flush();
-        continue;
-      }
-      const pt: [number, number] = [xOf(i), toY(a, Math.min(hi, Math.max(lo, v)), lo, hi)];
-      if (run.length) {
-        const [px, py] = run[run.length - 1];
-        for (let t = 1; t < 8; t++) drawn.push([px + ((pt[0] - px) * t) / 8, py + ((pt[1] - py) * t) / 8]);
-      }
-      drawn.push(pt);
-      run.push(pt);
-    }
-    flush();
-  }
-
-  const entries = options.legend === false ? [] : options.legend ?? list.filter((q) => q.name).map((q) => ({ name: q.name!, colour: q.colour, dash: q.dash }));
-  if (!Array.isArray(entries)) throw new InvalidInputError(`${what}: legend must be false or an array of { name, colour, dash }`);
-  if (entries.length) items.push(...legendItems(entries, a, drawn, lw, s, what));
+  for (const r of L.runs) items.push({ kind: "path", points: r.points, colour: r.q.colour, width: lw, ...(r.q.dash ? { dash: DASH } : {}) });
+  if (L.legend) items.push(...legendItems(entries, L.legend, lw, s));
   return { width, height, background: WHITE, items };
 }
 
+interface LegendBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** How many sampled points of the lines the box covers. */
+  hidden: number;
+}
+
+const PAD = 5, SWATCH = 24;
+
 /** The legend box where it covers the fewest of the lines' points: a corner of the plot area, or the top or bottom middle. */
-function legendItems(entries: readonly LegendEntry[], a: Area, drawn: readonly [number, number][], lw: number, s: number, what: string): Item[] {
+function placeLegend(entries: readonly LegendEntry[], a: Area, drawn: readonly [number, number][], s: number, what: string): LegendBox {
   entries.forEach((e, k) => {
     if (!e || typeof e.name !== "string" || !Array.isArray(e.colour) || e.colour.length !== 3) {
       throw new InvalidInputError(`${what}: legend entry ${k} must be { name: string, colour: [r, g, b], dash?: boolean }`);
     }
   });
-  const pad = 5, swatch = 24, rowH = LINE_HEIGHT * s + 2;
-  const w = pad + swatch + 6 + Math.max(...entries.map((e) => textWidth(e.name, s))) + pad;
-  const h = pad + entries.length * rowH - 2 - 2 * s + pad; // the last row's descenders may reach into the padding
+  const rowH = LINE_HEIGHT * s + 2;
+  const w = PAD + SWATCH + 6 + Math.max(...entries.map((e) => textWidth(e.name, s))) + PAD;
+  const h = PAD + entries.length * rowH - 2 - 2 * s + PAD; // the last row's descenders may reach into the padding
   const inset = 6, cx = Math.round((a.left + a.right - w) / 2);
   const corners: [number, number][] = [
     [a.right - inset - w, a.top + inset], [a.left + inset, a.top + inset],
     [a.right - inset - w, a.bottom - inset - h], [a.left + inset, a.bottom - inset - h],
     [cx, a.top + inset], [cx, a.bottom - inset - h],
   ];
-  let best = corners[0], fewest = Infinity;
+  let best: LegendBox = { x: corners[0][0], y: corners[0][1], w, h, hidden: Infinity };
   for (const [x, y] of corners) {
     let hidden = 0;
     for (const [px, py] of drawn) if (px >= x - 2 && px <= x + w + 2 && py >= y - 2 && py <= y + h + 2) hidden++;
-    if (hidden < fewest) [best, fewest] = [[x, y], hidden];
+    if (hidden < best.hidden) best = { x, y, w, h, hidden };
   }
-  const [x, y] = best;
+  return best;
+}
+
+/** The legend: a white box with a frame, and per entry a stretch of its line and its name. */
+function legendItems(entries: readonly LegendEntry[], box: LegendBox, lw: number, s: number): Item[] {
+  const { x, y, w, h } = box, rowH = LINE_HEIGHT * s + 2;
   const items: Item[] = [
     { kind: "rect", x, y, w, h, colour: WHITE },
     { kind: "path", points: [[x, y], [x + w - 1, y], [x + w - 1, y + h - 1], [x, y + h - 1], [x, y]], colour: FRAME, width: 1 },
   ];
   entries.forEach((e, k) => {
-    const top = y + pad + k * rowH, mid = top + Math.floor((CAP_HEIGHT * s) / 2);
-    items.push({ kind: "path", points: [[x + pad, mid], [x + pad + swatch - 1, mid]], colour: e.colour, width: Math.max(2, lw), ...(e.dash ? { dash: [5, 3] as const } : {}) });
-    items.push({ kind: "text", text: e.name, x: x + pad + swatch + 6, y: top, anchor: "start", colour: INK, scale: s });
+    const top = y + PAD + k * rowH, mid = top + Math.floor((CAP_HEIGHT * s) / 2);
+    items.push({ kind: "path", points: [[x + PAD, mid], [x + PAD + SWATCH - 1, mid]], colour: e.colour, width: Math.max(2, lw), ...(e.dash ? { dash: [5, 3] as const } : {}) });
+    items.push({ kind: "text", text: e.name, x: x + PAD + SWATCH + 6, y: top, anchor: "start", colour: INK, scale: s });
   });
   return items;
 }

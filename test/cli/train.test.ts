@@ -163,7 +163,7 @@ describe("vaekit train's history, curves and progress", () => {
     expect(polylines.filter((l) => !l.includes("dasharray"))).toHaveLength(3 + 4); // the terms, and the legend's 4 solid swatches
     expect(polylines.filter((l) => l.includes('stroke-dasharray="6 4"'))).toHaveLength(3); // validation, per term
     const texts = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-    for (const t of ["epoch", "per example", "loss", "reconstruction", "KL", "training", "validation", "1", "2", "3"]) expect(texts).toContain(t);
+    for (const t of ["epoch", "nats per example", "loss", "reconstruction", "KL", "training", "validation", "1", "2", "3"]) expect(texts).toContain(t);
   });
 
   it("draws a bar with rate and ETA on a terminal, and plain lines in a log", async () => {

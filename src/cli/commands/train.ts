@@ -271,6 +271,6 @@ function curves(history: AnyLog[]): { series: ChartSeries[]; options: ChartOptio
     legend.push({ name: k.replace(/^kl/, "KL"), colour });
   });
   if (validated) legend.push({ name: "training", colour: [64, 64, 64] }, { name: "validation", colour: [64, 64, 64], dash: true });
-  return { series, options: { xTitle: "epoch", yTitle: "per example", legend } };
+  return { series, options: { xTitle: "epoch", yTitle: "nats per example", legend } };
 }
 
