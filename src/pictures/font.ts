@@ -45,12 +45,3 @@ export function drawText(p: Picture, text: string, x: number, y: number, c: Rgb,
     k++;
   }
 }
-
-/** A short label for an axis value: at most 4 significant digits, no trailing zeros. */
-export function formatNumber(v: number): string {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace(/\.?0+e/, "e");
-  const s = v.toPrecision(4);
-  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
-}
