@@ -132,6 +132,10 @@ export async function main() {
     const tav = torchAvailable();
     const torch = tav.ok ? { pytorch2: await createTorch(2), pytorch1: await createTorch(1) } : {};
     if (!tav.ok) log(`PyTorch skipped: ${tav.why}`);
+    const blas = torch.pytorch1?.info.blas;
+    if (blas && !JSON.stringify(blas.mapped ?? "").includes("openblas")) {
+      log(`WARNING: PyTorch runs on ${JSON.stringify(blas.mapped)}, not OpenBLAS (Debian: apt-get install libopenblas0-pthread); its figures will be far too low`);
+    }
 
     // warm-up: wasm tier-up, workers, allocations, in every contender
     for (const k of ["exact2", "fast2"]) {
@@ -161,8 +165,8 @@ export async function main() {
       nodeExact2: summarize(rounds.nodeExact2, { how: `${fitHow}, in Node (dist/index.js), { threads: 2 }`, engine: { precision: node.exact2.info.precision, threads: node.exact2.info.threads } }),
       browserFast2: summarize(rounds.browserFast2, { how: `the same in Chromium, { precision: "fast", threads: 2 }`, engine: browser.ready.engines.fast2 }),
       nodeFast2: summarize(rounds.nodeFast2, { how: `the same in Node, { precision: "fast", threads: 2 }`, engine: { precision: node.fast2.info.precision, threads: node.fast2.info.threads } }),
-      pytorch2: torch.pytorch2 ? summarize(rounds.pytorch2, { how: `bench/torch_train.py, Adam, ${batches} steps per round, 2 threads`, torchVersion: torch.pytorch2.info.torchVersion, threads: torch.pytorch2.info.threads }) : { skipped: tav.why },
-      pytorch1: torch.pytorch1 ? summarize(rounds.pytorch1, { how: "the same, 1 thread", torchVersion: torch.pytorch1.info.torchVersion, threads: torch.pytorch1.info.threads }) : { skipped: tav.why },
+      pytorch2: torch.pytorch2 ? summarize(rounds.pytorch2, { how: `bench/torch_train.py, Adam, ${batches} steps per round, 2 threads`, torchVersion: torch.pytorch2.info.torchVersion, threads: torch.pytorch2.info.threads, blas: torch.pytorch2.info.blas }) : { skipped: tav.why },
+      pytorch1: torch.pytorch1 ? summarize(rounds.pytorch1, { how: "the same, 1 thread", torchVersion: torch.pytorch1.info.torchVersion, threads: torch.pytorch1.info.threads, blas: torch.pytorch1.info.blas }) : { skipped: tav.why },
     };
     const ratios = {
       browserExact2OverNodeExact2: ratio(rounds.browserExact2, rounds.nodeExact2),
