@@ -122,7 +122,7 @@ describe("the bitmap font", () => {
             }
           }
         }
-        expect(countIn(p, INK)).toBe(rows.join("").split("#").length - 1 === 0 ? 0 : (rows.join("").match(/#/g)!.length * scale * scale));
+        expect(countIn(p, INK)).toBe((rows.join("").match(/#/g)?.length ?? 0) * scale * scale);
       }
     }
     expect(textWidth("120", 2)).toBe((3 * 6 - 1) * 2);
@@ -156,16 +156,25 @@ describe("lineChart's axes, titles and legend", () => {
     expect(Math.max(...xTicks)).toBe(10);
     for (const v of xTicks) expect(Number.isInteger(v)).toBe(true);
 
-    const p = lineChart(series, options);
-    // The legend: a white box whose swatches are runs of ≥ 20 pixels in each series' colour (the KL one dashed: runs
-    // of 5), on rows where no data line runs that long.
-    const swatchRows = (c: Rgb, min: number) => [...Array(p.height).keys()].filter((y) => longestRun(p, y, c) >= min);
-    const blueRows = swatchRows(PALETTE[0], 20), orangeRows = swatchRows(PALETTE[1], 5);
-    expect(blueRows.length).toBeGreaterThanOrEqual(2);
-    expect(orangeRows.some((y) => y < Math.min(...blueRows) - 5 || y > Math.max(...blueRows) + 5 || longestRun(p, y, PALETTE[1]) < 12)).toBe(true);
-    expect(countIn(p, INK)).toBeGreaterThan(400); // text
-    const none = lineChart(series, { ...options, legend: false });
-    expect(countIn(none, INK)).toBeLessThan(countIn(p, INK)); // the legend's names are gone
+    // The legend, against the same chart without one (a fixed y range, so the layout is the same): what it adds is a
+    // white box with a solid swatch in the loss's colour, a dashed one (steps 5 on, 3 off) in the KL's, and the names in ink.
+    const fixed = { ...options, yRange: [0, 250] as [number, number] };
+    const p = lineChart(series, fixed), none = lineChart(series, { ...fixed, legend: false });
+    expect([p.width, p.height]).toEqual([none.width, none.height]);
+    const added = (c: Rgb) => {
+      const at: [number, number][] = [];
+      for (let y = 0; y < p.height; y++) for (let x = 0; x < p.width; x++) if (same(p, x, y, c) && !same(none, x, y, c)) at.push([x, y]);
+      return at;
+    };
+    const solid = added(PALETTE[0]), dashed = added(PALETTE[1]), ink = added(INK);
+    expect(solid.length).toBeGreaterThanOrEqual(24 * 2); // 24 pixels long, 2 wide
+    const dashRow = dashed.filter(([, y]) => y === dashed[0][1]).map(([x]) => x);
+    const x0 = dashRow[0];
+    // dots 2 pixels wide at steps 0–4, 8–12, 16–20 of the 24: dashes of 6 with gaps of 2
+    expect(dashRow.map((x) => x - x0)).toEqual([0, 1, 2, 3, 4, 5, 8, 9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 21]);
+    expect(Math.min(...dashed.map(([, y]) => y))).toBeGreaterThan(Math.max(...solid.map(([, y]) => y))); // KL's row under loss's
+    expect(ink.length).toBeGreaterThan(100); // "loss" and "KL" in the font
+    for (const [x, y] of ink) expect(x).toBeGreaterThan(x0 + 20); // the names right of the swatches
   });
 
   it("draws dashed series 6 pixels on and 4 off, and the SVG's lines at the same pixels as the PNG's", () => {
@@ -221,7 +230,7 @@ describe("latentScatter's axes and class legend", () => {
     expect(isRoundStep(xTicks[1] - xTicks[0])).toBe(true);
   });
 
-  it("legend: true names the labels that occur; without decorations the plot is unchanged", () => {
+  it("legend: true names the labels that occur, and anything but true, false or names is rejected", () => {
     const { texts } = parseSvg(latentScatterSvg(points, { labels, legend: true }));
     expect(texts.map((t) => t.text)).toEqual(["0", "1", "2", "3"]);
     expect(() => latentScatter(points, { legend: 3 as never })).toThrow(/legend must be true, false or an array/);
