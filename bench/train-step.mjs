@@ -108,14 +108,14 @@ export async function createVaekit(data, engine = {}) {
 }
 
 // ------------------------------------------------------------------------------------------------ PyTorch
-function torchAvailable() {
+export function torchAvailable() {
   const r = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
   if (r.error) return { ok: false, why: `${PYTHON} not found (${r.error.code})` };
   if (r.status !== 0) return { ok: false, why: `${PYTHON} cannot import torch: ${(r.stderr || "").trim().split("\n").pop()}` };
   return { ok: true, version: r.stdout.trim() };
 }
 
-async function createTorch(threads = 1) {
+export async function createTorch(threads = 1) {
   const child = spawn(PYTHON, [fileURLToPath(new URL("./torch_train.py", import.meta.url)), "--serve", "--threads", String(threads)], {
     cwd: ROOT, stdio: ["pipe", "pipe", "inherit"],
   });

@@ -1,4 +1,5 @@
-// Writing results: matrices as .npy or CSV, pictures as PNG (through vaekit/pictures), chosen by the extension.
+// Writing results: matrices as .npy or CSV, pictures as PNG or (charts) SVG through vaekit/pictures, chosen by the
+// extension.
 import { VaekitError } from "../index.js";
 import { encodePng, type Picture } from "../pictures.js";
 import { writeCsv } from "./csv.js";
@@ -6,7 +7,7 @@ import { CliError, UsageError } from "./errors.js";
 import { extension, writeBytes } from "./files.js";
 import { writeNpy } from "./npy.js";
 
-export type Format = "npy" | "csv" | "png";
+export type Format = "npy" | "csv" | "png" | "svg";
 
 /** The format of an output path by its extension, among those a command can write. */
 export function formatOf(path: string | undefined, allowed: readonly Format[]): Format {
@@ -34,4 +35,10 @@ export async function writePicture(path: string, picture: Picture): Promise<void
     throw e;
   }
   await writeBytes(path, bytes);
+}
+
+/** Writes a chart as PNG pixels or, for a path ending in .svg, as the same chart in SVG (text stays sharp). */
+export async function writeChart(path: string, draw: { png: () => Picture; svg: () => string }): Promise<void> {
+  if (extension(path) === ".svg") await writeBytes(path, draw.svg());
+  else await writePicture(path, draw.png());
 }

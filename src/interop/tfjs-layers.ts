@@ -59,6 +59,7 @@ export interface TfjsArtifacts {
  * ```
  */
 export interface TfjsSaveable {
+  /** Hands the model's artifacts to `handler.save` (TF.js's `LayersModel.save(tf.io.withSaveHandler(…))`). */
   save(handler: { save(artifacts: never): Promise<unknown> }): Promise<unknown>;
 }
 

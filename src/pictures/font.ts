@@ -1,35 +1,47 @@
-// A 3 × 5 pixel font for the numbers on chart axes: digits, point, minus, plus and e (for exponents).
+// vaekit's 5 × 9 bitmap font (scripts/font-art.mjs, packed in glyphs.ts) for the words and numbers on charts: printable
+// ASCII plus × · β σ μ ², drawn at a whole-number scale, across or reading upwards (a y-axis title).
+import { CHARS, ROWS } from "./glyphs.js";
 import { fillRect, type Picture, type Rgb } from "./picture.js";
 
-// Each glyph: 5 rows of 3 pixels, top row first, "1" = ink.
-const GLYPHS: Record<string, string> = {
-  "0": "111101101101111", "1": "010110010010111", "2": "111001111100111", "3": "111001111001111",
-  "4": "101101111001001", "5": "111100111001111", "6": "111100111101111", "7": "111001001010010",
-  "8": "111101111101111", "9": "111101111001111", ".": "000000000000010", "-": "000000111000000",
-  "+": "000010111010000", e: "000111111100011",
-};
+/** Pixels per character across (5 of glyph, 1 of space) and the height of a capital, at scale 1. */
+export const ADVANCE = 6;
+export const CAP_HEIGHT = 7;
+/** The height of a line of text (capitals and descenders) at scale 1. */
+export const LINE_HEIGHT = 9;
 
-/** Width in pixels of `text` drawn at `scale` (glyphs 3 wide, 1 apart). */
+const ALIASES: Record<string, string> = { "−": "-", "–": "-", "—": "-", "’": "'", "‘": "'", "“": '"', "”": '"' };
+
+/** The nine rows of a character's glyph (bit 16 = leftmost pixel); "?" for characters the font lacks. */
+function glyph(ch: string): number[] {
+  let k = CHARS.indexOf(ALIASES[ch] ?? ch);
+  if (k < 0) k = CHARS.indexOf("?");
+  const rows: number[] = [];
+  for (let r = 0; r < 9; r++) rows.push(parseInt(ROWS[9 * k + r], 32));
+  return rows;
+}
+
+/** Width in pixels of `text` drawn at `scale` (characters 6 apart, no space after the last). */
 export function textWidth(text: string, scale: number): number {
-  return text.length === 0 ? 0 : (text.length * 4 - 1) * scale;
+  const n = [...text].length;
+  return n === 0 ? 0 : (n * ADVANCE - 1) * scale;
 }
 
-/** Draws `text` with its top-left corner at (x, y); characters without a glyph are left blank. */
-export function drawText(p: Picture, text: string, x: number, y: number, c: Rgb, scale: number): void {
-  for (let k = 0; k < text.length; k++) {
-    const g = GLYPHS[text[k]];
-    if (!g) continue;
-    for (let i = 0; i < 15; i++) {
-      if (g[i] === "1") fillRect(p, x + (k * 4 + (i % 3)) * scale, y + Math.floor(i / 3) * scale, scale, scale, c);
+/**
+ * Draws `text` with the top-left corner of its first cell at (x, y), `scale` pixels per font pixel. `upward` turns
+ * it a quarter to the left (reading bottom to top): then (x, y) is the cell's bottom-left corner on the page.
+ */
+export function drawText(p: Picture, text: string, x: number, y: number, c: Rgb, scale: number, upward = false): void {
+  let k = 0;
+  for (const ch of text) {
+    const rows = glyph(ch);
+    for (let r = 0; r < 9; r++) {
+      for (let col = 0; col < 5; col++) {
+        if (!(rows[r] & (16 >> col))) continue;
+        const u = (k * ADVANCE + col) * scale, v = r * scale;
+        if (upward) fillRect(p, x + v, y - u - scale, scale, scale, c);
+        else fillRect(p, x + u, y + v, scale, scale, c);
+      }
     }
+    k++;
   }
-}
-
-/** A short label for an axis value: at most 4 significant digits, no trailing zeros. */
-export function formatNumber(v: number): string {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(2).replace(/\.?0+e/, "e");
-  const s = v.toPrecision(4);
-  return s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s;
 }

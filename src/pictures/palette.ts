@@ -17,3 +17,4 @@ export const PALETTE: readonly (readonly [number, number, number])[] = [
 export const FRAME: readonly [number, number, number] = [200, 200, 200];
 export const AXIS: readonly [number, number, number] = [232, 232, 232];
 export const INK: readonly [number, number, number] = [64, 64, 64];
+export const GRID: readonly [number, number, number] = [238, 238, 238];

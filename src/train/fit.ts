@@ -143,7 +143,9 @@ export interface FitOptions<T extends Terms = LossTerms> {
   dynamicBinarization?: boolean;
   /** Seed of the binarization draws. Default: the model's seed. */
   binarizationSeed?: number;
+  /** Called after every batch with its loss terms; a returned promise is awaited before the next batch. */
   onBatchEnd?: (log: BatchLog<T>) => void | Promise<void>;
+  /** Called after every epoch with its mean loss terms (and the validation terms); awaited like onBatchEnd. */
   onEpochEnd?: (log: EpochLog<T>) => void | Promise<void>;
   /** Stops training at the next batch boundary; fit then rejects with the signal's reason. */
   signal?: AbortSignal;

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/run.js";
 import { Autoencoder, ConditionalVAE, HierarchicalVAE, VAE } from "../../src/index.js";
-import { imageGrid, latentScatter, reconstructionGrid, type Picture } from "../../src/pictures.js";
+import { imageGrid, latentScatter, latentScatterSvg, reconstructionGrid, type Picture } from "../../src/pictures.js";
 import { writeNpy } from "../../src/cli/npy.js";
 import { cli, MNIST_DIR, mnistFiles, oneLine, readNpyFile, readPng, type Files } from "./helpers.js";
 
@@ -137,7 +137,10 @@ describe("encode", () => {
     expect(lines.slice(1).map((l) => l.split(",").map((v) => Math.fround(Number(v))))).toEqual(
       [0, 1, 2].map((r) => [mean[2 * r], mean[2 * r + 1], logVar[2 * r], logVar[2 * r + 1]]));
     await ok(["encode", M.vae, f.npy, "--labels", f.labelsCsv, "-o", f.path("z.png"), "--size", "200x150", "--radius", "2"]);
-    samePicture(f.path("z.png"), latentScatter(mean, { labels: f.y, width: 200, height: 150, radius: 2 }));
+    const decorated = { ticks: true, xTitle: "z0", yTitle: "z1" } as const;
+    samePicture(f.path("z.png"), latentScatter(mean, { labels: f.y, width: 200, height: 150, radius: 2, ...decorated, legend: true }));
+    await ok(["encode", M.vae, f.npy, "--labels", f.labelsCsv, "-o", f.path("z.svg"), "--size", "200x150", "--radius", "2"]);
+    expect(readFileSync(f.path("z.svg"), "utf8")).toBe(latentScatterSvg(mean, { labels: f.y, width: 200, height: 150, radius: 2, ...decorated, legend: true }));
   });
 
   it("encodes a HierarchicalVAE's z1 or z2, a ConditionalVAE with labels, an Autoencoder's code", async () => {
@@ -148,7 +151,7 @@ describe("encode", () => {
     await ok(["encode", M.cvae, f.npy, "--labels", f.labelsCsv, "-o", f.path("zc.npy")]);
     expect(readNpyFile(f.path("zc.npy"))).toEqual(cvae.encode(f.x, f.y).mean);
     await ok(["encode", M.ae, f.npy, "-o", f.path("za.png"), "--dims", "3,1"]);
-    samePicture(f.path("za.png"), latentScatter(ae.encode(f.x), { columns: 4, axes: [3, 1] }));
+    samePicture(f.path("za.png"), latentScatter(ae.encode(f.x), { columns: 4, axes: [3, 1], ticks: true, xTitle: "z3", yTitle: "z1", legend: false }));
   });
 });
 

@@ -148,8 +148,22 @@ describe("vaekit train's history, curves and progress", () => {
       for (let i = 0; i < png.data.length; i += 4) if (png.data[i] === c[0] && png.data[i + 1] === c[1] && png.data[i + 2] === c[2]) k++;
       return k;
     };
-    expect(count(PALETTE[0])).toBeGreaterThan(2 * 400); // the training loss across the plot, 2 pixels wide
-    expect(count(PALETTE[1])).toBeGreaterThan(2 * 400); // the validation loss
+    // Each term in its colour, 2 pixels wide, training solid and validation dashed over it: the reconstruction and KL
+    // lines across the plot; the loss mostly under the reconstruction here (KL is < 1 nat after 3 epochs), so only its
+    // legend swatch (24 × 2) is sure to show.
+    expect(count(PALETTE[0])).toBeGreaterThanOrEqual(48); // the loss
+    expect(count(PALETTE[1])).toBeGreaterThan(2 * 380); // the reconstruction term
+    expect(count(PALETTE[2])).toBeGreaterThan(2 * 380); // the KL term
+    expect(count(PALETTE[3])).toBe(0); // nothing else
+    // The same chart as SVG: a solid and a dashed polyline per term, the axis titles and the legend as text.
+    await cli(["train", f.npy, "--latent", "2", "--hidden", "16", "--epochs", "3", "--seed", "1", "--validation-split", "0.2",
+      "-o", f.path("h2.safetensors"), "--curves", f.path("c.svg"), "--quiet"]);
+    const svg = readFileSync(f.path("c.svg"), "utf8");
+    const polylines = svg.match(/<polyline [^>]*stroke-width="2"[^>]*\/>/g) ?? [];
+    expect(polylines.filter((l) => !l.includes("dasharray"))).toHaveLength(3 + 4); // the terms, and the legend's 4 solid swatches
+    expect(polylines.filter((l) => l.includes('stroke-dasharray="6 4"'))).toHaveLength(3); // validation, per term
+    const texts = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    for (const t of ["epoch", "nats per example", "loss", "reconstruction", "KL", "training", "validation", "1", "2", "3"]) expect(texts).toContain(t);
   });
 
   it("draws a bar with rate and ETA on a terminal, and plain lines in a log", async () => {

@@ -4,7 +4,7 @@
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AnyModel, type EpochLog, type FitOptions, type Terms,
 } from "../../index.js";
-import { lineChart } from "../../pictures.js";
+import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
 import type { Args, OptionSpec } from "../args.js";
 import type { Command, Context } from "../context.js";
 import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } from "../data.js";
@@ -12,7 +12,7 @@ import { UsageError } from "../errors.js";
 import { extension, writeBytes } from "../files.js";
 import { KINDS, MODEL_OPTIONS, checkApplicable, modelConfig, type Kind } from "../model-options.js";
 import { describe } from "../model-view.js";
-import { writePicture } from "../output.js";
+import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
 
@@ -46,7 +46,7 @@ const OPTIONS: OptionSpec[] = [
   LABELS, LIMIT, SCALE,
   { name: "output", short: "o", value: "file", help: "where to write the model (.safetensors)", default: "model.safetensors", group: O },
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
-  { name: "curves", value: "file", help: "draw the training (and validation) loss per epoch (.png)", group: O },
+  { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
   QUIET,
 ];
 
@@ -118,7 +118,7 @@ function checkOutputs(args: Args): { output: string; history?: string; curves?: 
   const history = args.string("history");
   if (history !== undefined && ![".csv", ".json"].includes(extension(history))) throw new UsageError(`--history '${history}': the extension must be .csv or .json`);
   const curves = args.string("curves");
-  if (curves !== undefined && extension(curves) !== ".png") throw new UsageError(`--curves '${curves}': the extension must be .png`);
+  if (curves !== undefined && ![".png", ".svg"].includes(extension(curves))) throw new UsageError(`--curves '${curves}': the extension must be .png or .svg`);
   return { output, history, curves };
 }
 
@@ -253,9 +253,24 @@ async function writeExtras(o: { history?: string; curves?: string }, history: An
     else await writeBytes(o.history, historyCsv(history));
   }
   if (o.curves && history.length > 0) {
-    const series = [history.map((h) => h.loss)];
-    if (history[0].validation) series.push(history.map((h) => h.validation!.loss));
-    await writePicture(o.curves, lineChart(series));
+    const { series, options } = curves(history);
+    await writeChart(o.curves, { png: () => lineChart(series, options), svg: () => lineChartSvg(series, options) });
   }
+}
+
+/** The --curves chart: each loss term (loss, reconstruction, KL, …) in its colour, training solid, validation dashed. */
+function curves(history: AnyLog[]): { series: ChartSeries[]; options: ChartOptions } {
+  const terms = termsOf(history[0]).map(([k]) => k);
+  const validated = history[0].validation !== undefined;
+  const series: ChartSeries[] = [];
+  const legend: { name: string; colour: readonly [number, number, number]; dash?: boolean }[] = [];
+  terms.forEach((k, i) => {
+    const colour = PALETTE[i % PALETTE.length];
+    series.push({ values: history.map((h) => h[k]), colour });
+    if (validated) series.push({ values: history.map((h) => (h.validation as Record<string, number> | undefined)?.[k] ?? NaN), colour, dash: true });
+    legend.push({ name: k.replace(/^kl/, "KL"), colour });
+  });
+  if (validated) legend.push({ name: "training", colour: [64, 64, 64] }, { name: "validation", colour: [64, 64, 64], dash: true });
+  return { series, options: { xTitle: "epoch", yTitle: "nats per example", legend } };
 }
 
