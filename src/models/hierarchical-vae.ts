@@ -69,6 +69,16 @@ interface HData extends Dataset {
 }
 
 
+/** The typed tensors of a pass: B examples, K samples each (R = B·K rows below the first encoder). */
+interface HTensors {
+  x: Tensor; xnz: Tensor; xRep: Tensor;
+  /** q(z1|x)'s stats repeated K times [R, 2·L1], ε and z of both layers. */
+  s1r: Tensor; eps1: Tensor; z1: Tensor; eps2: Tensor; z2: Tensor;
+  /** Per row: −log p(x|z1), the four log-densities (their gradients: the objective's seeds), log w, IWAE weights, a = ∂L/∂rec. */
+  rec: Tensor; lq1: Tensor; lq2: Tensor; lp1: Tensor; lp2: Tensor; logw: Tensor; wts: Tensor; a: Tensor;
+  lme: Tensor; uni: Tensor; logwAll: Tensor; wAll: Tensor; lmeAll: Tensor;
+}
+
 /**
  * A VAE with two stochastic layers (Burda et al.'s two-layer model): inference q(z1|x), q(z2|z1); generation
  * p(z2) = N(0, I), p(z1|z2) = N(μ(z2), σ²(z2)), p(x|z1). Trains on the ELBO (every term sampled) or the IWAE bound;
@@ -82,16 +92,6 @@ interface HData extends Dataset {
  * const ll = hvae.logLikelihood(testX, { samples: 5000 });
  * ```
  */
-/** The typed tensors of a pass: B examples, K samples each (R = B·K rows below the first encoder). */
-interface HTensors {
-  x: Tensor; xnz: Tensor; xRep: Tensor;
-  /** q(z1|x)'s stats repeated K times [R, 2·L1], ε and z of both layers. */
-  s1r: Tensor; eps1: Tensor; z1: Tensor; eps2: Tensor; z2: Tensor;
-  /** Per row: −log p(x|z1), the four log-densities (their gradients: the objective's seeds), log w, IWAE weights, a = ∂L/∂rec. */
-  rec: Tensor; lq1: Tensor; lq2: Tensor; lp1: Tensor; lp2: Tensor; logw: Tensor; wts: Tensor; a: Tensor;
-  lme: Tensor; uni: Tensor; logwAll: Tensor; wAll: Tensor; lmeAll: Tensor;
-}
-
 export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTerms> {
   readonly #q1: Mlp;
   readonly #q2: Mlp;
