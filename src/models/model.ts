@@ -1,7 +1,7 @@
 // What every vaekit model shares: one engine, every parameter in one flat buffer (with its gradient and optimizer
 // state beside it), a reusable workspace, weights by name in PyTorch layout, the model file, fit's plumbing,
 // seeded noise streams, and dispose.
-import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import { DisposedError, InvalidConfigError, InvalidInputError, ModelBusyError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
 import type { DenseLayer, ParameterLayout } from "../nn/dense.js";
 import { Workspace, type Buffers } from "../nn/workspace.js";
@@ -12,7 +12,13 @@ import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
+import { optionsOf } from "./options.js";
+import { show } from "../errors-format.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
+import { outputTooBig, sizeOf, tooBig, type ModelSize } from "./limits.js";
+
+/** Files being loaded, by the engine of the model they are loaded into: checked against the model before it allocates. */
+const LOADING = new WeakMap<Engine, ModelFile>();
 
 /**
 /**
@@ -114,6 +120,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   protected readonly trainBlocks: Record<number, number> = {};
   #sampleRows = 0;
   #disposed = false;
+  #fitting = false;
+  readonly #size: ModelSize;
 
   protected constructor(e: Engine, cfg: C, layout: ParameterLayout, readonly kind: ModelKind) {
     this.e = e;
@@ -131,6 +139,19 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
         },
       });
     }
+    this.#size = sizeOf(layout.layers, layout.vectors.reduce((n, v) => n + v.size, 0));
+    // Everything is checked before the first allocation: the size model, and a file's tensors against the config.
+    const file = LOADING.get(e);
+    const problem = tooBig(this.#size, CHUNK, file ? "the model file's config describes a model that" : "this model");
+    const mismatch = file && this.#specs.length !== file.tensors.size ? `it has ${file.tensors.size} tensors; its config needs ${this.#specs.length}`
+      : file && this.#specs.map((s) => {
+        const t = file.tensors.get(s.name);
+        return !t ? `tensor '${s.name}' is missing` : t.shape.join() !== s.shape.join() ? `tensor '${s.name}' has shape [${t.shape.join(", ")}]; its config needs [${s.shape.join(", ")}]` : "";
+      }).find((m) => m);
+    if (problem || mismatch) {
+      e.pool?.stop();
+      throw problem && !file ? new InvalidConfigError(problem) : new ModelFormatError(problem ?? `the model file does not match its config: ${mismatch}`);
+    }
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
   }
@@ -146,12 +167,15 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   }
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
-  protected static engine(options: EngineOptions): Promise<Engine> {
-    const t = options.threads === undefined ? 1 : options.threads;
-    if (!Number.isInteger(t) || t < 1 || t > 64) {
-      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${typeof t == "string" ? JSON.stringify(t) : t}`);
+  protected static async engine(options: EngineOptions, file?: ModelFile): Promise<Engine> {
+    const o = optionsOf(options, ["wasm", "precision", "threads"], "engine options", InvalidConfigError);
+    const t = o.threads === undefined ? 1 : o.threads;
+    if (!Number.isInteger(t) || (t as number) < 1 || (t as number) > 64) {
+      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${show(t)}`);
     }
-    return Engine.create(options.wasm, options.precision, t);
+    const e = await Engine.create(o.wasm as WasmSource, o.precision as Precision, t as number);
+    if (file) LOADING.set(e, file);
+    return e;
   }
 
   /** The model's complete configuration (defaults filled in). */
@@ -222,7 +246,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * ```
    */
   setWeights(weights: Record<string, ArrayLike<number>>): void {
-    this.live("setWeights");
+    this.live("setWeights", true);
     this.#setWeights(weights);
   }
 
@@ -236,7 +260,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * ```
    */
   save(): Uint8Array {
-    this.live("save");
+    this.live("save", true);
     const all = this.e.f32(this.params, this.nParams);
     const tensors = new Map<string, Tensor>();
     for (const s of this.#specs) tensors.set(s.name, { shape: s.shape, data: s.read(all) });
@@ -253,6 +277,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    */
   dispose(): void {
     if (this.#disposed) return;
+    this.live("dispose", true);
     this.#disposed = true;
     this.ws.free();
     this.#optimizer?.free();
@@ -263,8 +288,22 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   // ---- for subclasses ----
 
-  protected live(what: string): void {
+  /** Throws DisposedError after dispose(); with `exclusive`, ModelBusyError while a fit runs. */
+  protected live(what: string, exclusive = false): void {
     if (this.#disposed) throw new DisposedError(`${this.kind}.${what}()`);
+    if (exclusive && this.#fitting) throw new ModelBusyError(`${this.kind}.${what}()`);
+  }
+
+  /** Throws InvalidInputError when a batch of `rows` rows would take the model past its memory limit. */
+  protected fits(what: string, rows: number): void {
+    const m = tooBig(this.#size, rows, what);
+    if (m) throw new InvalidInputError(m);
+  }
+
+  /** Throws InvalidInputError when a result of `rows` rows of `width` (default inputSize) values is too large. */
+  protected output(what: string, rows: number, width = (this.cfg as unknown as { inputSize: number }).inputSize): void {
+    const m = outputTooBig(rows, width, what);
+    if (m) throw new InvalidInputError(m);
   }
 
   /**
@@ -289,7 +328,9 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */
   protected restore(file: ModelFile): this {
-    const weights: Record<string, Float32Array> = {};
+    LOADING.delete(this.e);
+    // a null-prototype record: a tensor named "__proto__" is an entry like any other (and is rejected by name)
+    const weights: Record<string, Float32Array> = Object.create(null);
     for (const [name, t] of file.tensors) weights[name] = t.data;
     try {
       this.#setWeights(weights, file.tensors);
@@ -305,15 +346,26 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
    * the entry): a model used only for inference never loads the training code.
    */
-  protected train<D extends Dataset>(target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
-    return import("../train/fit.js").then((m) => m.fit(target, data, options));
+  protected train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+    let t: TrainingTarget<T, D>;
+    try {
+      // a misuse rejects like every other failure of fit (never a synchronous throw)
+      this.live("fit", true);
+      t = target();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.#fitting = true;
+    return import("../train/fit.js").then((m) => m.fit(t, data, options)).finally(() => {
+      this.#fitting = false;
+    });
   }
 
   /** Checks a large data array in wasm (toRows' fast path). */
   protected readonly scan: Scan = (values, unit) => allValid(this.e, values, unit);
 
   /** The parts of a training target every model shares. */
-  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken"> {
+  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken" | "mark" | "fits"> {
     return {
       seed: this.cfg.seed,
       optimizer: this.optimizer,
@@ -321,6 +373,14 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       gradNonFinite: () => this.e.k.count_nonfinite(this.grads, this.nParams),
       scaleGradients: (s) => this.e.k.scale_inplace(this.grads, this.nParams, s),
       stepTaken: () => void this.steps++,
+      fits: (rows) => this.fits("fit: batchSize", rows * ((this.cfg as { samples?: number }).samples ?? 1)),
+      mark: () => {
+        const saved = { ...this.trainBlocks };
+        return () => {
+          for (const k of Object.keys(this.trainBlocks)) delete this.trainBlocks[+k];
+          Object.assign(this.trainBlocks, saved);
+        };
+      },
     };
   }
 
@@ -363,12 +423,15 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.trainBlocks[stream] = c + Math.ceil(n / 4);
   }
 
-  /** The stream offset of a seedless sample call (each such call continues where the last one stopped). */
-  protected sampleOffset(n: number, explicit: boolean): number {
-    if (explicit) return 0;
-    const o = this.#sampleRows;
-    this.#sampleRows += n;
-    return o;
+  /**
+   * Draws n rows with `draw(offset)`: from row 0 of an explicit seed's stream, or (seedless) where the last call
+   * stopped; the seedless stream moves on only when the draw succeeds. The result's size is checked first.
+   */
+  protected sampled<R>(n: number, explicit: boolean, draw: (offset: number) => R): R {
+    this.output("sample", n);
+    const out = draw(explicit ? 0 : this.#sampleRows);
+    if (!explicit) this.#sampleRows += n;
+    return out;
   }
 
   /** Σ of n f32 at ptr, accumulated in f64 (per-example loss terms → batch totals). */

@@ -40,7 +40,7 @@ export interface ParameterVector {
   readonly init: number;
 }
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+const pad4 = (n: number): number => Math.ceil(n / 4) * 4; // not (n + 3) & ~3, which wraps past 2^31
 
 /** Lays out layers, then vectors, one after another in a flat buffer (each slice 16-byte aligned). */
 export class ParameterLayout {

@@ -1,5 +1,6 @@
 // The training loop shared by every model: batching, shuffling, the optimizer, callbacks, stopping, divergence.
 import { InvalidInputError, TrainingDivergedError } from "../errors.js";
+import { show } from "../errors-format.js";
 import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config.js";
 import { yieldToEventLoop } from "../runtime/env.js";
@@ -158,6 +159,13 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   batchInput(rows: number, options: BatchOptions): (r: number, data: D, src: number, epoch: number) => void;
   /** Zeroes gradients, runs forward and backward on the first `rows` of the batch; returns summed terms. */
   forwardBackward(rows: number, gradScale: number): T;
+  /**
+   * Marks the hidden state a step moves besides the weights (noise stream positions); the returned function puts
+   * it back, so a step that is refused (a non-finite loss or gradient) leaves no trace.
+   */
+  mark?(): () => void;
+  /** Throws a typed error when batches of `rows` would take the model past its memory limit. */
+  fits?(rows: number): void;
   /** Called after each optimizer step (advances schedules such as KL warm-up). */
   stepTaken(): void;
   /** Squared L2 norm of the gradient buffer. */
@@ -178,7 +186,7 @@ function num(o: Record<string, unknown>, key: string, def: number, lo: number, h
   const v = o[key];
   if (v === undefined) return def;
   if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (open && v === lo)) {
-    throw new InvalidInputError(`fit: ${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`fit: ${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${show(v)}`);
   }
   return v;
 }
@@ -203,11 +211,11 @@ function plan(options: unknown, seed: number): Plan {
   }
   const optimizer = (o.optimizer ?? "adam") as Plan["optimizer"];
   if (!["adam", "adamw", "sgd"].includes(optimizer)) {
-    throw new InvalidInputError(`fit: optimizer must be "adam", "adamw" or "sgd"; got ${JSON.stringify(o.optimizer)}`);
+    throw new InvalidInputError(`fit: optimizer must be "adam", "adamw" or "sgd"; got ${show(o.optimizer)}`);
   }
   const reduction = o.lossReduction ?? "sum";
   if (reduction !== "sum" && reduction !== "mean") {
-    throw new InvalidInputError(`fit: lossReduction must be "sum" or "mean"; got ${JSON.stringify(reduction)}`);
+    throw new InvalidInputError(`fit: lossReduction must be "sum" or "mean"; got ${show(reduction)}`);
   }
   for (const f of ["onBatchEnd", "onEpochEnd"]) {
     if (o[f] !== undefined && typeof o[f] !== "function") throw new InvalidInputError(`fit: ${f} must be a function`);
@@ -268,8 +276,8 @@ export async function fit<T extends Terms, D extends Dataset>(
   const n = train.rows;
   const bs = Math.min(p.batchSize, n);
   const batches = Math.ceil(n / bs);
+  target.fits?.(bs);
   const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
-  target.optimizer.prepare(p.optimizer);
   const history: EpochLog<T>[] = [];
   const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
   let lastYield = now();
@@ -282,8 +290,10 @@ export async function fit<T extends Terms, D extends Dataset>(
       const start = b * bs;
       const rows = Math.min(bs, n - start);
       for (let r = 0; r < rows; r++) put(r, train, order ? order[start + r] : start + r, epoch);
+      const undo = target.mark?.();
       const t = target.forwardBackward(rows, p.mean ? 1 / rows : 1);
       if (!Number.isFinite(t.loss)) {
+        undo?.();
         throw new TrainingDivergedError(
           `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}; training stopped before applying that batch, so ` +
             `the weights are those of the last good step. Try a lower learningRate (now ${p.learningRate}), set clipNorm, ` +
@@ -294,6 +304,7 @@ export async function fit<T extends Terms, D extends Dataset>(
       // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
       const norm2 = p.clipNorm !== Infinity ? target.gradNormSquared() : target.gradNonFinite() === 0 ? 0 : NaN;
       if (!Number.isFinite(norm2)) {
+        undo?.();
         throw new TrainingDivergedError(
           `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}; the weights are those of the last good ` +
             `step. Try a lower learningRate (now ${p.learningRate}) or set clipNorm`,
