@@ -495,7 +495,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       }
       for (let i = 0; i < n; i++) {
         if (typeof t[i] !== "number" || !Number.isFinite(t[i])) {
-          throw new InvalidInputError(`setWeights: '${s.name}'[${i}] is ${t[i]}; weights must be finite numbers`);
+          throw new InvalidInputError(`setWeights: '${s.name}'[${i}] is ${show(t[i])}; weights must be finite numbers`);
         }
       }
     }

@@ -1,5 +1,6 @@
 // Turns whatever the caller has (nothing, a Module, bytes, a Response, a URL) into a compiled WebAssembly.Module.
 import { UnsupportedRuntimeError, VaekitError } from "../errors.js";
+import { show } from "../errors-format.js";
 import { detectRuntime, hasWasmSimd } from "./env.js";
 import { bundledModule, canReadFiles, readFileUrl, wasmUrl } from "./platform.js";
 
@@ -114,7 +115,7 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
     try {
       url = new URL(source);
     } catch {
-      throw new VaekitError("WASM_LOAD", `wasm URL ${JSON.stringify(String(source))} is not an absolute URL`);
+      throw new VaekitError("WASM_LOAD", `wasm URL ${show(String(source))} is not an absolute URL`);
     }
     return fromUrl(url);
   }
