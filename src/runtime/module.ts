@@ -94,9 +94,25 @@ function compileDefault(): Promise<WebAssembly.Module> {
   return bundledModule ? Promise.resolve(bundledModule) : fromUrl(wasmUrl);
 }
 
-/** Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. */
+/**
+ * Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. A given source
+ * that doesn't compile, or isn't vaekit's kernels, rejects with a VaekitError (code "WASM_LOAD") saying so.
+ */
 export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module> {
   checkEngine();
+  if (source === undefined) return compileSource(source);
+  return compileSource(source).then((m) => {
+    if (!WebAssembly.Module.exports(m).some((x) => x.name === "heap_base")) {
+      throw new VaekitError("WASM_LOAD", "wasm: this WebAssembly module is not vaekit's kernels (it has no heap_base export); pass vaekit.wasm");
+    }
+    return m;
+  }, (e: unknown) => {
+    throw e instanceof VaekitError ? e
+      : new VaekitError("WASM_LOAD", `wasm: these bytes are not a WebAssembly module vaekit can compile (${e instanceof Error ? `${e.name}: ${e.message}` : "unknown"}); pass vaekit.wasm`);
+  });
+}
+
+function compileSource(source?: WasmSource): Promise<WebAssembly.Module> {
   if (source === undefined) {
     defaultModule ??= compileDefault().catch((e: unknown) => {
       defaultModule = undefined;
@@ -115,14 +131,14 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
     try {
       url = new URL(source);
     } catch {
-      throw new VaekitError("WASM_LOAD", `wasm URL ${show(String(source))} is not an absolute URL`);
+      return Promise.reject(new VaekitError("WASM_LOAD", `wasm URL ${show(String(source))} is not an absolute URL`));
     }
     return fromUrl(url);
   }
-  throw new VaekitError(
+  return Promise.reject(new VaekitError(
     "WASM_LOAD",
     `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${describe(source)}`,
-  );
+  ));
 }
 
 function describe(v: unknown): string {

@@ -199,6 +199,18 @@ describe("case 11: typed errors at the edges", () => {
     }
   });
 
+  it("bad bytes as the wasm option are a VaekitError naming what was wrong (not a CompileError or TypeError)", async () => {
+    const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]); // a valid module with nothing in it
+    for (const wasm of [new Uint8Array([1, 2, 3]), new Uint8Array(64), empty, empty.buffer.slice(0)]) {
+      for (const threads of [1, 2]) {
+        const e = await VAE.create(small, { wasm, threads }).then(() => undefined, (err: unknown) => err);
+        expect(e).toBeInstanceOf(VaekitError);
+        expect((e as VaekitError).code).toBe("WASM_LOAD");
+        expect((e as Error).message).toMatch(/^wasm: /);
+      }
+    }
+  });
+
   it("engine options are checked like every other options object", async () => {
     await expect(VAE.create(small, { thread: 2 } as never)).rejects.toThrow(/did you mean 'threads'/);
     await expect(VAE.create(small, null as never)).rejects.toThrow(InvalidConfigError);
