@@ -94,7 +94,9 @@ const js = (name, file, format) => ({
   output: {
     dir: "dist", format, sourcemap: false, entryFileNames: file,
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
-    chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+    // (and index-gunzip.js: readIdx's inflater of gzipped input)
+    chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/gunzip.ts")) ? "gunzip" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
@@ -120,6 +122,7 @@ const INDEX = fileURLToPath(new URL("./src/index.ts", import.meta.url));
 const ERRORS = fileURLToPath(new URL("./src/errors.ts", import.meta.url));
 const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
+  "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];

@@ -136,6 +136,6 @@ export class ModelBusyError extends VaekitError {
   // Spelled out (not taken from the class) so minified builds keep it.
   override readonly name: string = "ModelBusyError";
   constructor(what: string) {
-    super("MODEL_BUSY", `${what} was called while the model is training; wait for fit() to settle (or abort it with its signal), then call again`);
+    super("MODEL_BUSY", `${what} during fit(): await it first`);
   }
 }

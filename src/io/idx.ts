@@ -26,61 +26,23 @@ const TYPES: Record<number, { size: number; name: string }> = {
   0x0e: { size: 8, name: "f64" },
 };
 
-/** The most values an IDX file may declare (2^28: 256 MiB of bytes, 1 GiB as readIdxImages' floats). */
-export const MAX_IDX_VALUES = 2 ** 28;
+export const fail = (m: string): never => {
+  throw new InvalidInputError(`readIdx: ${m}`);
+};
 
 /** The header's element type, shape and total size in bytes; null while `b` is too short to tell. */
-function header(b: Uint8Array): { type: { size: number; name: string }; shape: number[]; start: number; need: number } | null {
-  if (b.length >= 2 && (b[0] !== 0 || b[1] !== 0)) {
-    throw new InvalidInputError("readIdx: not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
-  }
+export function header(b: Uint8Array): { type: { size: number; name: string }; shape: number[]; start: number; need: number } | null {
+  if (b[0] || b[1] || b.length < 2) fail("not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
   if (b.length < 4) return null;
-  const type = TYPES[b[2]];
-  if (!Object.prototype.hasOwnProperty.call(TYPES, b[2])) throw new InvalidInputError(`readIdx: unknown IDX element type 0x${b[2].toString(16)}`);
-  const rank = b[3];
-  if (rank === 0) throw new InvalidInputError("readIdx: truncated header (rank 0)");
-  const start = 4 + 4 * rank;
+  const type = Object.hasOwn(TYPES, b[2]) ? TYPES[b[2]] : fail(`unknown IDX element type 0x${b[2].toString(16)}`);
+  const start = 4 + 4 * b[3];
+  if (!b[3]) fail("truncated header (rank 0)");
   if (b.length < start) return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const shape: number[] = [];
-  for (let i = 0; i < rank; i++) shape.push(dv.getUint32(4 + 4 * i, false));
+  const shape = Array.from({ length: b[3] }, (_, i) => dv.getUint32(4 + 4 * i));
   const count = shape.reduce((a, n) => a * n, 1);
-  if (count > MAX_IDX_VALUES) {
-    throw new InvalidInputError(`readIdx: shape [${shape.join(", ")}] declares ${count} values; vaekit reads at most ${MAX_IDX_VALUES}`);
-  }
+  if (count > 2 ** 28) fail(`shape [${shape}] declares ${count} values; at most 2^28 are read`);
   return { type, shape, start, need: start + count * type.size };
-}
-
-/** Inflates gzip data as a stream, keeping no more than the IDX header inside it declares. */
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  if (typeof DecompressionStream !== "function") {
-    throw new InvalidInputError("readIdx: the input is gzipped but this runtime has no DecompressionStream; pass the inflated bytes");
-  }
-  const reader = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-  let out = new Uint8Array(0);
-  let have = 0;
-  let need = Infinity;
-  try {
-    while (have < need) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      const take = Math.min(value.length, need - have);
-      if (have + take > out.length) {
-        const grown = new Uint8Array(Math.min(need, Math.max(2 * out.length, have + take, 64)));
-        grown.set(out.subarray(0, have));
-        out = grown;
-      }
-      out.set(value.subarray(0, take), have);
-      have += take;
-      if (need === Infinity) need = header(out.subarray(0, have))?.need ?? Infinity;
-    }
-  } catch (e) {
-    if (e instanceof InvalidInputError) throw e;
-    throw new InvalidInputError(`readIdx: the gzip data is corrupt or truncated (${(e as Error).message})`);
-  } finally {
-    reader.cancel().catch(() => undefined);
-  }
-  return out.subarray(0, have);
 }
 
 /**
@@ -95,13 +57,9 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
 export async function readIdx(input: Uint8Array | ArrayBuffer): Promise<IdxArray> {
   let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
   if (!(bytes instanceof Uint8Array)) throw new InvalidInputError("readIdx: expected the file's bytes as a Uint8Array or ArrayBuffer");
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
-  const h = header(bytes);
-  if (!h) {
-    if (bytes.length < 4) throw new InvalidInputError("readIdx: not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
-    throw new InvalidInputError(`readIdx: truncated header (rank ${bytes[3]})`);
-  }
-  const { type, shape, start, need } = h;
+  // gzip: inflated by a chunk of its own (dist/*-gunzip.*), loaded only for gzipped input
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await (await import("./gunzip.js")).gunzip(bytes, header);
+  const { type, shape, start, need } = header(bytes) ?? fail(`truncated header (rank ${bytes[3]})`);
   const count = (need - start) / type.size;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < need) {

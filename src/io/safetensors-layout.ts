@@ -48,16 +48,14 @@ export function parseSafetensors(
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("the header is not a JSON object");
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const tensors: RawTensor[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null) fail("__metadata__ must be an object of strings");
-      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__.${k} must be a string`);
-        // an own entry whatever its name ("__proto__" included), never a prototype change
-        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true });
-      }
+      // fromEntries: an own entry whatever its name ("__proto__" included), never a prototype change
+      metadata = Object.fromEntries(Object.entries(entry as Record<string, unknown>).map(([k, v]) =>
+        typeof v === "string" ? [k, v] : fail(`__metadata__.${k} must be a string`)));
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };

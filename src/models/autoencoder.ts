@@ -186,7 +186,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.live("decode");
     const H = this.#H;
     const data = toRows(code, H, "decode(code)");
-    this.output("decode", data.rows);
+    this.fits("decode", data.rows, true);
     return this.#decodeWith(data.rows, (start, rows, p) => this.e.write(this.#encoder.out(p), data.values.subarray(start * H, (start + rows) * H)));
   }
 

@@ -15,7 +15,7 @@ import {
   type LogLikelihoodOptions,
 } from "./latent-model.js";
 import { CHUNK, Model, type EngineOptions } from "./model.js";
-import { intOption, optionsOf, sampleFlag } from "./options.js";
+import { intOption, optionsOf } from "./options.js";
 
 /**
  * One label for a whole call: a class index, or one one-hot (probability) row of `classes` values.
@@ -137,7 +137,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     this.live("decode");
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
-    this.output("decode", data.rows);
+    this.fits("decode", data.rows, true);
     const y = this.#labelsFor(labels, data.rows, "decode");
     return this.decodeWith(data.rows, y, (start, rows, p) => this.e.write(p.z, data.values.subarray(start * L, (start + rows) * L)));
   }
@@ -155,7 +155,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     this.live("reconstruct");
     const o = optionsOf(options, ["sample", "seed"], "reconstruct");
     const data = this.#data(x, labels, "reconstruct");
-    return this.reconstructData(data, sampleFlag(o.sample), seedOf("reconstruct: seed", o.seed, this.cfg.seed));
+    return this.reconstructData(data, o.sample === true, seedOf("reconstruct: seed", o.seed, this.cfg.seed));
   }
 
   /**
@@ -171,7 +171,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     count("sample: n", n);
     const o = optionsOf(options, ["label", "seed"], "sample");
     if (o.label === undefined) throw new InvalidInputError(`sample: give { label } (a class from 0 to ${this.classes - 1}) to choose what to draw`);
-    this.output("sample", n);
+    this.fits("sample", n, true);
     const y = this.#labelsFor(o.label as Label | Labels, n, "sample");
     const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
     return this.sampled(n, o.seed !== undefined, (offset) => this.sampleData(n, y, seed, offset));
@@ -207,7 +207,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const data = this.#data(x, labels, "logLikelihood");
     const samples = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
     const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
-    this.fits("logLikelihood: batchSize", Math.min(block, Math.max(samples, 1) * CHUNK));
+    this.fits("logLikelihood: batchSize", Math.min(block, samples * CHUNK));
     return this.logLikelihoodData(data, samples, seedOf("logLikelihood: seed", o.seed, 0), block);
   }
 

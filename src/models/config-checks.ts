@@ -1,7 +1,7 @@
 // Checks shared by every model's config: sizes, numbers, activations, likelihoods, seeds, unknown keys.
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
-import { own, show } from "../errors-format.js";
+import { show } from "../errors-format.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 
 /**
@@ -85,7 +85,7 @@ export function integer(name: string, v: unknown, lo: number, hi: number): numbe
 
 export function activationOf(name: string, v: unknown, fallback: Activation): Activation {
   const a = (v ?? fallback) as Activation;
-  if (own(ACTIVATION_CODES, a) === undefined) {
+  if (!Object.hasOwn(ACTIVATION_CODES, a)) {
     const names = Object.keys(ACTIVATION_CODES);
     throw new InvalidConfigError(
       `${name} must be one of ${names.map((n) => `"${n}"`).join(", ")}; got ${show(v)}${suggest(typeof a === "string" ? a : "", names)}`,

@@ -208,7 +208,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     this.live("decode");
     const L2 = this.#L2;
     const data = toRows(z2, L2, "decode(z2)");
-    this.output("decode", data.rows);
+    this.fits("decode", data.rows, true);
     return this.#decodeWith(data.rows, (start, rows, p) => {
       this.e.write(p.z2, data.values.subarray(start * L2, (start + rows) * L2));
       this.#meanPrior(rows, p);

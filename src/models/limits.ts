@@ -36,26 +36,17 @@ export function sizeOf(layers: readonly { inSize: number; outSize: number }[], v
   return { params, perRow };
 }
 
-/** Bytes a model needs to run batches of `rows` rows. */
-export const bytesFor = (s: ModelSize, rows: number): number => 16 * s.params + 4 * s.perRow * rows;
-
-const mib = (b: number): string => `${Math.ceil(b / 2 ** 20)} MiB`;
-
 /**
- * The message when a model, or a batch of `rows` on it, would need more than MAX_MODEL_BYTES; undefined when it fits.
+ * The message when a model, or a batch of `rows` on it, would need more than MAX_MODEL_BYTES (16 bytes per
+ * parameter, 4 per workspace float); undefined when it fits.
  */
 export function tooBig(s: ModelSize, rows: number, what: string): string | undefined {
-  const need = bytesFor(s, rows);
-  if (need <= MAX_MODEL_BYTES) return undefined;
   const most = Math.floor((MAX_MODEL_BYTES - 16 * s.params) / (4 * s.perRow));
-  return `${what} would need about ${mib(need)} of WebAssembly memory (${s.params} parameters with their gradients ` +
-    `and optimizer state, and the workspace of ${rows} rows); vaekit's limit per model is ${mib(MAX_MODEL_BYTES)}: ` +
-    (most >= 1 ? `use at most ${most} rows per batch` : "use narrower or fewer layers");
+  return rows > most ? `${what} would need ${Math.ceil((16 * s.params + 4 * s.perRow * rows) / 2 ** 20)} MiB; the limit per model is 2048 MiB: ${most > 0 ? `at most ${most} rows per batch` : "use narrower layers"}` : undefined;
 }
 
 /** The message when a result of rows × width values would be larger than MAX_OUTPUT_VALUES; undefined otherwise. */
 export function outputTooBig(rows: number, width: number, what: string): string | undefined {
-  if (rows * width <= MAX_OUTPUT_VALUES) return undefined;
-  return `${what}: ${rows} rows of ${width} values is more than the ${MAX_OUTPUT_VALUES} values one result may ` +
-    `hold; ask for at most ${Math.floor(MAX_OUTPUT_VALUES / width)} rows per call`;
+  const most = Math.floor(MAX_OUTPUT_VALUES / width);
+  return rows > most ? `${what}: at most ${most} rows per call (2^28 values)` : undefined;
 }

@@ -12,7 +12,6 @@ import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
-import { optionsOf } from "./options.js";
 import { show } from "../errors-format.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 import { outputTooBig, sizeOf, tooBig, type ModelSize } from "./limits.js";
@@ -117,7 +116,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
   protected steps = 0;
   /** Philox blocks consumed so far by training streams (key = stream). */
-  protected readonly trainBlocks: Record<number, number> = {};
+  protected trainBlocks: Record<number, number> = {};
   #sampleRows = 0;
   #disposed = false;
   #fitting = false;
@@ -142,15 +141,13 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.#size = sizeOf(layout.layers, layout.vectors.reduce((n, v) => n + v.size, 0));
     // Everything is checked before the first allocation: the size model, and a file's tensors against the config.
     const file = LOADING.get(e);
-    const problem = tooBig(this.#size, CHUNK, file ? "the model file's config describes a model that" : "this model");
-    const mismatch = file && this.#specs.length !== file.tensors.size ? `it has ${file.tensors.size} tensors; its config needs ${this.#specs.length}`
-      : file && this.#specs.map((s) => {
-        const t = file.tensors.get(s.name);
-        return !t ? `tensor '${s.name}' is missing` : t.shape.join() !== s.shape.join() ? `tensor '${s.name}' has shape [${t.shape.join(", ")}]; its config needs [${s.shape.join(", ")}]` : "";
-      }).find((m) => m);
-    if (problem || mismatch) {
+    const problem = tooBig(this.#size, CHUNK, file ? "the model file's config" : "this model");
+    // a file's weights must add up to what its config describes (names and shapes are checked as they are copied)
+    let held = 0;
+    for (const t of file?.tensors.values() ?? []) held += t.data.length;
+    if (problem || (file && held !== this.#size.params)) {
       e.pool?.stop();
-      throw problem && !file ? new InvalidConfigError(problem) : new ModelFormatError(problem ?? `the model file does not match its config: ${mismatch}`);
+      throw file ? new ModelFormatError(problem ?? `the model file has ${held} weights; its config needs ${this.#size.params}`) : new InvalidConfigError(problem!);
     }
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
@@ -168,12 +165,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
   protected static async engine(options: EngineOptions, file?: ModelFile): Promise<Engine> {
-    const o = optionsOf(options, ["wasm", "precision", "threads"], "engine options", InvalidConfigError);
-    const t = o.threads === undefined ? 1 : o.threads;
-    if (!Number.isInteger(t) || (t as number) < 1 || (t as number) > 64) {
+    const t = options.threads === undefined ? 1 : options.threads;
+    if (!Number.isInteger(t) || t < 1 || t > 64) {
       throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${show(t)}`);
     }
-    const e = await Engine.create(o.wasm as WasmSource, o.precision as Precision, t as number);
+    const e = await Engine.create(options.wasm, options.precision, t);
     if (file) LOADING.set(e, file);
     return e;
   }
@@ -294,15 +290,12 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     if (exclusive && this.#fitting) throw new ModelBusyError(`${this.kind}.${what}()`);
   }
 
-  /** Throws InvalidInputError when a batch of `rows` rows would take the model past its memory limit. */
-  protected fits(what: string, rows: number): void {
-    const m = tooBig(this.#size, rows, what);
-    if (m) throw new InvalidInputError(m);
-  }
-
-  /** Throws InvalidInputError when a result of `rows` rows of `width` (default inputSize) values is too large. */
-  protected output(what: string, rows: number, width = (this.cfg as unknown as { inputSize: number }).inputSize): void {
-    const m = outputTooBig(rows, width, what);
+  /**
+   * Throws InvalidInputError when a batch of `rows` rows would take the model past its memory limit, or (`output`)
+   * a result of `rows` rows of inputSize values would be too large.
+   */
+  protected fits(what: string, rows: number, output?: boolean): void {
+    const m = output ? outputTooBig(rows, (this.cfg as unknown as { inputSize: number }).inputSize, what) : tooBig(this.#size, rows, what);
     if (m) throw new InvalidInputError(m);
   }
 
@@ -328,7 +321,6 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */
   protected restore(file: ModelFile): this {
-    LOADING.delete(this.e);
     // a null-prototype record: a tensor named "__proto__" is an entry like any other (and is rejected by name)
     const weights: Record<string, Float32Array> = Object.create(null);
     for (const [name, t] of file.tensors) weights[name] = t.data;
@@ -346,19 +338,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
    * the entry): a model used only for inference never loads the training code.
    */
-  protected train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
-    let t: TrainingTarget<T, D>;
-    try {
-      // a misuse rejects like every other failure of fit (never a synchronous throw)
-      this.live("fit", true);
-      t = target();
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+    // async: a misuse rejects like every other failure of fit (never a synchronous throw); the busy mark is set
+    // before the first await, so a second call made at once sees it
+    this.live("fit", true);
+    const t = target();
     this.#fitting = true;
-    return import("../train/fit.js").then((m) => m.fit(t, data, options)).finally(() => {
+    try {
+      return await (await import("../train/fit.js")).fit(t, data, options);
+    } finally {
       this.#fitting = false;
-    });
+    }
   }
 
   /** Checks a large data array in wasm (toRows' fast path). */
@@ -376,10 +366,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       fits: (rows) => this.fits("fit: batchSize", rows * ((this.cfg as { samples?: number }).samples ?? 1)),
       mark: () => {
         const saved = { ...this.trainBlocks };
-        return () => {
-          for (const k of Object.keys(this.trainBlocks)) delete this.trainBlocks[+k];
-          Object.assign(this.trainBlocks, saved);
-        };
+        return () => void (this.trainBlocks = saved);
       },
     };
   }
@@ -428,7 +415,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * stopped; the seedless stream moves on only when the draw succeeds. The result's size is checked first.
    */
   protected sampled<R>(n: number, explicit: boolean, draw: (offset: number) => R): R {
-    this.output("sample", n);
+    this.fits("sample", n, true);
     const out = draw(explicit ? 0 : this.#sampleRows);
     if (!explicit) this.#sampleRows += n;
     return out;

@@ -4,14 +4,13 @@ import { kind, show } from "../errors-format.js";
 import { suggest } from "./config-checks.js";
 
 /** Returns options as a record after checking it is an object with only `keys`. */
-export function optionsOf(o: unknown, keys: readonly string[], what: string,
-  Err: new (m: string) => Error = InvalidInputError): Record<string, unknown> {
+export function optionsOf(o: unknown, keys: readonly string[], what: string): Record<string, unknown> {
   if (o === undefined) return {};
-  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new Err(`${what}: options must be an object such as { ${keys[0]}: … }; got ${kind(o)}`);
+  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new InvalidInputError(`${what}: options must be an object; got ${kind(o)}`);
   const r = o as Record<string, unknown>;
   for (const k of Object.keys(r)) {
     if (!keys.includes(k)) {
-      throw new Err(`${what}: unknown option '${k}'${suggest(k, keys)}; known options: ${keys.join(", ")}`);
+      throw new InvalidInputError(`${what}: unknown option '${k}'${suggest(k, keys)}; known options: ${keys.join(", ")}`);
     }
   }
   return r;
@@ -26,8 +25,3 @@ export function intOption(what: string, v: unknown, fallback: number, lo: number
   return v;
 }
 
-/** reconstruct's `sample` option: true, false or absent. */
-export function sampleFlag(v: unknown): boolean {
-  if (v === undefined || typeof v === "boolean") return v === true;
-  throw new InvalidInputError(`reconstruct: sample must be true or false; got ${show(v)}`);
-}

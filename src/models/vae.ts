@@ -14,7 +14,7 @@ import {
   type LogLikelihoodOptions,
 } from "./latent-model.js";
 import { CHUNK, Model, type EngineOptions } from "./model.js";
-import { intOption, optionsOf, sampleFlag } from "./options.js";
+import { intOption, optionsOf } from "./options.js";
 
 export type { EngineOptions } from "./model.js";
 export type { Encoding, GradientResult, LogLikelihoodOptions } from "./latent-model.js";
@@ -126,7 +126,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     this.live("decode");
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
-    this.output("decode", data.rows);
+    this.fits("decode", data.rows, true);
     return this.decodeWith(data.rows, undefined, (start, rows, p) => this.e.write(p.z, data.values.subarray(start * L, (start + rows) * L)));
   }
 
@@ -143,7 +143,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const o = optionsOf(options, ["sample", "seed"], "reconstruct");
     const data = this.#data(x, "reconstruct(x)");
     const seed = seedOf("reconstruct: seed", o.seed, this.cfg.seed);
-    return this.reconstructData(data, sampleFlag(o.sample), seed);
+    return this.reconstructData(data, o.sample === true, seed);
   }
 
   /**
@@ -201,7 +201,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const samples = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
     const seed = seedOf("logLikelihood: seed", o.seed, 0);
     const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
-    this.fits("logLikelihood: batchSize", Math.min(block, Math.max(samples, 1) * CHUNK));
+    this.fits("logLikelihood: batchSize", Math.min(block, samples * CHUNK));
     return this.logLikelihoodData(data, samples, seed, block);
   }
 

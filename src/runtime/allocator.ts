@@ -35,13 +35,9 @@ export class Allocator {
 
   /** Allocates `bytes` (zeroed) and returns the byte offset. */
   alloc(bytes: number): number {
-    // plain arithmetic (not 32-bit bit operations, which wrap past 2^31) and a bound: memory beyond wasm32's 4 GiB,
-    // or that the engine refuses, is a typed error, never a wrapped offset into memory already in use
+    // plain arithmetic, not 32-bit bit operations (which wrap past 2^31): memory past wasm32's 4 GiB, or that the
+    // engine refuses, is a typed error when it can't grow, never a wrapped offset into memory already in use
     const size = Math.ceil((Math.max(bytes, 1) + SLACK) / ALIGN) * ALIGN;
-    const fail = (): never => {
-      throw new VaekitError("OUT_OF_MEMORY", `could not allocate ${size} bytes of WebAssembly memory (it holds ${this.memory.buffer.byteLength}; wasm32 allows 4 GiB)`);
-    };
-    if (!(size < 2 ** 32 - this.top)) fail();
     let ptr = -1;
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i];
@@ -68,7 +64,7 @@ export class Allocator {
           try {
             this.memory.grow(pages);
           } catch {
-            fail();
+            throw new VaekitError("OUT_OF_MEMORY", `no room for ${size} bytes`);
           }
         }
         this.onGrow();

@@ -1,6 +1,6 @@
 // Turns whatever the caller has (nothing, a Module, bytes, a Response, a URL) into a compiled WebAssembly.Module.
 import { UnsupportedRuntimeError, VaekitError } from "../errors.js";
-import { show } from "../errors-format.js";
+import { kind, show } from "../errors-format.js";
 import { detectRuntime, hasWasmSimd } from "./env.js";
 import { bundledModule, canReadFiles, readFileUrl, wasmUrl } from "./platform.js";
 
@@ -102,13 +102,10 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
   checkEngine();
   if (source === undefined) return compileSource(source);
   return compileSource(source).then((m) => {
-    if (!WebAssembly.Module.exports(m).some((x) => x.name === "heap_base")) {
-      throw new VaekitError("WASM_LOAD", "wasm: this WebAssembly module is not vaekit's kernels (it has no heap_base export); pass vaekit.wasm");
-    }
+    if (!WebAssembly.Module.exports(m).some((x) => x.name == "heap_base")) throw Error("not vaekit's kernels");
     return m;
-  }, (e: unknown) => {
-    throw e instanceof VaekitError ? e
-      : new VaekitError("WASM_LOAD", `wasm: these bytes are not a WebAssembly module vaekit can compile (${e instanceof Error ? `${e.name}: ${e.message}` : "unknown"}); pass vaekit.wasm`);
+  }).catch((e: unknown) => {
+    throw e instanceof VaekitError ? e : new VaekitError("WASM_LOAD", `wasm: ${(e as Error).message}; pass vaekit.wasm`);
   });
 }
 
@@ -137,14 +134,8 @@ function compileSource(source?: WasmSource): Promise<WebAssembly.Module> {
   }
   return Promise.reject(new VaekitError(
     "WASM_LOAD",
-    `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${describe(source)}`,
+    `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${kind(source)}`,
   ));
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v !== "object") return typeof v;
-  return (v as object).constructor?.name ?? "an object";
 }
 
 /**

@@ -249,8 +249,8 @@ describe("errors: one line on stderr, exit 2 for usage and 1 for failures", () =
     ["Object.prototype name as a command (2)", () => ["__proto__"], 2, /^vaekit: unknown command '__proto__'/],
     ["deeply nested model header", () => ["sample", f.path("deep.safetensors"), "-o", f.path("x.npy")], 1, /nested deeper than 64 levels/],
     ["deeply nested model config", () => ["sample", f.path("deep-config.safetensors"), "-o", f.path("x.npy")], 1, /config is JSON nested deeper than 64 levels/],
-    ["a '__proto__' tensor in a model", () => ["sample", f.path("proto.safetensors"), "-o", f.path("x.npy")], 1, /tensors/],
-    ["a model file claiming large layers", () => ["sample", f.path("claims.safetensors"), "-o", f.path("x.npy")], 1, /does not match its config/],
+    ["a '__proto__' tensor in a model", () => ["sample", f.path("proto.safetensors"), "-o", f.path("x.npy")], 1, /has \d+ weights/],
+    ["a model file claiming large layers", () => ["sample", f.path("claims.safetensors"), "-o", f.path("x.npy")], 1, /has \d+ weights; its config needs \d+/],
     ["npy dtype named like Object.prototype", () => ["evaluate", M.vae, f.path("proto-dtype.npy")], 1, /unsupported dtype 'toString'/],
   ];
 

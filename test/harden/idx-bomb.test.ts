@@ -51,10 +51,10 @@ describe("case 5: gzip bombs", () => {
     expect(images.images.length).toBe(100);
   });
 
-  it("refuses a header declaring more than MAX_IDX_VALUES before inflating the rest", async () => {
+  it("refuses a header declaring more than 2^28 values before inflating the rest", async () => {
     const bomb = gzipSync(idx([60000, 100, 100], 16 * 2 ** 20), { level: 9 });
     const seen = countInflated();
-    await expect(readIdx(bomb)).rejects.toThrow(/declares 600000000 values; vaekit reads at most 268435456/);
+    await expect(readIdx(bomb)).rejects.toThrow(/declares 600000000 values; at most 2\^28 are read/);
     expect(seen.bytes).toBeLessThan(8 * 2 ** 20);
     await expect(readIdx(idx([60000, 100, 100], 10))).rejects.toThrow(InvalidInputError);
   });
