@@ -122,8 +122,7 @@ export class UnsupportedRuntimeError extends VaekitError {
 }
 
 /**
- * The model is training: a second `fit`, or `dispose`, `save` or `setWeights`, was called before the running fit
- * settled. Nothing was changed; wait for the fit's promise (or abort it with its `signal`) and call again.
+ * The model is training: a second `fit`, or `dispose` or `setWeights`, was called before the running fit settled. Nothing was changed; wait for the fit's promise (or abort it with its `signal`) and call again.
  *
  * @example
  * ```ts

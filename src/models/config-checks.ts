@@ -85,7 +85,7 @@ export function integer(name: string, v: unknown, lo: number, hi: number): numbe
 
 export function activationOf(name: string, v: unknown, fallback: Activation): Activation {
   const a = (v ?? fallback) as Activation;
-  if (!Object.hasOwn(ACTIVATION_CODES, a)) {
+  if (typeof a != "string" || !Object.hasOwn(ACTIVATION_CODES, a)) {
     const names = Object.keys(ACTIVATION_CODES);
     throw new InvalidConfigError(
       `${name} must be one of ${names.map((n) => `"${n}"`).join(", ")}; got ${show(v)}${suggest(typeof a === "string" ? a : "", names)}`,

@@ -48,5 +48,5 @@ export function tooBig(s: ModelSize, rows: number, what: string): string | undef
 /** The message when a result of rows × width values would be larger than MAX_OUTPUT_VALUES; undefined otherwise. */
 export function outputTooBig(rows: number, width: number, what: string): string | undefined {
   const most = Math.floor(MAX_OUTPUT_VALUES / width);
-  return rows > most ? `${what}: at most ${most} rows per call (2^28 values)` : undefined;
+  return rows > most ? `${what}: at most ${most} rows per call` : undefined;
 }

@@ -256,7 +256,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * ```
    */
   save(): Uint8Array {
-    this.live("save", true);
+    this.live("save");
     const all = this.e.f32(this.params, this.nParams);
     const tensors = new Map<string, Tensor>();
     for (const s of this.#specs) tensors.set(s.name, { shape: s.shape, data: s.read(all) });

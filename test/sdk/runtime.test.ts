@@ -53,7 +53,7 @@ describe("init and wasm sources", () => {
   });
 
   it("rejects sources that are not wasm, saying what it accepts", async () => {
-    await expect(init({ wasm: 42 as never })).rejects.toThrow(/WebAssembly\.Module, bytes .*Response or a URL; got number/);
+    await expect(init({ wasm: 42 as never })).rejects.toThrow(/WebAssembly\.Module, bytes .*Response or a URL; got the number 42/);
     await expect(init({ wasm: "vaekit.wasm" })).rejects.toThrow(/"vaekit\.wasm" is not an absolute URL/);
     await expect(init({ wasm: new Response("nope", { status: 404 }) })).rejects.toThrow(/HTTP 404/);
     const err = await init({ wasm: new Response("nope", { status: 404 }) }).catch((e: unknown) => e);

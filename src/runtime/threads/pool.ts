@@ -225,7 +225,8 @@ export class Pool {
     Atomics.store(this.#i32, QUIT, 1);
     Atomics.add(this.#i32, GEN, 1);
     Atomics.notify(this.#i32, GEN);
-    this.#closed = Promise.all([...this.#workers, ...(this.#watchdog ? [this.#watchdog] : [])].map((h) => h.stop()));
+    void this.#watchdog?.stop();
+    this.#closed = Promise.all(this.#workers.map((h) => h.stop()));
   }
 
   /** Resolves when stop() has ended every worker (undefined before stop()). */
