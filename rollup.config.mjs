@@ -94,9 +94,9 @@ const js = (name, file, format) => ({
   output: {
     dir: "dist", format, sourcemap: false, entryFileNames: file,
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
-    // (and index-gunzip.js: readIdx's inflater of gzipped input)
+    // (and index-idx.js: the IDX reader)
     chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/gunzip.ts")) ? "gunzip" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },

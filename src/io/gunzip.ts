@@ -1,8 +1,8 @@
 // Gzipped IDX input, inflated as a stream and no further than the IDX header inside it declares (itself bounded by
-// idx.ts's header check), so a small file that inflates to gigabytes costs no more than its header allows. A chunk
-// of its own: loaded only when readIdx is given gzip.
+// idx.ts's header check), so a small file that inflates to gigabytes costs no more than its header allows. Part of
+// idx-read.ts's chunk.
 import { InvalidInputError } from "../errors.js";
-import { fail } from "./idx.js";
+import { fail } from "./idx-read.js";
 
 /** The first n bytes of the chunks. */
 function concat(parts: Uint8Array[], n: number): Uint8Array {

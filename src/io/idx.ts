@@ -1,8 +1,6 @@
-// IDX files (the MNIST format): a 4-byte magic (0, 0, dtype, rank), big-endian u32 dimensions, big-endian data.
-// Gzipped files (.gz) are recognised by their magic bytes and inflated with the standard DecompressionStream, as a
-// stream: inflation stops at the size the IDX header declares, which is bounded (MAX_IDX_VALUES) before any of it
-// is kept, so a small file that inflates to gigabytes costs no more than its header allows.
-import { InvalidInputError } from "../errors.js";
+// IDX files (the MNIST format): a 4-byte magic (0, 0, dtype, rank), big-endian u32 dimensions, big-endian data;
+// gzipped files inflated as a stream, no further than their header declares (at most 2^28 values). The reader is a
+// chunk of its own (idx-read.ts, dist/*-idx.*), loaded on the first read: the default entry doesn't carry it.
 
 /**
  * A decoded IDX array: its dimensions and its values in a typed array of the file's type.
@@ -17,34 +15,6 @@ export interface IdxArray {
   readonly data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
-const TYPES: Record<number, { size: number; name: string }> = {
-  0x08: { size: 1, name: "u8" },
-  0x09: { size: 1, name: "i8" },
-  0x0b: { size: 2, name: "i16" },
-  0x0c: { size: 4, name: "i32" },
-  0x0d: { size: 4, name: "f32" },
-  0x0e: { size: 8, name: "f64" },
-};
-
-export const fail = (m: string): never => {
-  throw new InvalidInputError(`readIdx: ${m}`);
-};
-
-/** The header's element type, shape and total size in bytes; null while `b` is too short to tell. */
-export function header(b: Uint8Array): { type: { size: number; name: string }; shape: number[]; start: number; need: number } | null {
-  if (b[0] || b[1] || b.length < 2) fail("not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
-  if (b.length < 4) return null;
-  const type = Object.hasOwn(TYPES, b[2]) ? TYPES[b[2]] : fail(`unknown IDX element type 0x${b[2].toString(16)}`);
-  const start = 4 + 4 * b[3];
-  if (!b[3]) fail("truncated header (rank 0)");
-  if (b.length < start) return null;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const shape = Array.from({ length: b[3] }, (_, i) => dv.getUint32(4 + 4 * i));
-  const count = shape.reduce((a, n) => a * n, 1);
-  if (count > 2 ** 28) fail(`shape [${shape}] declares ${count} values; at most 2^28 are read`);
-  return { type, shape, start, need: start + count * type.size };
-}
-
 /**
  * Reads an IDX file (raw or gzipped), e.g. MNIST's train-images-idx3-ubyte.
  *
@@ -55,26 +25,7 @@ export function header(b: Uint8Array): { type: { size: number; name: string }; s
  * ```
  */
 export async function readIdx(input: Uint8Array | ArrayBuffer): Promise<IdxArray> {
-  let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  if (!(bytes instanceof Uint8Array)) throw new InvalidInputError("readIdx: expected the file's bytes as a Uint8Array or ArrayBuffer");
-  // gzip: inflated by a chunk of its own (dist/*-gunzip.*), loaded only for gzipped input
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await (await import("./gunzip.js")).gunzip(bytes, header);
-  const { type, shape, start, need } = header(bytes) ?? fail(`truncated header (rank ${bytes[3]})`);
-  const count = (need - start) / type.size;
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < need) {
-    throw new InvalidInputError(`readIdx: truncated file: shape [${shape.join(", ")}] needs ${need} bytes, got ${bytes.length}`);
-  }
-  let data: IdxArray["data"];
-  switch (type.name) {
-    case "u8": data = bytes.slice(start, need); break;
-    case "i8": data = new Int8Array(bytes.slice(start, need).buffer); break;
-    case "i16": data = Int16Array.from({ length: count }, (_, i) => dv.getInt16(start + 2 * i, false)); break;
-    case "i32": data = Int32Array.from({ length: count }, (_, i) => dv.getInt32(start + 4 * i, false)); break;
-    case "f32": data = Float32Array.from({ length: count }, (_, i) => dv.getFloat32(start + 4 * i, false)); break;
-    default: data = Float64Array.from({ length: count }, (_, i) => dv.getFloat64(start + 8 * i, false));
-  }
-  return { shape, data };
+  return (await import("./idx-read.js")).readIdx(input);
 }
 
 /**
@@ -86,13 +37,5 @@ export async function readIdx(input: Uint8Array | ArrayBuffer): Promise<IdxArray
  * ```
  */
 export async function readIdxImages(input: Uint8Array | ArrayBuffer): Promise<{ images: Float32Array; count: number; size: number }> {
-  const { shape, data } = await readIdx(input);
-  if (!(data instanceof Uint8Array) || shape.length < 2) {
-    throw new InvalidInputError(`readIdxImages: expected unsigned-byte images of rank ≥ 2; got rank ${shape.length}`);
-  }
-  const count = shape[0];
-  const size = data.length / Math.max(count, 1);
-  const images = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) images[i] = data[i] / 255;
-  return { images, count, size };
+  return (await import("./idx-read.js")).readIdxImages(input);
 }
