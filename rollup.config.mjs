@@ -119,7 +119,9 @@ const js = (name, file, format) => ({
   output: {
     dir: "dist", format, sourcemap: false, entryFileNames: file,
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
-    chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+    // (and index-idx.js: the IDX reader)
+    chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
@@ -145,6 +147,7 @@ const INDEX = fileURLToPath(new URL("./src/index.ts", import.meta.url));
 const ERRORS = fileURLToPath(new URL("./src/errors.ts", import.meta.url));
 const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
+  "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];

@@ -120,3 +120,21 @@ export class UnsupportedRuntimeError extends VaekitError {
     super("UNSUPPORTED_RUNTIME", message);
   }
 }
+
+/**
+ * The model is training: a second `fit`, or `dispose` or `setWeights`, was called before the running fit settled. Nothing was changed; wait for the fit's promise (or abort it with its `signal`) and call again.
+ *
+ * @example
+ * ```ts
+ * const run = vae.fit(x);
+ * vae.dispose(); // throws ModelBusyError
+ * await run; vae.dispose();
+ * ```
+ */
+export class ModelBusyError extends VaekitError {
+  // Spelled out (not taken from the class) so minified builds keep it.
+  override readonly name: string = "ModelBusyError";
+  constructor(what: string) {
+    super("MODEL_BUSY", `${what} during fit(): await it first`);
+  }
+}

@@ -17,7 +17,7 @@ export { detectRuntime, hasWasmSimd } from "./runtime/env.js";
 export type { RuntimeName } from "./runtime/env.js";
 export {
   VaekitError, InvalidConfigError, InvalidInputError, ModelFormatError, TrainingDivergedError, DisposedError,
-  UnsupportedRuntimeError,
+  UnsupportedRuntimeError, ModelBusyError,
 } from "./errors.js";
 export { ConditionalVAE } from "./models/conditional-vae.js";
 export type { Label, LabelledData } from "./models/conditional-vae.js";

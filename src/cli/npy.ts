@@ -36,7 +36,7 @@ export function readNpy(bytes: Uint8Array, what: string): NpyArray {
     throw bad("malformed header (expected {'descr': …, 'fortran_order': …, 'shape': (…)})");
   }
   const dtype = descr === "<u1" ? "|u1" : descr;
-  if (!(dtype in SIZES)) {
+  if (!Object.prototype.hasOwnProperty.call(SIZES, dtype)) {
     const hint = descr.startsWith(">") ? " (big-endian; save it little-endian, e.g. a.astype('<f4'))" : "";
     throw bad(`unsupported dtype '${descr}'${hint}; expected float32 '<f4', float64 '<f8', uint8 '|u1', int32 '<i4' or int64 '<i8'`);
   }

@@ -64,7 +64,7 @@ export async function run(argv: readonly string[], ctx: Context): Promise<number
     ctx.stdout.write(`${version()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     ctx.stderr.write(`vaekit: unknown command '${name}'${didYouMean(name, Object.keys(COMMANDS))}; commands: ${Object.keys(COMMANDS).join(", ")}\n`);
     return 2;

@@ -2,6 +2,7 @@
 // into float32 tensors. vaekit's own reader (io/safetensors.ts) accepts F32 only, because vaekit writes nothing else;
 // a PyTorch state_dict may hold half precision or doubles. Structure is checked as strictly as there.
 import { ModelFormatError } from "../errors.js";
+import { show } from "../errors-format.js";
 import { halfToNumber } from "./half.js";
 import { parseSafetensors } from "../io/safetensors-layout.js";
 
@@ -58,9 +59,9 @@ function convert(dtype: FloatDtype, raw: Uint8Array, count: number): Float32Arra
  */
 export function readFloatSafetensors(bytes: Uint8Array): { tensors: Map<string, ForeignTensor>; metadata: Record<string, string> } {
   const layout = parseSafetensors(bytes, (name, dtype) => {
-    if (typeof dtype !== "string" || !(dtype in BYTES)) {
+    if (typeof dtype != "string" || !Object.hasOwn(BYTES, dtype)) {
       throw new ModelFormatError(
-        `tensor '${name}' has dtype ${JSON.stringify(dtype)}; vaekit converts floating-point tensors only ` +
+        `tensor '${name}' has dtype ${show(dtype)}; vaekit converts floating-point tensors only ` +
           `(F32, F64, F16, BF16)`,
       );
     }

@@ -4,6 +4,7 @@
 // z [batch, latentSize] to x [batch, inputSize], the likelihood's mean (a sigmoid for Bernoulli, the identity
 // otherwise), as vaekit's decode() returns it.
 import { InvalidInputError, type ResolvedVAEConfig, type VAE } from "../index.js";
+import { show } from "../errors-format.js";
 import { ProtoWriter } from "./protobuf.js";
 
 /**
@@ -130,14 +131,14 @@ function source(model: unknown): { cfg: ResolvedVAEConfig; weights: Record<strin
  */
 export function exportOnnx(model: OnnxSource, options: OnnxExportOptions): Uint8Array {
   if (typeof options !== "object" || options === null) {
-    throw new InvalidInputError(`exportOnnx: options must be { part: "encoder" } or { part: "decoder" }; got ${JSON.stringify(options)}`);
+    throw new InvalidInputError(`exportOnnx: options must be { part: "encoder" } or { part: "decoder" }; got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (key !== "part") throw new InvalidInputError(`exportOnnx: unknown option '${key}'; the only option is part ("encoder" or "decoder")`);
   }
   const part = options.part;
   if (part !== "encoder" && part !== "decoder") {
-    throw new InvalidInputError(`exportOnnx: part must be "encoder" or "decoder"; got ${JSON.stringify(part)}`);
+    throw new InvalidInputError(`exportOnnx: part must be "encoder" or "decoder"; got ${show(part)}`);
   }
   const { cfg, weights } = source(model);
   const L = cfg.latentSize;

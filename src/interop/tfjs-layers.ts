@@ -4,6 +4,8 @@
 // transposed. Activations come from the Dense layers' `activation` or from an Activation / ReLU / LeakyReLU layer
 // that directly follows a linear Dense.
 import { InvalidInputError, ModelFormatError, VAE, VaekitError, type EngineOptions, type Likelihood, type VAEConfig } from "../index.js";
+import { show } from "../errors-format.js";
+import { parseBoundedJson } from "../io/json-depth.js";
 import { halfToNumber } from "./half.js";
 
 /**
@@ -159,7 +161,7 @@ function activation(name: unknown, layer: string): Act {
   const a = name ?? "linear";
   if (a === "linear") return { kind: "identity", slope: 0, from: layer };
   if (a === "relu" || a === "tanh" || a === "sigmoid") return { kind: a, slope: 0, from: layer };
-  return fail(`layer '${layer}' has activation ${JSON.stringify(a)}; vaekit's layers use relu, LeakyReLU, tanh, sigmoid or linear`);
+  return fail(`layer '${layer}' has activation ${show(a)}; vaekit's layers use relu, LeakyReLU, tanh, sigmoid or linear`);
 }
 
 /** The activation of an Activation / ReLU / LeakyReLU layer. */
@@ -167,7 +169,7 @@ function activationLayer(cls: string, config: Record<string, unknown>, layer: st
   if (cls === "Activation") return activation(config.activation, layer);
   if (cls === "LeakyReLU") {
     const alpha = config.alpha ?? config.negative_slope ?? 0.3; // TF.js' default alpha is 0.3
-    if (typeof alpha !== "number" || !(alpha >= 0)) fail(`LeakyReLU layer '${layer}' has alpha ${JSON.stringify(alpha)}; expected a number ≥ 0`);
+    if (typeof alpha !== "number" || !(alpha >= 0)) fail(`LeakyReLU layer '${layer}' has alpha ${show(alpha)}; expected a number ≥ 0`);
     return { kind: "leaky_relu", slope: alpha as number, from: layer };
   }
   const bounded = config.max_value !== undefined && config.max_value !== null;
@@ -183,12 +185,12 @@ function weightTable(specs: readonly TfjsWeightSpec[], data: Uint8Array, model: 
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   for (const s of specs) {
-    if (!isObject(s) || typeof s.name !== "string" || !Array.isArray(s.shape)) fail(`the ${model} model's weight specs are malformed: ${JSON.stringify(s)}`);
+    if (!isObject(s) || typeof s.name !== "string" || !Array.isArray(s.shape)) fail(`the ${model} model's weight specs are malformed: ${show(s)}`);
     const count = s.shape.reduce((a, b) => a * b, 1);
     const q = s.quantization;
     const stored = q ? q.dtype : s.dtype;
     const size = { float32: 4, int32: 4, uint16: 2, float16: 2, uint8: 1, bool: 1 }[stored as string];
-    if (size === undefined) fail(`weight '${s.name}' of the ${model} model has dtype ${JSON.stringify(stored)}, which vaekit cannot read`);
+    if (size === undefined) fail(`weight '${s.name}' of the ${model} model has dtype ${show(stored)}, which vaekit cannot read`);
     if (at + count * size! > data.length) {
       fail(`the ${model} model's weight data has ${data.length} bytes but its manifest needs more (at weight '${s.name}'); are all shards given, in the manifest's order?`);
     }
@@ -198,7 +200,7 @@ function weightTable(specs: readonly TfjsWeightSpec[], data: Uint8Array, model: 
       else if (q.dtype === "float16") for (let i = 0; i < count; i++) values[i] = halfToNumber(dv.getUint16(at + 2 * i, true));
       else if ((q.dtype === "uint8" || q.dtype === "uint16") && typeof q.scale === "number" && typeof q.min === "number") {
         for (let i = 0; i < count; i++) values[i] = (q.dtype === "uint8" ? data[at + i] : dv.getUint16(at + 2 * i, true)) * q.scale + q.min;
-      } else fail(`weight '${s.name}' of the ${model} model has an unsupported quantization ${JSON.stringify(q)}`);
+      } else fail(`weight '${s.name}' of the ${model} model has an unsupported quantization ${show(q)}`);
     }
     at += count * size!;
     table.set(s.name.replace(/:0$/, ""), { shape: s.shape, values }); // non-float weights are read but never used
@@ -234,7 +236,7 @@ function parseTopology(topology: unknown, table: ReturnType<typeof weightTable>,
       if (depth === 0 && Array.isArray(cfg.output_layers)) outputs = (cfg.output_layers as unknown[][]).map((o) => String(o[0]));
       let last = prev;
       for (const l of layers as unknown[]) {
-        if (!isObject(l) || typeof l.class_name !== "string") fail(`the ${model} model has a malformed layer entry ${JSON.stringify(l).slice(0, 80)}`);
+        if (!isObject(l) || typeof l.class_name !== "string") fail(`the ${model} model has a malformed layer entry ${show(l)}`);
         const inbound = (l as { inbound_nodes?: unknown }).inbound_nodes;
         const from = Array.isArray(inbound) && Array.isArray(inbound[0]) && Array.isArray(inbound[0][0]) ? String(inbound[0][0][0]) : last;
         last = walk(l as Record<string, unknown>, from, depth + 1);
@@ -307,15 +309,11 @@ async function artifactsOf(m: unknown, model: string): Promise<{ topology: unkno
   if (isObject(m) && "modelJson" in m) {
     let json = m.modelJson as unknown;
     if (typeof json === "string") {
-      try {
-        json = JSON.parse(json);
-      } catch (e) {
-        fail(`the ${model} model's model.json is not JSON (${(e as Error).message})`);
-      }
+      json = parseBoundedJson(json, (m) => fail(`the ${model} model's model.json is ${m}`));
     }
     if (!isObject(json) || !Array.isArray(json.weightsManifest)) fail(`the ${model} model's model.json has no weightsManifest; is it a TF.js layers model?`);
     const j = json as { modelTopology: unknown; weightsManifest: { weights?: TfjsWeightSpec[] }[]; format?: unknown };
-    if (j.format !== undefined && j.format !== "layers-model") fail(`the ${model} model.json has format ${JSON.stringify(j.format)}; vaekit imports "layers-model" files`);
+    if (j.format !== undefined && j.format !== "layers-model") fail(`the ${model} model.json has format ${show(j.format)}; vaekit imports "layers-model" files`);
     const w = m.weights as TfjsModelFiles["weights"];
     if (w === undefined || w === null) fail(`the ${model} model has no weights; pass the shard(s) listed in model.json's weightsManifest`);
     const data = Array.isArray(w) ? concat(w) : asBytes(w as ArrayBuffer);
@@ -333,7 +331,7 @@ async function artifactsOf(m: unknown, model: string): Promise<{ topology: unkno
 type Slot = [vaekit: string, dense: Dense, columns?: [number, number]]; // columns: a slice of a fused head
 
 function byNames(all: Dense[], names: unknown): Slot[] {
-  if (!isObject(names)) throw new InvalidInputError(`options.names must map vaekit layer names to TF.js layer names, e.g. { "encoder.mean": "z_mean" }; got ${JSON.stringify(names)}`);
+  if (!isObject(names)) throw new InvalidInputError(`options.names must map vaekit layer names to TF.js layer names, e.g. { "encoder.mean": "z_mean" }; got ${show(names)}`);
   const keys: string[] = [];
   for (let i = 0; `encoder.hidden.${i}` in names; i++) keys.push(`encoder.hidden.${i}`);
   keys.push("encoder.mean", "encoder.logvar");
@@ -344,7 +342,7 @@ function byNames(all: Dense[], names: unknown): Slot[] {
   }
   return keys.map((k) => {
     const v = names[k];
-    if (typeof v !== "string") throw new InvalidInputError(`options.names["${k}"] must be a TF.js layer name; got ${JSON.stringify(v)}`);
+    if (typeof v !== "string") throw new InvalidInputError(`options.names["${k}"] must be a TF.js layer name; got ${show(v)}`);
     const hits = all.filter((x) => x.name === v);
     if (hits.length > 1) fail(`options.names["${k}"] is '${v}', a layer name both the encoder and the decoder model use; rename one of them`);
     const d = hits[0];
@@ -403,12 +401,12 @@ function transposed(d: Dense, cols: [number, number] = [0, d.outSize]): [Float32
  * ```
  */
 export async function readTfjs(source: TfjsSource, options: TfjsImportOptions = {}): Promise<TfjsImport> {
-  if (typeof options !== "object" || options === null) throw new InvalidInputError(`readTfjs: options must be an object; got ${JSON.stringify(options)}`);
+  if (typeof options !== "object" || options === null) throw new InvalidInputError(`readTfjs: options must be an object; got ${show(options)}`);
   for (const k of Object.keys(options)) {
     if (!OPTION_KEYS.includes(k)) throw new InvalidInputError(`readTfjs: unknown option '${k}'; known options: ${OPTION_KEYS.join(", ")}`);
   }
   if (options.likelihood !== undefined && !["bernoulli", "gaussian", "laplace"].includes(options.likelihood)) {
-    throw new InvalidInputError(`readTfjs: likelihood must be "bernoulli", "gaussian" or "laplace"; got ${JSON.stringify(options.likelihood)}`);
+    throw new InvalidInputError(`readTfjs: likelihood must be "bernoulli", "gaussian" or "laplace"; got ${show(options.likelihood)}`);
   }
   const pair = isObject(source) && "encoder" in source && "decoder" in source;
   const models: [string, unknown][] = pair ? [["encoder", source.encoder], ["decoder", source.decoder]] : [["model", source]];

@@ -2,6 +2,7 @@
 // lecture notes' demo model, of pytorch/examples' VAE and vaekit's own, infers every size from the shapes, and
 // takes what a state_dict cannot hold (activation, likelihood) as options.
 import { InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import { show } from "../errors-format.js";
 import type { Likelihood, VAEConfig } from "../models/config.js";
 import { resolveConfig, suggest } from "../models/config.js";
 import { VAE, type EngineOptions } from "../index.js";
@@ -82,14 +83,14 @@ function vaekitLayers(prefixes: Set<string>): Layer[] {
 /** Orders a user's names map into layers, checking it covers a whole VAE. */
 function layersFromOptions(names: unknown): Layer[] {
   if (typeof names !== "object" || names === null || Array.isArray(names)) {
-    throw new InvalidInputError(`options.names must map vaekit layer names to state_dict prefixes, e.g. { "encoder.mean": "fc21" }; got ${JSON.stringify(names)}`);
+    throw new InvalidInputError(`options.names must map vaekit layer names to state_dict prefixes, e.g. { "encoder.mean": "fc21" }; got ${show(names)}`);
   }
   const map = names as Record<string, unknown>;
   const out: Layer[] = [];
   const take = (key: string): void => {
     const v = map[key];
     if (typeof v !== "string" || v === "") {
-      throw new InvalidInputError(`options.names["${key}"] must be the state_dict prefix of that layer (a string such as "fc1"); got ${JSON.stringify(v)}`);
+      throw new InvalidInputError(`options.names["${key}"] must be the state_dict prefix of that layer (a string such as "fc1"); got ${show(v)}`);
     }
     out.push([key, v]);
   };
@@ -148,7 +149,7 @@ const dims = (s: readonly (number | string)[]): string => `[${s.join(", ")}]`;
  */
 export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions = {}): TorchImport {
   if (typeof options !== "object" || options === null) {
-    throw new InvalidInputError(`readTorch: options must be an object such as { activation: "relu" }; got ${JSON.stringify(options)}`);
+    throw new InvalidInputError(`readTorch: options must be an object such as { activation: "relu" }; got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {

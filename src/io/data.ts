@@ -1,5 +1,6 @@
 // Turns user data into a validated row-major Float32Array, or says exactly what is wrong with it.
 import { InvalidInputError } from "../errors.js";
+import { kind as describe, show } from "../errors-format.js";
 
 /**
  * Data accepted wherever vaekit takes examples: a flat row-major array of n × columns values
@@ -19,12 +20,6 @@ export interface Rows {
   readonly rows: number;
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  return typeof v === "object" ? `a ${(v as object).constructor?.name ?? "object"}` : `${typeof v} ${JSON.stringify(v)}`;
-}
 
 function badValue(what: string, i: number, cols: number, v: number, rule: string): InvalidInputError {
   const at = `row ${Math.floor(i / cols)}, column ${i % cols}`;
@@ -42,7 +37,8 @@ const SCAN_MIN = 4096;
  * as a Float32Array (the caller's own Float32Array when it is one already; it is only read). With `scan`, large
  * inputs are checked by it first; the element loop below then only runs to name an offending value.
  */
-export function toRows(data: unknown, cols: number, what: string, unit = false, unitHint = "", scan?: Scan): Rows {
+export function toRows(data: unknown, cols: number, what: string, unit = false, unitHint = "", scan?: Scan,
+  colsName = scan ? "the model's inputSize" : "the model's latent size"): Rows {
   const expected = `a Float32Array of n × ${cols} values (row-major) or an array of rows of ${cols} numbers`;
   let values: Float32Array;
   if (data instanceof Float32Array) values = data;
@@ -78,7 +74,7 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
   if (values.length === 0) throw new InvalidInputError(`${what}: got no examples; expected ${expected}`);
   if (values.length % cols !== 0) {
     throw new InvalidInputError(
-      `${what}: got ${values.length} values, which is not a multiple of ${cols} (the model's inputSize); expected ${expected}`,
+      `${what}: got ${values.length} values, which is not a multiple of ${cols} (${colsName}); expected ${expected}`,
     );
   }
   const rows = values.length / cols;
@@ -99,7 +95,7 @@ export function toRows(data: unknown, cols: number, what: string, unit = false, 
 /** Checks a row count option (n in sample(n), batch sizes). */
 export function count(what: string, v: unknown, max = 2 ** 31 - 1): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new InvalidInputError(`${what} must be an integer from 1 to ${max}; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`${what} must be an integer from 1 to ${max}; got ${show(v)}`);
   }
   return v;
 }
@@ -108,7 +104,7 @@ export function count(what: string, v: unknown, max = 2 ** 31 - 1): number {
 export function seedOf(what: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 32) {
-    throw new InvalidInputError(`${what} must be an integer in [0, 2^32); got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`${what} must be an integer in [0, 2^32); got ${show(v)}`);
   }
   return v;
 }

@@ -1,6 +1,6 @@
-// IDX files (the MNIST format): a 4-byte magic (0, 0, dtype, rank), big-endian u32 dimensions, big-endian data.
-// Gzipped files (.gz) are recognised by their magic bytes and inflated with the standard DecompressionStream.
-import { InvalidInputError } from "../errors.js";
+// IDX files (the MNIST format): a 4-byte magic (0, 0, dtype, rank), big-endian u32 dimensions, big-endian data;
+// gzipped files inflated as a stream, no further than their header declares (at most 2^28 values). The reader is a
+// chunk of its own (idx-read.ts, dist/*-idx.*), loaded on the first read: the default entry doesn't carry it.
 
 /**
  * A decoded IDX array: its dimensions and its values in a typed array of the file's type.
@@ -15,27 +15,6 @@ export interface IdxArray {
   readonly data: Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 }
 
-const TYPES: Record<number, { size: number; name: string }> = {
-  0x08: { size: 1, name: "u8" },
-  0x09: { size: 1, name: "i8" },
-  0x0b: { size: 2, name: "i16" },
-  0x0c: { size: 4, name: "i32" },
-  0x0d: { size: 4, name: "f32" },
-  0x0e: { size: 8, name: "f64" },
-};
-
-async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
-  if (typeof DecompressionStream !== "function") {
-    throw new InvalidInputError("readIdx: the input is gzipped but this runtime has no DecompressionStream; pass the inflated bytes");
-  }
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
-  try {
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (e) {
-    throw new InvalidInputError(`readIdx: the gzip data is corrupt or truncated (${(e as Error).message})`);
-  }
-}
-
 /**
  * Reads an IDX file (raw or gzipped), e.g. MNIST's train-images-idx3-ubyte.
  *
@@ -46,35 +25,7 @@ async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
  * ```
  */
 export async function readIdx(input: Uint8Array | ArrayBuffer): Promise<IdxArray> {
-  let bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input;
-  if (!(bytes instanceof Uint8Array)) throw new InvalidInputError("readIdx: expected the file's bytes as a Uint8Array or ArrayBuffer");
-  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes);
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-    throw new InvalidInputError("readIdx: not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
-  }
-  const type = TYPES[bytes[2]];
-  if (!type) throw new InvalidInputError(`readIdx: unknown IDX element type 0x${bytes[2].toString(16)}`);
-  const rank = bytes[3];
-  if (rank === 0 || bytes.length < 4 + 4 * rank) throw new InvalidInputError(`readIdx: truncated header (rank ${rank})`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  for (let i = 0; i < rank; i++) shape.push(dv.getUint32(4 + 4 * i, false));
-  const count = shape.reduce((a, b) => a * b, 1);
-  const start = 4 + 4 * rank;
-  const need = start + count * type.size;
-  if (bytes.length < need) {
-    throw new InvalidInputError(`readIdx: truncated file: shape [${shape.join(", ")}] needs ${need} bytes, got ${bytes.length}`);
-  }
-  let data: IdxArray["data"];
-  switch (type.name) {
-    case "u8": data = bytes.slice(start, need); break;
-    case "i8": data = new Int8Array(bytes.slice(start, need).buffer); break;
-    case "i16": data = Int16Array.from({ length: count }, (_, i) => dv.getInt16(start + 2 * i, false)); break;
-    case "i32": data = Int32Array.from({ length: count }, (_, i) => dv.getInt32(start + 4 * i, false)); break;
-    case "f32": data = Float32Array.from({ length: count }, (_, i) => dv.getFloat32(start + 4 * i, false)); break;
-    default: data = Float64Array.from({ length: count }, (_, i) => dv.getFloat64(start + 8 * i, false));
-  }
-  return { shape, data };
+  return (await import("./idx-read.js")).readIdx(input);
 }
 
 /**
@@ -86,13 +37,5 @@ export async function readIdx(input: Uint8Array | ArrayBuffer): Promise<IdxArray
  * ```
  */
 export async function readIdxImages(input: Uint8Array | ArrayBuffer): Promise<{ images: Float32Array; count: number; size: number }> {
-  const { shape, data } = await readIdx(input);
-  if (!(data instanceof Uint8Array) || shape.length < 2) {
-    throw new InvalidInputError(`readIdxImages: expected unsigned-byte images of rank ≥ 2; got rank ${shape.length}`);
-  }
-  const count = shape[0];
-  const size = data.length / Math.max(count, 1);
-  const images = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) images[i] = data[i] / 255;
-  return { images, count, size };
+  return (await import("./idx-read.js")).readIdxImages(input);
 }

@@ -3,6 +3,8 @@
 // belong to exactly one tensor. vaekit's own reader (safetensors.ts, F32 only) and the foreign-file reader for
 // PyTorch state_dicts (interop/float-tensors.ts, any float dtype) both stand on it.
 import { ModelFormatError } from "../errors.js";
+import { parseBoundedJson } from "./json-depth.js";
+import { show } from "../errors-format.js";
 
 const MAX_HEADER = 100 * 1024 * 1024;
 
@@ -36,41 +38,41 @@ export function parseSafetensors(
   if (n > MAX_HEADER) fail(`header length ${n} is implausible (over ${MAX_HEADER} bytes): not a safetensors file`);
   if (8 + n > bytes.length) fail(`header length ${n} runs past the end of the ${bytes.length}-byte input (truncated?)`);
   if (bytes[8] !== 0x7b) fail("the header does not start with '{' (foreign bytes?)");
-  let header: unknown;
+  let text = "";
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    fail(`the header is not valid UTF-8 JSON (${(e as Error).message})`);
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(8, 8 + n));
+  } catch {
+    fail("the header is not valid UTF-8");
   }
+  const header = parseBoundedJson(text, (m) => fail(`the header is ${m}`));
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("the header is not a JSON object");
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const tensors: RawTensor[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof entry !== "object" || entry === null) fail("__metadata__ must be an object of strings");
-      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== "string") fail(`__metadata__.${k} must be a string`);
-        metadata[k] = v as string;
-      }
+      // fromEntries: an own entry whatever its name ("__proto__" included), never a prototype change
+      metadata = Object.fromEntries(Object.entries(entry as Record<string, unknown>).map(([k, v]) =>
+        typeof v === "string" ? [k, v] : fail(`__metadata__.${k} must be a string`)));
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== "object" || e === null) fail(`tensor '${name}' has no description`);
     const size = elementSize(name, e.dtype);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      fail(`tensor '${name}' has an invalid shape ${JSON.stringify(e.shape)}`);
+      fail(`tensor '${name}' has an invalid shape ${show(e.shape)}`);
     }
     const off = e.data_offsets;
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
-      fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
+      fail(`tensor '${name}' has invalid data_offsets ${show(off)}`);
     }
     const [begin, end] = off as [number, number];
     const shape = e.shape as number[];
     const count = shape.reduce((a, b) => a * b, 1);
     if (end - begin !== count * size) {
-      fail(`tensor '${name}' spans ${end - begin} bytes but its shape ${JSON.stringify(shape)} of ${String(e.dtype)} needs ${count * size}`);
+      fail(`tensor '${name}' spans ${end - begin} bytes but its shape ${show(shape)} of ${String(e.dtype)} needs ${count * size}`);
     }
     if (end > dataLength) fail(`tensor '${name}' ends at byte ${end} of a ${dataLength}-byte data section (truncated?)`);
     tensors.push({ name, dtype: String(e.dtype), shape, count, bytes: bytes.subarray(dataStart + begin, dataStart + end) });

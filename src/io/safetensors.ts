@@ -1,6 +1,7 @@
 // The safetensors format (8-byte little-endian header length, a JSON header, then raw little-endian data),
 // written deterministically and read strictly. vaekit stores f32 tensors and refuses other dtypes by name.
 import { failSafetensors, parseSafetensors } from "./safetensors-layout.js";
+import { show } from "../errors-format.js";
 
 /**
  * One tensor to write or that was read.
@@ -75,7 +76,7 @@ export function encodeSafetensors(tensors: Map<string, Tensor>, metadata: Record
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const layout = parseSafetensors(bytes, (name, dtype) => {
-    if (dtype !== "F32") failSafetensors(`tensor '${name}' has dtype ${JSON.stringify(dtype)}; vaekit reads F32 tensors only`);
+    if (dtype !== "F32") failSafetensors(`tensor '${name}' has dtype ${show(dtype)}; vaekit reads F32 tensors only`);
     return 4;
   });
   const tensors = new Map<string, Tensor>();

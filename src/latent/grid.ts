@@ -1,11 +1,12 @@
 // Points for decoding a latent space: a regular grid over a 2-D latent space, and a sweep of one latent dimension.
 import { InvalidInputError } from "../errors.js";
+import { show } from "../errors-format.js";
 
 function range(what: string, v: unknown, fallback: [number, number]): [number, number] {
   if (v === undefined) return fallback;
   const pair = typeof v === "number" ? [-v, v] : v;
   if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((x) => typeof x === "number" && Number.isFinite(x)) || !(pair[0] < pair[1])) {
-    throw new InvalidInputError(`${what}: range must be a positive number r (for [−r, r]) or [lo, hi] with lo < hi; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`${what}: range must be a positive number r (for [−r, r]) or [lo, hi] with lo < hi; got ${show(v)}`);
   }
   return [pair[0], pair[1]];
 }
@@ -22,7 +23,7 @@ function linspace(lo: number, hi: number, n: number): number[] {
 export function gridPoints(o: { size?: unknown; range?: unknown }): { size: number; points: Float32Array } {
   const size = o.size ?? 10;
   if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || size > 1000) {
-    throw new InvalidInputError(`latentGrid: size must be an integer from 1 to 1000; got ${JSON.stringify(o.size)}`);
+    throw new InvalidInputError(`latentGrid: size must be an integer from 1 to 1000; got ${show(o.size)}`);
   }
   const [lo, hi] = range("latentGrid", o.range, [-2, 2]);
   const v = linspace(lo, hi, size);
@@ -40,16 +41,16 @@ export function gridPoints(o: { size?: unknown; range?: unknown }): { size: numb
 export function traversePoints(z: Float32Array, dim: unknown, values: unknown): Float32Array {
   const L = z.length;
   if (typeof dim !== "number" || !Number.isInteger(dim) || dim < 0 || dim >= L) {
-    throw new InvalidInputError(`traverse: dim must be a latent dimension from 0 to ${L - 1}; got ${JSON.stringify(dim)}`);
+    throw new InvalidInputError(`traverse: dim must be a latent dimension from 0 to ${L - 1}; got ${show(dim)}`);
   }
   const vals = values === undefined ? linspace(-3, 3, 7) : values;
   if (!(Array.isArray(vals) || ArrayBuffer.isView(vals)) || (vals as ArrayLike<number>).length === 0) {
-    throw new InvalidInputError(`traverse: values must be a non-empty array of numbers; got ${JSON.stringify(values)}`);
+    throw new InvalidInputError(`traverse: values must be a non-empty array of numbers; got ${show(values)}`);
   }
   const list = Array.from(vals as ArrayLike<number>);
   const out = new Float32Array(list.length * L);
   list.forEach((v, i) => {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`traverse: values[${i}] is ${v}; expected a finite number`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidInputError(`traverse: values[${i}] is ${show(v)}; expected a finite number`);
     out.set(z, i * L);
     out[i * L + dim] = v;
   });

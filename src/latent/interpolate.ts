@@ -1,6 +1,7 @@
 // Paths between two latent codes: straight lines, or great-circle arcs (slerp), which keep the norm that most of a
 // Gaussian prior's mass sits at.
 import { InvalidInputError } from "../errors.js";
+import { show } from "../errors-format.js";
 
 /**
  * How `interpolate` walks from a to b.
@@ -41,11 +42,11 @@ export function interpolatePath(a: Float32Array, b: Float32Array, steps: number,
 export function interpolationOptions(o: { steps?: unknown; method?: unknown }): { steps: number; method: InterpolationMethod } {
   const steps = o.steps ?? 10;
   if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 2 || steps > 100_000) {
-    throw new InvalidInputError(`interpolate: steps must be an integer from 2 to 100000; got ${JSON.stringify(o.steps)}`);
+    throw new InvalidInputError(`interpolate: steps must be an integer from 2 to 100000; got ${show(o.steps)}`);
   }
   const method = o.method ?? "linear";
   if (method !== "linear" && method !== "slerp") {
-    throw new InvalidInputError(`interpolate: method must be "linear" or "slerp"; got ${JSON.stringify(o.method)}`);
+    throw new InvalidInputError(`interpolate: method must be "linear" or "slerp"; got ${show(o.method)}`);
   }
   return { steps, method };
 }

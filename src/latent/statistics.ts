@@ -1,5 +1,6 @@
 // Statistics of a posterior over a data set: the KL each latent dimension carries, and which dimensions are active.
 import { InvalidInputError } from "../errors.js";
+import { show } from "../errors-format.js";
 
 /**
  * Mean over n examples of KL(q(z_j|x) ‖ N(0, 1)) = ½(μ² + σ² − 1 − log σ²) for each latent dimension j, from
@@ -58,7 +59,7 @@ export function activeUnits(mean: Float32Array, n: number, L: number, threshold:
 export function thresholdOf(v: unknown): number {
   if (v === undefined) return 0.01;
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new InvalidInputError(`activeUnits: threshold must be a finite number ≥ 0; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`activeUnits: threshold must be a finite number ≥ 0; got ${show(v)}`);
   }
   return v;
 }

@@ -1,5 +1,6 @@
 // Autoencoder configuration: sizes, activations, likelihood, and the optional sparsity penalty and input corruption.
 import { InvalidConfigError } from "../errors.js";
+import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import {
   activationOf, configObject, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
@@ -86,7 +87,7 @@ const KEYS: (keyof AutoencoderConfig)[] = [
 ];
 
 function fields(what: string, v: unknown, allowed: string[]): Record<string, unknown> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InvalidConfigError(`${what} must be an object; got ${JSON.stringify(v)}`);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new InvalidConfigError(`${what} must be an object; got ${show(v)}`);
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new InvalidConfigError(`${what}: unknown field '${k}'; expected ${allowed.join(", ")}`);
   return o;
@@ -102,7 +103,7 @@ function sparsityOf(v: unknown, latentActivation: Activation): Sparsity | null {
   if (t === "kl") {
     const o = fields("sparsity", v, ["type", "rho", "weight"]);
     const rho = o.rho;
-    if (typeof rho !== "number" || !(rho > 0 && rho < 1)) throw new InvalidConfigError(`sparsity.rho must be a number in (0, 1), e.g. 0.05; got ${JSON.stringify(rho)}`);
+    if (typeof rho !== "number" || !(rho > 0 && rho < 1)) throw new InvalidConfigError(`sparsity.rho must be a number in (0, 1), e.g. 0.05; got ${show(rho)}`);
     if (latentActivation !== "sigmoid") {
       throw new InvalidConfigError(
         `sparsity "kl" compares each code unit's mean activation with ρ as Bernoulli means, so the code must lie in (0, 1): ` +
@@ -111,7 +112,7 @@ function sparsityOf(v: unknown, latentActivation: Activation): Sparsity | null {
     }
     return { type: "kl", rho, weight: positive("sparsity.weight", o.weight, true) };
   }
-  throw new InvalidConfigError(`sparsity.type must be "l1" or "kl"; got ${JSON.stringify(t)}`);
+  throw new InvalidConfigError(`sparsity.type must be "l1" or "kl"; got ${show(t)}`);
 }
 
 function denoisingOf(v: unknown): Denoising | null {
@@ -119,14 +120,14 @@ function denoisingOf(v: unknown): Denoising | null {
   const t = (v as { type?: unknown }).type;
   if (t === "mask") {
     const o = fields("denoising", v, ["type", "p"]);
-    if (typeof o.p !== "number" || !(o.p >= 0 && o.p < 1)) throw new InvalidConfigError(`denoising.p must be a probability in [0, 1); got ${JSON.stringify(o.p)}`);
+    if (typeof o.p !== "number" || !(o.p >= 0 && o.p < 1)) throw new InvalidConfigError(`denoising.p must be a probability in [0, 1); got ${show(o.p)}`);
     return { type: "mask", p: o.p };
   }
   if (t === "gaussian") {
     const o = fields("denoising", v, ["type", "sigma"]);
     return { type: "gaussian", sigma: positive("denoising.sigma", o.sigma) };
   }
-  throw new InvalidConfigError(`denoising.type must be "mask" or "gaussian"; got ${JSON.stringify(t)}`);
+  throw new InvalidConfigError(`denoising.type must be "mask" or "gaussian"; got ${show(t)}`);
 }
 
 /** Checks an Autoencoder config and fills in the defaults. */

@@ -125,7 +125,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<Autoencoder> {
     const file = readModelFile(bytes, "Autoencoder");
     const cfg = configFromFile(() => resolveAutoencoderConfig(file.config));
-    return new Autoencoder(await Model.engine(options), cfg).restore(file);
+    return new Autoencoder(await Model.engine(options, file), cfg).restore(file);
   }
 
   /**
@@ -137,8 +137,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    * ```
    */
   fit(x: Data, options?: FitOptions<AutoencoderTerms>): Promise<EpochLog<AutoencoderTerms>[]> {
-    this.live("fit");
-    return this.train(this.#target(), x, options);
+    return this.train(() => this.#target(), x, options);
   }
 
   /**
@@ -200,6 +199,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     this.live("decode");
     const H = this.#H;
     const data = toRows(code, H, "decode(code)");
+    this.fits("decode", data.rows, true);
     return this.#decodeWith(data.rows, (start, rows) => this.e.write(this.#encoder.output.ptr, data.values.subarray(start * H, (start + rows) * H)));
   }
 
@@ -264,6 +264,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const data = this.#rows(x, "gradients(x)");
     const seed = seedOf("gradients: seed", optionsOf(options, ["seed"], "gradients").seed, 0);
     const n = data.rows;
+    this.fits("gradients(x)", n);
     this.#lay(n); // one batch: the KL penalty is a function of the whole batch
     this.e.write(this.#b.x.ptr, data.values);
     if (this.cfg.denoising) this.#corruptRows(n, this.cfg.denoising, seed, STREAM.corrupt, 0);

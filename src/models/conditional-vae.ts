@@ -14,7 +14,7 @@ import {
   DEFAULT_LL_SAMPLES, LatentModel, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { Model, type EngineOptions } from "./model.js";
+import { CHUNK, Model, type EngineOptions } from "./model.js";
 import { intOption, optionsOf } from "./options.js";
 
 /**
@@ -83,7 +83,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<ConditionalVAE> {
     const file = readModelFile(bytes, "ConditionalVAE");
     const cfg = configFromFile(() => resolveConditionalConfig(file.config));
-    return new ConditionalVAE(await Model.engine(options), cfg).restore(file);
+    return new ConditionalVAE(await Model.engine(options, file), cfg).restore(file);
   }
 
   /**
@@ -95,8 +95,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    * ```
    */
   fit(x: Data, labels: Labels, options?: FitOptions): Promise<EpochLog[]> {
-    this.live("fit");
-    return this.train(this.target(), { x, labels } satisfies LabelledData, options);
+    return this.train(() => this.target(), { x, labels } satisfies LabelledData, options);
   }
 
   /**
@@ -109,7 +108,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    */
   evaluate(x: Data, labels: Labels, options: { seed?: number } = {}): LossTerms {
     this.live("evaluate");
-    const seed = seedOf("evaluate: seed", options.seed, 0);
+    const seed = seedOf("evaluate: seed", optionsOf(options, ["seed"], "evaluate").seed, 0);
     return this.evaluateData(this.#data(x, labels, "evaluate"), seed);
   }
 
@@ -138,6 +137,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     this.live("decode");
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
+    this.fits("decode", data.rows, true);
     const y = this.#labelsFor(labels, data.rows, "decode");
     return this.decodeWith(data.rows, y, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
   }
@@ -153,8 +153,9 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    */
   reconstruct(x: Data, labels: Labels, options: { sample?: boolean; seed?: number } = {}): Float32Array {
     this.live("reconstruct");
+    const o = optionsOf(options, ["sample", "seed"], "reconstruct");
     const data = this.#data(x, labels, "reconstruct");
-    return this.reconstructData(data, options.sample === true, seedOf("reconstruct: seed", options.seed, this.cfg.seed));
+    return this.reconstructData(data, o.sample === true, seedOf("reconstruct: seed", o.seed, this.cfg.seed));
   }
 
   /**
@@ -170,9 +171,10 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     count("sample: n", n);
     const o = optionsOf(options, ["label", "seed"], "sample");
     if (o.label === undefined) throw new InvalidInputError(`sample: give { label } (a class from 0 to ${this.classes - 1}) to choose what to draw`);
+    this.fits("sample", n, true);
     const y = this.#labelsFor(o.label as Label | Labels, n, "sample");
     const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
-    return this.sampleData(n, y, seed, this.sampleOffset(n, o.seed !== undefined));
+    return this.sampled(n, o.seed !== undefined, (offset) => this.sampleData(n, y, seed, offset));
   }
 
   /**
@@ -185,9 +187,10 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    */
   gradients(x: Data, labels: Labels, options: { epsilon?: Data; seed?: number } = {}): GradientResult {
     this.live("gradients");
+    const o = optionsOf(options, ["epsilon", "seed"], "gradients");
     const data = this.#data(x, labels, "gradients");
-    const eps = options.epsilon === undefined ? undefined : toRows(options.epsilon, this.L, "gradients: epsilon");
-    return this.gradientsData(data, eps, seedOf("gradients: seed", options.seed, 0));
+    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
+    return this.gradientsData(data, eps, seedOf("gradients: seed", o.seed, 0));
   }
 
   /**
@@ -204,6 +207,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const data = this.#data(x, labels, "logLikelihood");
     const samples = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
     const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
+    this.fits("logLikelihood: batchSize", Math.min(block, samples * CHUNK));
     return this.logLikelihoodData(data, samples, seedOf("logLikelihood: seed", o.seed, 0), block);
   }
 

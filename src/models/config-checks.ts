@@ -1,6 +1,7 @@
 // Checks shared by every model's config: sizes, numbers, activations, likelihoods, seeds, unknown keys.
 import { InvalidConfigError } from "../errors.js";
 import type { Activation } from "../nn/dense.js";
+import { show } from "../errors-format.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 
 /**
@@ -58,36 +59,36 @@ export function configObject(config: unknown, model: string, keys: readonly stri
 
 export function size(name: string, v: unknown): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > MAX_WIDTH) {
-    throw new InvalidConfigError(`${name} must be an integer from 1 to ${MAX_WIDTH}; got ${JSON.stringify(v)}`);
+    throw new InvalidConfigError(`${name} must be an integer from 1 to ${MAX_WIDTH}; got ${show(v)}`);
   }
   return v;
 }
 
 export function sizes(name: string, v: unknown): number[] {
-  if (!Array.isArray(v)) throw new InvalidConfigError(`${name} must be an array of layer widths, e.g. [400]; got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v)) throw new InvalidConfigError(`${name} must be an array of layer widths, e.g. [400]; got ${show(v)}`);
   return v.map((x, i) => size(`${name}[${i}]`, x));
 }
 
 export function positive(name: string, v: unknown, allowZero = false): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new InvalidConfigError(`${name} must be a finite number ${allowZero ? "≥ 0" : "> 0"}; got ${JSON.stringify(v)}`);
+    throw new InvalidConfigError(`${name} must be a finite number ${allowZero ? "≥ 0" : "> 0"}; got ${show(v)}`);
   }
   return v;
 }
 
 export function integer(name: string, v: unknown, lo: number, hi: number): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < lo || v > hi) {
-    throw new InvalidConfigError(`${name} must be an integer from ${lo} to ${hi}; got ${JSON.stringify(v)}`);
+    throw new InvalidConfigError(`${name} must be an integer from ${lo} to ${hi}; got ${show(v)}`);
   }
   return v;
 }
 
 export function activationOf(name: string, v: unknown, fallback: Activation): Activation {
   const a = (v ?? fallback) as Activation;
-  if (!(a in ACTIVATION_CODES)) {
+  if (typeof a != "string" || !Object.hasOwn(ACTIVATION_CODES, a)) {
     const names = Object.keys(ACTIVATION_CODES);
     throw new InvalidConfigError(
-      `${name} must be one of ${names.map((n) => `"${n}"`).join(", ")}; got ${JSON.stringify(v)}${suggest(String(a), names)}`,
+      `${name} must be one of ${names.map((n) => `"${n}"`).join(", ")}; got ${show(v)}${suggest(typeof a === "string" ? a : "", names)}`,
     );
   }
   return a;
@@ -106,13 +107,13 @@ export type WeightInit = "pytorch" | "glorot";
 
 export function initOf(v: unknown): WeightInit {
   if (v === undefined || v === "pytorch" || v === "glorot") return v ?? "pytorch";
-  throw new InvalidConfigError(`init must be "pytorch" or "glorot"; got ${JSON.stringify(v)}`);
+  throw new InvalidConfigError(`init must be "pytorch" or "glorot"; got ${show(v)}`);
 }
 
 export function seedConfig(v: unknown): number {
   if (v === undefined) return Math.floor(Math.random() * 2 ** 32);
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 32) {
-    throw new InvalidConfigError(`seed must be an integer in [0, 2^32); got ${JSON.stringify(v)}`);
+    throw new InvalidConfigError(`seed must be an integer in [0, 2^32); got ${show(v)}`);
   }
   return v;
 }
@@ -128,7 +129,7 @@ export function likelihoodOf(c: Record<string, unknown>): LikelihoodChoice {
   const likelihood = (c.likelihood ?? "bernoulli") as Likelihood;
   if (!LIKELIHOODS.includes(likelihood)) {
     throw new InvalidConfigError(
-      `likelihood must be one of ${LIKELIHOODS.map((n) => `"${n}"`).join(", ")}; got ${JSON.stringify(c.likelihood)}${suggest(String(likelihood), LIKELIHOODS)}`,
+      `likelihood must be one of ${LIKELIHOODS.map((n) => `"${n}"`).join(", ")}; got ${show(c.likelihood)}${suggest(typeof likelihood === "string" ? likelihood : "", LIKELIHOODS)}`,
     );
   }
   if (c.sigma !== undefined && c.likelihoodScale !== undefined) {
@@ -147,7 +148,7 @@ export function likelihoodOf(c: Record<string, unknown>): LikelihoodChoice {
     return { likelihood, likelihoodScale: "learned" };
   }
   if (typeof raw === "string") {
-    throw new InvalidConfigError(`${name} must be a number > 0 or "learned"; got ${JSON.stringify(raw)}`);
+    throw new InvalidConfigError(`${name} must be a number > 0 or "learned"; got ${show(raw)}`);
   }
   return { likelihood, likelihoodScale: raw === undefined ? 1 : positive(name, raw) };
 }

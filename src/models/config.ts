@@ -1,5 +1,6 @@
 // VAE and ConditionalVAE configuration: the user's options, checked and completed into a canonical form.
 import { InvalidConfigError } from "../errors.js";
+import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import {
   activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
@@ -113,7 +114,7 @@ export const MAX_SAMPLES = 10_000;
 function capacityOf(v: unknown): CapacitySchedule | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== "object" || Array.isArray(v)) {
-    throw new InvalidConfigError(`capacity must be an object { gamma, max, steps }; got ${JSON.stringify(v)}`);
+    throw new InvalidConfigError(`capacity must be an object { gamma, max, steps }; got ${show(v)}`);
   }
   const o = v as Record<string, unknown>;
   for (const k of Object.keys(o)) {
@@ -147,7 +148,7 @@ export function resolveConfig(config: unknown, model = "VAE", extraKeys: readonl
   const capacity = capacityOf(c.capacity);
   const objective = (c.objective ?? "elbo") as "elbo" | "iwae";
   if (objective !== "elbo" && objective !== "iwae") {
-    throw new InvalidConfigError(`objective must be "elbo" or "iwae"; got ${JSON.stringify(c.objective)}`);
+    throw new InvalidConfigError(`objective must be "elbo" or "iwae"; got ${show(c.objective)}`);
   }
   const samples = c.samples === undefined ? (objective === "iwae" ? 5 : 1) : integer("samples", c.samples, 1, MAX_SAMPLES);
   if (capacity && c.beta !== undefined && beta !== 1) {

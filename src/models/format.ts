@@ -1,5 +1,7 @@
 // The vaekit model file: safetensors with metadata naming the format, its version, the model class and its config.
 import { ModelFormatError } from "../errors.js";
+import { show } from "../errors-format.js";
+import { parseBoundedJson } from "../io/json-depth.js";
 import { decodeSafetensors, encodeSafetensors, type Tensor } from "../io/safetensors.js";
 
 /**
@@ -45,28 +47,25 @@ export function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelK
   }
   if (meta.format_version !== FORMAT_VERSION) {
     throw new ModelFormatError(
-      `this model file has format_version ${JSON.stringify(meta.format_version)}; this vaekit reads version ${FORMAT_VERSION}`,
+      `this model file has format_version ${show(meta.format_version)}; this vaekit reads version ${FORMAT_VERSION}`,
     );
   }
   const kind = meta.model as ModelKind;
   if (!MODEL_KINDS.includes(kind)) {
-    throw new ModelFormatError(`this file holds a ${JSON.stringify(meta.model)} model, which this vaekit does not know (it reads ${MODEL_KINDS.join(", ")})`);
+    throw new ModelFormatError(`this file holds a ${show(meta.model)} model, which this vaekit does not know (it reads ${MODEL_KINDS.join(", ")})`);
   }
   if (expected && kind !== expected) {
     const a = (k: string) => (/^[AEIOU]/.test(k) ? `an ${k}` : `a ${k}`);
     throw new ModelFormatError(`this file holds ${a(kind)} model, not ${a(expected)}; load it with ${kind}.load() or loadModel()`);
   }
-  let config: unknown;
-  try {
-    config = JSON.parse(meta.config ?? "null");
-  } catch {
-    throw new ModelFormatError("the model file's config is not valid JSON");
-  }
+  const config = parseBoundedJson(meta.config ?? "null", (m) => {
+    throw new ModelFormatError(`the model file's config is ${m}`);
+  });
   let steps = 0;
   if (meta.steps !== undefined) {
     steps = Number(meta.steps);
     if (!Number.isInteger(steps) || steps < 0 || String(steps) !== meta.steps) {
-      throw new ModelFormatError(`the model file's steps ${JSON.stringify(meta.steps)} is not a whole number`);
+      throw new ModelFormatError(`the model file's steps ${show(meta.steps)} is not a whole number`);
     }
   }
   return { kind, config, tensors: file.tensors, steps };

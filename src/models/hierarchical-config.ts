@@ -1,5 +1,6 @@
 // HierarchicalVAE configuration: two stochastic layers z1 (near the data) and z2 (top), an MLP per stage.
 import { InvalidConfigError } from "../errors.js";
+import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import {
   activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
@@ -62,7 +63,7 @@ const KEYS: (keyof HierarchicalVAEConfig)[] = [
 ];
 
 function pairOf(name: string, v: unknown): [number[], number[]] {
-  if (!Array.isArray(v) || v.length !== 2) throw new InvalidConfigError(`${name} must be [stage 1 widths, stage 2 widths], e.g. [[200, 200], [100, 100]]; got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.length !== 2) throw new InvalidConfigError(`${name} must be [stage 1 widths, stage 2 widths], e.g. [[200, 200], [100, 100]]; got ${show(v)}`);
   return [sizes(`${name}[0]`, v[0]), sizes(`${name}[1]`, v[1])];
 }
 
@@ -73,7 +74,7 @@ export function resolveHierarchicalConfig(config: unknown): ResolvedHierarchical
   if (c.latentSizes === undefined) throw new InvalidConfigError("latentSizes is required: [size of z1, size of z2], e.g. [100, 50]");
   const inputSize = size("inputSize", c.inputSize);
   if (!Array.isArray(c.latentSizes) || c.latentSizes.length !== 2) {
-    throw new InvalidConfigError(`latentSizes must be [size of z1, size of z2]; got ${JSON.stringify(c.latentSizes)}`);
+    throw new InvalidConfigError(`latentSizes must be [size of z1, size of z2]; got ${show(c.latentSizes)}`);
   }
   const latentSizes: [number, number] = [size("latentSizes[0]", c.latentSizes[0]), size("latentSizes[1]", c.latentSizes[1])];
   const hiddenSizes = c.hiddenSizes === undefined ? [[200, 200], [100, 100]] as [number[], number[]] : pairOf("hiddenSizes", c.hiddenSizes);
@@ -86,7 +87,7 @@ export function resolveHierarchicalConfig(config: unknown): ResolvedHierarchical
   const beta = c.beta === undefined ? 1 : positive("beta", c.beta, true);
   const klWarmup = c.klWarmup === undefined ? 0 : integer("klWarmup", c.klWarmup, 0, 2 ** 40);
   const objective = (c.objective ?? "elbo") as "elbo" | "iwae";
-  if (objective !== "elbo" && objective !== "iwae") throw new InvalidConfigError(`objective must be "elbo" or "iwae"; got ${JSON.stringify(c.objective)}`);
+  if (objective !== "elbo" && objective !== "iwae") throw new InvalidConfigError(`objective must be "elbo" or "iwae"; got ${show(c.objective)}`);
   const samples = c.samples === undefined ? (objective === "iwae" ? 5 : 1) : integer("samples", c.samples, 1, MAX_SAMPLES);
   if ((objective === "iwae" || samples > 1) && (beta !== 1 || klWarmup)) {
     throw new InvalidConfigError(`${objective === "iwae" ? 'objective "iwae"' : "samples > 1"} works with the plain ELBO weights: set beta 1 and no klWarmup`);

@@ -169,7 +169,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HierarchicalVAE> {
     const file = readModelFile(bytes, "HierarchicalVAE");
     const cfg = configFromFile(() => resolveHierarchicalConfig(file.config));
-    return new HierarchicalVAE(await Model.engine(options), cfg).restore(file);
+    return new HierarchicalVAE(await Model.engine(options, file), cfg).restore(file);
   }
 
   /**
@@ -181,8 +181,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
    * ```
    */
   fit(x: Data, options?: FitOptions): Promise<EpochLog[]> {
-    this.live("fit");
-    return this.train(this.#target(), x, options);
+    return this.train(() => this.#target(), x, options);
   }
 
   /**
@@ -196,7 +195,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
    */
   evaluate(x: Data, options: { seed?: number } = {}): LossTerms {
     this.live("evaluate");
-    return this.#evaluate(this.#data(x, "evaluate(x)"), seedOf("evaluate: seed", options.seed, 0));
+    return this.#evaluate(this.#data(x, "evaluate(x)"), seedOf("evaluate: seed", optionsOf(options, ["seed"], "evaluate").seed, 0));
   }
 
   /**
@@ -241,6 +240,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     this.live("decode");
     const L2 = this.#L2;
     const data = toRows(z2, L2, "decode(z2)");
+    this.fits("decode", data.rows, true);
     return this.#decodeWith(data.rows, (start, rows) => {
       this.e.write(this.#b.z2.ptr, data.values.subarray(start * L2, (start + rows) * L2));
       this.#meanPrior(rows);
@@ -275,16 +275,16 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   sample(n: number, options: { seed?: number } = {}): Float32Array {
     this.live("sample");
     count("sample: n", n);
-    const seed = seedOf("sample: seed", options.seed, this.cfg.seed);
-    const offset = this.sampleOffset(n, options.seed !== undefined);
+    const o = optionsOf(options, ["seed"], "sample");
+    const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
     const [L1, L2] = [this.#L1, this.#L2];
     const b = this.#b;
-    return this.#decodeWith(n, (start, rows) => {
+    return this.sampled(n, o.seed !== undefined, (offset) => this.#decodeWith(n, (start, rows) => {
       this.normals(b.z2.ptr, rows, L2, seed, STREAM.sample, offset + start);
       const prior = this.#p1.run(this.tape, b.z2, rows);
       this.normals(b.eps1.ptr, rows, L1, seed, STREAM.sample + STREAM.second, offset + start);
       reparameterize(this.tape, b.z1, b.eps1, prior, rows, L1);
-    });
+    }));
   }
 
   /**
@@ -344,6 +344,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const K = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
     const seed = seedOf("logLikelihood: seed", o.seed, 0);
     const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
+    this.fits("logLikelihood: batchSize", Math.min(block, K * CHUNK));
     const out = new Float64Array(data.rows);
     const rowsMax = Math.min(block, K * CHUNK);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(rowsMax / K)));

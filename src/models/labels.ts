@@ -1,5 +1,6 @@
 // Class labels for conditional models: class indices or one-hot (probability) rows, checked and turned into rows.
 import { InvalidInputError } from "../errors.js";
+import { show } from "../errors-format.js";
 
 /**
  * Labels of n examples: class indices (an integer typed array or number[] of length n), or one row of `classes`
@@ -22,7 +23,7 @@ function fromIndices(v: ArrayLike<number>, classes: number, what: string): Float
   for (let i = 0; i < v.length; i++) {
     const c = v[i];
     if (typeof c !== "number" || !Number.isInteger(c) || c < 0 || c >= classes) {
-      throw new InvalidInputError(`${what}: label ${i} is ${JSON.stringify(c)}; expected a class index from 0 to ${classes - 1}`);
+      throw new InvalidInputError(`${what}: label ${i} is ${show(c)}; expected a class index from 0 to ${classes - 1}`);
     }
     out[i * classes + c] = 1;
   }
@@ -35,7 +36,7 @@ function checkRows(out: Float32Array, classes: number, what: string): Float32Arr
     for (let j = 0; j < classes; j++) {
       const v = out[r * classes + j];
       if (!(v >= 0 && v <= 1)) {
-        throw new InvalidInputError(`${what}: row ${r}, column ${j} is ${v}; one-hot rows hold values in [0, 1]`);
+        throw new InvalidInputError(`${what}: row ${r}, column ${j} is ${show(v)}; one-hot rows hold values in [0, 1]`);
       }
       s += v;
     }

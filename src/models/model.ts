@@ -1,7 +1,7 @@
 // What every vaekit model shares: one engine, every parameter in one flat buffer (with its gradient and optimizer
 // state beside it), a reusable workspace, weights by name in PyTorch layout, the model file, fit's plumbing,
 // seeded noise streams, and dispose.
-import { DisposedError, InvalidConfigError, InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
+import { DisposedError, InvalidConfigError, InvalidInputError, ModelBusyError, ModelFormatError, VaekitError } from "../errors.js";
 import type { Tensor } from "../io/safetensors.js";
 import type { ParameterLayout } from "../nn/dense.js";
 import type { ParamTensor } from "../nn/module.js";
@@ -14,7 +14,12 @@ import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
+import { show } from "../errors-format.js";
 import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
+import { outputTooBig, sizeOf, tooBig, type ModelSize } from "./limits.js";
+
+/** Files being loaded, by the engine of the model they are loaded into: checked against the model before it allocates. */
+const LOADING = new WeakMap<Engine, ModelFile>();
 
 /**
 /**
@@ -79,9 +84,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
   protected steps = 0;
   /** Philox blocks consumed so far by training streams (key = stream). */
-  protected readonly trainBlocks: Record<number, number> = {};
+  protected trainBlocks: Record<number, number> = {};
   #sampleRows = 0;
   #disposed = false;
+  #fitting = false;
+  readonly #size: ModelSize;
 
   protected constructor(e: Engine, cfg: C, layout: ParameterLayout, readonly kind: ModelKind) {
     this.e = e;
@@ -89,6 +96,17 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.#layout = layout;
     this.nParams = layout.size;
     this.#specs = layout.tensors();
+    this.#size = sizeOf(layout.layers, layout.vectors.reduce((n, v) => n + v.size, 0));
+    // Everything is checked before the first allocation: the size model, and a file's tensors against the config.
+    const file = LOADING.get(e);
+    const problem = tooBig(this.#size, CHUNK, file ? "the model file's config" : "this model");
+    // a file's weights must add up to what its config describes (names and shapes are checked as they are copied)
+    let held = 0;
+    for (const t of file?.tensors.values() ?? []) held += t.data.length;
+    if (problem || (file && held !== this.#size.params)) {
+      e.pool?.stop();
+      throw file ? new ModelFormatError(problem ?? `the model file has ${held} weights; its config needs ${this.#size.params}`) : new InvalidConfigError(problem!);
+    }
     this.params = e.alloc(this.nParams);
     this.ws = new Workspace(e);
     this.tape = new Tape(e);
@@ -105,12 +123,14 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
   }
 
   /** Creates an engine for a new model (the subclass's static create/load call this first). */
-  protected static engine(options: EngineOptions): Promise<Engine> {
+  protected static async engine(options: EngineOptions, file?: ModelFile): Promise<Engine> {
     const t = options.threads === undefined ? 1 : options.threads;
     if (!Number.isInteger(t) || t < 1 || t > 64) {
-      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${typeof t == "string" ? JSON.stringify(t) : t}`);
+      throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${show(t)}`);
     }
-    return Engine.create(options.wasm, options.precision, t);
+    const e = await Engine.create(options.wasm, options.precision, t);
+    if (file) LOADING.set(e, file);
+    return e;
   }
 
   /** The model's complete configuration (defaults filled in). */
@@ -181,7 +201,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * ```
    */
   setWeights(weights: Record<string, ArrayLike<number>>): void {
-    this.live("setWeights");
+    this.live("setWeights", true);
     this.#setWeights(weights);
   }
 
@@ -212,6 +232,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    */
   dispose(): void {
     if (this.#disposed) return;
+    this.live("dispose", true);
     this.#disposed = true;
     this.ws.free();
     this.#optimizer?.free();
@@ -222,8 +243,19 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   // ---- for subclasses ----
 
-  protected live(what: string): void {
+  /** Throws DisposedError after dispose(); with `exclusive`, ModelBusyError while a fit runs. */
+  protected live(what: string, exclusive = false): void {
     if (this.#disposed) throw new DisposedError(`${this.kind}.${what}()`);
+    if (exclusive && this.#fitting) throw new ModelBusyError(`${this.kind}.${what}()`);
+  }
+
+  /**
+   * Throws InvalidInputError when a batch of `rows` rows would take the model past its memory limit, or (`output`)
+   * a result of `rows` rows of inputSize values would be too large.
+   */
+  protected fits(what: string, rows: number, output?: boolean): void {
+    const m = output ? outputTooBig(rows, (this.cfg as unknown as { inputSize: number }).inputSize, what) : tooBig(this.#size, rows, what);
+    if (m) throw new InvalidInputError(m);
   }
 
   /**
@@ -237,7 +269,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
 
   /** Loads a file's weights and steps into a fresh model; disposes it and throws ModelFormatError on a mismatch. */
   protected restore(file: ModelFile): this {
-    const weights: Record<string, Float32Array> = {};
+    // a null-prototype record: a tensor named "__proto__" is an entry like any other (and is rejected by name)
+    const weights: Record<string, Float32Array> = Object.create(null);
     for (const [name, t] of file.tensors) weights[name] = t.data;
     try {
       this.#setWeights(weights, file.tensors);
@@ -253,15 +286,24 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
    * the entry): a model used only for inference never loads the training code.
    */
-  protected train<D extends Dataset>(target: TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
-    return import("../train/fit.js").then((m) => m.fit(target, data, options));
+  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+    // async: a misuse rejects like every other failure of fit (never a synchronous throw); the busy mark is set
+    // before the first await, so a second call made at once sees it
+    this.live("fit", true);
+    const t = target();
+    this.#fitting = true;
+    try {
+      return await (await import("../train/fit.js")).fit(t, data, options);
+    } finally {
+      this.#fitting = false;
+    }
   }
 
   /** Checks a large data array in wasm (toRows' fast path). */
   protected readonly scan: Scan = (values, unit) => allValid(this.e, values, unit);
 
   /** The parts of a training target every model shares. */
-  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken"> {
+  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken" | "mark" | "fits"> {
     return {
       seed: this.cfg.seed,
       optimizer: this.optimizer,
@@ -269,6 +311,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       gradNonFinite: () => this.e.k.count_nonfinite(this.grads, this.nParams),
       scaleGradients: (s) => this.e.k.scale_inplace(this.grads, this.nParams, s),
       stepTaken: () => void this.steps++,
+      fits: (rows) => this.fits("fit: batchSize", rows * ((this.cfg as { samples?: number }).samples ?? 1)),
+      mark: () => {
+        const saved = { ...this.trainBlocks };
+        return () => void (this.trainBlocks = saved);
+      },
     };
   }
 
@@ -310,12 +357,15 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
     this.trainBlocks[stream] = c + Math.ceil(n / 4);
   }
 
-  /** The stream offset of a seedless sample call (each such call continues where the last one stopped). */
-  protected sampleOffset(n: number, explicit: boolean): number {
-    if (explicit) return 0;
-    const o = this.#sampleRows;
-    this.#sampleRows += n;
-    return o;
+  /**
+   * Draws n rows with `draw(offset)`: from row 0 of an explicit seed's stream, or (seedless) where the last call
+   * stopped; the seedless stream moves on only when the draw succeeds. The result's size is checked first.
+   */
+  protected sampled<R>(n: number, explicit: boolean, draw: (offset: number) => R): R {
+    this.fits("sample", n, true);
+    const out = draw(explicit ? 0 : this.#sampleRows);
+    if (!explicit) this.#sampleRows += n;
+    return out;
   }
 
   /** Σ of n f32 at ptr, accumulated in f64 (per-example loss terms → batch totals). */
@@ -379,7 +429,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
       }
       for (let i = 0; i < n; i++) {
         if (typeof t[i] !== "number" || !Number.isFinite(t[i])) {
-          throw new InvalidInputError(`setWeights: '${s.name}'[${i}] is ${t[i]}; weights must be finite numbers`);
+          throw new InvalidInputError(`setWeights: '${s.name}'[${i}] is ${show(t[i])}; weights must be finite numbers`);
         }
       }
     }

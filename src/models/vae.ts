@@ -13,7 +13,7 @@ import {
   DEFAULT_LL_SAMPLES, LatentModel, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { Model, type EngineOptions } from "./model.js";
+import { CHUNK, Model, type EngineOptions } from "./model.js";
 import { intOption, optionsOf } from "./options.js";
 
 export type { EngineOptions } from "./model.js";
@@ -67,7 +67,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<VAE> {
     const file = readModelFile(bytes, "VAE");
     const cfg = configFromFile(() => resolveConfig(file.config));
-    return new VAE(await Model.engine(options), cfg).restore(file);
+    return new VAE(await Model.engine(options, file), cfg).restore(file);
   }
 
   /**
@@ -81,8 +81,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    * ```
    */
   fit(x: Data, options?: FitOptions): Promise<EpochLog[]> {
-    this.live("fit");
-    return this.train(this.target(), x, options);
+    return this.train(() => this.target(), x, options);
   }
 
   /**
@@ -97,7 +96,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    */
   evaluate(x: Data, options: { seed?: number } = {}): LossTerms {
     this.live("evaluate");
-    const seed = seedOf("evaluate: seed", options.seed, 0);
+    const seed = seedOf("evaluate: seed", optionsOf(options, ["seed"], "evaluate").seed, 0);
     return this.evaluateData(this.#data(x, "evaluate(x)"), seed);
   }
 
@@ -127,6 +126,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     this.live("decode");
     const L = this.L;
     const data = toRows(z, L, "decode(z)");
+    this.fits("decode", data.rows, true);
     return this.decodeWith(data.rows, undefined, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
   }
 
@@ -140,9 +140,10 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    */
   reconstruct(x: Data, options: { sample?: boolean; seed?: number } = {}): Float32Array {
     this.live("reconstruct");
+    const o = optionsOf(options, ["sample", "seed"], "reconstruct");
     const data = this.#data(x, "reconstruct(x)");
-    const seed = seedOf("reconstruct: seed", options.seed, this.cfg.seed);
-    return this.reconstructData(data, options.sample === true, seed);
+    const seed = seedOf("reconstruct: seed", o.seed, this.cfg.seed);
+    return this.reconstructData(data, o.sample === true, seed);
   }
 
   /**
@@ -157,8 +158,9 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
   sample(n: number, options: { seed?: number } = {}): Float32Array {
     this.live("sample");
     count("sample: n", n);
-    const seed = seedOf("sample: seed", options.seed, this.cfg.seed);
-    return this.sampleData(n, undefined, seed, this.sampleOffset(n, options.seed !== undefined));
+    const o = optionsOf(options, ["seed"], "sample");
+    const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
+    return this.sampled(n, o.seed !== undefined, (offset) => this.sampleData(n, undefined, seed, offset));
   }
 
   /**
@@ -174,9 +176,10 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    */
   gradients(x: Data, options: { epsilon?: Data; seed?: number } = {}): GradientResult {
     this.live("gradients");
+    const o = optionsOf(options, ["epsilon", "seed"], "gradients");
     const data = this.#data(x, "gradients(x)");
-    const eps = options.epsilon === undefined ? undefined : toRows(options.epsilon, this.L, "gradients: epsilon");
-    const seed = seedOf("gradients: seed", options.seed, 0);
+    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
+    const seed = seedOf("gradients: seed", o.seed, 0);
     return this.gradientsData(data, eps, seed);
   }
 
@@ -198,6 +201,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const samples = intOption("logLikelihood: samples", o.samples, DEFAULT_LL_SAMPLES, 1, MAX_LL_SAMPLES);
     const seed = seedOf("logLikelihood: seed", o.seed, 0);
     const block = intOption("logLikelihood: batchSize", o.batchSize, 1024, 1, 1 << 20);
+    this.fits("logLikelihood: batchSize", Math.min(block, samples * CHUNK));
     return this.logLikelihoodData(data, samples, seed, block);
   }
 

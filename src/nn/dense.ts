@@ -41,7 +41,7 @@ export interface ParameterVector {
   readonly init: number;
 }
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+const pad4 = (n: number): number => Math.ceil(n / 4) * 4; // not (n + 3) & ~3, which wraps past 2^31
 
 /** The init stream's key word (model.ts's STREAM.init). */
 const INIT_STREAM = 1;

@@ -2,6 +2,8 @@
 // Blocks are 16-byte aligned and followed by at least 16 bytes of slack (a kernel may read one vector past
 // the end of a tensor). Memory grows only when no free block fits, and only between kernel calls.
 
+import { VaekitError } from "../errors.js";
+
 const ALIGN = 16;
 const SLACK = 16;
 const PAGE = 65536;
@@ -33,7 +35,9 @@ export class Allocator {
 
   /** Allocates `bytes` (zeroed) and returns the byte offset. */
   alloc(bytes: number): number {
-    const size = (Math.max(bytes, 1) + SLACK + ALIGN - 1) & ~(ALIGN - 1);
+    // plain arithmetic, not 32-bit bit operations (which wrap past 2^31): memory past wasm32's 4 GiB, or that the
+    // engine refuses, is a typed error when it can't grow, never a wrapped offset into memory already in use
+    const size = Math.ceil((Math.max(bytes, 1) + SLACK) / ALIGN) * ALIGN;
     let ptr = -1;
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i];
@@ -57,7 +61,11 @@ export class Allocator {
         try {
           this.memory.grow(extra);
         } catch {
-          this.memory.grow(pages);
+          try {
+            this.memory.grow(pages);
+          } catch {
+            throw new VaekitError("OUT_OF_MEMORY", `no room for ${size} bytes`);
+          }
         }
         this.onGrow();
       }

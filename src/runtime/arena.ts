@@ -10,7 +10,7 @@ export class Arena<K extends string> {
     const offsets = {} as Record<K, number>;
     for (const key of Object.keys(sizes) as K[]) {
       offsets[key] = total;
-      total += ((sizes[key] + 3) & ~3) + 4;
+      total += Math.ceil(sizes[key] / 4) * 4 + 4;
     }
     this.base = e.alloc(total);
     this.ptr = {} as Record<K, number>;

@@ -1,5 +1,6 @@
 // Turns whatever the caller has (nothing, a Module, bytes, a Response, a URL) into a compiled WebAssembly.Module.
 import { UnsupportedRuntimeError, VaekitError } from "../errors.js";
+import { kind, show } from "../errors-format.js";
 import { detectRuntime, hasWasmSimd } from "./env.js";
 import { bundledModule, canReadFiles, readFileUrl, wasmUrl } from "./platform.js";
 
@@ -118,9 +119,22 @@ function compileDefault(): Promise<WebAssembly.Module> {
   return bundledModule ? Promise.resolve(bundledModule) : compileFile(wasmUrl!, "vaekit.wasm");
 }
 
-/** Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. */
+/**
+ * Compiles (or accepts) the kernel module; the default one is compiled once per realm and reused. A given source
+ * that doesn't compile, or isn't vaekit's kernels, rejects with a VaekitError (code "WASM_LOAD") saying so.
+ */
 export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module> {
   checkEngine();
+  if (source === undefined) return compileSource(source);
+  return compileSource(source).then((m) => {
+    if (!WebAssembly.Module.exports(m).some((x) => x.name == "heap_base")) throw Error("not vaekit's kernels");
+    return m;
+  }).catch((e: unknown) => {
+    throw e instanceof VaekitError ? e : new VaekitError("WASM_LOAD", `wasm: ${(e as Error).message}; pass vaekit.wasm`);
+  });
+}
+
+function compileSource(source?: WasmSource): Promise<WebAssembly.Module> {
   if (source === undefined) {
     defaultModule ??= compileDefault().catch((e: unknown) => {
       defaultModule = undefined;
@@ -139,20 +153,14 @@ export function compileKernels(source?: WasmSource): Promise<WebAssembly.Module>
     try {
       url = new URL(source);
     } catch {
-      throw new VaekitError("WASM_LOAD", `wasm URL ${JSON.stringify(String(source))} is not an absolute URL`);
+      return Promise.reject(new VaekitError("WASM_LOAD", `wasm URL ${show(String(source))} is not an absolute URL`));
     }
     return fromUrl(url, decodeURIComponent(url.pathname.split("/").pop() || url.href));
   }
-  throw new VaekitError(
+  return Promise.reject(new VaekitError(
     "WASM_LOAD",
-    `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${describe(source)}`,
-  );
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v !== "object") return typeof v;
-  return (v as object).constructor?.name ?? "an object";
+    `wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a Response or a URL; got ${kind(source)}`,
+  ));
 }
 
 /**

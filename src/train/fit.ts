@@ -1,5 +1,6 @@
 // The training loop shared by every model: batching, shuffling, the optimizer, callbacks, stopping, divergence.
 import { InvalidConfigError, InvalidInputError, TrainingDivergedError } from "../errors.js";
+import { show } from "../errors-format.js";
 import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config.js";
 import { yieldToEventLoop } from "../runtime/env.js";
@@ -187,6 +188,13 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   batchInput(rows: number, options: BatchOptions): (r: number, data: D, src: number, epoch: number) => void;
   /** Zeroes gradients, runs forward and backward on the first `rows` of the batch; returns summed terms. */
   forwardBackward(rows: number, gradScale: number): T;
+  /**
+   * Marks the hidden state a step moves besides the weights (noise stream positions); the returned function puts
+   * it back, so a step that is refused (a non-finite loss or gradient) leaves no trace.
+   */
+  mark?(): () => void;
+  /** Throws a typed error when batches of `rows` would take the model past its memory limit. */
+  fits?(rows: number): void;
   /** Called after each optimizer step (advances schedules such as KL warm-up). */
   stepTaken(): void;
   /** Squared L2 norm of the gradient buffer. */
@@ -259,7 +267,7 @@ function num(o: Record<string, unknown>, key: string, def: number, lo: number, h
   const v = o[key];
   if (v === undefined) return def;
   if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi || (open && v === lo)) {
-    throw new InvalidInputError(`${where}${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${JSON.stringify(v)}`);
+    throw new InvalidInputError(`${where}${key} must be a number in ${open ? "(" : "["}${lo}, ${hi}]; got ${show(v)}`);
   }
   return v;
 }
@@ -268,7 +276,7 @@ function num(o: Record<string, unknown>, key: string, def: number, lo: number, h
 function optimizerPlan(o: Record<string, unknown>, where: string): OptimizerOptions {
   const optimizer = (o.optimizer ?? "adam") as OptimizerOptions["optimizer"];
   if (!["adam", "adamw", "sgd"].includes(optimizer)) {
-    throw new InvalidInputError(`${where}optimizer must be "adam", "adamw" or "sgd"; got ${JSON.stringify(o.optimizer)}`);
+    throw new InvalidInputError(`${where}optimizer must be "adam", "adamw" or "sgd"; got ${show(o.optimizer)}`);
   }
   if (o.nesterov !== undefined && typeof o.nesterov !== "boolean") throw new InvalidInputError(`${where}nesterov must be true or false`);
   const p: OptimizerOptions = {
@@ -309,7 +317,7 @@ function plan(options: unknown, seed: number): Plan {
   }
   const reduction = o.lossReduction ?? "sum";
   if (reduction !== "sum" && reduction !== "mean") {
-    throw new InvalidInputError(`fit: lossReduction must be "sum" or "mean"; got ${JSON.stringify(reduction)}`);
+    throw new InvalidInputError(`fit: lossReduction must be "sum" or "mean"; got ${show(reduction)}`);
   }
   for (const f of ["onBatchEnd", "onEpochEnd"]) {
     if (o[f] !== undefined && typeof o[f] !== "function") throw new InvalidInputError(`fit: ${f} must be a function`);
@@ -347,6 +355,8 @@ function stopIfAborted(signal: AbortSignal | undefined): void {
 interface Lane {
   readonly name: string;
   run(batch: Batch | undefined, rows: number, gradScale: number): Terms;
+  /** Marks the hidden state the step moves besides the weights; the returned function puts it back. */
+  mark?(): () => void;
   norm2(): number;
   nonFinite(): number;
   scale(s: number): void;
@@ -374,12 +384,15 @@ function plainEpoch(n: number, bs: number, p: Plan): Run["epoch"] {
 function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan, train: D): Run {
   const n = train.rows;
   const bs = Math.min(p.batchSize, n);
+  target.fits?.(bs);
   const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
-  target.optimizer.prepare(p.optimizer);
+  // no optimizer.prepare here: its state is (re)made by the first step, so a fit refused at its first batch leaves
+  // the state of the last fit as it was
   return {
     lanes: [{
       name: "",
       run: (_, rows, gradScale) => target.forwardBackward(rows, gradScale),
+      mark: target.mark && (() => target.mark!()),
       norm2: () => target.gradNormSquared(),
       nonFinite: () => target.gradNonFinite(),
       scale: (s) => target.scaleGradients(s),
@@ -403,7 +416,7 @@ function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>)
   const seen = new Set<string>();
   for (const st of steps) {
     if (typeof st?.name !== "string" || seen.has(st.name) || typeof st.forwardBackward !== "function") {
-      throw new InvalidConfigError(`fit: every training step needs a unique name and a forwardBackward function (step ${JSON.stringify(st?.name)})`);
+      throw new InvalidConfigError(`fit: every training step needs a unique name and a forwardBackward function (step ${show(st?.name)})`);
     }
     seen.add(st.name);
     if (!Array.isArray(st.groups) || st.groups.length === 0) throw new InvalidConfigError(`fit: step '${st.name}' updates no parameter group`);
@@ -494,8 +507,10 @@ const stepName = (lane: Lane, multi: boolean): string => (multi ? `, step '${lan
  * step's summed terms. (A function of its own, out of fit's async body, so that the engine optimises it whole.)
  */
 function step(lane: Lane, batch: Batch | undefined, rows: number, p: Plan, epoch: number, b: number, multi: boolean): Terms {
+  const undo = lane.mark?.();
   const t = lane.run(batch, rows, p.mean ? 1 / rows : 1);
   if (!Number.isFinite(t.loss)) {
+    undo?.();
     throw new TrainingDivergedError(
       `fit: the loss became ${t.loss} at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; training stopped before applying that ` +
         `${multi ? "step" : "batch"}, so the weights are those of the last good step. Try a lower learningRate ` +
@@ -506,6 +521,7 @@ function step(lane: Lane, batch: Batch | undefined, rows: number, p: Plan, epoch
   // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
   const norm2 = p.clipNorm !== Infinity ? lane.norm2() : lane.nonFinite() === 0 ? 0 : NaN;
   if (!Number.isFinite(norm2)) {
+    undo?.();
     throw new TrainingDivergedError(
       `fit: the gradient became non-finite at epoch ${epoch}, batch ${b}${stepName(lane, multi)}; the weights are those of the last good ` +
         `step. Try a lower learningRate (now ${p.learningRate}) or set clipNorm`,

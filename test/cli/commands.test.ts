@@ -6,6 +6,7 @@ import { COMMANDS } from "../../src/cli/run.js";
 import { Autoencoder, ConditionalVAE, HierarchicalVAE, VAE } from "../../src/index.js";
 import { imageGrid, latentScatter, latentScatterSvg, reconstructionGrid, type Picture } from "../../src/pictures.js";
 import { writeNpy } from "../../src/cli/npy.js";
+import { deepJson, join, split, withTensor } from "../harden/files.js";
 import { cli, MNIST_DIR, mnistFiles, oneLine, readNpyFile, readPng, type Files } from "./helpers.js";
 
 let f: Files;
@@ -244,6 +245,16 @@ describe("errors: one line on stderr, exit 2 for usage and 1 for failures", () =
     ["layer of a VAE", () => ["encode", M.vae, f.npy, "--layer", "z1", "-o", f.path("x.npy")], 2, /--layer applies to a HierarchicalVAE; this model is a VAE/],
     ["png options for CSV", () => ["encode", M.vae, f.npy, "--dims", "0,1", "-o", f.path("x.csv")], 2, /--dims applies to a \.png output/],
     ["unwritable output", () => ["sample", M.vae, "-o", f.path("no/such/dir/x.npy")], 1, /cannot write '.*x\.npy': no such file or directory/],
+    // issue 17: values fit refuses are usage errors naming the flag; hostile files and names are typed, never "unexpected"
+    ["learning rate fit refuses", () => ["train", f.npy, "--lr", "1e30", "--epochs", "1", "-o", f.path("lr.safetensors")], 2, /^vaekit train: --learning-rate must be a number in \(0, 1000000\]; got 1e\+30$/],
+    ["model past the memory limit", () => ["train", f.npy, "--hidden", "65536,65536", "-o", f.path("big.safetensors")], 2, /limit per model is 2048 MiB/],
+    ["Object.prototype name as a command", () => ["constructor"], 2, /^vaekit: unknown command 'constructor'/],
+    ["Object.prototype name as a command (2)", () => ["__proto__"], 2, /^vaekit: unknown command '__proto__'/],
+    ["deeply nested model header", () => ["sample", f.path("deep.safetensors"), "-o", f.path("x.npy")], 1, /nested deeper than 64 levels/],
+    ["deeply nested model config", () => ["sample", f.path("deep-config.safetensors"), "-o", f.path("x.npy")], 1, /config is JSON nested deeper than 64 levels/],
+    ["a '__proto__' tensor in a model", () => ["sample", f.path("proto.safetensors"), "-o", f.path("x.npy")], 1, /has \d+ weights/],
+    ["a model file claiming large layers", () => ["sample", f.path("claims.safetensors"), "-o", f.path("x.npy")], 1, /has \d+ weights; its config needs \d+/],
+    ["npy dtype named like Object.prototype", () => ["evaluate", M.vae, f.path("proto-dtype.npy")], 1, /unsupported dtype 'toString'/],
   ];
 
   beforeAll(() => {
@@ -253,6 +264,14 @@ describe("errors: one line on stderr, exit 2 for usage and 1 for failures", () =
     writeFileSync(f.path("x.txt"), "hello\n");
     const npy = readFileSync(f.npy);
     writeFileSync(f.path("short.npy"), npy.subarray(0, npy.length - 10));
+    const model = new Uint8Array(readFileSync(M.vae));
+    const { header, data } = split(model);
+    writeFileSync(f.path("deep.safetensors"), join(`{"x":${deepJson(10_000)},${header.slice(1)}`, data));
+    writeFileSync(f.path("deep-config.safetensors"), join(header.replace(/\\"seed\\":\d+/, `\\"seed\\":${deepJson(10_000)}`), data));
+    writeFileSync(f.path("proto.safetensors"), withTensor(model, "__proto__", new Float32Array(4)));
+    writeFileSync(f.path("claims.safetensors"), join(header.replace(/\\"hiddenSizes\\":\[\d+\]/, '\\"hiddenSizes\\":[4096,4096]'), data));
+    const text = new TextDecoder("latin1").decode(npy);
+    writeFileSync(f.path("proto-dtype.npy"), Buffer.from(text.replace(/'descr': '[^']*'/, "'descr': 'toString'"), "latin1"));
   });
 
   it.each(cases)("%s", async (_, argv, code, message) => {

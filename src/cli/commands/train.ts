@@ -2,7 +2,7 @@
 // the history and a picture of the training curves). Ctrl-C stops at the next batch and writes the model as it was
 // at the end of the last finished epoch.
 import {
-  Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AnyModel, type EpochLog, type FitOptions, type Terms,
+  Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidInputError, VAE, type AnyModel, type EpochLog, type FitOptions, type Terms,
 } from "../../index.js";
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
 import type { Args, OptionSpec } from "../args.js";
@@ -71,6 +71,16 @@ function historyCsv(history: AnyLog[]): string {
   const rows = history.map((h) => [h.epoch, ...terms.map((k) => h[k]), ...(h.validation ? terms.map((k) => (h.validation as Record<string, number>)[k]) : []),
     h.seconds, h.examplesPerSecond].join(","));
   return [["epoch", ...terms, ...val, "seconds", "examples_per_second"].join(","), ...rows].join("\n") + "\n";
+}
+
+/**
+ * fit's refusal of an option value the command line gave (e.g. --lr 1e30 past fit's range, or a --batch-size past
+ * the model's memory limit) is a usage error naming the flag; anything else (the data, the model) stays as it is.
+ */
+function usageOf(e: unknown, given: FitOptions): unknown {
+  const m = e instanceof InvalidInputError ? /^fit: (\w+) (.*)$/s.exec(e.message) : null;
+  if (!m || !Object.prototype.hasOwnProperty.call(given, m[1])) return e;
+  return new UsageError(`--${m[1].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${m[2]}`);
 }
 
 function fitOptions(args: Args): FitOptions {
@@ -216,7 +226,7 @@ export const train: Command = {
       else await (model as VAE).fit(trainSet.x, options);
     } catch (e) {
       progress.clear();
-      if (!ctx.signal?.aborted) throw e;
+      if (!ctx.signal?.aborted) throw usageOf(e, fit);
       await writeExtras(outputs, history);
       if (snapshot) {
         await writeBytes(outputs.output, snapshot);

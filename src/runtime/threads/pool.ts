@@ -23,7 +23,11 @@ export const controlBytes = (threads: number): number => 128 * (1 + maxJobs(thre
 // SLEEPERS: workers asleep on GEN; CALLER_SLEEPS: 1 while the caller sleeps on DONE. A futex wake-up costs a system
 // call even when nobody sleeps, so each side notifies only when the other is asleep (sequentially consistent atomics:
 // the sleeper's count goes up before it re-reads the word it waits on, so no wake-up is lost).
-const GEN = 0, QUIT = 1, JOBS = 2, SLEEPERS = 3, CALLER_SLEEPS = 4, DONE = 16, ERR = 17;
+// DEAD: set (and DONE notified) when a worker thread has died: by the worker itself when its loop unwinds, and in
+// Node by a watchdog thread that sees the dead worker's message port close (a terminated worker runs no more code).
+const GEN = 0, QUIT = 1, JOBS = 2, SLEEPERS = 3, CALLER_SLEEPS = 4, DONE = 16, ERR = 17, DEAD = 18;
+/** The caller's sleeps on the done count are cut into slices this long (ms) to re-check DEAD. */
+const SLICE = 50;
 /** i32 index of job j's claim word (the last 4 bytes of its record). */
 const claimWord = (j: number): number => 32 * j + 62;
 /** Polls before sleeping (~13 ns each here): about 1 ms on the worker side, which covers the caller's serial work
@@ -54,9 +58,11 @@ export class Pool {
   readonly #jobs: Float64Array;
   readonly #workers: Handle[];
   readonly #canWait: boolean;
+  readonly #watchdog: Handle | undefined;
   #closed: Promise<unknown> | undefined;
 
-  private constructor(memory: WebAssembly.Memory, ctrl: number, workers: Handle[]) {
+  private constructor(memory: WebAssembly.Memory, ctrl: number, workers: Handle[], watchdog?: Handle) {
+    this.#watchdog = watchdog;
     const records = maxJobs(workers.length + 1);
     this.#i32 = new Int32Array(memory.buffer, ctrl, 32 * (records + 1));
     this.#jobs = new Float64Array(memory.buffer, ctrl, 16 * (records + 1));
@@ -74,7 +80,7 @@ export class Pool {
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number,
     names: readonly string[]): Promise<Pool> {
     const rt = detectRuntime();
-    const factory = rt === "node" || rt === "bun" ? await nodeFactory() : webFactory();
+    const factory: Factory = rt === "node" || rt === "bun" ? await nodeFactory(memory, ctrl, threads - 1, { QUIT, DEAD, DONE }) : webFactory();
     const handles: Handle[] = [];
     // every record starts taken: a worker never finds a claimable job before the first post
     const i32 = new Int32Array(memory.buffer, ctrl, 32 * (maxJobs(threads) + 1));
@@ -83,14 +89,15 @@ export class Pool {
       for (let index = 1; index < threads; index++) {
         handles.push(factory({ module, memory, ctrl, index, workers: threads - 1, records: maxJobs(threads), names, spin: SPIN }));
       }
-      await Promise.all(handles.map((h) => h.ready));
+      await Promise.all([...handles, factory.watchdog ?? handles[0]].map((h) => h.ready));
     } catch (e) {
       for (const h of handles) void h.stop();
+      void factory.watchdog?.stop();
       throw e;
     } finally {
       if ("url" in factory) URL.revokeObjectURL(factory.url as string);
     }
-    return new Pool(memory, ctrl, handles);
+    return new Pool(memory, ctrl, handles, factory.watchdog);
   }
 
   /** Number of threads, the caller's included. */
@@ -109,6 +116,7 @@ export class Pool {
    */
   post(jobs: readonly (readonly number[])[]): void {
     const i32 = this.#i32, f = this.#jobs;
+    this.#dead();
     Atomics.store(i32, DONE, 0); // before any job is claimable: a late worker may take one at once
     Atomics.store(i32, JOBS, jobs.length);
     for (let j = 0; j < jobs.length; j++) {
@@ -118,6 +126,7 @@ export class Pool {
     }
     Atomics.add(i32, GEN, 1);
     if (Atomics.load(i32, SLEEPERS) !== 0) Atomics.notify(i32, GEN);
+    Pool.afterPost?.(this, jobs.length);
   }
 
   /** Takes job j if no thread has started it; the caller must then run it and call done(). */
@@ -140,9 +149,10 @@ export class Pool {
     const i32 = this.#i32, target = Atomics.load(i32, JOBS);
     let d: number, spins = 0;
     while ((d = Atomics.load(i32, DONE)) !== target) {
+      this.#dead();
       if (this.#canWait && ++spins > CALLER_SPIN) {
         Atomics.store(i32, CALLER_SLEEPS, 1);
-        Atomics.wait(i32, DONE, d);
+        Atomics.wait(i32, DONE, d, SLICE);
         Atomics.store(i32, CALLER_SLEEPS, 0);
         spins = 0;
       }
@@ -153,12 +163,33 @@ export class Pool {
     }
   }
 
+  /** Throws once a worker has died: its job will never finish, and the pool can't run another. */
+  #dead(): void {
+    if (Atomics.load(this.#i32, DEAD) !== 0) {
+      throw new VaekitError("THREADS", "a worker thread died in the middle of a job; the model's state is undefined, dispose it");
+    }
+  }
+
+  /** Test hook: runs after each post, before the caller takes any job. */
+  static afterPost: ((pool: Pool, jobs: number) => void) | undefined;
+
+  /** Test hook: whether job j has been taken (by a worker, when asked from afterPost). */
+  taken(j: number): boolean {
+    return Atomics.load(this.#i32, claimWord(j)) !== 0;
+  }
+
+  /** Test hook: terminates worker i (1-based, as the threads are numbered) at once, wherever it is. */
+  kill(i: number): void {
+    void this.#workers[i - 1].stop();
+  }
+
   /** Ends the workers (idempotent); `closed` resolves once they are gone. */
   stop(): void {
     if (this.#closed) return;
     Atomics.store(this.#i32, QUIT, 1);
     Atomics.add(this.#i32, GEN, 1);
     Atomics.notify(this.#i32, GEN);
+    void this.#watchdog?.stop();
     this.#closed = Promise.all(this.#workers.map((h) => h.stop()));
   }
 

@@ -22,7 +22,7 @@ export interface WorkerInit {
 
 /**
  * The worker's body. Self-contained (it is sent as text): control words at i32 indices 0 (generation), 1 (quit),
- * 2 (jobs posted), 3 (sleeping workers), 4 (caller sleeps), 16 (jobs done), 17 (error flag); job j is the 16 f64
+ * 2 (jobs posted), 3 (sleeping workers), 4 (caller sleeps), 16 (jobs done), 17 (error flag), 18 (a worker died); job j is the 16 f64
  * at ctrl + 128·(j + 1) (op, then up to 14 arguments; a number result goes back to slot 14) whose last 4 bytes are
  * its claim word: 0 = posted, 1 = taken. Thread t's share of J jobs is [⌊t·J/T⌋, ⌊(t+1)·J/T⌋) of T threads; a
  * thread done with its share takes the others' unstarted jobs from the back (their owners work from the front).
@@ -44,6 +44,8 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
   // The generation is 0 until every worker is ready; reading it here instead could miss the first job (the caller
   // may already have posted it when this thread gets to run again).
   let seen = 0;
+  // a loop that unwinds (anything but the quit word) marks the pool dead and wakes the caller: its job never ends
+  try {
   for (;;) {
     let g: number, spins = 0;
     while ((g = Atomics.load(i32, 0)) === seen) {
@@ -75,6 +77,12 @@ export function workerMain(d: WorkerInit, post: (m: { ready?: true; error?: stri
       }
       // word 4 is 1 while the caller sleeps on the done count: wake it only then
       if (Atomics.add(i32, 16, 1) + 1 === Atomics.load(i32, 2) && Atomics.load(i32, 4) !== 0) Atomics.notify(i32, 16);
+    }
+  }
+  } finally {
+    if (Atomics.load(i32, 1) === 0) {
+      Atomics.store(i32, 18, 1);
+      Atomics.notify(i32, 16);
     }
   }
 }
