@@ -43,7 +43,10 @@ console.log(`packed ${packed.filename}: ${packed.entryCount} files, ${(packed.si
 const INTENDED = /^\d+\. pkg\.browser with a string value can be refactored to use pkg\.exports and the "browser" condition.*$/m;
 
 check("publint", () => {
-  const out = execFileSync(bin("publint"), ["run", tarball, "--strict", "--level", "suggestion"], { encoding: "utf8", stdio: "pipe" });
+  // colours off (CI=true turns them on, and their escape codes would split the text matched below)
+  const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
+  const out = execFileSync(bin("publint"), ["run", tarball, "--strict", "--level", "suggestion"], { encoding: "utf8", stdio: "pipe", env })
+    .replace(/\x1b\[[0-9;]*m/g, "");
   // numbered lines are messages: any besides the intended one fails, as do the Warnings: and Errors: headings
   const rest = out.replace(/^.*All good!.*$/m, "").replace(INTENDED, "").replace(/^Suggestions:$/m, "");
   if (/suggestion|warning|error|^\d+\. /im.test(rest)) throw Object.assign(new Error("publint reported issues"), { stdout: out });
