@@ -221,8 +221,8 @@ describe.each(ENTRIES)("model contract: $name", (E) => {
     for (const [name, call] of Object.entries(E.methods)) {
       const o = await outcome(() => call(m, b));
       expect(errorOf(o), `${name} after dispose(): ${o.kind} ${describeError(errorOf(o))}`).toBeInstanceOf(DisposedError);
-      // fit should reject (it returns a promise); today it throws synchronously, which issue 17 (item 11) fixes:
-      // once it does, require o.kind === "rejected" here.
+      // fit returns a promise: it must reject, not throw synchronously (issue 17, item 11)
+      if (name === "fit") expect(o.kind, "fit after dispose()").toBe("rejected");
     }
     expect(() => m.dispose()).not.toThrow();
   });
