@@ -58,6 +58,11 @@ export interface ModelCapabilities {
 /**
  * A latent code as encodeAny returns it: the posterior mean (an autoencoder's code) and, where
  * `capabilities.posterior`, the log-variance. Each [n, width of the layer].
+ *
+ * @example
+ * ```ts
+ * const { mean, logVar } = model.encodeAny(x, { layer: "z1" }); // a HierarchicalVAE's first layer
+ * ```
  */
 export interface LatentCode {
   mean: Float32Array;
