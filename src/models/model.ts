@@ -231,7 +231,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   /** Checks that labels (or a label) are given exactly when the model is conditional; its classes. */
   #labelled(v: unknown): number {
     const { classes } = this.capabilities;
-    if (!classes != (v === undefined)) throw new InvalidInputError(`${this.kind}: capabilities.classes is ${classes}; labels (a label) go with classes > 0`);
+    if (!classes != (v === undefined)) throw new InvalidInputError(`${this.kind}: capabilities.classes is ${classes}, and labels go with classes > 0`);
     return classes;
   }
 
