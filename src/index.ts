@@ -36,3 +36,4 @@ export type { HierarchicalEncoding, HierarchicalEpsilon, HierarchicalGradients }
 export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./models/hierarchical-config.js";
 export { loadModel } from "./models/load-model.js";
 export type { AnyModel } from "./models/load-model.js";
+export type { ModelApi, ModelCapabilities, LatentCode } from "./models/model-api.js";

@@ -1,12 +1,14 @@
-// The commands' one view of any model: load it from a file, and encode, decode, sample and sweep its latent space
-// whatever its class (a hierarchical model's latent space is its top layer z2; an autoencoder's is its code).
-import {
-  Autoencoder, ConditionalVAE, HierarchicalVAE, loadModel, VAE, VaekitError, type AnyModel,
-} from "../index.js";
+// The commands' one view of any model: load it from a file, and describe, encode and decode it through the shared
+// model interface (ModelApi), reading what it can do from its capabilities rather than its class (a hierarchical
+// model's latent space is its last layer z2; an autoencoder's is its code).
+import { loadModel, VaekitError, type ModelApi, type Terms } from "../index.js";
 import { CliError, UsageError } from "./errors.js";
 import { readBytes } from "./files.js";
 
-export async function openModel(path: string): Promise<AnyModel> {
+/** Any model, as the commands see it. */
+export type CliModel = ModelApi<Terms>;
+
+export async function openModel(path: string): Promise<CliModel> {
   const bytes = await readBytes(path);
   try {
     return await loadModel(bytes);
@@ -16,30 +18,32 @@ export async function openModel(path: string): Promise<AnyModel> {
   }
 }
 
-export function describe(m: AnyModel): string {
-  if (m instanceof HierarchicalVAE) return `HierarchicalVAE ${m.config.inputSize}→${m.config.latentSizes.join("→")}`;
-  const c = m.config;
-  return `${m.kind} ${c.inputSize}-${c.hiddenSizes.join("-")}-${c.latentSize}`;
+export function describe(m: ModelApi<Terms>): string {
+  const { inputSize, latentLayers, latentSize } = m.capabilities;
+  const sizes = Object.values(latentLayers);
+  if (sizes.length > 1) return `${m.kind} ${inputSize}→${sizes.join("→")}`;
+  return `${m.kind} ${inputSize}-${(m.config as { hiddenSizes: number[] }).hiddenSizes.join("-")}-${latentSize}`;
 }
 
-export function inputSizeOf(m: AnyModel): number {
-  return m.config.inputSize;
+export function inputSizeOf(m: ModelApi<Terms>): number {
+  return m.capabilities.inputSize;
 }
 
 /** Width of the latent space the commands work in. */
-export function latentSizeOf(m: AnyModel): number {
-  return m instanceof HierarchicalVAE ? m.config.latentSizes[1] : m.config.latentSize;
+export function latentSizeOf(m: ModelApi<Terms>): number {
+  return m.capabilities.latentSize;
 }
 
-export function classesOf(m: AnyModel): number {
-  return m instanceof ConditionalVAE ? m.config.classes : 0;
+export function classesOf(m: ModelApi<Terms>): number {
+  return m.capabilities.classes;
 }
 
 /** The class given by --label for a conditional model (required there, refused elsewhere). */
-export function labelOf(m: AnyModel, label: number | undefined, command: string): number | undefined {
-  if (m instanceof ConditionalVAE) {
-    if (label === undefined) throw new UsageError(`a ConditionalVAE ${command}s one class at a time: give --label <c> (0 to ${m.config.classes - 1})`);
-    if (label >= m.config.classes) throw new UsageError(`--label must be a class from 0 to ${m.config.classes - 1}; got ${label}`);
+export function labelOf(m: ModelApi<Terms>, label: number | undefined, command: string): number | undefined {
+  const classes = classesOf(m);
+  if (classes > 0) {
+    if (label === undefined) throw new UsageError(`a ${m.kind} ${command}s one class at a time: give --label <c> (0 to ${classes - 1})`);
+    if (label >= classes) throw new UsageError(`--label must be a class from 0 to ${classes - 1}; got ${label}`);
     return label;
   }
   if (label !== undefined) throw new UsageError(`--label applies to a ConditionalVAE; this model is a ${m.kind}`);
@@ -47,14 +51,10 @@ export function labelOf(m: AnyModel, label: number | undefined, command: string)
 }
 
 /** Posterior means (or codes) of examples, [n, latentSizeOf(m)]; `labels` only for a conditional model. */
-export function encodeMeans(m: AnyModel, x: Float32Array, labels?: Int32Array | Float32Array): Float32Array {
-  if (m instanceof ConditionalVAE) return m.encode(x, labels!).mean;
-  if (m instanceof HierarchicalVAE) return m.encode(x).z2.mean;
-  if (m instanceof Autoencoder) return m.encode(x);
-  return (m as VAE).encode(x).mean;
+export function encodeMeans(m: ModelApi<Terms>, x: Float32Array, labels?: Int32Array | Float32Array): Float32Array {
+  return m.encodeAny(x, { labels }).mean;
 }
 
-export function decodeCodes(m: AnyModel, z: Float32Array, label?: number): Float32Array {
-  if (m instanceof ConditionalVAE) return m.decode(z, label!);
-  return (m as VAE | HierarchicalVAE | Autoencoder).decode(z);
+export function decodeCodes(m: ModelApi<Terms>, z: Float32Array, label?: number): Float32Array {
+  return m.decodeAny(z, { label });
 }

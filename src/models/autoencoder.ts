@@ -14,6 +14,7 @@ import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type 
 import { configFromFile, readModelFile } from "./format.js";
 import { LikelihoodHead } from "./likelihood.js";
 import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import type { LatentCode, ModelCapabilities } from "./model-api.js";
 import { optionsOf } from "./options.js";
 
 /**
@@ -292,6 +293,15 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
       out.set(this.e.f32(b.rec.ptr, rows), start);
     });
     return out;
+  }
+
+  /** A deterministic code: no posterior, prior or likelihood of x. */
+  get capabilities(): ModelCapabilities {
+    return this.caps(this.#D, 0, { code: this.#H }, false);
+  }
+
+  protected codeOf(code: Float32Array): LatentCode {
+    return { mean: code };
   }
 
   /**

@@ -255,7 +255,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const za = toRows(Array.from(a), this.L, "interpolate: a (a latent code)").values;
     const zb = toRows(Array.from(b), this.L, "interpolate: b (a latent code)").values;
     if (za.length !== this.L || zb.length !== this.L) throw new InvalidInputError(`interpolate: a and b must be latent codes of ${this.L} values`);
-    return this.decode(interpolatePath(za, zb, steps, method), this.#one(o.label, "interpolate"));
+    return this.#decodeOne(interpolatePath(za, zb, steps, method), o.label, "interpolate");
   }
 
   /**
@@ -271,7 +271,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const o = optionsOf(options, ["label", "values"], "traverse");
     const base = toRows(Array.from(z), this.L, "traverse: z");
     if (base.rows !== 1) throw new InvalidInputError(`traverse: z must be one latent code of ${this.L} values`);
-    return this.decode(traversePoints(base.values, dim, o.values), this.#one(o.label, "traverse"));
+    return this.#decodeOne(traversePoints(base.values, dim, o.values), o.label, "traverse");
   }
 
   /**
@@ -286,7 +286,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     this.live("latentGrid");
     if (this.L !== 2) throw new InvalidInputError(`latentGrid needs a 2-D latent space; this model has latentSize ${this.L}`);
     const o = optionsOf(options, ["label", "size", "range"], "latentGrid");
-    return this.decode(gridPoints(o).points, this.#one(o.label, "latentGrid"));
+    return this.#decodeOne(gridPoints(o).points, o.label, "latentGrid");
   }
 
   /**
@@ -339,10 +339,14 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     return labelRows(labels, n, C, `${what}: labels`);
   }
 
-  #one(label: unknown, what: string): Float32Array {
+  /**
+   * Decodes latent rows all with one label (a class index or one-hot row), given once per row: as one row it would
+   * read as per-row class indices whenever the row count equals the number of classes.
+   */
+  #decodeOne(z: Float32Array, label: unknown, what: string): Float32Array {
     if (label === undefined) throw new InvalidInputError(`${what}: give { label } (a class from 0 to ${this.classes - 1}, or a one-hot row)`);
-    if (typeof label === "number") return labelRows([label], 1, this.classes, `${what}: label`);
-    return labelRows([Array.from(label as ArrayLike<number>)], 1, this.classes, `${what}: label`);
+    const n = z.length / this.L;
+    return this.decode(z, labelRows(new Array(n).fill(label), n, this.classes, `${what}: label`));
   }
 
   protected validateData(data: unknown, what: string, unit: boolean): LatentData {

@@ -23,6 +23,7 @@ import { sampleBlocks } from "./importance.js";
 import { DEFAULT_LL_SAMPLES, MAX_LL_SAMPLES, type Encoding, type LogLikelihoodOptions } from "./latent-model.js";
 import { LikelihoodHead } from "./likelihood.js";
 import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import type { LatentCode, ModelCapabilities } from "./model-api.js";
 import { intOption, optionsOf } from "./options.js";
 import { betaAt } from "./schedule.js";
 
@@ -464,6 +465,15 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
     const { z1, z2 } = this.encode(x);
     const n = z1.mean.length / this.#L1;
     return { z1: activeUnits(z1.mean, n, this.#L1, threshold), z2: activeUnits(z2.mean, n, this.#L2, threshold) };
+  }
+
+  /** Two Gaussian latent layers z1 → z2 (the uniform calls work in z2), a prior and a likelihood; no sampled reconstruction. */
+  get capabilities(): ModelCapabilities {
+    return this.caps(this.#D, 0, { z1: this.#L1, z2: this.#L2 }, true, false);
+  }
+
+  protected codeOf(encoding: HierarchicalEncoding, layer: "z1" | "z2"): LatentCode {
+    return encoding[layer];
   }
 
   // ---- internals ----

@@ -19,6 +19,7 @@ import type { ModelKind } from "./format.js";
 import { sampleBlocks } from "./importance.js";
 import { LikelihoodHead } from "./likelihood.js";
 import { CHUNK, Model, STREAM } from "./model.js";
+import type { ModelCapabilities } from "./model-api.js";
 import { betaAt, capacityAt } from "./schedule.js";
 
 /** Training and evaluation data of a latent model: x rows and (conditional models) one-hot label rows. */
@@ -282,6 +283,11 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
       this.tape.backward();
     }
     return { loss: -bound, reconstruction: rec, kl };
+  }
+
+  /** One Gaussian latent layer z, a prior and a likelihood; conditioned on `classes` labels when > 0. */
+  get capabilities(): ModelCapabilities {
+    return this.caps(this.D, this.classes, { z: this.L }, true);
   }
 
   /** True when training uses the k-sample path (IWAE, or an ELBO averaged over several samples). */

@@ -9,7 +9,7 @@ import { Tape } from "../nn/tape.js";
 import { Workspace, type Tensor as Buffer } from "../nn/tensor.js";
 import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
-import type { Scan } from "../io/data.js";
+import type { Data, Scan } from "../io/data.js";
 import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
 import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
@@ -20,6 +20,15 @@ import { outputTooBig, sizeOf, tooBig, type ModelSize } from "./limits.js";
 
 /** Files being loaded, by the engine of the model they are loaded into: checked against the model before it allocates. */
 const LOADING = new WeakMap<Engine, ModelFile>();
+
+import type { Label } from "./conditional-vae.js";
+import type { InterpolationMethod } from "../latent/interpolate.js";
+import type { Labels } from "./labels.js";
+import type { LogLikelihoodOptions } from "./latent-model.js";
+import type { LatentCode, ModelApi, ModelCapabilities } from "./model-api.js";
+
+/** A class's own method, called by name from the uniform calls. */
+type Own = (...args: unknown[]) => never;
 
 /**
 /**
@@ -69,7 +78,7 @@ function counter(row: number, blocks: number): [number, number] {
   return [c % 2 ** 32, Math.floor(c / 2 ** 32)];
 }
 
-export abstract class Model<C extends { seed: number }, T extends Terms> {
+export abstract class Model<C extends { seed: number }, T extends Terms> implements ModelApi<T> {
   protected readonly e: Engine;
   protected readonly cfg: C;
   protected readonly nParams: number;
@@ -230,6 +239,96 @@ export abstract class Model<C extends { seed: number }, T extends Terms> {
    * model.dispose();
    * ```
    */
+  /** What the model can do, as data (see ModelApi): each class states its own. */
+  abstract get capabilities(): ModelCapabilities;
+
+  // ---- ModelApi's uniform calls: one implementation over each class's own methods, refusing by capability ----
+
+  /** Refuses a call the model's capabilities rule out. */
+  #need(flag: "sampling" | "logLikelihood" | "sampledReconstruction"): void {
+    if (!this.capabilities[flag]) throw new InvalidInputError(`${this.kind}: capabilities.${flag} is false`);
+  }
+
+  /** Checks that labels (or a label) are given exactly when the model is conditional; its classes. */
+  #labelled(v: unknown): number {
+    const { classes } = this.capabilities;
+    if (!classes != (v === undefined)) throw new InvalidInputError(`${this.kind}: capabilities.classes is ${classes}, and labels go with classes > 0`);
+    return classes;
+  }
+
+  /** The class's own method with x, then the labels where a conditional model takes them, then the options. */
+  #own(name: string, x: unknown, labels: unknown, o: object): never {
+    return (this as unknown as Record<string, Own>)[name](...(this.#labelled(labels) ? [x, labels, o] : [x, o]));
+  }
+
+  /** The class's own method with args, then the options (their `label` only where a conditional model takes one). */
+  #opt(name: string, o: { label?: unknown }, ...args: unknown[]): never {
+    const { label, ...rest } = o;
+    return (this as unknown as Record<string, Own>)[name](...args, this.#labelled(label) ? o : rest);
+  }
+
+  /**
+   * Capabilities in the common shapes: `vae` — a Gaussian posterior, a prior to sample from and a likelihood (the
+   * VAE family); otherwise a deterministic code with none of them. The last of `latentLayers` is the latent space.
+   */
+  protected caps(inputSize: number, classes: number, latentLayers: Record<string, number>, vae: boolean, sampledReconstruction = vae): ModelCapabilities {
+    return {
+      inputSize, classes, latentLayers, latentSize: Object.values(latentLayers).pop()!,
+      posterior: vae, sampling: vae, sampledReconstruction, logLikelihood: vae,
+    };
+  }
+
+  /** A LatentCode from what the class's encode returned for the named layer (by default its Encoding as is). */
+  protected codeOf(encoding: never, _layer: string): LatentCode {
+    return encoding;
+  }
+
+  fitAny(x: Data, { labels, ...o }: FitOptions<T> & { labels?: Labels } = {}): Promise<EpochLog<T>[]> {
+    return this.#own("fit", x, labels, o);
+  }
+
+  evaluateAny(x: Data, { labels, ...o }: { labels?: Labels; seed?: number } = {}): T {
+    return this.#own("evaluate", x, labels, o);
+  }
+
+  encodeAny(x: Data, { labels, layer }: { labels?: Labels; layer?: string } = {}): LatentCode {
+    const names = Object.keys(this.capabilities.latentLayers);
+    if (layer !== undefined && !names.includes(layer)) throw new InvalidInputError(`layer must be one of ${names}; got ${layer}`);
+    return this.codeOf(this.#own("encode", x, labels, {}), layer ?? names.pop()!);
+  }
+
+  decodeAny(z: Data, { label }: { label?: Label | Labels } = {}): Float32Array {
+    return this.#own("decode", z, label, {});
+  }
+
+  reconstructAny(x: Data, { labels, ...o }: { labels?: Labels; sample?: boolean; seed?: number } = {}): Float32Array {
+    if (o.sample) this.#need("sampledReconstruction");
+    return this.#own("reconstruct", x, labels, o);
+  }
+
+  sampleAny(n: number, o: { label?: Label | Labels; seed?: number } = {}): Float32Array {
+    this.#need("sampling");
+    return this.#opt("sample", o, n);
+  }
+
+  latentGridAny(o: { label?: Label; size?: number; range?: number | [number, number] } = {}): Float32Array {
+    this.#need("sampling");
+    return this.#opt("latentGrid", o);
+  }
+
+  logLikelihoodAny(x: Data, { labels, ...o }: LogLikelihoodOptions & { labels?: Labels } = {}): Float64Array {
+    this.#need("logLikelihood");
+    return this.#own("logLikelihood", x, labels, o);
+  }
+
+  interpolateAny(a: ArrayLike<number>, b: ArrayLike<number>, o: { label?: Label; steps?: number; method?: InterpolationMethod } = {}): Float32Array {
+    return this.#opt("interpolate", o, a, b);
+  }
+
+  traverseAny(z: ArrayLike<number>, dim: number, o: { label?: Label; values?: ArrayLike<number> } = {}): Float32Array {
+    return this.#opt("traverse", o, z, dim);
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.live("dispose", true);

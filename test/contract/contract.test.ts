@@ -8,12 +8,15 @@
 //      independently in test/sdk/reference.ts;
 //   4. train and infer bit-identically on 1 and 2 threads;
 //   5. keep its wasm memory flat over repeated rounds of every call, training included;
-//   6. throw DisposedError from every method after dispose() (fit: reject).
+//   6. throw DisposedError from every method after dispose() (fit: reject);
+//   7. implement the shared model interface (ModelApi): capabilities that match what its own methods do, uniform
+//      calls that give their bits, and refusals (typed, the model untouched: entries.ts's UNIFORM_BAD_CALLS in 2.)
+//      of whatever its capabilities rule out.
 // Only the public API is used.
 import { beforeAll, describe, expect, it } from "vitest";
-import { DisposedError, loadModel, ModelFormatError, VaekitError, type ModelKind } from "../../src/index.js";
+import { DisposedError, loadModel, ModelFormatError, VaekitError, type ModelApi, type ModelKind } from "../../src/index.js";
 import { expectGradients } from "../sdk/gradcheck.js";
-import { ENTRIES, type Batch, type Common, type Entry, type Output } from "./entries.js";
+import { ENTRIES, uniformCalls, type Batch, type Common, type Entry, type Output } from "./entries.js";
 
 // ---- comparing outputs bit for bit ----
 
@@ -119,6 +122,14 @@ beforeAll(async () => {
   }
 });
 
+/** ModelApi's members, each listed once (a member added to the interface and not here fails to compile). */
+const API_MEMBERS = {
+  kind: "value", capabilities: "value", config: "value", engineInfo: "value", parameterCount: "value", memoryBytes: "value",
+  trainingSteps: "value", getWeights: "function", setWeights: "function", save: "function", dispose: "function",
+  fitAny: "function", evaluateAny: "function", encodeAny: "function", decodeAny: "function", reconstructAny: "function",
+  sampleAny: "function", latentGridAny: "function", logLikelihoodAny: "function", interpolateAny: "function", traverseAny: "function",
+} as const satisfies Record<keyof ModelApi, "value" | "function">;
+
 const trainAFew = (E: Entry, m: Common, b: Batch) => E.fit(m, b, { epochs: 2, batchSize: 8, shuffleSeed: 1 });
 
 describe.each(ENTRIES)("model contract: $name", (E) => {
@@ -214,6 +225,76 @@ describe.each(ENTRIES)("model contract: $name", (E) => {
     m.dispose();
   });
 
+  it("implements ModelApi: its capabilities match what it does, and the uniform calls give its own methods' bits", async () => {
+    const m = await E.create();
+    const b = E.data(6, 10);
+    for (const [key, what] of Object.entries(API_MEMBERS)) {
+      const v = (m as unknown as Record<string, unknown>)[key];
+      if (what === "function") expect(typeof v, key).toBe("function");
+      else expect(v, key).not.toBeUndefined();
+    }
+    const c = m.capabilities;
+    expect(m.capabilities, "a fresh object each read").not.toBe(c);
+    expect(c.inputSize * b.n, "inputSize").toBe(b.x.length);
+    const layers = Object.entries(c.latentLayers);
+    expect(layers.length, "latent layers").toBeGreaterThan(0);
+    expect(c.latentSize, "latentSize: the last layer's width").toBe(layers[layers.length - 1][1]);
+    expect(c.latentSize * b.n, "latentSize: the width decode takes").toBe(b.z.length);
+    expect(c.classes > 0, "classes: labels exactly for a conditional model").toBe(b.labels !== undefined);
+    // the flags say what the class's own methods offer (the entry lists each as an output)
+    expect(c.sampling, "sampling").toBe("sample" in E.outputs);
+    expect(c.logLikelihood, "logLikelihood").toBe("logLikelihood" in E.outputs);
+    expect(c.sampledReconstruction, "sampledReconstruction").toBe("reconstruct (sampled)" in E.outputs);
+
+    // the uniform calls give the own methods' bits
+    const own = (name: string): Output => E.outputs[name](m, b);
+    const labels = b.labels, label = c.classes > 0 ? 1 : undefined;
+    const codes = layers.map(([layer, width]) => {
+      const code = m.encodeAny(b.x, { labels, layer });
+      expect(code.mean.length, `encodeAny ${layer}: mean`).toBe(b.n * width);
+      expect(code.logVar !== undefined, `encodeAny ${layer}: logVar exactly when capabilities.posterior`).toBe(c.posterior);
+      if (code.logVar) expect(code.logVar.length, `encodeAny ${layer}: logVar`).toBe(b.n * width);
+      return code;
+    });
+    const ownCode = flatten(own("encode")).values, uniformCode = flatten(codes).values;
+    expect(uniformCode.length, "encodeAny over every layer: as many numbers as encode").toBe(ownCode.length);
+    expect(firstDifference(uniformCode, ownCode), "encodeAny over every layer = encode").toBe(-1);
+    expectSameBits(m.encodeAny(b.x, { labels }), codes[codes.length - 1], "encodeAny: the last layer by default");
+    expectSameBits(m.decodeAny(b.z, { label: labels }), own("decode"), "decodeAny");
+    expectSameBits(m.reconstructAny(b.x, { labels }), own("reconstruct"), "reconstructAny");
+    expectSameBits(m.evaluateAny(b.x, { labels, seed: 2 }), own("evaluate"), "evaluateAny");
+    if (c.sampledReconstruction) expectSameBits(m.reconstructAny(b.x, { labels, sample: true, seed: 3 }), own("reconstruct (sampled)"), "reconstructAny (sampled)");
+    if (c.sampling) expectSameBits(m.sampleAny(5, { seed: 7, label }), own("sample"), "sampleAny");
+    if (c.logLikelihood) {
+      expectSameBits(m.logLikelihoodAny(b.x.subarray(0, 3 * c.inputSize), { labels: labels?.slice(0, 3), samples: 6, seed: 1 }), own("logLikelihood"), "logLikelihoodAny");
+    }
+    // traverseAny decodes the swept codes; interpolateAny's ends decode the two codes
+    const L = c.latentSize, dim = L - 1, values = [-1, 0.5, 2];
+    const z = b.z.slice(0, L), swept = new Float32Array(3 * L);
+    values.forEach((v, i) => {
+      swept.set(z, i * L);
+      swept[i * L + dim] = v;
+    });
+    expectSameBits(m.traverseAny(z, dim, { values, label }), m.decodeAny(swept, { label }), "traverseAny = decodeAny of the swept codes");
+    const za = b.z.slice(0, L), zb = b.z.slice(L, 2 * L), D = c.inputSize;
+    const path = m.interpolateAny(za, zb, { steps: 4, label });
+    expect(path.length, "interpolateAny: steps rows").toBe(4 * D);
+    const ends = m.decodeAny(Float32Array.from([...za, ...zb]), { label });
+    for (let j = 0; j < D; j++) {
+      expect(path[j], `interpolateAny: first row, value ${j}`).toBeCloseTo(ends[j], 5);
+      expect(path[3 * D + j], `interpolateAny: last row, value ${j}`).toBeCloseTo(ends[D + j], 5);
+    }
+    if (c.sampling && L === 2) expect(m.latentGridAny({ size: 3, label }).length, "latentGridAny").toBe(9 * D);
+    // fitAny trains as the class's own fit
+    const twin = await E.create();
+    const o = { epochs: 1, batchSize: 4, shuffleSeed: 1 };
+    const [mine, theirs] = [await m.fitAny(b.x, { ...o, labels }), await E.fit(twin, b, o)];
+    expect(terms(mine), "fitAny: losses").toEqual(terms(theirs));
+    expectSameBits(m.getWeights(), twin.getWeights(), "fitAny: weights");
+    m.dispose();
+    twin.dispose();
+  });
+
   it("dispose(): every method throws DisposedError, and a second dispose() is harmless", async () => {
     const m = await E.create();
     const b = E.data(8, 9);
@@ -223,6 +304,10 @@ describe.each(ENTRIES)("model contract: $name", (E) => {
       expect(errorOf(o), `${name} after dispose(): ${o.kind} ${describeError(errorOf(o))}`).toBeInstanceOf(DisposedError);
       // fit returns a promise: it must reject, not throw synchronously (issue 17, item 11)
       if (name === "fit") expect(o.kind, "fit after dispose()").toBe("rejected");
+    }
+    for (const [name, call] of Object.entries(uniformCalls(m, b))) {
+      const o = await outcome(call);
+      expect(errorOf(o), `${name} after dispose(): ${o.kind} ${describeError(errorOf(o))}`).toBeInstanceOf(DisposedError);
     }
     expect(() => m.dispose()).not.toThrow();
   });

@@ -4,7 +4,8 @@
 // API (src/index.ts) is used, so the suite holds whatever the models are built from.
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AutoencoderConfig, type AutoencoderTerms, type ConditionalVAEConfig,
-  type EngineInfo, type EngineOptions, type FitOptions, type HierarchicalVAEConfig, type ModelKind, type VAEConfig,
+  type EngineInfo, type EngineOptions, type FitOptions, type HierarchicalVAEConfig, type ModelApi, type ModelKind, type Terms,
+  type VAEConfig,
 } from "../../src/index.js";
 import { randomArray } from "../helpers/wasm.js";
 import type { GradientCheck } from "../sdk/gradcheck.js";
@@ -12,15 +13,17 @@ import {
   aeObjective, hierarchicalObjective, latentObjective, type AeConfig, type HierarchicalConfig, type LatentConfig,
 } from "../sdk/reference.js";
 
-/** What the suite needs from every model: the parts of the public API all model classes share. */
-export interface Common {
+/**
+ * What the suite needs from every model: the parts of the public API all model classes share, the shared model
+ * interface (ModelApi) included, so that an entry whose class does not implement it fails to compile.
+ */
+export interface Common extends ModelApi<Terms> {
   readonly kind: ModelKind;
   readonly engineInfo: EngineInfo;
   readonly memoryBytes: number;
   readonly trainingSteps: number;
   getWeights(): Record<string, Float32Array>;
   setWeights(weights: Record<string, ArrayLike<number>>): void;
-  readonly config: unknown;
   save(): Uint8Array;
   dispose(): void;
 }
@@ -62,8 +65,67 @@ export interface Entry<M extends Common = Common> {
   methods: Record<string, (m: M, b: Batch) => unknown>;
 }
 
-/** Types an entry by its class, stores it untyped in the table. */
-const entry = <M extends Common>(e: Entry<M>): Entry => e as unknown as Entry;
+/** Types an entry by its class, stores it untyped in the table; every entry also refuses UNIFORM_BAD_CALLS. */
+const entry = <M extends Common>(e: Entry<M>): Entry => ({ ...e, badCalls: { ...e.badCalls, ...UNIFORM_BAD_CALLS } }) as unknown as Entry;
+
+/** Labels that are wrong for m by its capabilities: none for a conditional model, some for an unconditional one. */
+const wrongLabels = (m: Common, b: Batch): number[] | undefined => (m.capabilities.classes > 0 ? undefined : new Array<number>(b.n).fill(0));
+const wrongLabel = (m: Common): number | undefined => (m.capabilities.classes > 0 ? undefined : 0);
+/** Labels that are right for m (the batch's, which exist exactly for a conditional model). */
+const labelsOf = (b: Batch): number[] | undefined => b.labels;
+
+/**
+ * Uniform (ModelApi) calls that are wrong for every model, each by what its capabilities say: a call a capability
+ * rules out, or else labels where capabilities.classes says otherwise. Each must be refused with a typed error.
+ */
+const UNIFORM_BAD_CALLS: Record<string, (m: Common, b: Batch) => unknown> = {
+  "encodeAny: labels against capabilities.classes": (m, b) => m.encodeAny(b.x, { labels: wrongLabels(m, b) }),
+  "encodeAny: a layer not in capabilities.latentLayers": (m, b) => m.encodeAny(b.x, { labels: labelsOf(b), layer: "nope" }),
+  "decodeAny: a label against capabilities.classes": (m, b) => m.decodeAny(b.z, { label: wrongLabel(m) }),
+  "evaluateAny: labels against capabilities.classes": (m, b) => m.evaluateAny(b.x, { labels: wrongLabels(m, b), seed: 1 }),
+  "reconstructAny: labels against capabilities.classes": (m, b) => m.reconstructAny(b.x, { labels: wrongLabels(m, b) }),
+  "reconstructAny: sample where capabilities.sampledReconstruction is false, or labels against classes": (m, b) =>
+    m.reconstructAny(b.x, { sample: true, seed: 1, labels: m.capabilities.sampledReconstruction ? wrongLabels(m, b) : labelsOf(b) }),
+  "sampleAny: where capabilities.sampling is false, or a label against classes": (m, b) =>
+    m.sampleAny(2, { seed: 1, label: m.capabilities.sampling ? wrongLabel(m) : b.labels?.[0] }),
+  "sampleAny (seedless): where capabilities.sampling is false, or a label against classes": (m, b) =>
+    m.sampleAny(2, { label: m.capabilities.sampling ? wrongLabel(m) : b.labels?.[0] }),
+  "latentGridAny: where capabilities.sampling is false, or a label against classes": (m, b) =>
+    m.latentGridAny({ size: 2, label: m.capabilities.sampling ? wrongLabel(m) : b.labels?.[0] }),
+  "logLikelihoodAny: where capabilities.logLikelihood is false, or labels against classes": (m, b) =>
+    m.logLikelihoodAny(b.x, { samples: 2, seed: 1, labels: m.capabilities.logLikelihood ? wrongLabels(m, b) : labelsOf(b) }),
+  "interpolateAny: a label against capabilities.classes": (m) => {
+    const L = m.capabilities.latentSize;
+    return m.interpolateAny(new Float32Array(L), new Float32Array(L).fill(1), { steps: 3, label: wrongLabel(m) });
+  },
+  "traverseAny: a label against capabilities.classes": (m) => m.traverseAny(new Float32Array(m.capabilities.latentSize), 0, { label: wrongLabel(m) }),
+  "fitAny: labels against capabilities.classes": (m, b) => m.fitAny(b.x, { epochs: 1, labels: wrongLabels(m, b) }),
+};
+
+/**
+ * Every uniform (ModelApi) call that m's capabilities allow, with valid arguments (labels exactly where
+ * capabilities.classes > 0), by name. The keys of ModelApi's calls it leaves out are the ones the capabilities
+ * rule out.
+ */
+export function uniformCalls(m: Common, b: Batch): Record<string, () => unknown> {
+  const c = m.capabilities, L = c.latentSize, labels = labelsOf(b), label = b.labels?.[0];
+  const calls: Record<string, () => unknown> = {
+    fitAny: () => m.fitAny(b.x, { epochs: 1, batchSize: 8, labels }),
+    evaluateAny: () => m.evaluateAny(b.x, { labels, seed: 2 }),
+    encodeAny: () => m.encodeAny(b.x, { labels }),
+    decodeAny: () => m.decodeAny(b.z, { label: b.labels }),
+    reconstructAny: () => m.reconstructAny(b.x, { labels }),
+    interpolateAny: () => m.interpolateAny(new Float32Array(L), new Float32Array(L).fill(1), { steps: 3, label }),
+    traverseAny: () => m.traverseAny(new Float32Array(L), 0, { values: [-1, 0, 1], label }),
+  };
+  if (c.sampledReconstruction) calls["reconstructAny (sampled)"] = () => m.reconstructAny(b.x, { labels, sample: true, seed: 3 });
+  if (c.sampling) {
+    calls.sampleAny = () => m.sampleAny(5, { seed: 7, label });
+    calls.latentGridAny = () => m.latentGridAny({ size: 2, label });
+  }
+  if (c.logLikelihood) calls.logLikelihoodAny = () => m.logLikelihoodAny(b.x.subarray(0, 3 * c.inputSize), { labels: labels?.slice(0, 3), samples: 6, seed: 1 });
+  return calls;
+}
 
 /** Unit-interval data with about a third exact zeros (so the first layer's zero-skipping path runs). */
 function unit(n: number, D: number, seed: number): Float32Array {

@@ -1,10 +1,9 @@
 // vaekit encode: the latent code of each example (posterior mean; optionally the log-variance too) as CSV or .npy,
 // or a PNG scatter of two latent dimensions coloured by label.
-import { Autoencoder, ConditionalVAE, HierarchicalVAE, type VAE } from "../../index.js";
 import { latentScatter, latentScatterSvg, type ScatterOptions } from "../../pictures.js";
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
+import { classesOf, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeChart, writeMatrix } from "../output.js";
 import { LIMIT, readData, readLabelsOption, SCALE } from "../shared-options.js";
 
@@ -52,12 +51,14 @@ export const encode: Command = {
     const model = await openModel(args.positionals[0]);
     try {
       const layer = args.choice("layer", ["z1", "z2"] as const, undefined);
-      if (layer && !(model instanceof HierarchicalVAE)) throw new UsageError(`--layer applies to a HierarchicalVAE; this model is a ${model.kind}`);
-      if (args.flag("log-var") && model instanceof Autoencoder) throw new UsageError("--log-var applies to the VAE family; an autoencoder's code is deterministic");
-      if (!(model instanceof ConditionalVAE) && !picture && args.has("labels")) {
+      const layers = model.capabilities.latentLayers;
+      if (layer && !(layer in layers)) throw new UsageError(`--layer applies to a HierarchicalVAE; this model is a ${model.kind}`);
+      if (args.flag("log-var") && !model.capabilities.posterior) throw new UsageError("--log-var applies to the VAE family; an autoencoder's code is deterministic");
+      const conditional = classesOf(model) > 0;
+      if (!conditional && !picture && args.has("labels")) {
         throw new UsageError(`--labels colours a .png or .svg scatter plot; a ${model.kind} encodes without them`);
       }
-      const L = model instanceof HierarchicalVAE && layer === "z1" ? model.config.latentSizes[0] : latentSizeOf(model);
+      const L = layer ? layers[layer] : latentSizeOf(model);
       let dims: [number, number] = [0, 1];
       if (picture) {
         const d = args.wholes("dims", [0, 1], 0, 2)!;
@@ -65,13 +66,9 @@ export const encode: Command = {
         dims = [d[0], d[1]];
       }
       const data = await readData(args, args.positionals[1], inputSizeOf(model));
-      const labels = await readLabelsOption(args, data.rows, model instanceof ConditionalVAE && "a ConditionalVAE encodes with --labels <file> (one class per example)");
+      const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes with --labels <file> (one class per example)`);
       const x = data.values;
-      let mean: Float32Array, logVar: Float32Array | undefined;
-      if (model instanceof ConditionalVAE) ({ mean, logVar } = model.encode(x, labels!.labels));
-      else if (model instanceof HierarchicalVAE) ({ mean, logVar } = model.encode(x)[layer ?? "z2"]);
-      else if (model instanceof Autoencoder) mean = model.encode(x);
-      else ({ mean, logVar } = (model as VAE).encode(x));
+      const { mean, logVar } = model.encodeAny(x, { labels: conditional ? labels!.labels : undefined, layer });
       if (picture) {
         const size = args.string("size", "480x480");
         const m = /^(\d+)x(\d+)$/i.exec(size);

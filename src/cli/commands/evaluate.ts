@@ -1,10 +1,9 @@
 // vaekit evaluate: the mean loss terms of a model on data, and with --samples k its importance-sampled estimate of
 // log p(x) (in blocks of examples, with a progress bar).
-import { Autoencoder, ConditionalVAE, type AnyModel, type VAE } from "../../index.js";
 import type { Command } from "../context.js";
 import { checkpoint } from "../context.js";
 import { UsageError } from "../errors.js";
-import { describe, inputSizeOf, openModel } from "../model-view.js";
+import { classesOf, describe, inputSizeOf, openModel, type CliModel } from "../model-view.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, readLabelsOption, SCALE } from "../shared-options.js";
 
@@ -38,19 +37,17 @@ export const evaluate: Command = {
       const k = args.whole("samples", undefined, 1, 100_000);
       const seed = args.whole("seed", 0, 0, 2 ** 32 - 1);
       const block = args.whole("batch-size", 1024, 1, 1 << 24);
-      if (model instanceof Autoencoder) {
+      if (!model.capabilities.logLikelihood) {
         for (const flag of ["samples", "seed", "batch-size"]) {
-          if (args.has(flag)) throw new UsageError(`--${flag} applies to the VAE family; an Autoencoder has no likelihood of x`);
+          if (args.has(flag)) throw new UsageError(`--${flag} applies to the VAE family; an ${model.kind} has no likelihood of x`);
         }
       }
-      if (!(model instanceof ConditionalVAE) && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
+      const conditional = classesOf(model) > 0;
+      if (!conditional && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
       const data = await readData(args, args.positionals[1], inputSizeOf(model));
-      const labels = await readLabelsOption(args, data.rows, model instanceof ConditionalVAE && "a ConditionalVAE is evaluated with --labels <file> (one class per example)");
+      const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} is evaluated with --labels <file> (one class per example)`);
       const x = data.values;
-      const terms: Record<string, number> =
-        model instanceof ConditionalVAE ? { ...model.evaluate(x, labels!.labels, { seed }) }
-          : model instanceof Autoencoder ? { ...model.evaluate(x) }
-            : { ...(model as VAE).evaluate(x, { seed }) };
+      const terms: Record<string, number> = { ...model.evaluateAny(x, { labels: labels?.labels, seed }) };
       const result: Record<string, number> = { examples: data.rows, ...terms };
       if (k !== undefined) {
         result.logLikelihood = await logLikelihood(model, x, data.cols, labels?.labels, { k, seed, block }, args.flag("quiet"), ctx);
@@ -74,7 +71,7 @@ export const evaluate: Command = {
   },
 };
 
-async function logLikelihood(model: AnyModel, x: Float32Array, D: number, labels: Int32Array | Float32Array | undefined,
+async function logLikelihood(model: CliModel, x: Float32Array, D: number, labels: Int32Array | Float32Array | undefined,
   o: { k: number; seed: number; block: number }, quiet: boolean, ctx: Parameters<Command["run"]>[1]): Promise<number> {
   const n = x.length / D;
   const progress = new Progress(ctx.stderr, { unit: "examples", quiet, now: ctx.now });
@@ -85,11 +82,8 @@ async function logLikelihood(model: AnyModel, x: Float32Array, D: number, labels
       const end = Math.min(n, start + LL_BLOCK);
       const xs = x.subarray(start * D, end * D);
       const opts = { samples: o.k, seed: (o.seed + b) % 2 ** 32, batchSize: o.block };
-      let ll: Float64Array;
-      if (model instanceof ConditionalVAE) {
-        const w = labels!.length / n;
-        ll = model.logLikelihood(xs, labels!.subarray(start * w, end * w), opts);
-      } else ll = (model as VAE).logLikelihood(xs, opts);
+      const w = labels ? labels.length / n : 0;
+      const ll = model.logLikelihoodAny(xs, { ...opts, labels: labels?.subarray(start * w, end * w) });
       for (const v of ll) sum += v;
       progress.update(end, `log-likelihood, k = ${o.k}`, `mean ${(sum / end).toFixed(2)}`);
       await checkpoint(ctx);

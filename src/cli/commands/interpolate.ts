@@ -1,8 +1,7 @@
 // vaekit interpolate: decoded paths between the latent codes of pairs of examples; a PNG shows one path per row.
-import { Autoencoder, ConditionalVAE, type HierarchicalVAE, type VAE } from "../../index.js";
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
+import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { gridPicture, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
 
@@ -53,22 +52,20 @@ export const interpolate: Command = {
     const method = args.choice("method", ["linear", "slerp"] as const, "linear");
     const model = await openModel(args.positionals[0]);
     try {
-      const conditional = model instanceof ConditionalVAE;
+      const classes = classesOf(model), conditional = classes > 0;
       if (!conditional) for (const flag of ["labels", "label"]) if (args.has(flag)) throw new UsageError(`--${flag} applies to a ConditionalVAE; this model is a ${model.kind}`);
       const D = inputSizeOf(model), L = latentSizeOf(model);
-      const label = args.whole("label", undefined, 0, conditional ? model.config.classes - 1 : 65535);
+      const label = args.whole("label", undefined, 0, conditional ? classes - 1 : 65535);
       const data = await readData(args, args.positionals[1], D);
       for (const [a, b] of pairs) {
         for (const i of [a, b]) if (i >= data.rows) throw new UsageError(`--pairs: example ${i} is out of range ('${args.positionals[1]}' has ${data.rows})`);
       }
-      const labels = await readLabelsOption(args, data.rows, conditional && "a ConditionalVAE encodes with --labels <file> (one class per example)");
+      const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes with --labels <file> (one class per example)`);
       const codes = encodeMeans(model, data.values, labels?.labels);
       const values = new Float32Array(pairs.length * steps * D);
       pairs.forEach(([a, b], p) => {
         const za = codes.subarray(a * L, (a + 1) * L), zb = codes.subarray(b * L, (b + 1) * L);
-        const path = model instanceof ConditionalVAE
-          ? model.interpolate(za, zb, { steps, method, label: label ?? classOf(labels!.labels, data.rows, a) })
-          : (model as VAE | HierarchicalVAE | Autoencoder).interpolate(za, zb, { steps, method });
+        const path = model.interpolateAny(za, zb, { steps, method, label: conditional ? label ?? classOf(labels!.labels, data.rows, a) : undefined });
         values.set(path, p * steps * D);
       });
       if (format === "png") await writePicture(out!, gridPicture(args, values, D, steps));

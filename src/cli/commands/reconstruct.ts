@@ -1,10 +1,9 @@
 // vaekit reconstruct: encodes and decodes examples; a PNG shows each reconstruction beside its original.
-import { ConditionalVAE, VAE, type Autoencoder, type HierarchicalVAE } from "../../index.js";
 import { reconstructionGrid } from "../../pictures.js";
 import type { Command } from "../context.js";
 import { imageShape } from "../data.js";
 import { UsageError } from "../errors.js";
-import { inputSizeOf, openModel } from "../model-view.js";
+import { classesOf, inputSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { LABELS, LIMIT, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
 
@@ -35,18 +34,17 @@ export const reconstruct: Command = {
     const model = await openModel(args.positionals[0]);
     try {
       const sampled = args.flag("sample");
-      if (sampled && !(model instanceof VAE || model instanceof ConditionalVAE)) {
+      if (sampled && !model.capabilities.sampledReconstruction) {
         throw new UsageError(`--sample applies to a VAE or ConditionalVAE; this model is a ${model.kind}`);
       }
-      if (!(model instanceof ConditionalVAE) && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
+      const conditional = classesOf(model) > 0;
+      if (!conditional && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
       const D = inputSizeOf(model);
       const shape = format === "png" ? imageShape(args.string("shape"), D) : undefined;
       const data = await readData(args, args.positionals[1], D, format === "png" ? 32 : undefined);
-      const labels = await readLabelsOption(args, data.rows, model instanceof ConditionalVAE && "a ConditionalVAE reconstructs with --labels <file> (one class per example)");
+      const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} reconstructs with --labels <file> (one class per example)`);
       const options = sampled ? { sample: true, seed: args.whole("seed", 0, 0, 2 ** 32 - 1) } : {};
-      const recon = model instanceof ConditionalVAE ? model.reconstruct(data.values, labels!.labels, options)
-        : model instanceof VAE ? model.reconstruct(data.values, options)
-          : (model as HierarchicalVAE | Autoencoder).reconstruct(data.values);
+      const recon = model.reconstructAny(data.values, { labels: labels?.labels, ...options });
       if (format === "png") {
         const [lo, hi] = args.numbers("pixel-range", [0, 1], 2)!;
         if (!(lo < hi)) throw new UsageError(`--pixel-range must be lo,hi with lo < hi; got '${args.string("pixel-range")}'`);

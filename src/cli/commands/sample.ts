@@ -1,6 +1,5 @@
 // vaekit sample: draws examples from a model's prior (or decodes the grid of a 2-D latent space, --manifold) and
 // writes them as .npy, CSV or a PNG grid.
-import { Autoencoder, ConditionalVAE, type HierarchicalVAE, type VAE } from "../../index.js";
 import type { Args } from "../args.js";
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -46,7 +45,7 @@ export const sample: Command = {
     } else if (args.has("count") || args.has("seed")) throw new UsageError(`--${args.has("count") ? "count" : "seed"} does not apply to --manifold (the lattice is fixed)`);
     const model = await openModel(args.positionals[0]);
     try {
-      if (model instanceof Autoencoder) throw new UsageError("an Autoencoder has no prior to sample from; use reconstruct, interpolate or traverse");
+      if (!model.capabilities.sampling) throw new UsageError(`an ${model.kind} has no prior to sample from; use reconstruct, interpolate or traverse`);
       const label = labelOf(model, args.whole("label", undefined, 0, 65535), "sample");
       const D = inputSizeOf(model);
       let values: Float32Array;
@@ -55,13 +54,12 @@ export const sample: Command = {
         if (latentSizeOf(model) !== 2) throw new UsageError(`--manifold needs a 2-D latent space; this model's has ${latentSizeOf(model)} dimensions`);
         const size = args.whole("grid", 10, 1, 1000);
         const range = rangeOption(args, 2);
-        values = model instanceof ConditionalVAE ? model.latentGrid({ label: label!, size, range })
-          : (model as VAE | HierarchicalVAE).latentGrid({ size, range });
+        values = model.latentGridAny({ label, size, range });
         columns = size;
       } else {
         const n = args.whole("count", 64, 1, 1 << 20);
         const seed = args.whole("seed", 0, 0, 2 ** 32 - 1);
-        values = model instanceof ConditionalVAE ? model.sample(n, { label: label!, seed }) : (model as VAE | HierarchicalVAE).sample(n, { seed });
+        values = model.sampleAny(n, { label, seed });
         columns = Math.ceil(Math.sqrt(n));
       }
       if (format === "png") await writePicture(args.string("output")!, gridPicture(args, values, D, columns));

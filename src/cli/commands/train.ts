@@ -2,7 +2,8 @@
 // the history and a picture of the training curves). Ctrl-C stops at the next batch and writes the model as it was
 // at the end of the last finished epoch.
 import {
-  Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidInputError, VAE, type AnyModel, type EpochLog, type FitOptions, type Terms,
+  Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidInputError, VAE, type AnyModel, type EpochLog, type FitOptions, type ModelApi,
+  type Terms,
 } from "../../index.js";
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
 import type { Args, OptionSpec } from "../args.js";
@@ -140,7 +141,7 @@ function slice(m: Matrix, labels: LabelSet | undefined, from: number, to: number
   return { x, y: labels.labels.subarray(from * w, to * w) };
 }
 
-async function create(kind: Kind, config: object): Promise<AnyModel> {
+async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
   switch (kind) {
     case "conditional": return ConditionalVAE.create(config as never);
     case "hierarchical": return HierarchicalVAE.create(config as never);
@@ -205,7 +206,7 @@ export const train: Command = {
     const history: AnyLog[] = [];
     let snapshot: Uint8Array | undefined;
     let current = 1;
-    const options: FitOptions = {
+    const options: FitOptions<Terms> = {
       ...fit,
       signal: ctx.signal,
       onBatchEnd: (b) => {
@@ -222,8 +223,7 @@ export const train: Command = {
     const name = describe(model);
     progress.start(epochs * n);
     try {
-      if (model instanceof ConditionalVAE) await model.fit(trainSet.x, trainSet.y!, options);
-      else await (model as VAE).fit(trainSet.x, options);
+      await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
     } catch (e) {
       progress.clear();
       if (!ctx.signal?.aborted) throw usageOf(e, fit);

@@ -1,9 +1,8 @@
 // vaekit traverse: one latent dimension at a time swept over a range around a code (the origin, or an example's),
 // decoded; a PNG shows one dimension per row.
-import { ConditionalVAE, type Autoencoder, type HierarchicalVAE, type VAE } from "../../index.js";
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
+import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { gridPicture, PICTURE_OPTIONS, readLabelsOption, SCALE, readData } from "../shared-options.js";
 import { rangeOption } from "./sample.js";
@@ -38,19 +37,19 @@ export const traverse: Command = {
     for (const flag of ["index", "labels", "scale"]) if (args.has(flag) && !args.has("data")) throw new UsageError(`--${flag} applies to --data`);
     const model = await openModel(args.positionals[0]);
     try {
-      const conditional = model instanceof ConditionalVAE;
+      const classes = classesOf(model), conditional = classes > 0;
       if (!conditional) for (const flag of ["labels", "label"]) if (args.has(flag)) throw new UsageError(`--${flag} applies to a ConditionalVAE; this model is a ${model.kind}`);
       const D = inputSizeOf(model), L = latentSizeOf(model);
       const dims = args.wholes("dims", Array.from({ length: Math.min(L, 10) }, (_, j) => j), 0)!;
       for (const d of dims) if (d >= L) throw new UsageError(`--dims: the latent space has dimensions 0 to ${L - 1}; got ${d}`);
-      let label = args.whole("label", undefined, 0, conditional ? model.config.classes - 1 : 65535);
+      let label = args.whole("label", undefined, 0, conditional ? classes - 1 : 65535);
       let z: Float32Array = new Float32Array(L);
       if (args.has("data")) {
         const path = args.string("data")!;
         const index = args.whole("index", 0, 0);
         const data = await readData(args, path, D);
         if (index >= data.rows) throw new UsageError(`--index ${index} is out of range ('${path}' has ${data.rows} examples)`);
-        const labels = await readLabelsOption(args, data.rows, conditional && "a ConditionalVAE encodes --data with --labels <file>");
+        const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes --data with --labels <file>`);
         const x = data.values.subarray(index * D, (index + 1) * D);
         let y: Int32Array | Float32Array | undefined;
         if (labels) {
@@ -59,12 +58,11 @@ export const traverse: Command = {
           if (label === undefined) label = w === 1 ? y[0] : y.indexOf(Math.max(...y));
         }
         z = encodeMeans(model, x, y);
-      } else if (conditional && label === undefined) throw new UsageError("a ConditionalVAE decodes one class at a time: give --label <c>");
+      } else if (conditional && label === undefined) throw new UsageError(`a ${model.kind} decodes one class at a time: give --label <c>`);
       const values = Array.from({ length: steps }, (_, i) => (steps === 1 ? (lo + hi) / 2 : lo + ((hi - lo) * i) / (steps - 1)));
       const rows = new Float32Array(dims.length * steps * D);
       dims.forEach((d, k) => {
-        const sweep = model instanceof ConditionalVAE ? model.traverse(z, d, { values, label: label! })
-          : (model as VAE | HierarchicalVAE | Autoencoder).traverse(z, d, { values });
+        const sweep = model.traverseAny(z, d, { values, label });
         rows.set(sweep, k * steps * D);
       });
       if (format === "png") await writePicture(out!, gridPicture(args, rows, D, steps));
