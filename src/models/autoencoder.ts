@@ -124,7 +124,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    * ```
    */
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<Autoencoder> {
-    const file = readModelFile(bytes, "Autoencoder");
+    const file = await readModelFile(bytes, "Autoencoder");
     const cfg = configFromFile(() => resolveAutoencoderConfig(file.config));
     return new Autoencoder(await Model.engine(options, file), cfg).restore(file);
   }

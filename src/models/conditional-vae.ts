@@ -7,7 +7,7 @@ import { interpolatePath, interpolationOptions, type InterpolationMethod } from 
 import { activeUnits, klPerDimension, thresholdOf, type ActiveUnits } from "../latent/statistics.js";
 import type { Engine } from "../runtime/engine.js";
 import type { EpochLog, FitOptions, LossTerms } from "../train/fit.js";
-import { resolveConditionalConfig, type ConditionalVAEConfig, type ResolvedConditionalVAEConfig } from "./config.js";
+import type { ConditionalVAEConfig, ResolvedConditionalVAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import { labelRows, type Labels } from "./labels.js";
 import {
@@ -66,6 +66,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    * ```
    */
   static async create(config: ConditionalVAEConfig, options: EngineOptions = {}): Promise<ConditionalVAE> {
+    const { resolveConditionalConfig } = await import("./config.js"); // a chunk of its own, as in VAE.create
     const cfg = resolveConditionalConfig(config);
     const m = new ConditionalVAE(await Model.engine(options), cfg);
     m.initialise();
@@ -81,7 +82,8 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    * ```
    */
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<ConditionalVAE> {
-    const file = readModelFile(bytes, "ConditionalVAE");
+    const file = await readModelFile(bytes, "ConditionalVAE");
+    const { resolveConditionalConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConditionalConfig(file.config));
     return new ConditionalVAE(await Model.engine(options, file), cfg).restore(file);
   }

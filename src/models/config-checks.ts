@@ -152,3 +152,6 @@ export function likelihoodOf(c: Record<string, unknown>): LikelihoodChoice {
   }
   return { likelihood, likelihoodScale: raw === undefined ? 1 : positive(name, raw) };
 }
+
+/** Most samples per example a config may ask for (objective "iwae" or an averaged ELBO). */
+export const MAX_SAMPLES = 10_000;

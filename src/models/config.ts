@@ -3,7 +3,7 @@ import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import {
-  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
+  activationOf, configObject, integer, likelihoodOf, MAX_SAMPLES, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
 
 export { suggest, type Likelihood } from "./config-checks.js";
@@ -109,7 +109,7 @@ const KEYS: (keyof VAEConfig)[] = [
   "inputSize", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope",
   "likelihood", "likelihoodScale", "sigma", "beta", "klWarmup", "capacity", "objective", "samples", "init", "seed",
 ];
-export const MAX_SAMPLES = 10_000;
+export { MAX_SAMPLES };
 
 function capacityOf(v: unknown): CapacitySchedule | null {
   if (v === undefined || v === null) return null;

@@ -1,8 +1,7 @@
 // The vaekit model file: safetensors with metadata naming the format, its version, the model class and its config.
 import { ModelFormatError } from "../errors.js";
 import { show } from "../errors-format.js";
-import { parseBoundedJson } from "../io/json-depth.js";
-import { decodeSafetensors, encodeSafetensors, type Tensor } from "../io/safetensors.js";
+import { encodeSafetensors, type Tensor } from "../io/safetensors.js";
 
 /**
  * The file format version written by `save()` (in the safetensors metadata).
@@ -35,47 +34,20 @@ export interface ModelFile {
   readonly steps: number;
 }
 
-/** Decodes and checks a model file; `expected` (when given) must match the file's model class. */
-export function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelKind): ModelFile {
-  const file = decodeSafetensors(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
-  const meta = file.metadata;
-  if (meta.format !== "vaekit") {
-    throw new ModelFormatError(
-      "this safetensors file was not written by vaekit (its metadata has no format = \"vaekit\"); to use foreign " +
-        "weights, create a model with the matching config and pass the tensors to setWeights()",
-    );
-  }
-  if (meta.format_version !== FORMAT_VERSION) {
-    throw new ModelFormatError(
-      `this model file has format_version ${show(meta.format_version)}; this vaekit reads version ${FORMAT_VERSION}`,
-    );
-  }
-  const kind = meta.model as ModelKind;
-  if (!MODEL_KINDS.includes(kind)) {
-    throw new ModelFormatError(`this file holds a ${show(meta.model)} model, which this vaekit does not know (it reads ${MODEL_KINDS.join(", ")})`);
-  }
-  if (expected && kind !== expected) {
-    const a = (k: string) => (/^[AEIOU]/.test(k) ? `an ${k}` : `a ${k}`);
-    throw new ModelFormatError(`this file holds ${a(kind)} model, not ${a(expected)}; load it with ${kind}.load() or loadModel()`);
-  }
-  const config = parseBoundedJson(meta.config ?? "null", (m) => {
-    throw new ModelFormatError(`the model file's config is ${m}`);
-  });
-  let steps = 0;
-  if (meta.steps !== undefined) {
-    steps = Number(meta.steps);
-    if (!Number.isInteger(steps) || steps < 0 || String(steps) !== meta.steps) {
-      throw new ModelFormatError(`the model file's steps ${show(meta.steps)} is not a whole number`);
-    }
-  }
-  return { kind, config, tensors: file.tensors, steps };
-}
-
 /** Encodes a model file; `steps` is written only when training has happened. */
 export function writeModelFile(kind: ModelKind, config: unknown, tensors: Map<string, Tensor>, steps: number): Uint8Array {
   const meta: Record<string, string> = { format: "vaekit", format_version: FORMAT_VERSION, model: kind, config: JSON.stringify(config) };
   if (steps > 0) meta.steps = String(steps);
   return encodeSafetensors(tensors, meta);
+}
+
+/**
+ * Decodes and checks a model file; `expected` (when given) must match the file's model class. The checks live in
+ * read-model-file.ts, a chunk of its own that the first load() imports: inference-only users who create models
+ * never download them.
+ */
+export async function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelKind): Promise<ModelFile> {
+  return (await import("./read-model-file.js")).readModelFile(bytes, expected);
 }
 
 /** Resolves a config read from a file; a bad one is a ModelFormatError. */

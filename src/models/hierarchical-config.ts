@@ -3,9 +3,8 @@ import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import {
-  activationOf, configObject, integer, likelihoodOf, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
+  activationOf, configObject, integer, likelihoodOf, MAX_SAMPLES, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
-import { MAX_SAMPLES } from "./config.js";
 
 /**
  * Options of `HierarchicalVAE.create`: q(z1|x), q(z2|z1); p(z2) = N(0, I), p(z1|z2) Gaussian, p(x|z1).

@@ -168,7 +168,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
    * ```
    */
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HierarchicalVAE> {
-    const file = readModelFile(bytes, "HierarchicalVAE");
+    const file = await readModelFile(bytes, "HierarchicalVAE");
     const cfg = configFromFile(() => resolveHierarchicalConfig(file.config));
     return new HierarchicalVAE(await Model.engine(options, file), cfg).restore(file);
   }

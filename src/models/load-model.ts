@@ -27,7 +27,7 @@ export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
  * ```
  */
 export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<AnyModel> {
-  const { kind } = readModelFile(bytes);
+  const { kind } = await readModelFile(bytes);
   switch (kind) {
     case "VAE": return VAE.load(bytes, options);
     case "ConditionalVAE": return ConditionalVAE.load(bytes, options);

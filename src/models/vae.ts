@@ -6,7 +6,7 @@ import { activeUnits, thresholdOf, klPerDimension, type ActiveUnits } from "../l
 import { gridPoints, traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import type { EpochLog, FitOptions, LossTerms } from "../train/fit.js";
-import { resolveConfig, type ResolvedVAEConfig, type VAEConfig } from "./config.js";
+import type { ResolvedVAEConfig, VAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import type { Engine } from "../runtime/engine.js";
 import {
@@ -49,6 +49,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    * ```
    */
   static async create(config: VAEConfig, options: EngineOptions = {}): Promise<VAE> {
+    const { resolveConfig } = await import("./config.js"); // a chunk of its own: resolving configs is create/load-time work
     const cfg = resolveConfig(config);
     const vae = new VAE(await Model.engine(options), cfg);
     vae.initialise();
@@ -65,7 +66,8 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    * ```
    */
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<VAE> {
-    const file = readModelFile(bytes, "VAE");
+    const file = await readModelFile(bytes, "VAE");
+    const { resolveConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConfig(file.config));
     return new VAE(await Model.engine(options, file), cfg).restore(file);
   }

@@ -2,7 +2,7 @@
 import { InvalidConfigError, InvalidInputError, TrainingDivergedError } from "../errors.js";
 import { show } from "../errors-format.js";
 import { count, seedOf } from "../io/data.js";
-import { suggest } from "../models/config.js";
+import { suggest } from "../models/config-checks.js";
 import { yieldToEventLoop } from "../runtime/env.js";
 import { type Batch, Batcher, checkFieldSet, type FieldSet, groupBatches, groupMembers } from "./fields.js";
 import { GROUP_KEYS, type GroupOptions, type ParameterGroups, type Schedule, scheduleOf } from "./groups.js";
