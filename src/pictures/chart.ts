@@ -4,7 +4,7 @@ import { InvalidInputError } from "../errors.js";
 import { CAP_HEIGHT, LINE_HEIGHT, textWidth } from "./font.js";
 import { FRAME, GRID, INK, PALETTE } from "./palette.js";
 import { WHITE, type Picture, type Rgb } from "./picture.js";
-import { areaOf, rangeOf, side, toX, toY, type Area, type Margin } from "./plot-area.js";
+import { areaOf, frameItems, rangeOf, side, toX, toY, type Area, type Margin } from "./plot-area.js";
 import { rasterize, toSvg, type Item, type Scene } from "./scene.js";
 import { niceRange, ticksAt, ticksOf } from "./ticks.js";
 
@@ -183,18 +183,9 @@ function chartScene(series: readonly (ArrayLike<number> | ChartSeries)[], option
       items.push({ kind: "path", points: [[x, a.top], [x, a.bottom]], colour: GRID, width: 1 });
     }
   }
-  items.push({ kind: "path", points: [[f.l, f.t], [f.r, f.t], [f.r, f.b], [f.l, f.b], [f.l, f.t]], colour: FRAME, width: 1 });
+  frameItems(items, f, !!labels, xTicks.values.map((v) => xOf(v - x0)), xTicks.labels,
+    yTicks.values.map((v) => toY(a, v, lo, hi)), yTicks.labels, s);
   if (labels) {
-    yTicks.values.forEach((v, k) => {
-      const y = toY(a, v, lo, hi);
-      items.push({ kind: "path", points: [[f.l - 5, y], [f.l - 1, y]], colour: FRAME, width: 1 });
-      items.push({ kind: "text", text: yTicks.labels[k], x: f.l - 8, y: y - Math.floor(capH / 2), anchor: "end", colour: INK, scale: s });
-    });
-    xTicks.values.forEach((v, k) => {
-      const x = xOf(v - x0);
-      items.push({ kind: "path", points: [[x, f.b + 1], [x, f.b + 5]], colour: FRAME, width: 1 });
-      items.push({ kind: "text", text: xTicks.labels[k], x, y: f.b + 8, anchor: "middle", colour: INK, scale: s });
-    });
     const midX = Math.round((a.left + a.right) / 2), midY = Math.round((a.top + a.bottom) / 2);
     if (options.xTitle) items.push({ kind: "text", text: options.xTitle, x: midX, y: f.b + 8 + capH + 8, anchor: "middle", colour: INK, scale: s });
     if (options.yTitle) items.push({ kind: "text", text: options.yTitle, x: Math.max(0, f.l - 8 - yLabelW - 8 - lineH), y: midY, anchor: "middle", colour: INK, scale: s, upward: true });

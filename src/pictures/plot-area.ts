@@ -1,5 +1,8 @@
 // The rectangle a chart or scatter plot draws its data in, and how data values map onto its pixels.
 import { InvalidInputError } from "../errors.js";
+import { CAP_HEIGHT } from "./font.js";
+import { FRAME, INK } from "./palette.js";
+import type { Item } from "./scene.js";
 
 /**
  * Pixels left free around the plotted data (for the frame and the axis numbers).
@@ -76,4 +79,31 @@ export function side(what: string, v: unknown, fallback: number): number {
     throw new InvalidInputError(`${what} must be a whole number of pixels from 16 to 8192; got ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/** A plot's frame: its left, right, top and bottom pixel lines. */
+export interface Frame {
+  l: number;
+  r: number;
+  t: number;
+  b: number;
+}
+
+/**
+ * Pushes the frame of a plot and, with `ticks`, its tick marks and labels: the y ticks at pixel rows `ys` left of
+ * the frame, then the x ticks at pixel columns `xs` below it (text at scale `s`).
+ */
+export function frameItems(items: Item[], f: Frame, ticks: boolean, xs: readonly number[], xLabels: readonly string[],
+  ys: readonly number[], yLabels: readonly string[], s: number): void {
+  const capH = CAP_HEIGHT * s;
+  items.push({ kind: "path", points: [[f.l, f.t], [f.r, f.t], [f.r, f.b], [f.l, f.b], [f.l, f.t]], colour: FRAME, width: 1 });
+  if (!ticks) return;
+  ys.forEach((y, k) => {
+    items.push({ kind: "path", points: [[f.l - 5, y], [f.l - 1, y]], colour: FRAME, width: 1 });
+    items.push({ kind: "text", text: yLabels[k], x: f.l - 8, y: y - Math.floor(capH / 2), anchor: "end", colour: INK, scale: s });
+  });
+  xs.forEach((x, k) => {
+    items.push({ kind: "path", points: [[x, f.b + 1], [x, f.b + 5]], colour: FRAME, width: 1 });
+    items.push({ kind: "text", text: xLabels[k], x, y: f.b + 8, anchor: "middle", colour: INK, scale: s });
+  });
 }

@@ -2,9 +2,9 @@
 // (when asked) round-number ticks, axis titles and a legend of the classes; drawn into pixels or as SVG.
 import { InvalidInputError } from "../errors.js";
 import { CAP_HEIGHT, LINE_HEIGHT, textWidth } from "./font.js";
-import { AXIS, FRAME, GRID, INK, PALETTE } from "./palette.js";
+import { AXIS, GRID, INK, PALETTE } from "./palette.js";
 import { WHITE, type Picture } from "./picture.js";
-import { areaOf, rangeOf, side, toX, toY, type Margin } from "./plot-area.js";
+import { areaOf, frameItems, rangeOf, side, toX, toY, type Margin } from "./plot-area.js";
 import { rasterize, toSvg, type Item, type Scene } from "./scene.js";
 import { niceRange, ticksAt, ticksOf } from "./ticks.js";
 
@@ -120,19 +120,8 @@ function scatterScene(points: ArrayLike<number>, options: ScatterOptions, what: 
   }
   if (xlo < 0 && xhi > 0) items.push({ kind: "path", points: [[toX(a, 0, xlo, xhi), a.top], [toX(a, 0, xlo, xhi), a.bottom]], colour: AXIS, width: 1 });
   if (ylo < 0 && yhi > 0) items.push({ kind: "path", points: [[a.left, toY(a, 0, ylo, yhi)], [a.right, toY(a, 0, ylo, yhi)]], colour: AXIS, width: 1 });
-  items.push({ kind: "path", points: [[f.l, f.t], [f.r, f.t], [f.r, f.b], [f.l, f.b], [f.l, f.t]], colour: FRAME, width: 1 });
-  if (ticks) {
-    yTicks.values.forEach((v, k) => {
-      const y = toY(a, v, ylo, yhi);
-      items.push({ kind: "path", points: [[f.l - 5, y], [f.l - 1, y]], colour: FRAME, width: 1 });
-      items.push({ kind: "text", text: yTicks.labels[k], x: f.l - 8, y: y - Math.floor(capH / 2), anchor: "end", colour: INK, scale: s });
-    });
-    xTicks.values.forEach((v, k) => {
-      const x = toX(a, v, xlo, xhi);
-      items.push({ kind: "path", points: [[x, f.b + 1], [x, f.b + 5]], colour: FRAME, width: 1 });
-      items.push({ kind: "text", text: xTicks.labels[k], x, y: f.b + 8, anchor: "middle", colour: INK, scale: s });
-    });
-  }
+  frameItems(items, f, !!ticks, xTicks.values.map((v) => toX(a, v, xlo, xhi)), xTicks.labels,
+    yTicks.values.map((v) => toY(a, v, ylo, yhi)), yTicks.labels, s);
   const midX = Math.round((a.left + a.right) / 2), midY = Math.round((a.top + a.bottom) / 2);
   if (options.xTitle) items.push({ kind: "text", text: options.xTitle, x: midX, y: f.b + 8 + (ticks ? capH + 8 : 0), anchor: "middle", colour: INK, scale: s });
   if (options.yTitle) items.push({ kind: "text", text: options.yTitle, x: Math.max(0, f.l - 8 - (ticks ? yLabelW + 8 : 0) - lineH), y: midY, anchor: "middle", colour: INK, scale: s, upward: true });
