@@ -96,9 +96,13 @@ export interface ModelApi<T extends Terms = LossTerms> {
   readonly parameterCount: number;
   readonly memoryBytes: number;
   readonly trainingSteps: number;
+  /** Every weight by its name in files, in PyTorch layout (copies). */
   getWeights(): Record<string, Float32Array>;
+  /** Replaces weights by name (PyTorch layout); a rejected call changes nothing. */
   setWeights(weights: Record<string, ArrayLike<number>>): void;
+  /** The model as safetensors bytes (config, weights, training steps), for the class's `load` or `loadModel`. */
   save(): Uint8Array;
+  /** Frees the model's WebAssembly memory; later calls throw DisposedError. */
   dispose(): void;
 
   /** Trains on examples (`labels`: one per example, when `capabilities.classes` > 0); the class's own fit. */

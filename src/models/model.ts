@@ -231,14 +231,6 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     return writeModelFile(this.kind, this.cfg, tensors, this.steps);
   }
 
-  /**
-   * Frees the model's WebAssembly memory; any later call throws DisposedError. Safe to call twice.
-   *
-   * @example
-   * ```ts
-   * model.dispose();
-   * ```
-   */
   /** What the model can do, as data (see ModelApi): each class states its own. */
   abstract get capabilities(): ModelCapabilities;
 
@@ -329,6 +321,14 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     return this.#opt("traverse", o, z, dim);
   }
 
+  /**
+   * Frees the model's WebAssembly memory; any later call throws DisposedError. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * model.dispose();
+   * ```
+   */
   dispose(): void {
     if (this.#disposed) return;
     this.live("dispose", true);
