@@ -4,7 +4,7 @@
 // API (src/index.ts) is used, so the suite holds whatever the models are built from.
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AutoencoderConfig, type AutoencoderTerms, type ConditionalVAEConfig,
-  type EngineInfo, type EngineOptions, type FitOptions, type HierarchicalVAEConfig, type ModelApi, type ModelKind, type Terms,
+  type EngineOptions, type FitOptions, type HierarchicalVAEConfig, type ModelApi, type ModelKind, type Terms,
   type VAEConfig,
 } from "../../src/index.js";
 import { randomArray } from "../helpers/wasm.js";
@@ -17,16 +17,7 @@ import {
  * What the suite needs from every model: the parts of the public API all model classes share, the shared model
  * interface (ModelApi) included, so that an entry whose class does not implement it fails to compile.
  */
-export interface Common extends ModelApi<Terms> {
-  readonly kind: ModelKind;
-  readonly engineInfo: EngineInfo;
-  readonly memoryBytes: number;
-  readonly trainingSteps: number;
-  getWeights(): Record<string, Float32Array>;
-  setWeights(weights: Record<string, ArrayLike<number>>): void;
-  save(): Uint8Array;
-  dispose(): void;
-}
+export type Common = ModelApi<Terms>;
 
 /** A small dataset: n examples (values per example = the model's inputSize), labels where the model takes them, latent rows for decode. */
 export interface Batch {
