@@ -4,19 +4,14 @@
 // sizes (rows and widths not multiples of 4 or 8, fewer rows than threads).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sparseInputScratch } from "../../src/nn/dense";
-import { Engine } from "../../src/runtime/engine";
+import type { Engine } from "../../src/runtime/engine";
 import { ranges } from "../../src/runtime/threads/parallel";
-import { startThreads } from "../../src/runtime/threads/start";
 import { expectBitIdentical } from "../helpers/assert";
+import { oneAndMany } from "../helpers/engines";
 import { randomArray } from "../helpers/wasm";
 
 let one: Engine, many: Engine;
-beforeAll(async () => {
-  one = await Engine.create(undefined, undefined, 1);
-  const e = await startThreads(undefined, 3, { gemm: 0, elements: 0 });
-  if (typeof e === "string") throw new Error(e);
-  many = e;
-});
+beforeAll(async () => void ({ one, many } = await oneAndMany()));
 afterAll(() => many?.pool?.stop());
 
 /** Runs `call` on both engines with the same named buffers and compares them afterwards (not those named _…,

@@ -5,22 +5,16 @@
 // every group's last good weights, bad settings are rejected before anything moves, and threads give the same bits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidConfigError, InvalidInputError, TrainingDivergedError } from "../../src/errors";
-import { Engine } from "../../src/runtime/engine";
-import { startThreads } from "../../src/runtime/threads/start";
+import type { Engine } from "../../src/runtime/engine";
 import { type EpochLog, fit, type Terms } from "../../src/train/fit";
 import { ParameterGroups } from "../../src/train/groups";
 import { permutation } from "../../src/train/shuffle";
 import { expectBitIdentical } from "../helpers/assert";
+import { oneAndMany } from "../helpers/engines";
 import { D, G_SIZE, ganData, type StepView, T, TinyGan, TOTAL, Z } from "./tiny-gan";
 
 let one: Engine, many: Engine;
-beforeAll(async () => {
-  one = await Engine.create(undefined, undefined, 1);
-  // split thresholds 0: even these small slices are spread over the threads
-  const e = await startThreads(undefined, 3, { gemm: 0, elements: 0 });
-  if (typeof e === "string") throw new Error(e);
-  many = e;
-});
+beforeAll(async () => void ({ one, many } = await oneAndMany()));
 afterAll(() => many?.pool?.stop());
 
 const slice = (w: Float32Array, group: "generator" | "discriminator"): Float32Array =>
