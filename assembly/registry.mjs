@@ -33,6 +33,10 @@
 //   abi      the one-line contract for docs/ABI.md's table and the JSDoc of KernelExports.
 
 const SHIPPED = ["default", "mt", "testing"];
+// Kernels of the model families beyond the MLP (convolution, batch norm, recurrent cells, …): not in dist/vaekit.wasm
+// (the default entry's size budget) but in dist/vaekit-ext.wasm, which a model that needs them loads instead, and in
+// the fast and threads builds. Such a model creates its engine with `ext: true` (Model.engine).
+export const EXT = ["ext", "mt", "testing"];
 const MT = ["mt", "testing"];
 const TESTING = ["testing"];
 

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const TYPES = ["ptr", "i32", "u32", "f32", "f64"];
 const RETURNS = ["void", "ptr", "i32", "f64"];
-const BUILDS = ["default", "mt", "testing", "fast"];
+const BUILDS = ["default", "ext", "mt", "testing", "fast"];
 /** What a job record of the pool holds (src/runtime/threads/pool.ts: 14 f64 argument slots). */
 const MAX_JOB_ARGS = 14;
 /** Generic splits whose argument layout the generator can check (the others belong to one kernel each). */
@@ -69,7 +69,9 @@ export function readRegistry(root, { KERNELS, INTERNAL }) {
     const at = `kernel "${e.name}"`;
     const bad = (msg) => problems.push(`${at}: ${msg}`);
     const params = parseParams(e.params ?? "");
-    const k = { ...e, params, job: e.job ?? e.split !== undefined, twinName: e.twin === true ? `${e.name}_scalar` : e.twin };
+    // "ext" (dist/vaekit-ext.wasm) is, until that build exists, generated as part of the default build.
+    const k = { ...e, params, builds: e.builds?.map((b) => (b === "ext" ? "default" : b)),
+      job: e.job ?? e.split !== undefined, twinName: e.twin === true ? `${e.name}_scalar` : e.twin };
     for (const n of [e.name, k.twinName]) {
       if (n === undefined) continue;
       if (seen.has(n)) bad(`"${n}" is listed twice`);

@@ -131,13 +131,16 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     return (this.#optimizer ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
   }
 
-  /** Creates an engine for a new model (the subclass's static create/load call this first). */
-  protected static async engine(options: EngineOptions, file?: ModelFile): Promise<Engine> {
+  /**
+   * Creates an engine for a new model (the subclass's static create/load call this first); `ext`: the model calls
+   * kernels of the registry's EXT builds (convolution, recurrent cells, …), so its engine runs dist/vaekit-ext.wasm.
+   */
+  protected static async engine(options: EngineOptions, file?: ModelFile, ext = false): Promise<Engine> {
     const t = options.threads === undefined ? 1 : options.threads;
     if (!Number.isInteger(t) || t < 1 || t > 64) {
       throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${show(t)}`);
     }
-    const e = await Engine.create(options.wasm, options.precision, t);
+    const e = await Engine.create(options.wasm, options.precision, t, ext);
     if (file) LOADING.set(e, file);
     return e;
   }

@@ -49,7 +49,8 @@ export class Engine {
    * precision, if given, is settled by ./fast.js, loaded only then (dist/vaekit-fast.js); threads by
    * ./threads/start.js, loaded only for threads > 1: the default path carries neither.
    */
-  static async create(source?: WasmSource, precision?: unknown, threads = 1): Promise<Engine> {
+  static async create(source?: WasmSource, precision?: unknown, threads = 1, ext = false): Promise<Engine> {
+    void ext; // the EXT kernels are still in every build (assembly/registry.mjs)
     const [mod, fallbacks] = precision === undefined ? [undefined, []]
       : await (await import("./fast.js")).kernels(source, precision, compileKernels,
         fastWasmUrl && (() => compileFile(fastWasmUrl!, "vaekit-fast.wasm")), InvalidConfigError);
