@@ -119,11 +119,13 @@ const js = (name, file, format) => ({
   output: {
     dir: "dist", format, sourcemap: false, entryFileNames: file,
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
-    // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks)
+    // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks;
+    // index-state.js: the optimizer state of resumable files, shared by the training loop and the loading of such files)
     chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/state.ts")) ? "state" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },

@@ -12,7 +12,7 @@ import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } f
 import { UsageError } from "../errors.js";
 import { extension, writeBytes } from "../files.js";
 import { KINDS, MODEL_OPTIONS, checkApplicable, modelConfig, type Kind } from "../model-options.js";
-import { describe } from "../model-view.js";
+import { describe, openModel } from "../model-view.js";
 import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
@@ -49,6 +49,9 @@ const OPTIONS: OptionSpec[] = [
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
   QUIET,
+  // resumable training (issue 19): a file with the optimizer state in, and out
+  { name: "resume", value: "file", help: "continue training the model in file (written with --save-optimizer) exactly where it stopped; the model options come from the file", group: T },
+  { name: "save-optimizer", help: "also store the optimizer state, noise streams and epoch counter in the output, so that --resume can continue it", group: O },
 ];
 
 type AnyLog = EpochLog<Terms & Record<string, number>>;
@@ -141,6 +144,8 @@ function slice(m: Matrix, labels: LabelSet | undefined, from: number, to: number
   return { x, y: labels.labels.subarray(from * w, to * w) };
 }
 
+const KIND_OF: Record<string, Kind> = { VAE: "vae", ConditionalVAE: "conditional", HierarchicalVAE: "hierarchical", Autoencoder: "autoencoder" };
+
 async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
   switch (kind) {
     case "conditional": return ConditionalVAE.create(config as never);
@@ -160,7 +165,14 @@ export const train: Command = {
   },
 
   async run(args, ctx) {
-    const kind = args.choice("model", KINDS, "vae");
+    const resume = args.string("resume");
+    if (resume !== undefined) {
+      const given = MODEL_OPTIONS.find((o) => args.has(o.name));
+      if (given) throw new UsageError(`--${given.name}: --resume takes the model's class and config from '${resume}'; leave the model options out`);
+    }
+    const resumed = resume === undefined ? undefined : await openModel(resume);
+    const kind = resumed ? KIND_OF[resumed.kind] : args.choice("model", KINDS, "vae");
+    if (!kind) throw new UsageError(`--resume '${resume}': vaekit train does not train ${resumed!.kind} models`);
     checkApplicable(args, kind);
     const conditional = kind === "conditional";
     for (const flag of ["labels", "validation-labels"]) {
@@ -197,8 +209,13 @@ export const train: Command = {
       validation = slice(v, y, 0, v.rows);
     }
 
-    const config = modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536));
-    const model = await create(kind, config);
+    if (resumed && resumed.capabilities.inputSize !== data.cols) {
+      resumed.dispose();
+      throw new UsageError(`--resume '${resume}' is a model of ${resumed.capabilities.inputSize} inputs; '${args.positionals[0]}' has ${data.cols} values per example`);
+    }
+    const model = resumed ?? await create(kind, modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536)));
+    if (resumed) fit.resume = true;
+    const saveState = args.flag("save-optimizer");
     const n = trainSet.x.length / data.cols;
     const epochs = fit.epochs!;
     const batch = Math.min(fit.batchSize!, n);
@@ -206,17 +223,20 @@ export const train: Command = {
     const history: AnyLog[] = [];
     let snapshot: Uint8Array | undefined;
     let current = 1;
+    // epochs are numbered on from the resumed file's (the first batch's log says where): progress counts from there
+    let base: number | undefined;
     const options: FitOptions<Terms> = {
       ...fit,
       signal: ctx.signal,
       onBatchEnd: (b) => {
         current = b.epoch;
-        progress.update((b.epoch - 1) * n + Math.min(n, (b.batch + 1) * batch), `epoch ${b.epoch}/${epochs}`, `loss ${b.loss.toFixed(2)}`);
+        base ??= b.epoch - 1;
+        progress.update((b.epoch - 1 - base) * n + Math.min(n, (b.batch + 1) * batch), `epoch ${b.epoch}/${base + epochs}`, `loss ${b.loss.toFixed(2)}`);
       },
       onEpochEnd: (log) => {
-        snapshot = model.save();
+        snapshot = model.save({ optimizer: saveState });
         history.push(log as unknown as AnyLog);
-        progress.line(summary(log as unknown as AnyLog, epochs));
+        progress.line(summary(log as unknown as AnyLog, (base ?? 0) + epochs));
       },
     };
     if (validation) options.validationData = conditional ? { x: validation.x, labels: validation.y } : validation.x;
