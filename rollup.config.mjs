@@ -153,6 +153,7 @@ const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
   "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
+  "io/safetensors.ts", // exportTorch's state_dict writer: stateless
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
 
