@@ -95,6 +95,11 @@ describe("the resumable file", () => {
       "NaN in exp_avg": withTensor("optimizer.exp_avg", new Float32Array(n).fill(NaN)),
       "negative exp_avg_sq": withTensor("optimizer.exp_avg_sq", new Float32Array(n).fill(-1)),
       "momentum buffer for Adam": withTensor("optimizer.momentum_buffer", new Float32Array(n)),
+      "both moments longer than the model's parameter buffer": (() => {
+        const t = new Map(good.tensors);
+        for (const k of ["optimizer.exp_avg", "optimizer.exp_avg_sq"]) t.set(k, { shape: [n + 4], data: new Float32Array(n + 4) });
+        return encodeSafetensors(t, good.metadata);
+      })(),
     };
     for (const [what, bytes] of Object.entries(bad)) {
       await expect(VAE.load(bytes), what).rejects.toThrow(ModelFormatError);
