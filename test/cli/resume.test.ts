@@ -30,3 +30,31 @@ describe("vaekit train --resume", () => {
     expect(r.stderr).toMatch(/--latent: --resume takes the model's class and config/);
   });
 });
+
+describe("vaekit train's training control flags", () => {
+  it("--lr-schedule, --early-stopping with --restore-best and --checkpoint write what the SDK does with the same options", async () => {
+    const { VAE } = await import("../../src/index.js");
+    const out = f.path("es.safetensors"), ck = f.path("ck-{epoch}.safetensors");
+    const r = await cli(["train", f.npy, "--latent", "2", "--hidden", "16", "--seed", "7", "--batch-size", "64", "--lr", "0.01",
+      "--validation-split", "0.25", "--epochs", "6", "--lr-schedule", "step:2:0.5", "--early-stopping", "0:1e9", "--restore-best",
+      "--checkpoint", ck, "--checkpoint-every", "1", "--quiet", "-o", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const vae = await VAE.create({ inputSize: 784, latentSize: 2, hiddenSizes: [16], seed: 7 });
+    const logs = await vae.fit(f.x.subarray(0, 300 * 784), { epochs: 6, batchSize: 64, learningRate: 0.01, validationData: f.x.subarray(300 * 784),
+      schedule: { type: "step", every: 2, gamma: 0.5 }, earlyStopping: { patience: 0, minDelta: 1e9, restoreBestWeights: true } });
+    expect(logs.length).toBe(2); // epoch 2 can't beat epoch 1 by 1e9: stopped, epoch 1's weights back
+    expect(readFileSync(out).equals(Buffer.from(vae.save()))).toBe(true);
+    const first = await VAE.load(new Uint8Array(readFileSync(f.path("ck-1.safetensors"))));
+    // epoch 1's checkpoint holds the weights early stopping put back (its step counter is epoch 1's, the model's moved on)
+    const [a, b] = [first.getWeights(), vae.getWeights()];
+    for (const k of Object.keys(b)) expect(Buffer.from(a[k].buffer).equals(Buffer.from(b[k].buffer)), k).toBe(true);
+    expect(first.trainingSteps).toBeLessThan(vae.trainingSteps);
+    first.dispose();
+    vae.dispose();
+    for (const bad of [["--lr-schedule", "linear:3"], ["--lr-schedule", "step"], ["--restore-best"], ["--checkpoint-every", "2"], ["--early-stopping", "1.5"]]) {
+      const e = await cli(["train", f.npy, ...bad, "-o", f.path("x.safetensors")]);
+      expect(e.code, bad.join(" ")).toBe(2);
+    }
+  });
+});

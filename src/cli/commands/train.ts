@@ -6,7 +6,7 @@ import {
   type Terms,
 } from "../../index.js";
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
-import type { Args, OptionSpec } from "../args.js";
+import { parseNumber, type Args, type OptionSpec } from "../args.js";
 import type { Command, Context } from "../context.js";
 import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } from "../data.js";
 import { UsageError } from "../errors.js";
@@ -52,7 +52,62 @@ const OPTIONS: OptionSpec[] = [
   // resumable training (issue 19): a file with the optimizer state in, and out
   { name: "resume", value: "file", help: "continue training the model in file (written with --save-optimizer) exactly where it stopped; the model options come from the file", group: T },
   { name: "save-optimizer", help: "also store the optimizer state, noise streams and epoch counter in the output, so that --resume can continue it", group: O },
+  { name: "lr-schedule", value: "spec", help: "step:every[:γ], exponential:γ, cosine:total[:warm-up[:min]] or plateau[:patience[:factor]] (on the validation loss)", default: "constant", group: T },
+  { name: "early-stopping", value: "patience[:δ]", help: "stop after more than patience epochs without the validation loss (else the loss) falling by more than δ", default: "off", group: T },
+  { name: "restore-best", help: "with --early-stopping: end with the best epoch's weights", group: T },
+  { name: "checkpoint", value: "file", help: "write a resumable model file every --checkpoint-every epochs; {epoch} in the name is replaced", default: "off", group: O },
+  { name: "checkpoint-every", value: "k", help: "epochs between checkpoints", default: "1", group: O },
 ];
+
+/** --lr-schedule's spec as fit's schedule setting. */
+function scheduleOf(spec: string): FitOptions["schedule"] {
+  const [type, ...rest] = spec.split(":");
+  const n = (i: number, what: string, r: { min?: number; max?: number; open?: boolean } = { min: 0 }) =>
+    rest[i] === undefined ? undefined : parseNumber(`--lr-schedule ${type}'s ${what}`, rest[i], r);
+  const whole = (i: number, what: string) => {
+    const v = n(i, what, { min: 1 });
+    if (v !== undefined && !Number.isInteger(v)) throw new UsageError(`--lr-schedule ${type}'s ${what} must be a whole number; got ${rest[i]}`);
+    return v;
+  };
+  const max = { step: 2, exponential: 1, cosine: 3, plateau: 2 }[type];
+  if (max === undefined) throw new UsageError(`--lr-schedule '${spec}': the schedule must be step, exponential, cosine or plateau`);
+  if (rest.length > max || (type !== "plateau" && rest.length === 0)) {
+    throw new UsageError(`--lr-schedule '${spec}': expected step:every[:γ], exponential:γ, cosine:total[:warm-up[:min]] or plateau[:patience[:factor]]`);
+  }
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  switch (type) {
+    case "step": return defined({ type, every: whole(0, "every"), gamma: n(1, "γ") }) as never;
+    case "exponential": return { type, gamma: n(0, "γ")! };
+    case "cosine": return defined({ type, total: whole(0, "total"), warmup: rest[1] === "0" ? 0 : whole(1, "warm-up"), minFactor: n(2, "min", { min: 0, max: 1 }) }) as never;
+    default: return defined({ type: "plateau", patience: rest[0] === "0" ? 0 : whole(0, "patience"), factor: n(1, "factor", { min: 0, max: 1, open: true }) }) as never;
+  }
+}
+
+/** --lr-schedule, --early-stopping, --restore-best and --checkpoint as fit options (the checkpoint's writer is added by run). */
+function controlOptions(args: Args, validated: boolean): { options: FitOptions; checkpoint?: { path: string; every: number } } {
+  const o: FitOptions = {};
+  const spec = args.string("lr-schedule");
+  if (spec !== undefined) {
+    o.schedule = scheduleOf(spec);
+    if ((o.schedule as { type: string }).type === "plateau" && !validated) {
+      (o.schedule as { monitor?: string }).monitor = "loss";
+    }
+  }
+  const es = args.string("early-stopping");
+  if (es !== undefined) {
+    const [p, d] = es.split(":");
+    const patience = parseNumber("--early-stopping's patience", p, { min: 0 });
+    if (!Number.isInteger(patience)) throw new UsageError(`--early-stopping's patience must be a whole number; got ${p}`);
+    o.earlyStopping = { monitor: validated ? "validation.loss" : "loss", patience, restoreBestWeights: args.flag("restore-best") };
+    if (d !== undefined) o.earlyStopping.minDelta = parseNumber("--early-stopping's δ", d, { min: 0 });
+  } else if (args.flag("restore-best")) {
+    throw new UsageError("--restore-best goes with --early-stopping");
+  }
+  const path = args.string("checkpoint");
+  if (path === undefined && args.has("checkpoint-every")) throw new UsageError("--checkpoint-every goes with --checkpoint <file>");
+  if (path !== undefined && extension(path) !== ".safetensors") throw new UsageError(`--checkpoint '${path}': a model file ends in .safetensors`);
+  return { options: o, checkpoint: path === undefined ? undefined : { path, every: args.whole("checkpoint-every", 1, 1) } };
+}
 
 type AnyLog = EpochLog<Terms & Record<string, number>>;
 const NOT_TERMS = new Set(["epoch", "seconds", "examplesPerSecond", "validation"]);
@@ -215,6 +270,12 @@ export const train: Command = {
     }
     const model = resumed ?? await create(kind, modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536)));
     if (resumed) fit.resume = true;
+    const control = controlOptions(args, validation !== undefined);
+    Object.assign(fit, control.options);
+    if (control.checkpoint) {
+      const { path, every } = control.checkpoint;
+      fit.checkpoint = { every, write: (bytes, log) => writeBytes(path.replaceAll("{epoch}", String(log.epoch)), bytes) };
+    }
     const saveState = args.flag("save-optimizer");
     const n = trainSet.x.length / data.cols;
     const epochs = fit.epochs!;
@@ -244,6 +305,8 @@ export const train: Command = {
     progress.start(epochs * n);
     try {
       await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
+      // the model as training left it: early stopping may have put the best epoch's weights back
+      snapshot = model.save({ optimizer: saveState });
     } catch (e) {
       progress.clear();
       if (!ctx.signal?.aborted) throw usageOf(e, fit);
@@ -264,7 +327,7 @@ export const train: Command = {
     if (!args.flag("quiet")) {
       const last = history[history.length - 1];
       const val = last.validation ? `, validation loss ${last.validation.loss.toFixed(2)}` : "";
-      ctx.stderr.write(`vaekit train: saved ${outputs.output} (${name}, ${epochs} epochs, loss ${last.loss.toFixed(2)}${val})\n`);
+      ctx.stderr.write(`vaekit train: saved ${outputs.output} (${name}, ${history.length} epochs, loss ${last.loss.toFixed(2)}${val})\n`);
     }
     return 0;
   },
