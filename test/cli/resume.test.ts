@@ -52,6 +52,13 @@ describe("vaekit train's training control flags", () => {
     expect(first.trainingSteps).toBeLessThan(vae.trainingSteps);
     first.dispose();
     vae.dispose();
+    // the history gets the rate of each epoch as a column of its own (not a loss term)
+    const csv = f.path("h.csv");
+    expect((await cli(["train", f.npy, "--latent", "2", "--hidden", "8", "--epochs", "3", "--lr-schedule", "exponential:0.5", "--quiet",
+      "--history", csv, "-o", f.path("h.safetensors")])).code).toBe(0);
+    const lines = readFileSync(csv, "utf8").trim().split("\n");
+    expect(lines[0]).toBe("epoch,loss,reconstruction,kl,learning_rate,seconds,examples_per_second");
+    expect(lines.slice(1).map((l) => Number(l.split(",")[4]))).toEqual([1e-3, 5e-4, 2.5e-4]);
     for (const bad of [["--lr-schedule", "linear:3"], ["--lr-schedule", "step"], ["--restore-best"], ["--checkpoint-every", "2"], ["--early-stopping", "1.5"]]) {
       const e = await cli(["train", f.npy, ...bad, "-o", f.path("x.safetensors")]);
       expect(e.code, bad.join(" ")).toBe(2);

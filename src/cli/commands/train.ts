@@ -110,7 +110,7 @@ function controlOptions(args: Args, validated: boolean): { options: FitOptions; 
 }
 
 type AnyLog = EpochLog<Terms & Record<string, number>>;
-const NOT_TERMS = new Set(["epoch", "seconds", "examplesPerSecond", "validation"]);
+const NOT_TERMS = new Set(["epoch", "seconds", "examplesPerSecond", "validation", "learningRate", "learningRates"]);
 
 function termsOf(log: AnyLog): [string, number][] {
   return Object.entries(log).filter(([k, v]) => !NOT_TERMS.has(k) && typeof v === "number") as [string, number][];
@@ -127,9 +127,11 @@ function historyCsv(history: AnyLog[]): string {
   if (history.length === 0) return "epoch\n";
   const terms = termsOf(history[0]).map(([k]) => k);
   const val = history[0].validation ? terms.map((k) => `validation_${k}`) : [];
+  // with --lr-schedule, the rate each epoch used
+  const lr = history[0].learningRate !== undefined;
   const rows = history.map((h) => [h.epoch, ...terms.map((k) => h[k]), ...(h.validation ? terms.map((k) => (h.validation as Record<string, number>)[k]) : []),
-    h.seconds, h.examplesPerSecond].join(","));
-  return [["epoch", ...terms, ...val, "seconds", "examples_per_second"].join(","), ...rows].join("\n") + "\n";
+    ...(lr ? [h.learningRate] : []), h.seconds, h.examplesPerSecond].join(","));
+  return [["epoch", ...terms, ...val, ...(lr ? ["learning_rate"] : []), "seconds", "examples_per_second"].join(","), ...rows].join("\n") + "\n";
 }
 
 /**
