@@ -157,11 +157,13 @@ const js = (name, file, format) => ({
       : name === "node" || name === "cjs" ? `${c.name}.${format === "cjs" ? "cjs" : "js"}` : `${name}-${c.name}.js`),
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
     // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks;
-    // index-ext.js: the loader of vaekit-ext.wasm, for models that need the EXT kernels)
+    // index-ext.js: the loader of vaekit-ext.wasm, for models that need the EXT kernels; index-state.js: the optimizer
+    // state of resumable files, shared by the training loop and the loading of such files)
     chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/state.ts")) ? "state"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/kernels.generated.ts")) ? "kernels"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/fit.ts")) ? "fit" : c.name}.${format === "cjs" ? "cjs" : "js"}`,
@@ -195,6 +197,7 @@ const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
   "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
+  "io/safetensors.ts", // exportTorch's state_dict writer: stateless
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
 

@@ -5,6 +5,8 @@ export type { VAEConfig, ResolvedVAEConfig, Likelihood } from "./models/config.j
 export type { WeightInit } from "./models/config-checks.js";
 export type { Activation } from "./nn/dense.js";
 export type { FitOptions, EpochLog, BatchLog, LossTerms, StepTerms, GroupOptions, Schedule } from "./train/fit.js";
+export type { NamedSchedule, ScheduleSetting, EarlyStoppingOptions, CheckpointOptions } from "./train/fit.js";
+export type { SaveOptions } from "./models/model.js";
 export type { Data } from "./io/data.js";
 export { readIdx, readIdxImages } from "./io/idx.js";
 export type { IdxArray } from "./io/idx.js";

@@ -5,3 +5,5 @@ export { readTorch, loadTorch } from "./interop/torch.js";
 export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
 export { readFloatSafetensors } from "./interop/float-tensors.js";
 export type { ForeignTensor, FloatDtype } from "./interop/float-tensors.js";
+export { exportTorch } from "./interop/torch-export.js";
+export type { TorchExport } from "./interop/torch-export.js";

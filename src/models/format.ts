@@ -32,12 +32,23 @@ export interface ModelFile {
   readonly tensors: Map<string, Tensor>;
   /** Training steps taken before saving (schedules such as KL warm-up resume from here). */
   readonly steps: number;
+  /** The optimizer state's metadata (format_version "2" files only), checked by src/train/state.ts. */
+  readonly optimizer?: string;
+  /** Puts the file's checked optimizer state into the model being loaded (files saved with { optimizer: true }). */
+  readonly resume?: (model: object) => void;
 }
 
-/** Encodes a model file; `steps` is written only when training has happened. */
-export function writeModelFile(kind: ModelKind, config: unknown, tensors: Map<string, Tensor>, steps: number): Uint8Array {
-  const meta: Record<string, string> = { format: "vaekit", format_version: FORMAT_VERSION, model: kind, config: JSON.stringify(config) };
+/** Set by src/train/state.ts when it loads: writes a model's optimizer state into a file's tensors (save). */
+export const stateHooks: { write?: (model: object, tensors: Map<string, Tensor>) => string | undefined } = {};
+
+/**
+ * Encodes a model file; `steps` is written only when training has happened; `optimizer` (the optimizer state's
+ * metadata, its tensors already in `tensors`) makes it a format_version "2" file.
+ */
+export function writeModelFile(kind: ModelKind, config: unknown, tensors: Map<string, Tensor>, steps: number, optimizer?: string): Uint8Array {
+  const meta: Record<string, string> = { format: "vaekit", format_version: optimizer ? "2" : FORMAT_VERSION, model: kind, config: JSON.stringify(config) };
   if (steps > 0) meta.steps = String(steps);
+  if (optimizer) meta.optimizer = optimizer;
   return encodeSafetensors(tensors, meta);
 }
 
@@ -47,7 +58,8 @@ export function writeModelFile(kind: ModelKind, config: unknown, tensors: Map<st
  * never download them.
  */
 export async function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelKind): Promise<ModelFile> {
-  return (await import("./read-model-file.js")).readModelFile(bytes, expected);
+  const file = (await import("./read-model-file.js")).readModelFile(bytes, expected);
+  return file.optimizer === undefined ? file : (await import("../train/state.js")).withState(file, file.optimizer);
 }
 
 /** Resolves a config read from a file; a bad one is a ModelFormatError. */

@@ -100,8 +100,11 @@ export interface ModelApi<T extends Terms = LossTerms> {
   getWeights(): Record<string, Float32Array>;
   /** Replaces weights by name (PyTorch layout); a rejected call changes nothing. */
   setWeights(weights: Record<string, ArrayLike<number>>): void;
-  /** The model as safetensors bytes (config, weights, training steps), for the class's `load` or `loadModel`. */
-  save(): Uint8Array;
+  /**
+   * The model as safetensors bytes (config, weights, training steps), for the class's `load` or `loadModel`; with
+   * `{ optimizer: true }` also the optimizer state, noise stream positions and epoch counter (resumable training).
+   */
+  save(options?: { optimizer?: boolean }): Uint8Array;
   /** Frees the model's WebAssembly memory; later calls throw DisposedError. */
   dispose(): void;
 

@@ -15,7 +15,7 @@ import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../tr
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { show } from "../errors-format.js";
-import { writeModelFile, type ModelFile, type ModelKind } from "./format.js";
+import { stateHooks, writeModelFile, type ModelFile, type ModelKind } from "./format.js";
 import { outputTooBig, sizeOf, tooBig, type ModelSize } from "./limits.js";
 
 /** Files being loaded, by the engine of the model they are loaded into: checked against the model before it allocates. */
@@ -29,6 +29,19 @@ import type { LatentCode, ModelApi, ModelCapabilities } from "./model-api.js";
 
 /** A class's own method, called by name from the uniform calls. */
 type Own = (...args: unknown[]) => never;
+
+/**
+ * Options of `save()`.
+ *
+ * @example
+ * ```ts
+ * const bytes = model.save({ optimizer: true } satisfies SaveOptions);
+ * ```
+ */
+export interface SaveOptions {
+  /** Also store the optimizer state, noise stream positions and epoch counter (resumable training). Default false. */
+  optimizer?: boolean;
+}
 
 /**
 /**
@@ -84,7 +97,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   protected readonly nParams: number;
   protected readonly params: number;
   #grads = 0;
-  #optimizer: Optimizer | undefined;
+  /** The optimizer state once made (src/train/state.ts reads it for save({ optimizer: true })). */
+  private opt: Optimizer | undefined;
   /** The model's typed scratch tensors (declared by the subclass's constructor) and the tape its passes run on. */
   protected readonly ws: Workspace;
   protected readonly tape: Tape;
@@ -128,7 +142,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
 
   /** The optimizer and its state, created with the first training step. */
   protected get optimizer(): Optimizer {
-    return (this.#optimizer ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
+    return (this.opt ??= new Optimizer(this.e, this.params, this.grads, this.nParams));
   }
 
   /**
@@ -219,19 +233,26 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
 
   /**
    * The model as safetensors bytes: weights in PyTorch layout (names as `getWeights`), model class, config, format
-   * version and training steps in the metadata. `load(model.save()).save()` gives the same bytes.
+   * version and training steps in the metadata. `load(model.save()).save()` gives the same bytes. With
+   * `{ optimizer: true }` (once the model has trained) the file also holds the optimizer state, the noise streams'
+   * positions and the epoch counter, so that training resumes exactly (`fit(x, { resume: true })`); such a file is
+   * format_version "2", which vaekit versions before it refuse by that version.
    *
    * @example
    * ```ts
    * await writeFile("model.safetensors", model.save());
+   * await writeFile("checkpoint.safetensors", model.save({ optimizer: true }));
    * ```
    */
-  save(): Uint8Array {
+  save(options?: SaveOptions): Uint8Array {
     this.live("save");
+    if (options !== undefined && (typeof options !== "object" || options === null || ![undefined, true, false].includes(options.optimizer))) {
+      throw new InvalidInputError(`save: options must be { optimizer?: true | false }; got ${show(options)}`);
+    }
     const all = this.e.f32(this.params, this.nParams);
     const tensors = new Map<string, Tensor>();
     for (const s of this.#specs) tensors.set(s.name, { shape: s.shape, data: s.read(all) });
-    return writeModelFile(this.kind, this.cfg, tensors, this.steps);
+    return writeModelFile(this.kind, this.cfg, tensors, this.steps, options?.optimizer ? stateHooks.write?.(this, tensors) : undefined);
   }
 
   /** What the model can do, as data (see ModelApi): each class states its own. */
@@ -337,7 +358,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     this.live("dispose", true);
     this.#disposed = true;
     this.ws.free();
-    this.#optimizer?.free();
+    this.opt?.free();
     this.e.release(this.params);
     this.e.release(this.#grads);
     this.e.pool?.stop();
@@ -376,6 +397,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     for (const [name, t] of file.tensors) weights[name] = t.data;
     try {
       this.#setWeights(weights, file.tensors);
+      file.resume?.(this);
     } catch (e) {
       this.dispose();
       throw e instanceof VaekitError ? new ModelFormatError(e.message) : e;
@@ -405,10 +427,11 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   protected readonly scan: Scan = (values, unit) => allValid(this.e, values, unit);
 
   /** The parts of a training target every model shares. */
-  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken" | "mark" | "fits"> {
+  protected targetBase(): Pick<TrainingTarget<T>, "seed" | "optimizer" | "gradNormSquared" | "gradNonFinite" | "scaleGradients" | "stepTaken" | "mark" | "fits" | "model"> {
     return {
       seed: this.cfg.seed,
       optimizer: this.optimizer,
+      model: this as never,
       gradNormSquared: () => this.e.k.sum_squares(this.grads, this.nParams),
       gradNonFinite: () => this.e.k.count_nonfinite(this.grads, this.nParams),
       scaleGradients: (s) => this.e.k.scale_inplace(this.grads, this.nParams, s),

@@ -16,10 +16,15 @@ export function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelK
         "weights, create a model with the matching config and pass the tensors to setWeights()",
     );
   }
-  if (meta.format_version !== FORMAT_VERSION) {
+  // version 2: a version 1 file plus the optimizer state (save({ optimizer: true })), checked by src/train/state.ts
+  const resumable = meta.format_version === "2";
+  if (meta.format_version !== FORMAT_VERSION && !resumable) {
     throw new ModelFormatError(
-      `this model file has format_version ${show(meta.format_version)}; this vaekit reads version ${FORMAT_VERSION}`,
+      `this model file has format_version ${show(meta.format_version)}; this vaekit reads versions ${FORMAT_VERSION} and 2`,
     );
+  }
+  if (resumable !== (meta.optimizer !== undefined)) {
+    throw new ModelFormatError(`this model file's optimizer state ${resumable ? "is missing (format_version 2 files carry one)" : "needs format_version 2"}`);
   }
   const kind = meta.model as ModelKind;
   if (!MODEL_KINDS.includes(kind)) {
@@ -39,6 +44,6 @@ export function readModelFile(bytes: Uint8Array | ArrayBuffer, expected?: ModelK
       throw new ModelFormatError(`the model file's steps ${show(meta.steps)} is not a whole number`);
     }
   }
-  return { kind, config, tensors: file.tensors, steps };
+  return { kind, config, tensors: file.tensors, steps, ...(resumable ? { optimizer: meta.optimizer } : {}) };
 }
 

@@ -5,12 +5,20 @@ import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config-checks.js";
 import { yieldToEventLoop } from "../runtime/env.js";
 import { type Batch, Batcher, checkFieldSet, type FieldSet, groupBatches, groupMembers } from "./fields.js";
-import { GROUP_KEYS, type GroupOptions, type ParameterGroups, type Schedule, scheduleOf } from "./groups.js";
+import { GROUP_KEYS, type GroupOptions, type ParameterGroups, scheduleOf } from "./groups.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
 import { permutation } from "./shuffle.js";
+import type { Resolved, ScheduleSetting } from "./schedules.js";
+import {
+  type CheckpointOptions, type CheckpointPlan, checkMonitor, checkpointPlan, type EarlyStoppingOptions, epochsOf,
+  monitored, setEpochs, type StopPlan, stopPlan, type TrainedModel, type Weights, weightsAt,
+} from "./control.js";
+import "./state.js"; // save({ optimizer: true }) can write the state once training code is loaded
 
 export type { Batch, Field, FieldSet, FieldValues } from "./fields.js";
 export type { GroupOptions, ParameterGroup, Schedule } from "./groups.js";
+export type { NamedSchedule, ScheduleSetting } from "./schedules.js";
+export type { CheckpointOptions, EarlyStoppingOptions } from "./control.js";
 
 /**
  * Loss terms as means per example, in nats.
@@ -65,6 +73,10 @@ export type EpochLog<T extends Terms = LossTerms> = T & {
    * The top-level `loss` is then the sum of the steps' losses.
    */
   steps?: Record<string, StepTerms>;
+  /** With a schedule: the learning rate of the epoch's last update (one optimizer) … */
+  learningRate?: number;
+  /** … or, with parameter groups, each scheduled group's, by group name. */
+  learningRates?: Record<string, number>;
 };
 
 /**
@@ -155,6 +167,22 @@ export interface FitOptions<T extends Terms = LossTerms> {
    * the model's own settings for that group, e.g. `{ discriminator: { learningRate: 2e-4, beta1: 0.5 } }`.
    */
   parameterGroups?: Record<string, GroupOptions>;
+  /**
+   * A learning-rate schedule: a named one (`{ type: "step" | "exponential" | "cosine" | "plateau", … }`) or a
+   * function (step, epoch) => factor of learningRate. With parameter groups it is every group's default schedule.
+   * The rate used is logged per epoch (`learningRate`, or `learningRates` by group).
+   */
+  schedule?: ScheduleSetting;
+  /** Stop when a monitored quantity (validation loss by default) stops improving; see EarlyStoppingOptions. */
+  earlyStopping?: EarlyStoppingOptions;
+  /** Hand the model file to `write` every k epochs and/or on improvement; see CheckpointOptions. */
+  checkpoint?: CheckpointOptions;
+  /**
+   * Continue the epoch count where this model's last fit (or the file it was loaded from, saved with
+   * `{ optimizer: true }`) stopped, instead of numbering epochs from 1: shuffling, dynamic binarization and
+   * per-epoch schedules then go on as if the two fit calls were one. Default false.
+   */
+  resume?: boolean;
 }
 
 /**
@@ -203,6 +231,8 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   gradNonFinite(): number;
   scaleGradients(s: number): void;
   evaluate(data: D, seed: number): T;
+  /** The model being trained (vaekit's models): epoch counter, weights for early stopping, save for checkpoints. */
+  readonly model?: TrainedModel;
 }
 
 /**
@@ -255,12 +285,15 @@ export interface SteppedTarget<D extends FieldSet = FieldSet> {
   stepTaken?(step: string): void;
   /** Loss terms on data (means per example); needed for fit's validationData. */
   evaluate?(data: D, seed: number): Terms;
+  /** The model being trained, when it is a vaekit model (checkpoints need its save). */
+  readonly model?: TrainedModel;
 }
 
 const KEYS = [
   "epochs", "batchSize", "learningRate", "optimizer", "beta1", "beta2", "eps", "weightDecay", "momentum", "dampening",
   "nesterov", "clipNorm", "lossReduction", "shuffle", "shuffleSeed", "validationData", "validationSeed", "onBatchEnd",
   "onEpochEnd", "signal", "dynamicBinarization", "binarizationSeed", "parameterGroups",
+  "schedule", "earlyStopping", "checkpoint", "resume",
 ];
 
 function num(o: Record<string, unknown>, key: string, def: number, lo: number, hi: number, open = false, where = "fit: "): number {
@@ -380,8 +413,28 @@ function plainEpoch(n: number, bs: number, p: Plan): Run["epoch"] {
   return (epoch) => ({ order: p.shuffle ? permutation(n, p.shuffleSeed, epoch - 1) : undefined, starts });
 }
 
+/**
+ * What the epoch/step control shares with the lanes: the epoch running, fit's own schedule (one-optimizer targets)
+ * and the learning rate each scheduled optimizer used last (by group name; "" for the one optimizer).
+ */
+interface Control {
+  epoch: number;
+  schedule: Resolved | undefined;
+  rates: Map<string, number>;
+}
+
+/** A schedule's factor at the optimizer's next step, checked: a bad one stops training before anything moves. */
+function factorAt(schedule: Resolved, opt: Optimizer, step: number, epoch: number, who: string): number {
+  const f = schedule.factor(step, epoch, opt);
+  if (typeof f !== "number" || !Number.isFinite(f) || f < 0) {
+    throw new InvalidInputError(`fit: the schedule${who} returned ${f} at step ${step}; it must ` +
+      `return a finite factor ≥ 0 of the learning rate. The step's ${who ? "groups were" : "weights were"} not updated`);
+  }
+  return f;
+}
+
 /** Today's one-optimizer, one-step target, run as the one-group/one-step case of the loop. */
-function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan, train: D): Run {
+function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan, train: D, ctl: Control): Run {
   const n = train.rows;
   const bs = Math.min(p.batchSize, n);
   target.fits?.(bs);
@@ -396,7 +449,15 @@ function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T,
       norm2: () => target.gradNormSquared(),
       nonFinite: () => target.gradNonFinite(),
       scale: (s) => target.scaleGradients(s),
-      update: () => target.optimizer.step(p),
+      update: () => {
+        if (!ctl.schedule) return target.optimizer.step(p);
+        // the state is remade by this step when the kind of optimizer changes: its step count then starts at 0
+        const o = target.optimizer;
+        const t = (o as unknown as { kind?: string }).kind === p.optimizer ? o.steps : 0;
+        const rate = p.learningRate * factorAt(ctl.schedule, o, t, ctl.epoch, "");
+        o.step({ ...p, learningRate: rate });
+        ctl.rates.set("", rate);
+      },
       taken: () => target.stepTaken(),
     }],
     epoch: plainEpoch(n, bs, p),
@@ -408,7 +469,7 @@ function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T,
 }
 
 /** Each group's settings: fit's options, overridden by the model's group settings, overridden by parameterGroups. */
-function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>): Map<string, [OptimizerOptions, Schedule | undefined]> {
+function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>): Map<string, [OptimizerOptions, Resolved | undefined]> {
   const G = target.groups;
   const steps = target.steps;
   const names = G.list.map((g) => g.name);
@@ -435,7 +496,7 @@ function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>)
       if (!GROUP_KEYS.includes(k)) throw new InvalidInputError(`fit: parameterGroups.${name}: unknown setting '${k}'${suggest(k, GROUP_KEYS)}`);
     }
   }
-  const plans = new Map<string, [OptimizerOptions, Schedule | undefined]>();
+  const plans = new Map<string, [OptimizerOptions, Resolved | undefined]>();
   for (const g of G.list) {
     const merged: Record<string, unknown> = {};
     const own = (over?.[g.name] ?? {}) as Record<string, unknown>;
@@ -448,7 +509,7 @@ function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>)
 
 /** A target with parameter groups, ordered steps and named fields. */
 function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train: D,
-  plans: Map<string, [OptimizerOptions, Schedule | undefined]>): Run {
+  plans: Map<string, [OptimizerOptions, Resolved | undefined]>, ctl: Control): Run {
   checkFieldSet(train, "fit(x)");
   const G = target.groups;
   const n = train.rows;
@@ -480,15 +541,13 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train
         // every factor first, so that a bad schedule stops training before any group of the step moves
         const rates = groups.map(([g, opts, schedule]) => {
           if (!schedule) return opts.learningRate;
-          const step = G.optimizer(g).steps;
-          const f = schedule(step);
-          if (typeof f !== "number" || !Number.isFinite(f) || f < 0) {
-            throw new InvalidInputError(`fit: the schedule of parameter group '${g}' returned ${f} at step ${step}; it must ` +
-              "return a finite factor ≥ 0 of the learning rate. The step's groups were not updated");
-          }
-          return opts.learningRate * f;
+          const o = G.optimizer(g);
+          return opts.learningRate * factorAt(schedule, o, o.steps, ctl.epoch, ` of parameter group '${g}'`);
         });
-        groups.forEach(([g, opts, schedule], i) => G.optimizer(g).step(schedule ? { ...opts, learningRate: rates[i] } : opts));
+        groups.forEach(([g, opts, schedule], i) => {
+          G.optimizer(g).step(schedule ? { ...opts, learningRate: rates[i] } : opts);
+          if (schedule) ctl.rates.set(g, rates[i]);
+        });
       },
       taken: () => target.stepTaken?.(st.name),
     };
@@ -576,19 +635,27 @@ export async function fit<T extends Terms>(
   if (stepped && o.validationData !== undefined && !target.evaluate) {
     throw new InvalidInputError("fit: validationData: this model can't evaluate data; leave validationData out");
   }
+  const ctl: Control = {
+    epoch: 0,
+    schedule: !stepped && o.schedule !== undefined ? scheduleOf(o.schedule, "fit: schedule") : undefined,
+    rates: new Map(),
+  };
+  const control = controlPlan(target, o as FitOptions<Terms>, plans, ctl.schedule);
   const train = target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
   const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
   stopIfAborted(o.signal);
   const n = train.rows;
-  const run = stepped ? steppedRun(target, p, train as FieldSet, plans!)
-    : legacyRun(target, p, train);
+  const run = stepped ? steppedRun(target, p, train as FieldSet, plans!, ctl)
+    : legacyRun(target, p, train, ctl);
   const lanes = run.lanes;
   const multi = lanes.length > 1;
   const history: EpochLog<T>[] = [];
   const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
   let lastYield = now();
+  const first = o.resume ? epochsOf(control.owner) + 1 : 1;
 
-  for (let epoch = 1; epoch <= p.epochs; epoch++) {
+  for (let epoch = first; epoch < first + p.epochs; epoch++) {
+    ctl.epoch = epoch;
     const { order, starts } = run.epoch(epoch);
     const batches = starts.length - 1;
     const t0 = now();
@@ -623,13 +690,89 @@ export async function fit<T extends Terms>(
       }
       stopIfAborted(o.signal);
     }
+    setEpochs(control.owner, epoch);
     const seconds = (now() - t0) / 1000;
     const log = { ...means<T>(sums, n), epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
     if (multi) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepSums[i], n)]));
     if (validation) log.validation = (target.evaluate as (d: unknown, s: number) => T)(validation, p.validationSeed);
     history.push(log);
+    const stop = await endOfEpoch(control, ctl, log as EpochLog<Terms>);
     if (o.onEpochEnd) await o.onEpochEnd(log);
     stopIfAborted(o.signal);
+    if (stop) break;
   }
+  // early stopping's best weights go back when training ends normally (a failure leaves the last good step's)
+  if (control.stop?.restore && control.best && control.bestEpoch !== epochsOf(control.owner)) control.weights!.write(control.best);
   return history;
+}
+
+// ---- Training control: schedules' per-epoch updates, early stopping, checkpoints, the epoch counter ----
+
+/** What fit checked before training for the per-epoch control, and its running state. */
+interface ControlPlan {
+  /** Who keeps the epoch counter: the model, else the target's groups or optimizer. */
+  owner: object;
+  stop: StopPlan | undefined;
+  checkpoint: CheckpointPlan | undefined;
+  /** reduce-on-plateau schedules: what each watches and the optimizer state it scales. */
+  plateaus: { monitor: string; update(v: number, o: Optimizer): void; optimizer: () => Optimizer }[];
+  weights: Weights | undefined;
+  best?: Float32Array;
+  bestEpoch?: number;
+  model: TrainedModel | undefined;
+}
+
+function controlPlan(target: TrainingTarget<Terms, Dataset> | SteppedTarget<FieldSet>, o: FitOptions<Terms>,
+  plans: Map<string, [OptimizerOptions, Resolved | undefined]> | undefined, schedule: Resolved | undefined): ControlPlan {
+  if (o.resume !== undefined && typeof o.resume !== "boolean") throw new InvalidInputError("fit: resume must be true or false");
+  const validation = o.validationData !== undefined;
+  const model = target.model;
+  const stepped = "steps" in target;
+  const plateaus: ControlPlan["plateaus"] = [];
+  const add = (s: Resolved | undefined, optimizer: () => Optimizer, where: string): void => {
+    if (s?.plateau) {
+      checkMonitor(s.plateau.monitor, validation, where);
+      plateaus.push({ ...s.plateau, optimizer });
+    }
+  };
+  if (stepped) {
+    for (const [g, [, s]] of plans!) add(s, () => target.groups.optimizer(g), `fit: parameter group '${g}': the plateau schedule`);
+  } else {
+    add(schedule, () => target.optimizer, "fit: the plateau schedule");
+  }
+  const stop = stopPlan(o.earlyStopping, validation);
+  const weights = model ? weightsAt(model.e, model.params, model.nParams) : stepped ? target.groups.weights() : undefined;
+  if (stop?.restore && !weights) throw new InvalidInputError("fit: earlyStopping.restoreBestWeights: this target's weights can't be read");
+  return {
+    owner: model ?? (stepped ? target.groups : target.optimizer),
+    stop, checkpoint: checkpointPlan(o.checkpoint, validation, !!model), plateaus, weights, model,
+  };
+}
+
+/**
+ * The end of an epoch, after its log (and validation) is made: the rates used, plateau schedules, early stopping's
+ * watch (and best weights), checkpoints. Returns true when early stopping ends training.
+ */
+async function endOfEpoch(c: ControlPlan, ctl: Control, log: EpochLog<Terms>): Promise<boolean> {
+  if (ctl.rates.size) {
+    if (ctl.rates.has("")) log.learningRate = ctl.rates.get("");
+    else log.learningRates = Object.fromEntries(ctl.rates);
+  }
+  const rec = log as unknown as Record<string, unknown>;
+  for (const pl of c.plateaus) pl.update(monitored(rec, pl.monitor, "fit: the plateau schedule"), pl.optimizer());
+  let stop = false;
+  if (c.stop) {
+    if (c.stop.watch.improved(monitored(rec, c.stop.watch.monitor, "fit: earlyStopping"))) {
+      c.bestEpoch = log.epoch;
+      if (c.stop.restore) c.best = c.weights!.read();
+    } else if (c.stop.watch.wait > c.stop.patience) {
+      stop = true;
+    }
+  }
+  const cp = c.checkpoint;
+  if (cp) {
+    const improved = cp.watch ? cp.watch.improved(monitored(rec, cp.watch.monitor, "fit: checkpoint")) : false;
+    if (improved || (cp.every > 0 && log.epoch % cp.every === 0)) await cp.write(c.model!.save({ optimizer: cp.optimizer }), rec as never);
+  }
+  return stop;
 }

@@ -1,21 +1,13 @@
 // Parameter groups: named slices [offset, offset + size) of a model's flat parameter buffer (and the same slices of
 // its gradient buffer), each with an optimizer state of its own, its own settings and a learning-rate schedule.
 // Every call here is one kernel call per group over that group's slice: no per-element JavaScript.
-import { InvalidConfigError, InvalidInputError } from "../errors.js";
+import { InvalidConfigError } from "../errors.js";
 import type { Engine } from "../runtime/engine.js";
+import { type Weights, weightsAt } from "./control.js";
 import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import { type Resolved, resolveSchedule, type ScheduleSetting } from "./schedules.js";
 
-/**
- * A learning-rate schedule: the factor that multiplies a group's learning rate at the group's `step` (0-based: the
- * number of updates the group's optimizer state has taken before this one). It must return a finite number ≥ 0.
- * (Named schedules — step, cosine, … — will resolve to this same form in `scheduleOf`.)
- *
- * @example
- * ```ts
- * const warmUp: Schedule = (step) => Math.min(1, (step + 1) / 100);
- * ```
- */
-export type Schedule = (step: number) => number;
+export type { Schedule } from "./schedules.js";
 
 /**
  * A group's optimizer settings; what is left out comes from `fit`'s options (learningRate, optimizer, beta1, …).
@@ -26,7 +18,8 @@ export type Schedule = (step: number) => number;
  * ```
  */
 export interface GroupOptions extends Partial<OptimizerOptions> {
-  schedule?: Schedule;
+  /** A learning-rate schedule: a named one or a function of the step (see `NamedSchedule`, `Schedule`). */
+  schedule?: ScheduleSetting;
 }
 
 /**
@@ -147,6 +140,11 @@ export class ParameterGroups {
     }
   }
 
+  /** The whole parameter buffer as a copy, and the way to put one back (early stopping's best weights). */
+  weights(): Weights {
+    return weightsAt(this.e, this.params, this.total);
+  }
+
   /** Frees every group's optimizer state (a later step starts fresh). Safe to call twice. */
   free(): void {
     for (const o of this.#optimizers.values()) o.free();
@@ -154,14 +152,7 @@ export class ParameterGroups {
   }
 }
 
-/**
- * The one place a schedule setting becomes a function of the step. Today a function is the only form; named
- * schedules (issue 19) resolve here.
- */
-export function scheduleOf(value: unknown, where: string): Schedule {
-  if (typeof value !== "function") {
-    throw new InvalidInputError(`${where}: schedule must be a function of the step returning a factor of the ` +
-      `learning rate, e.g. (step) => Math.min(1, (step + 1) / 100); got ${typeof value}`);
-  }
-  return value as Schedule;
+/** The one place a schedule setting becomes a resolved schedule (src/train/schedules.ts). */
+export function scheduleOf(value: unknown, where: string): Resolved {
+  return resolveSchedule(value, where);
 }

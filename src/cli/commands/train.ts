@@ -6,13 +6,13 @@ import {
   type Terms,
 } from "../../index.js";
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
-import type { Args, OptionSpec } from "../args.js";
+import { parseNumber, type Args, type OptionSpec } from "../args.js";
 import type { Command, Context } from "../context.js";
 import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } from "../data.js";
 import { UsageError } from "../errors.js";
 import { extension, writeBytes } from "../files.js";
 import { KINDS, MODEL_OPTIONS, checkApplicable, modelConfig, type Kind } from "../model-options.js";
-import { describe } from "../model-view.js";
+import { describe, openModel } from "../model-view.js";
 import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
@@ -49,10 +49,68 @@ const OPTIONS: OptionSpec[] = [
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
   QUIET,
+  // resumable training (issue 19): a file with the optimizer state in, and out
+  { name: "resume", value: "file", help: "continue training the model in file (written with --save-optimizer) exactly where it stopped; the model options come from the file", group: T },
+  { name: "save-optimizer", help: "also store the optimizer state, noise streams and epoch counter in the output, so that --resume can continue it", group: O },
+  { name: "lr-schedule", value: "spec", help: "step:every[:γ], exponential:γ, cosine:total[:warm-up[:min]] or plateau[:patience[:factor]] (on the validation loss)", default: "constant", group: T },
+  { name: "early-stopping", value: "patience[:δ]", help: "stop after more than patience epochs without the validation loss (else the loss) falling by more than δ", default: "off", group: T },
+  { name: "restore-best", help: "with --early-stopping: end with the best epoch's weights", group: T },
+  { name: "checkpoint", value: "file", help: "write a resumable model file every --checkpoint-every epochs; {epoch} in the name is replaced", default: "off", group: O },
+  { name: "checkpoint-every", value: "k", help: "epochs between checkpoints", default: "1", group: O },
 ];
 
+/** --lr-schedule's spec as fit's schedule setting. */
+function scheduleOf(spec: string): FitOptions["schedule"] {
+  const [type, ...rest] = spec.split(":");
+  const n = (i: number, what: string, r: { min?: number; max?: number; open?: boolean } = { min: 0 }) =>
+    rest[i] === undefined ? undefined : parseNumber(`--lr-schedule ${type}'s ${what}`, rest[i], r);
+  const whole = (i: number, what: string) => {
+    const v = n(i, what, { min: 1 });
+    if (v !== undefined && !Number.isInteger(v)) throw new UsageError(`--lr-schedule ${type}'s ${what} must be a whole number; got ${rest[i]}`);
+    return v;
+  };
+  const max = { step: 2, exponential: 1, cosine: 3, plateau: 2 }[type];
+  if (max === undefined) throw new UsageError(`--lr-schedule '${spec}': the schedule must be step, exponential, cosine or plateau`);
+  if (rest.length > max || (type !== "plateau" && rest.length === 0)) {
+    throw new UsageError(`--lr-schedule '${spec}': expected step:every[:γ], exponential:γ, cosine:total[:warm-up[:min]] or plateau[:patience[:factor]]`);
+  }
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  switch (type) {
+    case "step": return defined({ type, every: whole(0, "every"), gamma: n(1, "γ") }) as never;
+    case "exponential": return { type, gamma: n(0, "γ")! };
+    case "cosine": return defined({ type, total: whole(0, "total"), warmup: rest[1] === "0" ? 0 : whole(1, "warm-up"), minFactor: n(2, "min", { min: 0, max: 1 }) }) as never;
+    default: return defined({ type: "plateau", patience: rest[0] === "0" ? 0 : whole(0, "patience"), factor: n(1, "factor", { min: 0, max: 1, open: true }) }) as never;
+  }
+}
+
+/** --lr-schedule, --early-stopping, --restore-best and --checkpoint as fit options (the checkpoint's writer is added by run). */
+function controlOptions(args: Args, validated: boolean): { options: FitOptions; checkpoint?: { path: string; every: number } } {
+  const o: FitOptions = {};
+  const spec = args.string("lr-schedule");
+  if (spec !== undefined) {
+    o.schedule = scheduleOf(spec);
+    if ((o.schedule as { type: string }).type === "plateau" && !validated) {
+      (o.schedule as { monitor?: string }).monitor = "loss";
+    }
+  }
+  const es = args.string("early-stopping");
+  if (es !== undefined) {
+    const [p, d] = es.split(":");
+    const patience = parseNumber("--early-stopping's patience", p, { min: 0 });
+    if (!Number.isInteger(patience)) throw new UsageError(`--early-stopping's patience must be a whole number; got ${p}`);
+    o.earlyStopping = { monitor: validated ? "validation.loss" : "loss", patience, restoreBestWeights: args.flag("restore-best") };
+    if (d !== undefined) o.earlyStopping.minDelta = parseNumber("--early-stopping's δ", d, { min: 0 });
+  } else if (args.flag("restore-best")) {
+    throw new UsageError("--restore-best goes with --early-stopping");
+  }
+  const path = args.string("checkpoint");
+  if (path === undefined && args.has("checkpoint-every")) throw new UsageError("--checkpoint-every goes with --checkpoint <file>");
+  if (path !== undefined && extension(path) !== ".safetensors") throw new UsageError(`--checkpoint '${path}': a model file ends in .safetensors`);
+  return { options: o, checkpoint: path === undefined ? undefined : { path, every: args.whole("checkpoint-every", 1, 1) } };
+}
+
 type AnyLog = EpochLog<Terms & Record<string, number>>;
-const NOT_TERMS = new Set(["epoch", "seconds", "examplesPerSecond", "validation"]);
+const NOT_TERMS = new Set(["epoch", "seconds", "examplesPerSecond", "validation", "learningRate", "learningRates"]);
 
 function termsOf(log: AnyLog): [string, number][] {
   return Object.entries(log).filter(([k, v]) => !NOT_TERMS.has(k) && typeof v === "number") as [string, number][];
@@ -69,9 +127,11 @@ function historyCsv(history: AnyLog[]): string {
   if (history.length === 0) return "epoch\n";
   const terms = termsOf(history[0]).map(([k]) => k);
   const val = history[0].validation ? terms.map((k) => `validation_${k}`) : [];
+  // with --lr-schedule, the rate each epoch used
+  const lr = history[0].learningRate !== undefined;
   const rows = history.map((h) => [h.epoch, ...terms.map((k) => h[k]), ...(h.validation ? terms.map((k) => (h.validation as Record<string, number>)[k]) : []),
-    h.seconds, h.examplesPerSecond].join(","));
-  return [["epoch", ...terms, ...val, "seconds", "examples_per_second"].join(","), ...rows].join("\n") + "\n";
+    ...(lr ? [h.learningRate] : []), h.seconds, h.examplesPerSecond].join(","));
+  return [["epoch", ...terms, ...val, ...(lr ? ["learning_rate"] : []), "seconds", "examples_per_second"].join(","), ...rows].join("\n") + "\n";
 }
 
 /**
@@ -141,6 +201,8 @@ function slice(m: Matrix, labels: LabelSet | undefined, from: number, to: number
   return { x, y: labels.labels.subarray(from * w, to * w) };
 }
 
+const KIND_OF: Record<string, Kind> = { VAE: "vae", ConditionalVAE: "conditional", HierarchicalVAE: "hierarchical", Autoencoder: "autoencoder" };
+
 async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
   switch (kind) {
     case "conditional": return ConditionalVAE.create(config as never);
@@ -160,7 +222,14 @@ export const train: Command = {
   },
 
   async run(args, ctx) {
-    const kind = args.choice("model", KINDS, "vae");
+    const resume = args.string("resume");
+    if (resume !== undefined) {
+      const given = MODEL_OPTIONS.find((o) => args.has(o.name));
+      if (given) throw new UsageError(`--${given.name}: --resume takes the model's class and config from '${resume}'; leave the model options out`);
+    }
+    const resumed = resume === undefined ? undefined : await openModel(resume);
+    const kind = resumed ? KIND_OF[resumed.kind] : args.choice("model", KINDS, "vae");
+    if (!kind) throw new UsageError(`--resume '${resume}': vaekit train does not train ${resumed!.kind} models`);
     checkApplicable(args, kind);
     const conditional = kind === "conditional";
     for (const flag of ["labels", "validation-labels"]) {
@@ -197,8 +266,19 @@ export const train: Command = {
       validation = slice(v, y, 0, v.rows);
     }
 
-    const config = modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536));
-    const model = await create(kind, config);
+    if (resumed && resumed.capabilities.inputSize !== data.cols) {
+      resumed.dispose();
+      throw new UsageError(`--resume '${resume}' is a model of ${resumed.capabilities.inputSize} inputs; '${args.positionals[0]}' has ${data.cols} values per example`);
+    }
+    const model = resumed ?? await create(kind, modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536)));
+    if (resumed) fit.resume = true;
+    const control = controlOptions(args, validation !== undefined);
+    Object.assign(fit, control.options);
+    if (control.checkpoint) {
+      const { path, every } = control.checkpoint;
+      fit.checkpoint = { every, write: (bytes, log) => writeBytes(path.replaceAll("{epoch}", String(log.epoch)), bytes) };
+    }
+    const saveState = args.flag("save-optimizer");
     const n = trainSet.x.length / data.cols;
     const epochs = fit.epochs!;
     const batch = Math.min(fit.batchSize!, n);
@@ -206,17 +286,20 @@ export const train: Command = {
     const history: AnyLog[] = [];
     let snapshot: Uint8Array | undefined;
     let current = 1;
+    // epochs are numbered on from the resumed file's (the first batch's log says where): progress counts from there
+    let base: number | undefined;
     const options: FitOptions<Terms> = {
       ...fit,
       signal: ctx.signal,
       onBatchEnd: (b) => {
         current = b.epoch;
-        progress.update((b.epoch - 1) * n + Math.min(n, (b.batch + 1) * batch), `epoch ${b.epoch}/${epochs}`, `loss ${b.loss.toFixed(2)}`);
+        base ??= b.epoch - 1;
+        progress.update((b.epoch - 1 - base) * n + Math.min(n, (b.batch + 1) * batch), `epoch ${b.epoch}/${base + epochs}`, `loss ${b.loss.toFixed(2)}`);
       },
       onEpochEnd: (log) => {
-        snapshot = model.save();
+        snapshot = model.save({ optimizer: saveState });
         history.push(log as unknown as AnyLog);
-        progress.line(summary(log as unknown as AnyLog, epochs));
+        progress.line(summary(log as unknown as AnyLog, (base ?? 0) + epochs));
       },
     };
     if (validation) options.validationData = conditional ? { x: validation.x, labels: validation.y } : validation.x;
@@ -224,6 +307,8 @@ export const train: Command = {
     progress.start(epochs * n);
     try {
       await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
+      // the model as training left it: early stopping may have put the best epoch's weights back
+      snapshot = model.save({ optimizer: saveState });
     } catch (e) {
       progress.clear();
       if (!ctx.signal?.aborted) throw usageOf(e, fit);
@@ -244,7 +329,7 @@ export const train: Command = {
     if (!args.flag("quiet")) {
       const last = history[history.length - 1];
       const val = last.validation ? `, validation loss ${last.validation.loss.toFixed(2)}` : "";
-      ctx.stderr.write(`vaekit train: saved ${outputs.output} (${name}, ${epochs} epochs, loss ${last.loss.toFixed(2)}${val})\n`);
+      ctx.stderr.write(`vaekit train: saved ${outputs.output} (${name}, ${history.length} epochs, loss ${last.loss.toFixed(2)}${val})\n`);
     }
     return 0;
   },
