@@ -167,7 +167,7 @@ describe("streamed validation and bad sources", () => {
     const m = await VAE.create(small);
     const w = m.getWeights();
     await expect(m.fit({ rows: 0, read: () => data }, {})).rejects.toThrow(/rows must be an integer from 1/);
-    await expect(m.fit({ rows: N, read: () => undefined }, {})).rejects.toThrow(/returned undefined/);
+    await expect(m.fit({ rows: N, read: () => undefined } as unknown as RowSource<Float32Array>, {})).rejects.toThrow(/returned undefined/);
     await expect(m.fit({ rows: N, read: (s: number, c: number) => data.slice(0, (c + 1) * D) }, { shuffle: false })).rejects.toThrow(/returned \d+ rows for batch 0/);
     await expect(m.fit({ rows: N, read: (s: number, c: number) => new Float32Array(c * D).fill(NaN) }, {})).rejects.toThrow(/finite/);
     await expect(m.fit(arraySource(data, D).source, { shuffleRange: 0 })).rejects.toThrow(/shuffleRange must be an integer/);
