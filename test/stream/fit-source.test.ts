@@ -86,7 +86,7 @@ describe("fit on a RowSource", () => {
     const b = await ConditionalVAE.create(cfg);
     const opts = { epochs: 2, batchSize: 25, shuffleRange: 5 };
     await a.fit(data, labels, opts);
-    const source: RowSource = {
+    const source: RowSource<{ x: Float32Array; labels: Int32Array }> = {
       rows: N,
       read: (s, c) => ({ x: data.slice(s * D, (s + c) * D), labels: labels.slice(s, s + c) }),
     };
