@@ -6,13 +6,13 @@
 // A sub-path of its own: the default entry doesn't carry it.
 import { InvalidInputError } from "./errors.js";
 import { kind, show } from "./errors-format.js";
-import { type ByteInput, hold, newStats, openRandom, openStream, type Pull, type RandomBytes, type ReaderStats, type StreamInput } from "./io/stream/bytes.js";
-import { csvCells, csvRows, decodeRows, idxLayout, isBlank, isNpy, type Layout, type Native, npyLayout, type ReadOptions } from "./io/stream/formats.js";
-import type { BatchStream, RowSource } from "./train/source.js";
+import { type ByteInput, hold, newStats, openRandom, openStream, type Pull, type RandomBytes, type ReaderStats, type StreamInput } from "./stream/bytes.js";
+import { csvCells, csvRows, decodeRows, idxLayout, isBlank, isNpy, type Layout, type Native, npyLayout, type ReadOptions } from "./stream/formats.js";
+import type { BatchStream, RowSource } from "./index.js";
 
-export type { ByteInput, ReaderStats, StreamInput } from "./io/stream/bytes.js";
-export type { Native, ReadOptions } from "./io/stream/formats.js";
-export type { BatchStream, RowSource } from "./train/source.js";
+export type { ByteInput, ReaderStats, StreamInput } from "./stream/bytes.js";
+export type { Native, ReadOptions } from "./stream/formats.js";
+export type { BatchStream, RowSource } from "./index.js";
 
 /**
  * A file opened for reading row ranges: a RowSource for `fit` (and its validationData) that reads only the rows

@@ -101,9 +101,10 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
   fit(x: Data, labels: Labels, options?: FitOptions): Promise<EpochLog[]>;
   fit(data: RowSource<LabelledData> | BatchStream<LabelledData>, options?: FitOptions): Promise<EpochLog[]>;
   fit(x: unknown, labels?: unknown, options?: FitOptions): Promise<EpochLog[]> {
-    // an object that is no array is whole data (a RowSource, an iterable, { x, labels }): options come second
+    // an object that is no array is whole data (a RowSource, an iterable, { x, labels }): options come second (or
+    // third, as fitAny passes them)
     const whole = typeof x == "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
-    return this.train(() => this.target(), whole ? x : { x, labels }, whole ? labels as FitOptions : options);
+    return this.train(() => this.target(), whole ? x : { x, labels }, whole ? (labels ?? options) as FitOptions : options);
   }
 
   /**

@@ -2,8 +2,8 @@
 // browser) and sequential streams (a ReadableStream, a Response's body, a file read in blocks), gzip inflated on the
 // way by the standard DecompressionStream. Node's fs is imported dynamically, only when a path is opened, so
 // browsers and Workers never load it.
-import { InvalidInputError } from "../../errors.js";
-import { kind } from "../../errors-format.js";
+import { InvalidInputError } from "../errors.js";
+import { kind } from "../errors-format.js";
 
 /** What a reader counts: bytes read, reads, and the bytes of its own buffers (now and at most). */
 export interface ReaderStats {

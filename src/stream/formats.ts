@@ -1,7 +1,7 @@
 // The layouts the streaming readers understand: IDX (big-endian, the MNIST format), NumPy .npy (little-endian, C
 // order) and CSV of numbers. A header is read and checked (sizes bounded before anything is allocated from them);
 // rows are then decoded batch by batch into Float32Array (scaled) or the file's own element type.
-import { InvalidInputError } from "../../errors.js";
+import { InvalidInputError } from "../errors.js";
 
 /** Options shared by every streaming reader. */
 export interface ReadOptions {
