@@ -12,7 +12,6 @@ import type { BatchStream, RowSource } from "./index.js";
 
 export type { ByteInput, ReaderStats, StreamInput } from "./stream/bytes.js";
 export type { Native, ReadOptions } from "./stream/formats.js";
-export type { BatchStream, RowSource } from "./index.js";
 
 /**
  * A file opened for reading row ranges: a RowSource for `fit` (and its validationData) that reads only the rows
@@ -37,7 +36,9 @@ export interface FileSource<C = Float32Array | Native> extends RowSource<C> {
   readonly columns?: readonly string[];
   /** Bytes read and held (live counters). */
   readonly stats: ReaderStats;
+  /** Rows [start, start + count) as `C`; several reads may be in flight at once. */
   read(start: number, count: number): Promise<C>;
+  /** Closes the file handle (a Blob needs none); reads after it fail. */
   close(): Promise<void>;
 }
 
@@ -356,7 +357,14 @@ export function zipSources<S extends Record<string, RowSource>>(sources: S):
   };
 }
 
-/** Options of streamBatches. */
+/**
+ * Options of streamBatches: the readers' options, rows per batch and the format.
+ *
+ * @example
+ * ```ts
+ * const o: StreamOptions = { batchRows: 256, format: "csv", scale: 0.01 };
+ * ```
+ */
 export interface StreamOptions extends ReadOptions {
   /** Rows per yielded batch (fit's batchSize or less). Default 128. */
   batchRows?: number;

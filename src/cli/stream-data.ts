@@ -4,7 +4,8 @@
 // default 16); a gzipped file can't be read at random ranges: it is refused with a hint (gunzip it, or --stream never).
 import { stat } from "node:fs/promises";
 import { VaekitError } from "../index.js";
-import type { FileSource, RowSource } from "../stream.js";
+import type { RowSource } from "../index.js";
+import type { FileSource } from "../stream.js";
 import type { Args, OptionSpec } from "./args.js";
 import { CliError, UsageError } from "./errors.js";
 

@@ -5,7 +5,14 @@
 import { InvalidInputError } from "../errors.js";
 import { kind } from "../errors-format.js";
 
-/** What a reader counts: bytes read, reads, and the bytes of its own buffers (now and at most). */
+/**
+ * What a reader counts: bytes read, reads, and the bytes of its own buffers (now and at most).
+ *
+ * @example
+ * ```ts
+ * const { bytesRead, peakHeldBytes }: ReaderStats = source.stats;
+ * ```
+ */
 export interface ReaderStats {
   /** Bytes read from the file or stream so far (compressed bytes for gzip). */
   bytesRead: number;
@@ -32,7 +39,14 @@ export interface RandomBytes {
   close(): Promise<void>;
 }
 
-/** Where bytes come from: a path or file: URL (Node), a Blob or File (browsers, Workers, Node). */
+/**
+ * Where bytes come from: a path or file: URL (Node), a Blob or File (browsers, Workers, Node).
+ *
+ * @example
+ * ```ts
+ * const input: ByteInput = fileInput.files[0]; // or "data/train.npy" in Node
+ * ```
+ */
 export type ByteInput = string | URL | Blob;
 
 /** Opens `input` for reads at any position; `what` prefixes errors. */
@@ -87,7 +101,14 @@ export async function openRandom(input: ByteInput, what: string, stats: ReaderSt
   };
 }
 
-/** Where a byte stream comes from: a ReadableStream of bytes, a Response (its body), or what openRandom takes. */
+/**
+ * Where a byte stream comes from: a ReadableStream of bytes, a Response (its body), a path or a Blob.
+ *
+ * @example
+ * ```ts
+ * const input: StreamInput = await fetch("/data/train.csv.gz");
+ * ```
+ */
 export type StreamInput = ReadableStream<Uint8Array> | Response | ByteInput;
 
 /** A sequential byte stream, gzip inflated (recognised by its magic bytes), as a pull reader. */

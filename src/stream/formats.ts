@@ -3,7 +3,14 @@
 // rows are then decoded batch by batch into Float32Array (scaled) or the file's own element type.
 import { InvalidInputError } from "../errors.js";
 
-/** Options shared by every streaming reader. */
+/**
+ * Options shared by every streaming reader.
+ *
+ * @example
+ * ```ts
+ * const o: ReadOptions = { scale: 1 / 255, output: "float32", maxRowValues: 4096 };
+ * ```
+ */
 export interface ReadOptions {
   /** Values are multiplied by this; "auto" (default): unsigned-byte data divided by 255 (as readIdxImages), others ×1. */
   scale?: number | "auto";
@@ -18,6 +25,14 @@ export interface ReadOptions {
   maxLineBytes?: number;
 }
 
+/**
+ * The typed arrays a reader returns with `output: "native"`: the file's own element type.
+ *
+ * @example
+ * ```ts
+ * const labels: Native = await (await openIdx("train-labels-idx1-ubyte", { output: "native" })).read(0, 10);
+ * ```
+ */
 export type Native = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** One element type: its size, name, whether it is unsigned bytes, and a decoder of n values from bytes. */

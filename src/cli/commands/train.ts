@@ -8,7 +8,7 @@ import {
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
 import type { Args, OptionSpec } from "../args.js";
 import type { Command, Context } from "../context.js";
-import type { RowSource } from "../../stream.js";
+import type { RowSource } from "../../index.js";
 import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } from "../data.js";
 import { UsageError } from "../errors.js";
 import { extension, writeBytes } from "../files.js";
