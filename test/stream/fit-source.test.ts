@@ -153,6 +153,12 @@ describe("streamed validation and bad sources", () => {
     const ha = await a.fit(data, { epochs: 1, validationData: data, validationSeed: 3 });
     const hb = await b.fit(data, { epochs: 1, validationData: arraySource(data, D).source, validationSeed: 3 });
     expect(hb[0].validation).toEqual(ha[0].validation);
+    // an async iterable of validation batches: one batch is exactly in-memory evaluate too
+    const once = { async *[Symbol.asyncIterator]() { yield data; } };
+    const c = await VAE.create(small);
+    const hi = await c.fit(data, { epochs: 1, validationData: once, validationSeed: 3 });
+    expect(hi[0].validation).toEqual(ha[0].validation);
+    c.dispose();
     const big = new Float32Array(2500 * D).map((_, i) => data[i % data.length]);
     const hc = await a.fit(data, { epochs: 1, validationData: arraySource(big, D).source, validationSeed: 3 });
     // what the validation must be: the weights after the step, evaluated on the chunks [0, 1024), [1024, 2048), [2048, 2500)
