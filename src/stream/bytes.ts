@@ -94,7 +94,8 @@ export async function openRandom(input: ByteInput, what: string, stats: ReaderSt
         return b;
       } catch (e) {
         hold(stats, -len);
-        throw e;
+        if (e instanceof InvalidInputError) throw e;
+        throw new InvalidInputError(`${what}: reading ${len} bytes at byte ${pos} failed (${(e as Error).message}); was the source closed?`);
       }
     },
     close: () => fh.close(),

@@ -76,6 +76,10 @@ describe("random-access readers", () => {
     expect(await blob.read(40, 9)).toEqual(whole.images.subarray(40 * D, 49 * D));
     await expect(x.read(N - 1, 2)).rejects.toThrow(/outside \[0, 150\)/);
     expect(x.stats.heldBytes).toBe(0);
+    const closed = await openIdx(imagesPath);
+    await closed.close();
+    await expect(closed.read(0, 1)).rejects.toThrow(/reading 20 bytes at byte 16 failed .*closed/);
+    expect(closed.stats.heldBytes).toBe(0);
   });
 
   it(".npy and CSV: row ranges equal the whole-file readers; openFile tells the format by content", async () => {
