@@ -442,6 +442,10 @@ async function* batchesOf(open: () => Promise<Pull>, o: StreamOptions, batchRows
     for (let row = 0; row < layout.rows;) {
       const count = Math.min(batchRows, layout.rows - row);
       const len = count * layout.rowBytes;
+      if (len > MAX_READ_BYTES) {
+        throw new InvalidInputError(`${what}: a batch of ${count} rows of ${layout.rowBytes} bytes would take ${len} bytes; at most 2^30 ` +
+          "are buffered (lower batchRows)");
+      }
       let bytes: Uint8Array;
       if (left.length >= len) {
         bytes = left.slice(0, len);

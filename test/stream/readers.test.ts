@@ -141,6 +141,9 @@ describe("untrusted input", () => {
     await expect(openIdx(bad("huge", huge))).rejects.toThrow(/truncated file.*needs \d+ bytes, the file has 16/);
     await expect(openIdx(bad("wide", huge), { maxRowValues: 1000 })).rejects.toThrow(/65536 values per row; at most 1000/);
     await expect(collect(streamBatches(bad("huge2", huge)))).rejects.toThrow(/truncated: the header declares 4294967295 rows/);
+    // a gzip bomb can't make a batch buffer more than 2^30 bytes: rows of 2^24 f64 values, 128 per batch
+    const bomb = Uint8Array.from([0, 0, 0x0e, 2, 0, 0, 1, 0, 1, 0, 0, 0]);
+    await expect(collect(streamBatches(bad("bomb.gz", gzipSync(bomb)), { batchRows: 128 }))).rejects.toThrow(/would take 17179869184 bytes; at most 2\^30/);
     await expect(openIdx(bad("type", Uint8Array.from([0, 0, 7, 1, 0, 0, 0, 1, 0])))).rejects.toThrow(/unknown IDX element type 0x7/);
     await expect(openIdx(bad("notidx", Uint8Array.from([1, 2, 3, 4, 5])))).rejects.toThrow(InvalidInputError);
     const npy = writeNpy(new Float32Array(6), [2, 3]);
