@@ -89,7 +89,7 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
       if (mt.engineInfo.threads !== 2) { console.log(mt.engineInfo.fallbacks.join("; ")); process.exit(1); }
       mt.dispose();
       const rows = []; // vaekit/stream: three CSV rows from a Blob
-      for await (const b of streamBatches(new Blob(["1,2\n3,4\n5,6\n"]), { batchRows: 2 })) rows.push(...b);
+      for await (const b of streamBatches(new Blob(["1,2\\n3,4\\n5,6\\n"]), { batchRows: 2 })) rows.push(...b);
       if (rows.join() !== "1,2,3,4,5,6") process.exit(1);
       console.log("esm ok");`);
     writeFileSync(join(app, "cjs.cjs"), `
