@@ -265,6 +265,7 @@ const familyTypes = (family) => ({
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
 const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+const STREAM = fileURLToPath(new URL("./src/stream.ts", import.meta.url)); // vaekit/stream: the CLI's file readers
 
 function cliFromPackage() {
   return {
@@ -277,6 +278,7 @@ function cliFromPackage() {
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
       const family = FAMILIES.find((f) => id === fileURLToPath(new URL(`./src/${f}.ts`, import.meta.url)));
       if (family) return { id: `vaekit/${family}`, external: true };
+      if (id === STREAM) return { id: "vaekit/stream", external: true };
       return null;
     },
     generateBundle(_, bundle) {
@@ -340,5 +342,6 @@ export default [
   ...subpath("torch"),
   ...subpath("pictures"),
   ...FAMILIES.map(familyTypes),
+  ...subpath("stream"),
   cli,
 ];

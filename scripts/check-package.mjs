@@ -80,6 +80,7 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
       import { readTorch } from "vaekit/torch";
       import { encodeTensor } from "vaekit/tfjs";
       import { imageGrid, encodePng } from "vaekit/pictures";
+      import { streamBatches } from "vaekit/stream";
       const vae = await VAE.create({ inputSize: 4, hiddenSizes: [3], latentSize: 2, seed: 1 });
       const onnx = exportOnnx(vae, { part: "decoder" });
       const png = await encodePng(imageGrid(vae.sample(4, { seed: 1 }), { shape: [2, 2], columns: 2 }));
@@ -87,10 +88,13 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
       const mt = await VAE.create({ inputSize: 4, latentSize: 2 }, { threads: 2 }); // the threads chunk and vaekit-mt.wasm
       if (mt.engineInfo.threads !== 2) { console.log(mt.engineInfo.fallbacks.join("; ")); process.exit(1); }
       mt.dispose();
+      const rows = []; // vaekit/stream: three CSV rows from a Blob
+      for await (const b of streamBatches(new Blob(["1,2\\n3,4\\n5,6\\n"]), { batchRows: 2 })) rows.push(...b);
+      if (rows.join() !== "1,2,3,4,5,6") process.exit(1);
       console.log("esm ok");`);
     writeFileSync(join(app, "cjs.cjs"), `
       const { VAE, VaekitError } = require("vaekit");
-      for (const p of ["vaekit/onnx", "vaekit/torch", "vaekit/tfjs", "vaekit/pictures"]) if (Object.keys(require(p)).length === 0) process.exit(1);
+      for (const p of ["vaekit/onnx", "vaekit/torch", "vaekit/tfjs", "vaekit/pictures", "vaekit/stream"]) if (Object.keys(require(p)).length === 0) process.exit(1);
       VAE.create({ inputSize: 4, latentSize: 2 }, { threads: 2 }).then((v) => {
         if (v.engineInfo.threads !== 2) { console.log(v.engineInfo.fallbacks.join("; ")); process.exit(1); }
         v.dispose(); console.log("cjs ok");
@@ -99,7 +103,7 @@ check("every entry loads from the installed tarball (ESM and require) and the bi
     const cjs = execFileSync(process.execPath, ["cjs.cjs"], { cwd: app, encoding: "utf8", stdio: "pipe" });
     const help = execFileSync(join(app, "node_modules", ".bin", "vaekit"), ["--help"], { cwd: app, encoding: "utf8", stdio: "pipe" });
     if (!/esm ok/.test(esm) || !/cjs ok/.test(cjs) || !/train/.test(help)) throw new Error(`unexpected output: ${esm} ${cjs} ${help.slice(0, 200)}`);
-    return "vaekit (also with threads: 2), vaekit/onnx, vaekit/torch, vaekit/tfjs, vaekit/pictures; `vaekit --help`";
+    return "vaekit (also with threads: 2), vaekit/onnx, vaekit/torch, vaekit/tfjs, vaekit/pictures, vaekit/stream; `vaekit --help`";
   } finally {
     rmSync(app, { recursive: true, force: true });
   }

@@ -27,6 +27,7 @@ export type { Labels } from "./models/labels.js";
 export type { ConditionalVAEConfig, ResolvedConditionalVAEConfig, CapacitySchedule } from "./models/config.js";
 export type { LogLikelihoodOptions } from "./models/latent-model.js";
 export type { Terms, Dataset } from "./train/fit.js";
+export type { RowSource, BatchStream } from "./train/fit.js";
 export type { InterpolationMethod } from "./latent/interpolate.js";
 export type { ActiveUnits } from "./latent/statistics.js";
 export type { ModelKind } from "./models/format.js";

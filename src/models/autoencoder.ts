@@ -9,7 +9,7 @@ import { Mlp } from "../nn/mlp.js";
 import type { Tape } from "../nn/tape.js";
 import type { Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
-import type { Dataset, EpochLog, FitOptions, TrainingTarget } from "../train/fit.js";
+import type { BatchStream, Dataset, EpochLog, FitOptions, RowSource, TrainingTarget } from "../train/fit.js";
 import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import { LikelihoodHead } from "./likelihood.js";
@@ -137,7 +137,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    * const history = await ae.fit(trainX, { epochs: 5, batchSize: 64 });
    * ```
    */
-  fit(x: Data, options?: FitOptions<AutoencoderTerms>): Promise<EpochLog<AutoencoderTerms>[]> {
+  fit(x: Data | RowSource<Data> | BatchStream<Data>, options?: FitOptions<AutoencoderTerms>): Promise<EpochLog<AutoencoderTerms>[]> {
     return this.train(() => this.#target(), x, options);
   }
 
@@ -476,9 +476,9 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
         capacity = rows;
         binarize = o.binarizeSeed;
         ws();
-        return (r, data, src, epoch) => {
+        return (r, data, src, epoch, index, total) => {
           ws();
-          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
         };
       },
       forwardBackward: (rows, gradScale) => {

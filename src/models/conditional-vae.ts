@@ -6,7 +6,7 @@ import { gridPoints, traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import { activeUnits, klPerDimension, thresholdOf, type ActiveUnits } from "../latent/statistics.js";
 import type { Engine } from "../runtime/engine.js";
-import type { EpochLog, FitOptions, LossTerms } from "../train/fit.js";
+import type { BatchStream, EpochLog, FitOptions, LossTerms, RowSource } from "../train/fit.js";
 import type { ConditionalVAEConfig, ResolvedConditionalVAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import { labelRows, type Labels } from "./labels.js";
@@ -94,10 +94,17 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    * @example
    * ```ts
    * await cvae.fit(trainX, trainY, { epochs: 10, validationData: { x: testX, labels: testY } });
+   * // streamed: chunks of { x, labels } from a RowSource or an async iterable, options second
+   * await cvae.fit(zipSources({ x: await openIdx(images), labels: await openIdx(labels, { scale: 1 }) }), { epochs: 10 });
    * ```
    */
-  fit(x: Data, labels: Labels, options?: FitOptions): Promise<EpochLog[]> {
-    return this.train(() => this.target(), { x, labels } satisfies LabelledData, options);
+  fit(x: Data, labels: Labels, options?: FitOptions): Promise<EpochLog[]>;
+  fit(data: RowSource<LabelledData> | BatchStream<LabelledData>, options?: FitOptions): Promise<EpochLog[]>;
+  fit(x: unknown, labels?: unknown, options?: FitOptions): Promise<EpochLog[]> {
+    // an object that is no array is whole data (a RowSource, an iterable, { x, labels }): options come second (or
+    // third, as fitAny passes them)
+    const whole = typeof x == "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x);
+    return this.train(() => this.target(), whole ? x : { x, labels }, whole ? (labels ?? options) as FitOptions : options);
   }
 
   /**

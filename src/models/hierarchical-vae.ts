@@ -14,7 +14,7 @@ import { logMeanExp, repeatRows } from "../nn/repeat.js";
 import { reparameterize } from "../nn/reparameterize.js";
 import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
-import type { Dataset, EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
+import type { BatchStream, Dataset, EpochLog, FitOptions, LossTerms, RowSource, TrainingTarget } from "../train/fit.js";
 import {
   resolveHierarchicalConfig, type HierarchicalVAEConfig, type ResolvedHierarchicalVAEConfig,
 } from "./hierarchical-config.js";
@@ -181,7 +181,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
    * await hvae.fit(trainX, { epochs: 10, batchSize: 20, dynamicBinarization: true });
    * ```
    */
-  fit(x: Data, options?: FitOptions): Promise<EpochLog[]> {
+  fit(x: Data | RowSource<Data> | BatchStream<Data>, options?: FitOptions): Promise<EpochLog[]> {
     return this.train(() => this.#target(), x, options);
   }
 
@@ -628,9 +628,9 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
         capacity = rows;
         binarize = o.binarizeSeed;
         ws();
-        return (r, data, src, epoch) => {
+        return (r, data, src, epoch, index, total) => {
           ws();
-          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
         };
       },
       forwardBackward: (rows, gradScale) => {

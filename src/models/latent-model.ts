@@ -468,9 +468,9 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         capacity = rows;
         binarize = o.binarizeSeed;
         ws();
-        return (r, data, src, epoch) => {
+        return (r, data, src, epoch, index, total) => {
           ws();
-          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize);
+          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
           if (C) this.e.write(b.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
         };
       },

@@ -504,15 +504,16 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   /**
    * Copies example `src` of training data `x` (rows of `width`) into row `r` of tensor `batch`, and binarizes it
    * there (scratch: `uni`, width words) when fit asked for dynamic binarization (`binarize` = its seed): the one batch
-   * writer of every model's training target.
+   * writer of every model's training target. Streamed data give `index` and `total` (the example's row in the whole
+   * set and the set's size), which key the binarization as in memory.
    */
   protected writeTrainingRow(
     batch: Buffer, uni: Buffer, r: number, x: Float32Array, rows: number, width: number, src: number,
-    epoch: number, binarize: number | undefined,
+    epoch: number, binarize: number | undefined, index = src, total = rows,
   ): void {
     const at = batch.ptr + r * width * 4;
     this.e.write(at, x.subarray(src * width, (src + 1) * width));
-    if (binarize !== undefined) this.binarizeRow(at, uni.ptr, width, binarize, (epoch - 1) * rows + src);
+    if (binarize !== undefined) this.binarizeRow(at, uni.ptr, width, binarize, (epoch - 1) * total + index);
   }
 
   /**

@@ -5,7 +5,7 @@ import { count, seedOf, toRows, type Data, type Rows } from "../io/data.js";
 import { activeUnits, thresholdOf, klPerDimension, type ActiveUnits } from "../latent/statistics.js";
 import { gridPoints, traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
-import type { EpochLog, FitOptions, LossTerms } from "../train/fit.js";
+import type { BatchStream, EpochLog, FitOptions, LossTerms, RowSource } from "../train/fit.js";
 import type { ResolvedVAEConfig, VAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import type { Engine } from "../runtime/engine.js";
@@ -80,9 +80,12 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    * ```ts
    * const history = await vae.fit(trainX, { epochs: 10, batchSize: 128, learningRate: 1e-3, validationData: testX,
    *   shuffleSeed: 1, onEpochEnd: (e) => console.log(e.epoch, e.loss, e.validation?.loss) });
+   * // data bigger than memory: a RowSource (e.g. from vaekit/stream) or an async iterable of batches
+   * const images = await openIdx("train-images-idx3-ubyte");
+   * await vae.fit(images, { epochs: 10, shuffleRange: 16 });
    * ```
    */
-  fit(x: Data, options?: FitOptions): Promise<EpochLog[]> {
+  fit(x: Data | RowSource<Data> | BatchStream<Data>, options?: FitOptions): Promise<EpochLog[]> {
     return this.train(() => this.target(), x, options);
   }
 

@@ -14,11 +14,14 @@ import {
   monitored, setEpochs, type StopPlan, stopPlan, type TrainedModel, type Weights, weightsAt,
 } from "./control.js";
 import "./state.js"; // save({ optimizer: true }) can write the state once training code is loaded
+import { type BatchStream, type RowSource, rangeOrder, streamKind } from "./source.js";
+import { openStream, streamedEpochs, streamedValidation, type StreamPlan, streamPlan, STREAM_KEYS } from "./stream-run.js";
 
 export type { Batch, Field, FieldSet, FieldValues } from "./fields.js";
 export type { GroupOptions, ParameterGroup, Schedule } from "./groups.js";
 export type { NamedSchedule, ScheduleSetting } from "./schedules.js";
 export type { CheckpointOptions, EarlyStoppingOptions } from "./control.js";
+export type { BatchStream, RowSource } from "./source.js";
 
 /**
  * Loss terms as means per example, in nats.
@@ -101,7 +104,7 @@ export type BatchLog<T extends Terms = LossTerms> = T & {
   epoch: number;
   /** 0-based batch index within the epoch. */
   batch: number;
-  /** Batches per epoch. */
+  /** Batches per epoch (an async iterable of batches: NaN in the first epoch, then the previous epoch's count). */
   batches: number;
   /** Targets with several steps per batch only: each step's terms (means per example of the batch). */
   steps?: Record<string, StepTerms>;
@@ -144,7 +147,20 @@ export interface FitOptions<T extends Terms = LossTerms> {
   shuffle?: boolean;
   /** Seed of the shuffling. Default: the model's seed. */
   shuffleSeed?: number;
-  /** Data evaluated after every epoch (one sampled z per example). */
+  /**
+   * Shuffle whole ranges of this many consecutive rows instead of single rows: the epoch's order is the ranges in the
+   * order of a seeded permutation (the row shuffle's generator, on ⌈n / shuffleRange⌉ items, keyed by shuffleSeed
+   * and the epoch), each range's rows in order; batches are then contiguous slices of that order. With 1 it is
+   * exactly the row shuffle. In-memory data: default off (the row shuffle, unchanged). A RowSource: default 16, and
+   * the same value on the same rows gives the same order in memory and streamed, so both train to the same bits.
+   */
+  shuffleRange?: number;
+  /** A RowSource: batches read ahead while a batch trains (each at most batchSize rows). Default 2. */
+  readAhead?: number;
+  /**
+   * Data evaluated after every epoch (one sampled z per example). A RowSource is evaluated in chunks of
+   * max(batchSize, 1024) rows (its noise keyed per chunk) and the chunks' terms averaged by rows.
+   */
   validationData?: unknown;
   /** Seed of the validation noise. Default 0. */
   validationSeed?: number;
@@ -211,9 +227,11 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   validate(data: unknown, what: string, unit: boolean): D;
   /**
    * Makes room for batches of `rows` and returns a function that puts example `src` of `data` into row r of the
-   * batch (epoch is 1-based; it keys per-epoch randomness such as binarization).
+   * batch (epoch is 1-based; it keys per-epoch randomness such as binarization). Streamed data pass a chunk of the
+   * batch's rows as `data`, and `index` and `total`: the example's row in the whole set and the set's size, which
+   * key the randomness instead of `src` and `data.rows` (so that it equals the in-memory run's).
    */
-  batchInput(rows: number, options: BatchOptions): (r: number, data: D, src: number, epoch: number) => void;
+  batchInput(rows: number, options: BatchOptions): (r: number, data: D, src: number, epoch: number, index?: number, total?: number) => void;
   /** Zeroes gradients, runs forward and backward on the first `rows` of the batch; returns summed terms. */
   forwardBackward(rows: number, gradScale: number): T;
   /**
@@ -341,12 +359,12 @@ interface Plan extends OptimizerOptions {
   binarizeSeed: number | undefined;
 }
 
-function plan(options: unknown, seed: number): Plan {
+function plan(options: unknown, seed: number): Plan & StreamPlan {
   if (options === undefined) options = {};
   if (typeof options !== "object" || options === null) throw new InvalidInputError("fit: options must be an object");
   const o = options as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!KEYS.includes(k)) throw new InvalidInputError(`fit: unknown option '${k}'${suggest(k, KEYS)}`);
+    if (!KEYS.includes(k) && !STREAM_KEYS.includes(k)) throw new InvalidInputError(`fit: unknown option '${k}'${suggest(k, [...KEYS, ...STREAM_KEYS])}`);
   }
   const reduction = o.lossReduction ?? "sum";
   if (reduction !== "sum" && reduction !== "mean") {
@@ -375,7 +393,7 @@ function plan(options: unknown, seed: number): Plan {
   if (!o.dynamicBinarization && o.binarizationSeed !== undefined) {
     throw new InvalidInputError("fit: binarizationSeed needs dynamicBinarization: true");
   }
-  return p;
+  return { ...p, ...streamPlan(o) };
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
@@ -398,19 +416,44 @@ interface Lane {
 }
 
 /** How one fit call moves data: the steps, each epoch's batches and how a batch is filled. */
-interface Run {
+export interface Run {
   readonly lanes: Lane[];
   /** Examples in batch order (undefined: row order) and where each batch starts, plus the end. */
   epoch(epoch: number): { order: Uint32Array | undefined; starts: number[] };
   feed(order: Uint32Array | undefined, start: number, rows: number, epoch: number): Batch | undefined;
+  /**
+   * Streamed data: puts a validated chunk (the batch's rows, in batch order) into the batch; `index` holds their
+   * examples' rows in the whole set of `total` rows (NaN: unknown, an async iterable).
+   */
+  put(chunk: Dataset, index: Uint32Array, epoch: number, total: number): Batch | undefined;
+}
+
+/** One epoch's batches as the loop takes them: `next(b)` is batch b (undefined after the last). */
+export interface Epoch {
+  readonly batches: number;
+  next(b: number): { rows: number; batch: Batch | undefined } | undefined | Promise<{ rows: number; batch: Batch | undefined } | undefined>;
+}
+
+/** In-memory data: batches of the run's order, filled synchronously. */
+function memoryEpoch(run: Run, epoch: number): Epoch {
+  const { order, starts } = run.epoch(epoch);
+  const batches = starts.length - 1;
+  return {
+    batches,
+    next: (b) => (b < batches
+      ? { rows: starts[b + 1] - starts[b], batch: run.feed(order, starts[b], starts[b + 1] - starts[b], epoch) }
+      : undefined),
+  };
 }
 
 /** Contiguous batches of `bs` over a seeded permutation (or row order): today's order, exactly. */
-function plainEpoch(n: number, bs: number, p: Plan): Run["epoch"] {
+function plainEpoch(n: number, bs: number, p: Plan & StreamPlan): Run["epoch"] {
   const starts: number[] = [];
   for (let s = 0; s < n; s += bs) starts.push(s);
   starts.push(n);
-  return (epoch) => ({ order: p.shuffle ? permutation(n, p.shuffleSeed, epoch - 1) : undefined, starts });
+  const shuffled = (epoch: number): Uint32Array | undefined => (!p.shuffle ? undefined
+    : p.range === undefined ? permutation(n, p.shuffleSeed, epoch - 1) : rangeOrder(n, p.range, p.shuffleSeed, epoch - 1));
+  return (epoch) => ({ order: shuffled(epoch), starts });
 }
 
 /**
@@ -433,9 +476,9 @@ function factorAt(schedule: Resolved, opt: Optimizer, step: number, epoch: numbe
   return f;
 }
 
-/** Today's one-optimizer, one-step target, run as the one-group/one-step case of the loop. */
-function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan, train: D, ctl: Control): Run {
-  const n = train.rows;
+/** Today's one-optimizer, one-step target, run as the one-group/one-step case of the loop (`train`: in memory). */
+function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T, D>, p: Plan & StreamPlan, train: D | undefined,
+  n: number, ctl: Control): Run {
   const bs = Math.min(p.batchSize, n);
   target.fits?.(bs);
   const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
@@ -462,7 +505,11 @@ function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T,
     }],
     epoch: plainEpoch(n, bs, p),
     feed: (order, start, rows, epoch) => {
-      for (let r = 0; r < rows; r++) put(r, train, order ? order[start + r] : start + r, epoch);
+      for (let r = 0; r < rows; r++) put(r, train!, order ? order[start + r] : start + r, epoch);
+      return undefined;
+    },
+    put: (chunk, index, epoch, total) => {
+      for (let r = 0; r < index.length; r++) put(r, chunk as D, r, epoch, index[r], total);
       return undefined;
     },
   };
@@ -507,15 +554,17 @@ function groupPlans(target: SteppedTarget<FieldSet>, o: Record<string, unknown>)
   return plans;
 }
 
-/** A target with parameter groups, ordered steps and named fields. */
-function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train: D,
-  plans: Map<string, [OptimizerOptions, Resolved | undefined]>, ctl: Control): Run {
-  checkFieldSet(train, "fit(x)");
+/**
+ * A target with parameter groups, ordered steps and named fields (`train`: in memory; `ids`: the groups field of
+ * streamed data, read beforehand).
+ */
+function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan & StreamPlan, train: D | undefined,
+  plans: Map<string, [OptimizerOptions, Resolved | undefined]>, n: number, ctl: Control, ids?: ArrayLike<number>): Run {
+  if (train) checkFieldSet(train, "fit(x)");
   const G = target.groups;
-  const n = train.rows;
   const bs = Math.min(p.batchSize, n);
   let epoch = plainEpoch(n, bs, p);
-  const ids = train.fields.groups?.values;
+  if (train) ids = train.fields.groups?.values;
   if (ids) {
     const members = groupMembers(ids);
     const big = members.find((m) => m.length > p.batchSize);
@@ -524,6 +573,9 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train
         "batches are made of whole groups, so raise batchSize or split that group");
     }
     epoch = (e) => groupBatches(members, p.batchSize, p.shuffle, p.shuffleSeed, e - 1);
+    if (p.range !== undefined) {
+      throw new InvalidInputError("fit: shuffleRange: with a groups field batches are made of whole groups, shuffled as groups; leave shuffleRange out");
+    }
   }
   const lanes = target.steps.map((st): Lane => {
     const names = st.groups;
@@ -554,8 +606,14 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan, train
   });
   target.begin?.(bs, { binarizeSeed: p.binarizeSeed });
   for (const [g, [opts]] of plans) if (target.steps.some((st) => st.groups.includes(g))) G.optimizer(g).prepare(opts.optimizer);
-  const batcher = new Batcher(train, bs);
-  return { lanes, epoch, feed: (order, start, rows, e) => batcher.fill(order, start, rows, e) };
+  const batcher = train && new Batcher(train, bs);
+  return {
+    lanes, epoch, feed: (order, start, rows, e) => batcher!.fill(order, start, rows, e),
+    put: (chunk, index, e) => {
+      checkFieldSet(chunk as FieldSet, "fit(x)");
+      return { rows: index.length, fields: (chunk as FieldSet).fields, epoch: e, index };
+    },
+  };
 }
 
 /** ", step 'name'" in messages when a batch has several steps. */
@@ -641,12 +699,18 @@ export async function fit<T extends Terms>(
     rates: new Map(),
   };
   const control = controlPlan(target, o as FitOptions<Terms>, plans, ctl.schedule);
-  const train = target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
-  const validation = o.validationData === undefined ? undefined : target.validate(o.validationData, "fit: validationData", false);
+  // streamed data (a RowSource or an async iterable of batches) is validated chunk by chunk as it is read
+  const kind = streamKind(data);
+  const train = kind ? undefined : target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
+  const vKind = streamKind(o.validationData);
+  const validation = o.validationData === undefined || vKind ? undefined : target.validate(o.validationData, "fit: validationData", false);
+  const streamed = kind && await openStream(target, data as RowSource | BatchStream, kind, p, stepped);
   stopIfAborted(o.signal);
-  const n = train.rows;
-  const run = stepped ? steppedRun(target, p, train as FieldSet, plans!, ctl)
-    : legacyRun(target, p, train, ctl);
+  const size = train ? train.rows : streamed!.rows;
+  const run = stepped ? steppedRun(target, p, train as FieldSet | undefined, plans!, size, ctl, streamed ? streamed.ids : undefined)
+    : legacyRun(target, p, train, size, ctl);
+  const epochOf = kind ? streamedEpochs(target, run, data as RowSource | BatchStream, kind, p, size)
+    : (e: number) => memoryEpoch(run, e);
   const lanes = run.lanes;
   const multi = lanes.length > 1;
   const history: EpochLog<T>[] = [];
@@ -656,15 +720,18 @@ export async function fit<T extends Terms>(
 
   for (let epoch = first; epoch < first + p.epochs; epoch++) {
     ctl.epoch = epoch;
-    const { order, starts } = run.epoch(epoch);
-    const batches = starts.length - 1;
+    const ep = epochOf(epoch);
+    const batches = ep.batches;
     const t0 = now();
     const sums: Record<string, number> = {};
     const stepSums: Record<string, number>[] = lanes.map(() => ({}));
-    for (let b = 0; b < batches; b++) {
-      const start = starts[b];
-      const rows = starts[b + 1] - start;
-      const batch = run.feed(order, start, rows, epoch);
+    let n = 0;
+    for (let b = 0; ; b++) {
+      let fed = ep.next(b);
+      if (fed instanceof Promise) fed = await fed;
+      if (!fed) break;
+      const { rows, batch } = fed;
+      n += rows;
       let t!: Terms;
       let total = 0;
       const stepTerms: Terms[] | undefined = multi ? [] : undefined;
@@ -695,6 +762,7 @@ export async function fit<T extends Terms>(
     const log = { ...means<T>(sums, n), epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
     if (multi) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepSums[i], n)]));
     if (validation) log.validation = (target.evaluate as (d: unknown, s: number) => T)(validation, p.validationSeed);
+    else if (vKind) log.validation = await streamedValidation(target as TrainingTarget<T>, o.validationData as RowSource | BatchStream, vKind, p) as T;
     history.push(log);
     const stop = await endOfEpoch(control, ctl, log as EpochLog<Terms>);
     if (o.onEpochEnd) await o.onEpochEnd(log);

@@ -8,6 +8,7 @@ import {
 import { lineChart, lineChartSvg, PALETTE, type ChartOptions, type ChartSeries } from "../../pictures.js";
 import { parseNumber, type Args, type OptionSpec } from "../args.js";
 import type { Command, Context } from "../context.js";
+import type { RowSource } from "../../index.js";
 import { checkLabelCount, readLabels, readMatrix, type LabelSet, type Matrix } from "../data.js";
 import { UsageError } from "../errors.js";
 import { extension, writeBytes } from "../files.js";
@@ -16,6 +17,7 @@ import { describe, openModel } from "../model-view.js";
 import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
+import { openStreamed, rowRange, STREAM_OPTIONS, streamFitOptions, streams } from "../stream-data.js";
 
 const T = "Training";
 const V = "Validation";
@@ -45,6 +47,7 @@ const OPTIONS: OptionSpec[] = [
   { name: "validation-labels", value: "file", help: "their labels (conditional model)", group: V },
   { name: "validation-seed", value: "s", help: "seed of the validation noise", default: "0", group: V },
   LABELS, LIMIT, SCALE,
+  ...STREAM_OPTIONS,
   { name: "output", short: "o", value: "file", help: "where to write the model (.safetensors)", default: "model.safetensors", group: O },
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
@@ -240,20 +243,46 @@ export const train: Command = {
     if (args.has("validation-labels") && !args.has("validation")) throw new UsageError("--validation-labels needs --validation <file>");
     if (conditional && args.has("validation") && !args.has("validation-labels")) throw new UsageError("a conditional model's --validation needs --validation-labels <file>");
     const outputs = checkOutputs(args);
-    const fit = fitOptions(args);
+    const fit = { ...fitOptions(args), ...streamFitOptions(args) };
     const split = args.number("validation-split", undefined, { min: 0, max: 1, open: true });
     if (split === 1) throw new UsageError("--validation-split must be below 1 (some examples must be left to train on)");
 
-    const data = await readData(args, args.positionals[0]);
+    // data bigger than memory (--stream, stream-data.ts): read a batch at a time; labels (small) in memory
+    const big = await streams(args, args.positionals[0]);
+    const source = big ? await openStreamed(args.positionals[0], scaleOf(args)) : undefined;
+    const limited = source && Math.min(source.rows, args.whole("limit", source.rows, 1));
+    const data = source ? { values: new Float32Array(0), rows: limited!, cols: source.rowValues, bytes: false }
+      : await readData(args, args.positionals[0]);
     const labels = conditional ? (await readLabelsForTraining(args, data.rows)) : undefined;
     let trainSet = slice(data, labels, 0, data.rows);
     let validation: { x: Float32Array; y?: Int32Array | Float32Array } | undefined;
-    if (split !== undefined) {
+    const rowsOf = (from: number, to: number): RowSource => {
+      const x = rowRange(source!, from, to);
+      if (!labels) return x;
+      const w = labels.labels.length / labels.count;
+      return { rows: to - from, read: async (s, c) => ({ x: await x.read(s, c), labels: labels.labels.subarray((from + s) * w, (from + s + c) * w) }) };
+    };
+    let streamedTrain = source && rowsOf(0, data.rows);
+    let streamedValidation: RowSource | undefined;
+    if (source && split !== undefined) {
+      const held = Math.round(split * data.rows);
+      if (held < 1 || held >= data.rows) throw new UsageError(`--validation-split ${split} of ${data.rows} examples leaves ${held} for validation; need at least 1 and fewer than all`);
+      streamedTrain = rowsOf(0, data.rows - held);
+      streamedValidation = rowsOf(data.rows - held, data.rows);
+    }
+    if (source && args.has("validation") && await streams(args, args.string("validation")!)) {
+      if (conditional) throw new UsageError("a streamed --validation file with --validation-labels isn't supported; give a smaller validation file (loaded whole) or --validation-split");
+      const v = await openStreamed(args.string("validation")!, scaleOf(args));
+      if (v.rowValues !== data.cols) throw new UsageError(`--validation '${args.string("validation")}' has ${v.rowValues} values per example; the training data has ${data.cols}`);
+      streamedValidation = v;
+    } else if (source && split !== undefined) {
+      // set above
+    } else if (split !== undefined) {
       const held = Math.round(split * data.rows);
       if (held < 1 || held >= data.rows) throw new UsageError(`--validation-split ${split} of ${data.rows} examples leaves ${held} for validation; need at least 1 and fewer than all`);
       trainSet = slice(data, labels, 0, data.rows - held);
       validation = slice(data, labels, data.rows - held, data.rows);
-    } else if (args.has("validation")) {
+    } else if (args.has("validation") && !streamedValidation) {
       const path = args.string("validation")!;
       const v = await readMatrix(path, scaleOf(args));
       if (v.cols !== data.cols) throw new UsageError(`--validation '${path}' has ${v.cols} values per example; the training data has ${data.cols}`);
@@ -279,7 +308,7 @@ export const train: Command = {
       fit.checkpoint = { every, write: (bytes, log) => writeBytes(path.replaceAll("{epoch}", String(log.epoch)), bytes) };
     }
     const saveState = args.flag("save-optimizer");
-    const n = trainSet.x.length / data.cols;
+    const n = streamedTrain ? streamedTrain.rows : trainSet.x.length / data.cols;
     const epochs = fit.epochs!;
     const batch = Math.min(fit.batchSize!, n);
     const progress = new Progress(ctx.stderr, { unit: "examples", quiet: args.flag("quiet"), now: ctx.now });
@@ -303,10 +332,13 @@ export const train: Command = {
       },
     };
     if (validation) options.validationData = conditional ? { x: validation.x, labels: validation.y } : validation.x;
+    if (streamedValidation) options.validationData = streamedValidation;
     const name = describe(model);
     progress.start(epochs * n);
     try {
-      await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
+      // whole data (examples with their labels) go to the class's own fit, options second, for every model class
+      if (streamedTrain) await (model as unknown as { fit(d: RowSource, o: FitOptions<Terms>): Promise<unknown> }).fit(streamedTrain, options);
+      else await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
       // the model as training left it: early stopping may have put the best epoch's weights back
       snapshot = model.save({ optimizer: saveState });
     } catch (e) {
@@ -322,6 +354,8 @@ export const train: Command = {
       return 130;
     } finally {
       model.dispose();
+      await source?.close();
+      if (streamedValidation && "close" in streamedValidation) await (streamedValidation as { close(): Promise<void> }).close();
     }
     progress.clear();
     await writeBytes(outputs.output, snapshot!);
