@@ -40,3 +40,8 @@ export {
   gemm_nn_4x8_f32x4, gemm_nn_scalar, gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar,
 } from "./gemm";
 export { vexp, vexp_scalar, vlog1p, vlog1p_scalar } from "./vmath";
+export {
+  gru_cell_forward, gru_cell_forward_scalar, gru_cell_backward, gru_cell_backward_scalar, lstm_cell_forward,
+  lstm_cell_forward_scalar, lstm_cell_backward, lstm_cell_backward_scalar, rows_concat, rows_split_add,
+  rows_split_add_scalar, rows_mask, kl_gauss_loss,
+} from "./rnn";

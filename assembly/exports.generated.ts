@@ -18,3 +18,7 @@ export { mask_noise, gaussian_noise } from "./noise";
 export { gemv_forward_sparse_x } from "./gemv";
 export { uniform_symmetric } from "./init";
 export { count_outside_unit } from "./check";
+export {
+  gru_cell_forward, gru_cell_backward, lstm_cell_forward, lstm_cell_backward, rows_concat, rows_split_add, rows_mask,
+  kl_gauss_loss,
+} from "./rnn";
