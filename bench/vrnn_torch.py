@@ -17,6 +17,7 @@ The reference parameterises the Gaussians by softplus standard deviations; vaeki
 Parameters are named as vaekit's VRNN names them, so `state()` is a vaekit weight file.
 
 Usage:
+  /usr/bin/python3 bench/vrnn_torch.py --serve       timed training steps for bench/vrnn-repro.mjs --phase speed
   /usr/bin/python3 bench/vrnn_torch.py --epochs N [--seed S] [--init out.safetensors] [--log out.jsonl]
      trains, appending one JSON line per epoch (test -ELBO per image, seconds, steps per second) to --log;
      --init writes the initial weights (vaekit names) before training, so vaekit can start from the same point.
@@ -156,7 +157,38 @@ def images(name):
     return torch.from_numpy(np.frombuffer(raw, np.uint8, n * r * c, 16).reshape(n, r, c).astype(np.float32) / 255)
 
 
+def serve():
+    """Line protocol for bench/vrnn-repro.mjs --phase speed: prints {"ready"}; "round S" runs S timed training steps
+    (batches 0..S-1 of the first 128·S training images, in order) and prints {"seconds"}; "quit" ends."""
+    torch.manual_seed(1)
+    model = VRNN(28, 100, 16)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    train = images("train-images-idx3-ubyte")
+    g = torch.Generator().manual_seed(1)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "threads": THREADS}), flush=True)
+    for line in sys.stdin:
+        cmd = line.split()
+        if not cmd or cmd[0] == "quit":
+            break
+        steps = int(cmd[1])
+        t0 = time.perf_counter()
+        for i in range(steps):
+            x = train[i * 128:(i + 1) * 128]
+            eps = torch.randn(x.shape[0], 28, 16, generator=g)
+            opt.zero_grad()
+            rec, kl = model.loss(x, eps)
+            loss = (rec + kl).sum()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 10)
+            opt.step()
+            loss.item()
+        print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+
+
 def main():
+    if "--serve" in sys.argv:
+        serve()
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
