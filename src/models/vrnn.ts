@@ -9,7 +9,7 @@
 import { InvalidConfigError, InvalidInputError } from "../errors.js";
 import { show } from "../errors-format.js";
 import { count, seedOf } from "../io/data.js";
-import { toSequences, type SequenceInput, type Sequences } from "../io/sequences.js";
+import { sequences, toSequences, type SequenceInput, type Sequences } from "../io/sequences.js";
 import { ParameterLayout, stackBackward, stackForward, type Activation, type DenseLayer } from "../nn/dense.js";
 import { RecurrentCell, type CellKind } from "../nn/recurrent.js";
 import type { Tensor } from "../nn/tensor.js";
@@ -33,6 +33,11 @@ import { intOption, optionsOf } from "./options.js";
 export interface VRNNConfig {
   /** Values per step (D). */
   inputSize: number;
+  /**
+   * The length of sequences given as flat rows (n × steps·inputSize values, every sequence full length), and
+   * sample's default. Optional: without it, data must come as Sequences (sequences()) or nested arrays.
+   */
+  steps?: number;
   /** The recurrent state's width H. Default 100. */
   hiddenSize?: number;
   /** z per step. Default 16. */
@@ -60,9 +65,9 @@ export interface VRNNConfig {
 }
 
 /** A resolved VRNN configuration (every default filled in). */
-export type ResolvedVRNNConfig = Required<Omit<VRNNConfig, "likelihoodScale">> & { likelihoodScale: number | "learned" };
+export type ResolvedVRNNConfig = Required<Omit<VRNNConfig, "likelihoodScale">> & { likelihoodScale: number | "learned" }; // steps 0: none
 
-const KEYS = ["inputSize", "hiddenSize", "latentSize", "cell", "phiX", "phiZ", "priorSizes", "encoderSizes", "decoderSizes",
+const KEYS = ["inputSize", "steps", "hiddenSize", "latentSize", "cell", "phiX", "phiZ", "priorSizes", "encoderSizes", "decoderSizes",
   "activation", "leakySlope", "likelihood", "likelihoodScale", "seed"];
 
 function resolveVRNNConfig(config: unknown): ResolvedVRNNConfig {
@@ -79,6 +84,7 @@ function resolveVRNNConfig(config: unknown): ResolvedVRNNConfig {
   if (typeof slope !== "number" || !Number.isFinite(slope)) throw new InvalidConfigError(`leakySlope must be a finite number; got ${show(slope)}`);
   return {
     inputSize: size("inputSize", c.inputSize),
+    steps: c.steps === undefined ? 0 : size("steps", c.steps),
     hiddenSize: c.hiddenSize === undefined ? 100 : size("hiddenSize", c.hiddenSize),
     latentSize: c.latentSize === undefined ? 16 : size("latentSize", c.latentSize),
     cell,
@@ -128,7 +134,7 @@ interface SeqData {
 }
 
 /** How z is chosen in a pass. */
-const enum Z { Sampled, Mean, Prior }
+const enum Z { Sampled, Mean, Prior, Given }
 
 /** Dense layers of one network (hidden layers, then a head): outputs [T, S, width] per layer. */
 class Net {
@@ -235,7 +241,8 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
 
   /** What the model can do (see ModelApi): sequences in, a posterior per step; sampling and log-likelihoods. */
   get capabilities(): ModelCapabilities {
-    return this.caps(this.#D, 0, { z: this.#L }, true, false);
+    const T = this.cfg.steps || 1;
+    return this.caps(T * this.#D, 0, { z: T * this.#L }, true, false);
   }
 
   // ---------------------------------------------------------------------------------------------- the pass
@@ -293,7 +300,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
       stackForward(e, net.layers, P, x, net.outs.map((o, i) => at(o, t, net.layers[i].outSize)), rows, al);
     k.zero_f32(t_.h.ptr, S * H);
     if (this.#cell.kind === "lstm") k.zero_f32(t_.c.ptr, S * H);
-    if (zmode !== Z.Prior) stackForward(e, this.#phiX.layers, P, t_.x.ptr, this.#phiX.outs.map((o) => o.ptr), T * S, al);
+    if (zmode !== Z.Prior && zmode !== Z.Given) stackForward(e, this.#phiX.layers, P, t_.x.ptr, this.#phiX.outs.map((o) => o.ptr), T * S, al);
     const mask = (t: number): number => at(t_.mask, t, 1);
     for (let t = 0; t < T; t++) {
       const h = at(t_.h, t, H), padded = this.#padded(t, n, S);
@@ -302,6 +309,8 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
       let qs = 0;
       if (zmode === Z.Prior) {
         k.reparam_forward(z, eps, ps, n, L);
+      } else if (zmode === Z.Given) {
+        // z_t written by the caller
       } else {
         const encIn = at(t_.encIn, t, fxW + H);
         k.rows_concat(encIn, at(Fx, t, fxW), h, n, fxW, H);
@@ -315,7 +324,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
       k.rows_concat(decIn, at(Fz, t, fzW), h, n, fzW, H);
       run(this.#dec, decIn, t, n);
       const out = at(this.#dec.out, t, D), rec = at(t_.rec, t, 1), kl = at(t_.kl, t, 1);
-      if (zmode === Z.Prior) {
+      if (zmode === Z.Prior || zmode === Z.Given) {
         // x̂_t = the likelihood's mean, fed to φx for the recurrence
         e.k.zero_f32(rec, n);
         e.k.zero_f32(kl, n);
@@ -406,7 +415,17 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
   }
 
   #data(x: unknown, what: string): Sequences {
-    return toSequences(x, this.#D, what, this.#lik.unitData, this.#lik.unitHint);
+    const D = this.#D, T = this.cfg.steps;
+    const flat = ArrayBuffer.isView(x) || (Array.isArray(x) && (x.length === 0 || typeof x[0] === "number"));
+    if (flat) {
+      if (!T) throw new InvalidInputError(`${what}: a flat array needs the sequence length: pass sequences(values, { steps, size: ${D} }), or create the VRNN with steps`);
+      const v = x as ArrayLike<number>;
+      if (v.length === 0 || v.length % (T * D) !== 0) {
+        throw new InvalidInputError(`${what}: ${v.length} values is not a whole number of sequences of ${T} steps × ${D} values (config.steps × inputSize)`);
+      }
+      x = sequences(v, { steps: T, size: D });
+    }
+    return toSequences(x, D, what, this.#lik.unitData, this.#lik.unitHint);
   }
 
   /** Runs `body` over chunks of sequences, laid out for the chunk. */
@@ -584,7 +603,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
   }
 
   /**
-   * Draws n sequences of `steps` steps (default 28): z_t from the prior p(z_t | h_{t−1}), x_t = the likelihood's mean,
+   * Draws n sequences of `steps` steps (default config.steps, else 28): z_t from the prior p(z_t | h_{t−1}), x_t = the likelihood's mean,
    * fed back through φx. [n, steps, inputSize]. With a seed the result is reproducible; without one each call
    * continues the model's own stream.
    *
@@ -597,7 +616,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
     this.live("sample");
     count("sample: n", n);
     const o = optionsOf(options, ["steps", "seed"], "sample");
-    const T = intOption("sample: steps", o.steps, 28, 1, 1 << 16);
+    const T = intOption("sample: steps", o.steps, this.cfg.steps || 28, 1, 1 << 16);
     const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
     const D = this.#D;
     this.fits("sample", n * T, true);
@@ -615,6 +634,80 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
       }
       return out;
     });
+  }
+
+  /**
+   * Decodes latent trajectories: z [n, steps, latentSize] (steps = options.steps, else config.steps) run through the
+   * model as sample() runs its prior draws — x_t = the likelihood's mean given z_t and h_{t−1}, fed back through φx.
+   * Returns [n, steps, inputSize].
+   *
+   * @example
+   * ```ts
+   * const { mean } = vrnn.encode(x);
+   * const again = vrnn.decode(mean, { steps: 28 }); // the sequences the posterior means describe
+   * ```
+   */
+  decode(z: ArrayLike<number>, options: { steps?: number } = {}): Float32Array {
+    this.live("decode");
+    const o = optionsOf(options, ["steps"], "decode");
+    const T = intOption("decode: steps", o.steps, this.cfg.steps || 0, 1, 1 << 16);
+    const L = this.#L, D = this.#D;
+    if (typeof z !== "object" || z === null || typeof z.length !== "number" || z.length === 0 || z.length % (T * L) !== 0) {
+      throw new InvalidInputError(`decode(z): expected n × ${T} steps × ${L} latent values; got ${show(z)}`);
+    }
+    for (let i = 0; i < z.length; i++) if (!Number.isFinite(z[i])) throw new InvalidInputError(`decode(z): z[${i}] is ${z[i]}; values must be finite`);
+    const n = z.length / (T * L);
+    this.fits("decode", n * T, true);
+    const out = new Float32Array(n * T * D);
+    const chunk = 128;
+    this.#layout(Math.min(chunk, n), T);
+    for (let first = 0; first < n; first += chunk) {
+      const rows = Math.min(chunk, n - first);
+      this.e.f32(this.#t.mask.ptr, T * rows).fill(1);
+      const v = this.e.f32(this.#t.z.ptr, T * rows * L);
+      for (let r = 0; r < rows; r++) for (let t = 0; t < T; t++) for (let j = 0; j < L; j++) v[(t * rows + r) * L + j] = z[((first + r) * T + t) * L + j];
+      this.#forward(rows, T, rows, 0, Z.Given);
+      const x = this.e.read(this.#t.x.ptr, T * rows * D);
+      for (let r = 0; r < rows; r++) for (let t = 0; t < T; t++) out.set(x.subarray((t * rows + r) * D, (t * rows + r + 1) * D), ((first + r) * T + t) * D);
+    }
+    return out;
+  }
+
+  /**
+   * Not available: a VRNN's latent space is a trajectory conditioned on its own history, so a grid over two of its
+   * coordinates describes no sequence. Throws InvalidInputError; use sample() or decode().
+   *
+   * @example
+   * ```ts
+   * vrnn.sample(16, { seed: 1 }); // instead of latentGrid()
+   * ```
+   */
+  latentGrid(): never {
+    throw new InvalidInputError("VRNN.latentGrid: a VRNN has no fixed latent plane to grid; draw with sample() or decode trajectories with decode()");
+  }
+
+  /**
+   * Not available for a VRNN (see latentGrid); decode() an interpolated trajectory instead. Throws InvalidInputError.
+   *
+   * @example
+   * ```ts
+   * vrnn.decode(zPath, { steps: 28 });
+   * ```
+   */
+  interpolate(): never {
+    throw new InvalidInputError("VRNN.interpolate: interpolate latent trajectories yourself and decode() them");
+  }
+
+  /**
+   * Not available for a VRNN (see latentGrid); decode() a modified trajectory instead. Throws InvalidInputError.
+   *
+   * @example
+   * ```ts
+   * vrnn.decode(zChanged, { steps: 28 });
+   * ```
+   */
+  traverse(): never {
+    throw new InvalidInputError("VRNN.traverse: change a latent trajectory yourself and decode() it");
   }
 
   /**
