@@ -21,15 +21,16 @@ export interface Sequences {
 }
 
 /**
- * What sequence-taking calls accept: a Sequences object, or an array of sequences, each an array of steps (each step
- * an array of `size` numbers; sequences may differ in length and are padded with zeros).
+ * What sequence-taking calls accept: a Sequences object; an array of sequences, each an array of steps (each step
+ * an array of `size` numbers; sequences may differ in length and are padded with zeros); or, for a model created
+ * with a sequence length (config.steps), flat rows of steps × size numbers (full-length sequences).
  *
  * @example
  * ```ts
  * const x: SequenceInput = [[[0.1], [0.2], [0.3]], [[0.5], [0.4]]];
  * ```
  */
-export type SequenceInput = Sequences | readonly (readonly ArrayLike<number>[])[];
+export type SequenceInput = Sequences | readonly (readonly ArrayLike<number>[])[] | ArrayLike<number>;
 
 /**
  * Builds Sequences from a flat [n, steps, size] array (all full length unless `lengths` is given) or from nested

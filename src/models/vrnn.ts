@@ -21,6 +21,8 @@ import { LikelihoodHead } from "./likelihood.js";
 import { Model, STREAM, type EngineOptions } from "./model.js";
 import type { ModelCapabilities } from "./model-api.js";
 import { intOption, optionsOf } from "./options.js";
+import { gridPoints, traversePoints } from "../latent/grid.js";
+import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 
 /**
  * A VRNN's configuration. Widths of φx, φz and of the prior's, encoder's and decoder's hidden layers are layer lists.
@@ -673,41 +675,62 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
     return out;
   }
 
-  /**
-   * Not available: a VRNN's latent space is a trajectory conditioned on its own history, so a grid over two of its
-   * coordinates describes no sequence. Throws InvalidInputError; use sample() or decode().
-   *
-   * @example
-   * ```ts
-   * vrnn.sample(16, { seed: 1 }); // instead of latentGrid()
-   * ```
-   */
-  latentGrid(): never {
-    throw new InvalidInputError("VRNN.latentGrid: a VRNN has no fixed latent plane to grid; draw with sample() or decode trajectories with decode()");
+  /** A latent trajectory [steps·latentSize] (steps = config.steps) from user values. */
+  #trajectory(z: unknown, what: string): Float32Array {
+    const n = (this.cfg.steps || 0) * this.#L;
+    if (!n) throw new InvalidInputError(`${what}: latent trajectories need config.steps (the VRNN was created without it); decode() with { steps } instead`);
+    const v = z as ArrayLike<number>;
+    if (typeof v !== "object" || v === null || v.length !== n) throw new InvalidInputError(`${what} must be one latent trajectory of ${n} values (steps × latentSize); got ${show(z)}`);
+    const out = Float32Array.from(v);
+    for (let i = 0; i < n; i++) if (!Number.isFinite(out[i])) throw new InvalidInputError(`${what}[${i}] is ${v[i]}; values must be finite`);
+    return out;
   }
 
   /**
-   * Not available for a VRNN (see latentGrid); decode() an interpolated trajectory instead. Throws InvalidInputError.
+   * Decodes the path between two latent trajectories (each [steps·latentSize], config.steps): `steps` points
+   * (default 10), linear or slerp, each decoded as decode() does. [points, steps·inputSize].
    *
    * @example
    * ```ts
-   * vrnn.decode(zPath, { steps: 28 });
+   * const { mean } = vrnn.encode(x);
+   * const path = vrnn.interpolate(mean.subarray(0, 28 * 16), mean.subarray(28 * 16, 2 * 28 * 16), { steps: 8 });
    * ```
    */
-  interpolate(): never {
-    throw new InvalidInputError("VRNN.interpolate: interpolate latent trajectories yourself and decode() them");
+  interpolate(a: ArrayLike<number>, b: ArrayLike<number>, options: { steps?: number; method?: InterpolationMethod } = {}): Float32Array {
+    this.live("interpolate");
+    const o = interpolationOptions(optionsOf(options, ["steps", "method"], "interpolate"));
+    return this.decode(interpolatePath(this.#trajectory(a, "interpolate: a"), this.#trajectory(b, "interpolate: b"), o.steps, o.method));
   }
 
   /**
-   * Not available for a VRNN (see latentGrid); decode() a modified trajectory instead. Throws InvalidInputError.
+   * Decodes a latent trajectory [steps·latentSize] with coordinate `dim` set to each of `values` (default −3…3 in 7
+   * steps). [values, steps·inputSize].
    *
    * @example
    * ```ts
-   * vrnn.decode(zChanged, { steps: 28 });
+   * const sweep = vrnn.traverse(vrnn.encode(x).mean.subarray(0, 28 * 16), 0, { values: [-2, 0, 2] });
    * ```
    */
-  traverse(): never {
-    throw new InvalidInputError("VRNN.traverse: change a latent trajectory yourself and decode() it");
+  traverse(z: ArrayLike<number>, dim: number, options: { values?: ArrayLike<number> } = {}): Float32Array {
+    this.live("traverse");
+    const o = optionsOf(options, ["values"], "traverse");
+    return this.decode(traversePoints(this.#trajectory(z, "traverse: z"), dim, o.values));
+  }
+
+  /**
+   * A grid over a 2-value latent space (steps·latentSize = 2), decoded; any other size throws InvalidInputError
+   * (use traverse() or sample()).
+   *
+   * @example
+   * ```ts
+   * const tiles = vrnn.latentGrid({ size: 10 }); // a VRNN with steps 2 and latentSize 1
+   * ```
+   */
+  latentGrid(options: { size?: number; range?: number | [number, number] } = {}): Float32Array {
+    this.live("latentGrid");
+    const n = (this.cfg.steps || 0) * this.#L;
+    if (n !== 2) throw new InvalidInputError(`latentGrid needs a 2-value latent space; this VRNN's trajectories have ${n || "steps × latentSize"} values: draw with sample() or sweep one coordinate with traverse()`);
+    return this.decode(gridPoints(optionsOf(options, ["size", "range"], "latentGrid")).points);
   }
 
   /**

@@ -66,6 +66,7 @@ describe("VRNN on the command line", () => {
     expect(x2.subarray(6, 9)).not.toEqual(x.subarray(6, 9));
     expect(() => m.decode(z.subarray(1))).toThrow(/latent values/);
     expect(() => m.latentGridAny()).toThrow(/sample\(\)/);
+    expect(m.traverse(z.subarray(0, 8), 3, { values: [0.5] })).toEqual(m.decode(Float32Array.from(z.subarray(0, 8)).fill(0.5, 3, 4)));
     m.dispose();
   });
 });
