@@ -66,7 +66,14 @@ export interface VRNNConfig {
   seed?: number;
 }
 
-/** A resolved VRNN configuration (every default filled in). */
+/**
+ * A resolved VRNN configuration (every default filled in; steps 0 when none was given), as `vrnn.config` returns it.
+ *
+ * @example
+ * ```ts
+ * const c: ResolvedVRNNConfig = vrnn.config; c.cell; // "gru"
+ * ```
+ */
 export type ResolvedVRNNConfig = Required<Omit<VRNNConfig, "likelihoodScale">> & { likelihoodScale: number | "learned" }; // steps 0: none
 
 const KEYS = ["inputSize", "steps", "hiddenSize", "latentSize", "cell", "phiX", "phiZ", "priorSizes", "encoderSizes", "decoderSizes",
@@ -111,9 +118,9 @@ function resolveVRNNConfig(config: unknown): ResolvedVRNNConfig {
  * ```
  */
 export interface SequenceScores {
-  /** [n, steps]: −log p(x_t | z_t, h) + KL(q_t ‖ p_t), averaged over the samples. */
+  /** Per step, shape [n, steps]: −log p(x_t | z_t, h) + KL(q_t ‖ p_t), averaged over the samples. */
   perStep: Float32Array;
-  /** [n]: the sum over each sequence's real steps. */
+  /** Per sequence, shape [n]: the sum over its real steps. */
   perSequence: Float64Array;
 }
 
@@ -151,6 +158,18 @@ class Net {
   }
 }
 
+/**
+ * The variational RNN (Chung et al. 2015) on a GRU or LSTM cell: a model of sequences with a latent z_t per step,
+ * a learned prior p(z_t | h_{t−1}) and a posterior q(z_t | x_t, h_{t−1}). Trains on the −ELBO summed over the steps;
+ * scores each step (anomalyScore), encodes, reconstructs, samples and estimates log-likelihoods.
+ *
+ * @example
+ * ```ts
+ * const vrnn = await VRNN.create({ inputSize: 28, steps: 28, hiddenSize: 100, latentSize: 16, seed: 1 });
+ * await vrnn.fit(images, { epochs: 3, clipNorm: 10 }); // each 784-pixel image = 28 steps of 28
+ * const { perStep } = vrnn.anomalyScore(images.subarray(0, 784));
+ * ```
+ */
 export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
   readonly #D: number;
   readonly #H: number;
@@ -241,7 +260,15 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
     return new VRNN(await Model.engine(options, file, true), cfg).restore(file);
   }
 
-  /** What the model can do (see ModelApi): sequences in, a posterior per step; sampling and log-likelihoods. */
+  /**
+   * What the model can do (see ModelApi): inputSize and latentSize are per sequence (steps × per-step sizes, with
+   * config.steps), a posterior per step, sampling and log-likelihoods; no sampled reconstruction.
+   *
+   * @example
+   * ```ts
+   * vrnn.capabilities.latentSize; // steps × latentSize
+   * ```
+   */
   get capabilities(): ModelCapabilities {
     const T = this.cfg.steps || 1;
     return this.caps(T * this.#D, 0, { z: T * this.#L }, true, false);
