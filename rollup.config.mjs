@@ -123,7 +123,9 @@ const js = (name, file, format) => ({
     chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/vrnn.ts")) ? "sequence" // loadModel of a VRNN file
+      : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
@@ -199,6 +201,7 @@ const subpath = (name) => [
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
 const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+const SEQUENCE = fileURLToPath(new URL("./src/sequence.ts", import.meta.url)); // train --model vrnn
 
 function cliFromPackage() {
   return {
@@ -209,6 +212,7 @@ function cliFromPackage() {
       const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
       if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      if (id === SEQUENCE) return { id: "vaekit/sequence", external: true };
       return null;
     },
     generateBundle(_, bundle) {

@@ -459,6 +459,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
 
   /** Runs `body` over chunks of sequences, laid out for the chunk. */
   #chunks(s: Sequences, body: (first: number, rows: number) => void, chunk = 128): void {
+    this.fits("this call", Math.min(chunk, s.n) * s.steps); // every step's rows are kept (the workspace grows with T)
     this.#layout(Math.min(chunk, s.n), s.steps);
     for (let first = 0; first < s.n; first += chunk) body(first, Math.min(chunk, s.n - first));
   }
@@ -481,6 +482,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
   #target(): TrainingTarget<LossTerms, SeqData> {
     return {
       ...this.targetBase(),
+      fits: (rows) => this.fits("fit: batchSize × steps", rows * this.#trainSteps),
       validate: (data, what, unit) => {
         if (unit) throw new InvalidInputError("fit: dynamicBinarization is not available for VRNN (binarize the sequences beforehand)");
         const s = this.#data(data, what);
@@ -646,6 +648,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
     count("sample: n", n);
     const o = optionsOf(options, ["steps", "seed"], "sample");
     const T = intOption("sample: steps", o.steps, this.cfg.steps || 28, 1, 1 << 16);
+    this.fits("sample: rows × steps", Math.min(n, 128) * T);
     const seed = seedOf("sample: seed", o.seed, this.cfg.seed);
     const D = this.#D;
     this.fits("sample", n * T, true);
@@ -687,6 +690,7 @@ export class VRNN extends Model<ResolvedVRNNConfig, LossTerms> {
     for (let i = 0; i < z.length; i++) if (!Number.isFinite(z[i])) throw new InvalidInputError(`decode(z): z[${i}] is ${z[i]}; values must be finite`);
     const n = z.length / (T * L);
     this.fits("decode", n * T, true);
+    this.fits("decode: rows × steps", Math.min(n, 128) * T);
     const out = new Float32Array(n * T * D);
     const chunk = 128;
     this.#layout(Math.min(chunk, n), T);
