@@ -127,12 +127,22 @@ function jsonl(path) {
   return existsSync(path) ? readFileSync(path, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
 }
 
-function report() {
-  const v = jsonl(`${BUILD}vaekit.jsonl`), t = jsonl(`${BUILD}torch.jsonl`);
+async function report() {
+  const v = jsonl(`${BUILD}vaekit.jsonl`), t = jsonl(`${BUILD}torch.jsonl`), t2 = jsonl(`${BUILD}torch-data2.jsonl`);
   const epochs = v.filter((e) => t.some((u) => u.epoch === e.epoch)).map((e) => {
-    const u = t.find((x) => x.epoch === e.epoch);
-    return { epoch: e.epoch, vaekit: e.testLoss, torch: u.testLoss, relative: (e.testLoss - u.testLoss) / u.testLoss };
+    const u = t.find((x) => x.epoch === e.epoch), u2 = t2.find((x) => x.epoch === e.epoch);
+    return { epoch: e.epoch, vaekit: e.testLoss, torch: u.testLoss, relative: (e.testLoss - u.testLoss) / u.testLoss,
+      torchDataSeed2: u2?.testLoss, torchSeedSpread: u2 && (u2.testLoss - u.testLoss) / u.testLoss };
   });
+  // a picture of sequences sampled from the trained model: each digit drawn row by row, 28 steps
+  if (existsSync(`${BUILD}vaekit-final.safetensors`)) {
+    const L = await lib();
+    const { imageGrid, encodePng } = await import("../src/pictures.ts");
+    const m = await L.VRNN.load(readFileSync(`${BUILD}vaekit-final.safetensors`));
+    const s = m.sample(64, { steps: 28, seed: 1 });
+    writeFileSync(`${ROOT}docs/pictures/vrnn-samples.png`, await encodePng(imageGrid(s, { shape: [28, 28], columns: 16, zoom: 2 })));
+    m.dispose();
+  }
   const sp = existsSync(`${BUILD}speed.json`) ? JSON.parse(readFileSync(`${BUILD}speed.json`, "utf8")) : undefined;
   const ratios = sp ? sp.rounds.map((r) => r.ratio).sort((a, b) => a - b) : [];
   const median = ratios.length ? ratios[Math.floor(ratios.length / 2)] : undefined;
@@ -142,8 +152,12 @@ function report() {
   writeFileSync(`${RESULTS}vrnn.json`, JSON.stringify(result, null, 1) + "\n");
   const md = ["# VRNN on sequential MNIST: vaekit against PyTorch", "",
     "28 steps × 28 pixels, Bernoulli, hidden 100, z 16, GRU, batch 128, Adam 1e-3, clip 10; both from the same initial weights.", "",
-    "| epoch | vaekit test −ELBO | PyTorch test −ELBO | difference |", "|---|---|---|---|",
-    ...epochs.map((e) => `| ${e.epoch} | ${e.vaekit.toFixed(2)} | ${e.torch.toFixed(2)} | ${(100 * e.relative).toFixed(2)} % |`), "",
+    "Test −ELBO per image (nats, all 10,000 test images, one z per step). The last column is PyTorch run again from the same initial",
+    "weights with another shuffling/noise seed (`--data-seed 2`): how far two runs of the same model differ by their seeds alone.", "",
+    "| epoch | vaekit | PyTorch | difference | PyTorch, data seed 2 | its difference from PyTorch |", "|---|---|---|---|---|---|",
+    ...epochs.map((e) => `| ${e.epoch} | ${e.vaekit.toFixed(2)} | ${e.torch.toFixed(2)} | ${(100 * e.relative).toFixed(2)} % | ` +
+      `${e.torchDataSeed2?.toFixed(2) ?? "–"} | ${e.torchSeedSpread === undefined ? "–" : (100 * e.torchSeedSpread).toFixed(2) + " %"} |`), "",
+    "![64 sequences sampled from the trained VRNN, each a digit drawn row by row](../../docs/pictures/vrnn-samples.png)", "",
     sp ? `Training step speed (${sp.rounds.length} alternating rounds of ${sp.steps} steps, one thread each): vaekit/PyTorch median ${median.toFixed(2)}× (rounds ${ratios.map((r) => r.toFixed(2)).join(", ")}).` : "Speed: not measured.", ""];
   writeFileSync(`${RESULTS}vrnn.md`, md.join("\n"));
   console.log(md.join("\n"));
@@ -151,5 +165,5 @@ function report() {
 
 if (args.phase === "train") await train();
 else if (args.phase === "speed") await speed();
-else if (args.phase === "report") report();
+else if (args.phase === "report") await report();
 else throw new Error(`unknown phase ${args.phase}`);

@@ -192,6 +192,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--data-seed", type=int, default=None, help="seed of shuffling and noise (default: --seed)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--init", default=None)
     ap.add_argument("--log", default=None)
@@ -204,7 +205,7 @@ def main():
     train = images("train-images-idx3-ubyte")[: a.train_images]
     test = images("t10k-images-idx3-ubyte")
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    g = torch.Generator().manual_seed(a.seed)
+    g = torch.Generator().manual_seed(a.seed if a.data_seed is None else a.data_seed)
     for epoch in range(1, a.epochs + 1):
         t0 = time.perf_counter()
         perm = torch.randperm(len(train), generator=g)
@@ -235,7 +236,7 @@ def main():
         rec_ = {"epoch": epoch, "trainLoss": total / len(train), "testLoss": (tr + tk) / len(test),
                 "testReconstruction": tr / len(test), "testKl": tk / len(test), "trainSeconds": train_seconds,
                 "stepsPerSecond": steps / step_seconds, "imagesPerSecond": len(train) / step_seconds,
-                "threads": THREADS, "torch": torch.__version__, "seed": a.seed}
+                "threads": THREADS, "torch": torch.__version__, "seed": a.seed, "dataSeed": a.data_seed}
         print(json.dumps(rec_), flush=True)
         if a.log:
             with open(a.log, "a") as f:
