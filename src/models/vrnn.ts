@@ -93,7 +93,7 @@ function resolveVRNNConfig(config: unknown): ResolvedVRNNConfig {
   if (typeof slope !== "number" || !Number.isFinite(slope)) throw new InvalidConfigError(`leakySlope must be a finite number; got ${show(slope)}`);
   return {
     inputSize: size("inputSize", c.inputSize),
-    steps: c.steps === undefined ? 0 : size("steps", c.steps),
+    steps: c.steps === undefined || c.steps === 0 ? 0 : size("steps", c.steps), // 0: none (as a saved config says)
     hiddenSize: c.hiddenSize === undefined ? 100 : size("hiddenSize", c.hiddenSize),
     latentSize: c.latentSize === undefined ? 16 : size("latentSize", c.latentSize),
     cell,
