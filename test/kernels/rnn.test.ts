@@ -1,6 +1,6 @@
 // rnn: GRU and LSTM cells (two dense_forward gate GEMMs + the fused gate kernel) — against torch.nn.GRUCell /
 // LSTMCell in float64 (test/fixtures/rnn/cells.json from scripts/make-rnn-fixture.py, sizes below/at/above the 4×8
-// tile), the LSTM against TF.js's basicLSTMCell and its autograd, SIMD vs scalar twin bit for bit, padded rows, and
+// tile), the LSTM against TF.js's basicLSTMCell and the GRU against TF.js ops, with TF.js autograd for the gradients, SIMD vs scalar twin bit for bit, padded rows, and
 // backward through time over several steps against float64 central differences; the KL between two Gaussians and
 // the row helpers.
 import { readFileSync } from "node:fs";
@@ -254,6 +254,35 @@ describe("LSTM against TF.js basicLSTMCell and its autograd", () => {
     close(ours.dx, gx.dataSync(), 1e-5, "dx");
     close(ours.dh, gh.dataSync(), 1e-5, "dh");
     close(ours.dc, gc.dataSync(), 1e-5, "dc");
+  });
+});
+
+describe("GRU against TF.js ops and their autograd", () => {
+  // TF.js's own GRU layer only has the reset-before form (resetAfter: false); PyTorch's cell (reset after the
+  // matrix product) is written here in TF.js ops, and tf.grads is the oracle for every gradient.
+  it.each([[3, 4, 2], [8, 8, 3], [9, 13, 4]])("in %i H %i batch %i", (I, H, B) => {
+    const GH = 3 * H;
+    const c: Cell = { kind: "gru", I, H, wih: randomArray(I * GH, 51, -0.5, 0.5), whh: randomArray(H * GH, 52, -0.5, 0.5),
+      bih: randomArray(GH, 53, -0.5, 0.5), bhh: randomArray(GH, 54, -0.5, 0.5) };
+    const x = randomArray(B * I, 55, -2, 2), h = randomArray(B * H, 56), dh = randomArray(B * H, 57);
+    const ours = step("", c, B, x, h, null, dh, null, null);
+    const f = (xt: TF, ht: TF, wi: TF, wh: TF, bi: TF, bh: TF): TF => {
+      const gi = tf.add(tf.matMul(xt, wi), bi), gh = tf.add(tf.matMul(ht, wh), bh);
+      const part = (t: TF, k: number): TF => tf.slice(t, [0, k * H], [B, H]);
+      const r = tf.sigmoid(tf.add(part(gi, 0), part(gh, 0))), z = tf.sigmoid(tf.add(part(gi, 1), part(gh, 1)));
+      const n = tf.tanh(tf.add(part(gi, 2), tf.mul(r, part(gh, 2))));
+      return tf.add(n, tf.mul(z, tf.sub(ht, n)));
+    };
+    const args = [tf.tensor2d(x, [B, I]), tf.tensor2d(h, [B, H]), tf.tensor2d(c.wih, [I, GH]), tf.tensor2d(c.whh, [H, GH]),
+      tf.tensor1d(c.bih), tf.tensor1d(c.bhh)];
+    close(ours.h, (f as (...a: TF[]) => TF)(...args).dataSync(), 1e-5, "h");
+    const g = tf.grads((...a: TF[]) => tf.sum(tf.mul((f as (...b: TF[]) => TF)(...a), tf.tensor2d(dh, [B, H]))))(args);
+    close(ours.dx, g[0].dataSync(), 1e-5, "dx");
+    close(ours.dh, g[1].dataSync(), 1e-5, "dh");
+    close(ours.dwih, g[2].dataSync(), 1e-5, "dW_ih");
+    close(ours.dwhh, g[3].dataSync(), 1e-5, "dW_hh");
+    close(ours.dbih, g[4].dataSync(), 1e-5, "db_ih");
+    close(ours.dbhh, g[5].dataSync(), 1e-5, "db_hh");
   });
 });
 
