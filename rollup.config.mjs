@@ -166,6 +166,7 @@ const js = (name, file, format) => ({
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/state.ts")) ? "state"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/kernels.generated.ts")) ? "kernels"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/vrnn.ts")) ? "sequence" // loadModel of a VRNN file
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/fit.ts")) ? "fit" : c.name}.${format === "cjs" ? "cjs" : "js"}`,
     // the core's modules form the entry's own chunk (the manual chunk holds the entry module, so it is the entry);
     // workerd's holds every module

@@ -7,3 +7,7 @@ export {
   parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
   parts_categorical_loss,
 } from "./parts";
+export {
+  gru_cell_forward, gru_cell_backward, lstm_cell_forward, lstm_cell_backward, rows_concat, rows_split_add, rows_mask,
+  kl_gauss_loss,
+} from "./rnn";

@@ -45,3 +45,8 @@ export {
   parts_laplace_loss, parts_laplace_loss_scalar, parts_cbernoulli_loss, parts_cbernoulli_loss_scalar,
   parts_poisson_loss, parts_poisson_loss_scalar, parts_categorical_loss,
 } from "./parts";
+export {
+  gru_cell_forward, gru_cell_forward_scalar, gru_cell_backward, gru_cell_backward_scalar, lstm_cell_forward,
+  lstm_cell_forward_scalar, lstm_cell_backward, lstm_cell_backward_scalar, rows_concat, rows_split_add,
+  rows_split_add_scalar, rows_mask, kl_gauss_loss,
+} from "./rnn";

@@ -359,6 +359,50 @@ export const KERNELS = [
     returns: "void",
     abi: "categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout += scale·(softmax(l)·Σx − x)",
   },
+  // ---- recurrent cells and sequence models (assembly/rnn.ts; EXT: dist/vaekit-ext.wasm, not the default entry) ----
+  {
+    name: "gru_cell_forward", source: "rnn", builds: EXT, twin: true,
+    params: "h: ptr, gates: ptr, gi: ptr, gh: ptr, hprev: ptr, mask: ptr, B: i32, H: i32", returns: "void",
+    abi: "GRU gates (r, z, n) of gi + gh (PyTorch's cell), h = n + z·(h₋ − n); rows with mask 0 copy h₋",
+  },
+  {
+    name: "gru_cell_backward", source: "rnn", builds: EXT, twin: true,
+    params: "dgi: ptr, dgh: ptr, dhprev: ptr, dh: ptr, gates: ptr, gh: ptr, hprev: ptr, mask: ptr, B: i32, H: i32",
+    returns: "void",
+    abi: "dgi, dgh = gradients of the GRU pre-activations (written); dhprev += z·dh (padded rows: += dh)",
+  },
+  {
+    name: "lstm_cell_forward", source: "rnn", builds: EXT, twin: true,
+    params: "h: ptr, c: ptr, gates: ptr, gi: ptr, gh: ptr, hprev: ptr, cprev: ptr, mask: ptr, B: i32, H: i32",
+    returns: "void",
+    abi: "LSTM gates (i, f, g, o) of gi + gh, c = f·c₋ + i·g, h = o·tanh(c); rows with mask 0 copy h₋, c₋",
+  },
+  {
+    name: "lstm_cell_backward", source: "rnn", builds: EXT, twin: true,
+    params: "dpre: ptr, dcprev: ptr, dhprev: ptr, dh: ptr, dc: ptr, gates: ptr, c: ptr, cprev: ptr, mask: ptr, B: i32, H: i32",
+    returns: "void",
+    abi: "dpre = gradient of the LSTM pre-activations (written); dcprev += f·dc_t; padded rows: dhprev += dh, dcprev += dc",
+  },
+  {
+    name: "rows_concat", source: "rnn", builds: EXT, noTwin: "copies (memory.copy), no arithmetic",
+    params: "out: ptr, a: ptr, b: ptr, rows: i32, ac: i32, bc: i32", returns: "void",
+    abi: "out[rows, ac + bc] = [a | b] row by row",
+  },
+  {
+    name: "rows_split_add", source: "rnn", builds: EXT, twin: true,
+    params: "da: ptr, db: ptr, dout: ptr, rows: i32, ac: i32, bc: i32", returns: "void",
+    abi: "da += dout[:, :ac], db += dout[:, ac:] (a pointer 0 is skipped)",
+  },
+  {
+    name: "rows_mask", source: "rnn", builds: EXT, noTwin: "stores zeros, no arithmetic",
+    params: "x: ptr, mask: ptr, rows: i32, cols: i32", returns: "void",
+    abi: "x[r, :] = +0 where mask[r] = 0",
+  },
+  {
+    name: "kl_gauss_loss", source: "rnn", builds: EXT, noTwin: "scalar code on vmath's exp_f32",
+    params: "dq: ptr, dp: ptr, losses: ptr, q: ptr, p: ptr, mask: ptr, B: i32, L: i32, scale: f64", returns: "void",
+    abi: "losses[b] = KL(N(q) ‖ N(p)), rows [μ | log σ²], f64 sums; dq, dp = scale·gradients unless dq = 0; mask 0: zeros",
+  },
 ];
 
 // `export function`s of assembly/ that are not kernels: helpers other kernel files import (exported for that only,

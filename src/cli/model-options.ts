@@ -6,7 +6,9 @@ import type {
 import { parseNumber, parseWholes, type Args, type OptionSpec } from "./args.js";
 import { UsageError } from "./errors.js";
 
-export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder"] as const;
+export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder",
+  "vrnn", // sequences: each row is `--steps` steps (vaekit/sequence, loaded on use)
+] as const;
 export type Kind = (typeof KINDS)[number];
 export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"];
 export const LIKELIHOODS: readonly Likelihood[] = ["bernoulli", "continuous-bernoulli", "gaussian", "laplace"];
@@ -16,8 +18,8 @@ const VAES: Kind[] = ["vae", "conditional", "hierarchical"];
 
 /** Model options with the kinds they apply to (all kinds when absent). */
 export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
-  { name: "model", value: "kind", help: "vae, conditional, hierarchical or autoencoder", default: "vae", group: M },
-  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder)", default: "20", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder or vrnn", default: "vae", group: M },
+  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder; per step for a vrnn)", default: "20; vrnn 16", group: M, kinds: ["vae", "conditional", "autoencoder", "vrnn"] },
   { name: "latent-sizes", value: "z1,z2", help: "hierarchical: sizes of z1 (near the data) and z2 (top)", default: "100,50", group: M, kinds: ["hierarchical"] },
   { name: "hidden", value: "widths", help: "encoder hidden widths, input side first, e.g. 512,256; hierarchical: two stages, e.g. 200,200/100,100", default: "400; hierarchical 200,200/100,100", group: M },
   { name: "decoder-hidden", value: "widths", help: "decoder hidden widths, latent side first", default: "--hidden reversed", group: M },
@@ -36,6 +38,10 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
+  // ---- sequences (--model vrnn): each row of the data is one sequence of --steps steps
+  { name: "steps", value: "T", help: "vrnn: steps per sequence (each row holds T × values per step)", group: M, kinds: ["vrnn"] },
+  { name: "state", value: "H", help: "vrnn: width of the recurrent state", default: "100", group: M, kinds: ["vrnn"] },
+  { name: "cell", value: "gru|lstm", help: "vrnn: the recurrent cell", default: "gru", group: M, kinds: ["vrnn"] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -122,6 +128,19 @@ function variational(args: Args): Record<string, unknown> {
   return c;
 }
 
+/** A VRNN's config: rows of `rowSize` values are sequences of --steps steps; --hidden sets φx, the prior and the encoder. */
+function vrnnConfig(args: Args, rowSize: number, hidden: number[] | undefined, decoderHidden: number[] | undefined): Record<string, unknown> {
+  if (!args.has("steps")) throw new UsageError("--model vrnn needs --steps <T>: each row of the data is one sequence of T steps");
+  const steps = args.whole("steps", 1, 1, 65536);
+  if (rowSize % steps !== 0) throw new UsageError(`--steps ${steps}: a row of ${rowSize} values is not a whole number of steps`);
+  const { sigma, ...c } = common(args);
+  if (sigma !== undefined) c.likelihoodScale = sigma;
+  if (hidden) Object.assign(c, { phiX: hidden, priorSizes: hidden, encoderSizes: hidden });
+  if (decoderHidden ?? hidden) c.decoderSizes = decoderHidden ?? hidden;
+  return { inputSize: rowSize / steps, steps, hiddenSize: args.whole("state", 100, 1, 65536), latentSize: args.whole("latent", 16, 1, 65536),
+    cell: args.choice("cell", ["gru", "lstm"] as const, "gru"), ...c };
+}
+
 /** The config of `kind` for inputs of `inputSize` values (and `classes` for a conditional model). */
 export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: number):
   VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig {
@@ -133,6 +152,7 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
   if (decoderHidden) sizes.decoderHiddenSizes = decoderHidden;
   const base = { inputSize, ...sizes, ...common(args) };
   switch (kind) {
+    case "vrnn": return vrnnConfig(args, inputSize, hidden as number[] | undefined, decoderHidden as number[] | undefined) as never;
     case "hierarchical": {
       const [z1, z2] = args.wholes("latent-sizes", [100, 50], 1, 2)!;
       return { ...base, latentSizes: [z1, z2], ...variational(args) } as HierarchicalVAEConfig;

@@ -22,6 +22,11 @@ export function describe(m: ModelApi<Terms>): string {
   const { inputSize, latentLayers, latentSize } = m.capabilities;
   const sizes = Object.values(latentLayers);
   if (sizes.length > 1) return `${m.kind} ${inputSize}→${sizes.join("→")}`;
+  // sequences: steps × values per step, the recurrent state and the latent per step
+  if (m.kind === "VRNN") {
+    const c = m.config as { steps: number; inputSize: number; hiddenSize: number; latentSize: number; cell: string };
+    return `VRNN ${c.steps}×${c.inputSize} ${c.cell.toUpperCase()} ${c.hiddenSize} z ${c.latentSize}`;
+  }
   return `${m.kind} ${inputSize}-${(m.config as { hiddenSizes: number[] }).hiddenSizes.join("-")}-${latentSize}`;
 }
 

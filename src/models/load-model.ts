@@ -5,6 +5,7 @@ import { readModelFile } from "./format.js";
 import { HierarchicalVAE } from "./hierarchical-vae.js";
 import type { EngineOptions } from "./model.js";
 import { VAE } from "./vae.js";
+import type { VRNN } from "./vrnn.js"; // sequences: a chunk of its own, imported on first use
 
 /**
  * Any model `loadModel` can return.
@@ -14,7 +15,8 @@ import { VAE } from "./vae.js";
  * const m: AnyModel = await loadModel(bytes);
  * ```
  */
-export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
+export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
+  | VRNN;
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -33,5 +35,6 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "ConditionalVAE": return ConditionalVAE.load(bytes, options);
     case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
     case "Autoencoder": return Autoencoder.load(bytes, options);
+    case "VRNN": return (await import("./vrnn.js")).VRNN.load(bytes, options);
   }
 }

@@ -129,6 +129,24 @@ export class ParameterLayout {
     return v;
   }
 
+  // ---- blocks laid out by modules of their own (recurrent cells: src/nn/recurrent.ts) ----
+
+  /** Reserves n floats (16-byte aligned) for a block that a module lays out itself; returns the float offset. */
+  reserve(n: number): number {
+    const at = this.size;
+    this.size += pad4(n);
+    return at;
+  }
+
+  /**
+   * Adds a block that a module lays out itself (names, shapes, init), with the dense slices its GEMMs run on (listed
+   * in `layers`, so the size model counts their parameters and workspace).
+   */
+  block(block: ParameterBlock, layers: readonly DenseLayer[] = []): void {
+    this.layers.push(...layers);
+    this.#blocks.push(block);
+  }
+
   /** Every file tensor, dense layers' first (declaration order), then vectors'. */
   tensors(): ParamTensor[] {
     return this.#ordered().flatMap((b) => b.tensors());

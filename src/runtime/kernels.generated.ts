@@ -160,6 +160,30 @@ export interface KernelExports {
     dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
     lstride: number, scale: number,
   ): void;
+  /** rnn.ts — GRU gates (r, z, n) of gi + gh (PyTorch's cell), h = n + z·(h₋ − n); rows with mask 0 copy h₋. */
+  gru_cell_forward(h: P, gates: P, gi: P, gh: P, hprev: P, mask: P, B: number, H: number): void;
+  /** rnn.ts — dgi, dgh = gradients of the GRU pre-activations (written); dhprev += z·dh (padded rows: += dh). */
+  gru_cell_backward(dgi: P, dgh: P, dhprev: P, dh: P, gates: P, gh: P, hprev: P, mask: P, B: number, H: number): void;
+  /** rnn.ts — LSTM gates (i, f, g, o) of gi + gh, c = f·c₋ + i·g, h = o·tanh(c); rows with mask 0 copy h₋, c₋. */
+  lstm_cell_forward(h: P, c: P, gates: P, gi: P, gh: P, hprev: P, cprev: P, mask: P, B: number, H: number): void;
+  /**
+   * rnn.ts — dpre = gradient of the LSTM pre-activations (written); dcprev += f·dc_t; padded rows: dhprev += dh, dcprev
+   * += dc.
+   */
+  lstm_cell_backward(
+    dpre: P, dcprev: P, dhprev: P, dh: P, dc: P, gates: P, c: P, cprev: P, mask: P, B: number, H: number,
+  ): void;
+  /** rnn.ts — out[rows, ac + bc] = [a | b] row by row. */
+  rows_concat(out: P, a: P, b: P, rows: number, ac: number, bc: number): void;
+  /** rnn.ts — da += dout[:, :ac], db += dout[:, ac:] (a pointer 0 is skipped). */
+  rows_split_add(da: P, db: P, dout: P, rows: number, ac: number, bc: number): void;
+  /** rnn.ts — x[r, :] = +0 where mask[r] = 0. */
+  rows_mask(x: P, mask: P, rows: number, cols: number): void;
+  /**
+   * rnn.ts — losses[b] = KL(N(q) ‖ N(p)), rows [μ | log σ²], f64 sums; dq, dp = scale·gradients unless dq = 0; mask 0:
+   * zeros.
+   */
+  kl_gauss_loss(dq: P, dp: P, losses: P, q: P, p: P, mask: P, B: number, L: number, scale: number): void;
   /** fast.ts — 1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only). */
   precision_fast?(): number;
 }
@@ -167,7 +191,8 @@ export interface KernelExports {
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
   "parts_bernoulli_loss", "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss",
-  "parts_categorical_loss",
+  "parts_categorical_loss", "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward",
+  "rows_concat", "rows_split_add", "rows_mask", "kl_gauss_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */

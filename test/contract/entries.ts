@@ -12,6 +12,9 @@ import type { GradientCheck } from "../sdk/gradcheck.js";
 import {
   aeObjective, hierarchicalObjective, latentObjective, type AeConfig, type HierarchicalConfig, type LatentConfig,
 } from "../sdk/reference.js";
+// sequences: the VRNN lives in the vaekit/sequence entry
+import { VRNN, type VRNNConfig } from "../../src/sequence.js";
+import { vrnnObjective, type VrnnConfig } from "../sdk/reference.js";
 
 /**
  * What the suite needs from every model: the parts of the public API all model classes share, the shared model
@@ -454,6 +457,76 @@ function ae(name: string, extra: Partial<AutoencoderConfig>, data: "unit" | "rea
   });
 }
 
+// ---- VRNN (vaekit/sequence): flat rows of config.steps full-length sequences ----
+
+function vrnn(name: string, extra: Partial<VRNNConfig>, data: "unit" | "real"): Entry {
+  const S = 4, X = 6, Z = 2, R = S * X, LZ = S * Z;
+  const config: VRNNConfig = { inputSize: X, steps: S, hiddenSize: 8, latentSize: Z, phiX: [8], phiZ: [6], priorSizes: [8],
+    encoderSizes: [8], decoderSizes: [8], activation: "tanh", seed: 6, ...extra };
+  const fit = (m: VRNN, b: Batch, o: FitOptions) => m.fit(b.x, o);
+  return entry<VRNN>({
+    name: `VRNN ${name}`,
+    kind: "VRNN",
+    create: (engine) => VRNN.create(config, engine),
+    load: (bytes, engine) => VRNN.load(bytes, engine),
+    data: (n, seed) => ({ n, x: data === "unit" ? unit(n, R, seed) : real(n, R, seed), z: real(n, LZ, seed + 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { seed: 4 }),
+      logLikelihood: (m, b) => m.logLikelihood(b.x.subarray(0, 3 * R), { samples: 6, seed: 1 }),
+      anomalyScore: (m, b) => m.anomalyScore(b.x, { seed: 1, samples: 2 }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as VrnnConfig;
+      const eps = randomArray(b.n * LZ, 12, -2, 2);
+      return {
+        result: m.gradients(b.x, { epsilon: eps }),
+        objective: (o, W) => vrnnObjective(o, W, cfg, o.input(b.x, b.n, R), b.n, o.input(eps, b.n, LZ)),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of sequences": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "decode: NaN latent": (m, b) => m.decode(withNaN(b.z)),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * LZ + 1) }),
+      "logLikelihood: samples 0": (m, b) => m.logLikelihood(b.x, { samples: 0 }),
+      "anomalyScore: unknown option": (m, b) => m.anomalyScore(b.x, { sample: 2 } as never),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "sample: steps 0 (seedless)": (m) => m.sample(2, { steps: 0 }),
+      "traverse: a trajectory of the wrong size": (m) => m.traverse(new Float32Array(LZ - 1), 0),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: VRNN, b: Batch) => m.evaluate(b.x.map((v) => v + 2)) } : {}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      logLikelihood: (m, b) => m.logLikelihood(b.x, { samples: 2 }),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, LZ), b.z.subarray(LZ, 2 * LZ)),
+      traverse: (m, b) => m.traverse(b.z.subarray(0, LZ), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
 /** The table: every model class, and the configurations that run different code. */
 export const ENTRIES: Entry[] = [
   vae("(Bernoulli)", {}, "unit"),
@@ -470,4 +543,7 @@ export const ENTRIES: Entry[] = [
   ae("(plain)", {}, "unit"),
   ae("(KL-sparse, masking noise)", { latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.2, weight: 2 }, denoising: { type: "mask", p: 0.3 } }, "unit"),
   ae("(L1-sparse, Gaussian noise, learned σ)", { latentActivation: "tanh", sparsity: { type: "l1", weight: 0.3 }, denoising: { type: "gaussian", sigma: 0.3 }, likelihood: "gaussian", sigma: "learned" }, "real"),
+  // sequences
+  vrnn("(GRU, Bernoulli)", {}, "unit"),
+  vrnn("(LSTM, Gaussian, learned σ)", { cell: "lstm", likelihood: "gaussian", likelihoodScale: "learned" }, "real"),
 ];

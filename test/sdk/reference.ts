@@ -349,3 +349,57 @@ export function hierarchicalObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: H
   const beta = K === 1 && cfg.klWarmup > 0 ? cfg.beta * Math.min(1, step / cfg.klWarmup) : K === 1 ? cfg.beta : 1;
   return o.scale(o.sumAll(o.add(rec, o.scale(kl, beta))), 1 / K);
 }
+
+// ---- sequences (src/models/vrnn.ts) ----
+
+export interface VrnnConfig extends NetConfig, LikelihoodConfig {
+  inputSize: number;
+  steps: number;
+  hiddenSize: number;
+  latentSize: number;
+  cell: "gru" | "lstm";
+}
+
+/**
+ * Σ over the batch of a VRNN's −ELBO over full-length sequences: x [n, steps·D], ε [n, steps·L] (example-major).
+ * Per step: prior and posterior heads, z = μ + σ·ε, decoder, KL(q ‖ p), then the GRU / LSTM cell (PyTorch's
+ * equations) on [φx(x_t), φz(z_t)].
+ */
+export function vrnnObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VrnnConfig, x: T, n: number, eps: T): T {
+  const { inputSize: D, steps: S, hiddenSize: H, latentSize: L } = cfg;
+  const stack = (prefix: string, v: T): T => {
+    let h = v;
+    for (let i = 0; W[`${prefix}.${i}.weight`] !== undefined; i++) h = o.act(o.linear(h, W[`${prefix}.${i}.weight`], W[`${prefix}.${i}.bias`]), cfg.activation, cfg.leakySlope);
+    return h;
+  };
+  const tanh = (v: T): T => o.act(v, "tanh", 0);
+  let h = o.input(new Float64Array(n * H), n, H), c = o.input(new Float64Array(n * H), n, H);
+  let total: T | undefined;
+  for (let t = 0; t < S; t++) {
+    const xt = o.cols(x, t * D, D), et = o.cols(eps, t * L, L);
+    const fx = stack("phi_x", xt);
+    const [pm, plv] = mlp(o, W, "prior", h, cfg, ["mean", "logvar"]);
+    const [qm, qlv] = mlp(o, W, "encoder", o.concat(fx, h), cfg, ["mean", "logvar"]);
+    const z = o.add(qm, o.mul(o.exp(o.scale(qlv, 0.5)), et));
+    const fz = stack("phi_z", z);
+    const [out] = mlp(o, W, "decoder", o.concat(fz, h), cfg, ["output"]);
+    const rec = nll(o, cfg, out, xt, D, W["decoder.logsigma"]);
+    const ratio = o.mul(o.add(o.exp(qlv), o.square(o.sub(qm, pm))), o.exp(o.scale(plv, -1)));
+    const kl = o.scale(o.sumCols(o.addScalar(o.add(o.sub(plv, qlv), ratio), -1)), 0.5);
+    const gi = o.linear(o.concat(fx, fz), W["rnn.weight_ih"], W["rnn.bias_ih"]), gh = o.linear(h, W["rnn.weight_hh"], W["rnn.bias_hh"]);
+    const g = (k: number, v: T): T => o.cols(v, k * H, H);
+    if (cfg.cell === "gru") {
+      const r = o.sigmoid(o.add(g(0, gi), g(0, gh))), u = o.sigmoid(o.add(g(1, gi), g(1, gh)));
+      const m = tanh(o.add(g(2, gi), o.mul(r, g(2, gh))));
+      h = o.add(m, o.mul(u, o.sub(h, m)));
+    } else {
+      const pre = o.add(gi, gh);
+      const ig = o.sigmoid(g(0, pre)), fg = o.sigmoid(g(1, pre)), gg = tanh(g(2, pre)), og = o.sigmoid(g(3, pre));
+      c = o.add(o.mul(fg, c), o.mul(ig, gg));
+      h = o.mul(og, tanh(c));
+    }
+    const step = o.sumAll(o.add(rec, kl));
+    total = total === undefined ? step : o.add(total, step);
+  }
+  return total!;
+}

@@ -211,6 +211,7 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "conditional": return ConditionalVAE.create(config as never);
     case "hierarchical": return HierarchicalVAE.create(config as never);
     case "autoencoder": return Autoencoder.create(config as never);
+    case "vrnn": return (await import("../../sequence.js")).VRNN.create(config as never); // vaekit/sequence, loaded on use
     default: return VAE.create(config as never);
   }
 }
