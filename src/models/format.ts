@@ -21,9 +21,11 @@ export const FORMAT_VERSION = "1";
  * const kind: ModelKind = "ConditionalVAE";
  * ```
  */
-export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder";
+export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
+  | "TabularVAE";
 
-export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder"];
+export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
+  "TabularVAE"];
 
 /** A checked model file. */
 export interface ModelFile {

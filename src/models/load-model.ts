@@ -14,7 +14,8 @@ import { VAE } from "./vae.js";
  * const m: AnyModel = await loadModel(bytes);
  * ```
  */
-export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
+export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
+  | import("./tabular-vae.js").TabularVAE;
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -33,5 +34,7 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "ConditionalVAE": return ConditionalVAE.load(bytes, options);
     case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
     case "Autoencoder": return Autoencoder.load(bytes, options);
+    // the tabular model is a chunk of its own (vaekit/tabular), loaded only for its files
+    case "TabularVAE": return (await import("./tabular-vae.js")).TabularVAE.load(bytes, options);
   }
 }
