@@ -206,6 +206,8 @@ const subpath = (name) => [
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
 const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+const TABULAR = fileURLToPath(new URL("./src/tabular.ts", import.meta.url));
+const TABULAR_ARROW = fileURLToPath(new URL("./src/tabular-arrow.ts", import.meta.url));
 
 function cliFromPackage() {
   return {
@@ -216,6 +218,8 @@ function cliFromPackage() {
       const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
       if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      // the tabular commands' dynamic imports of vaekit/tabular and vaekit/tabular-arrow
+      if (id === TABULAR || id === TABULAR_ARROW) return { id: id === TABULAR ? "vaekit/tabular" : "vaekit/tabular-arrow", external: true };
       return null;
     },
     generateBundle(_, bundle) {

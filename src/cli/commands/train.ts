@@ -16,6 +16,7 @@ import { describe } from "../model-view.js";
 import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
+import { TABULAR_OPTIONS } from "./tabular.js";
 
 const T = "Training";
 const V = "Validation";
@@ -49,6 +50,8 @@ const OPTIONS: OptionSpec[] = [
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
   QUIET,
+  // vaekit train <table> --tabular (src/cli/commands/tabular.ts)
+  ...TABULAR_OPTIONS,
 ];
 
 type AnyLog = EpochLog<Terms & Record<string, number>>;
@@ -160,6 +163,8 @@ export const train: Command = {
   },
 
   async run(args, ctx) {
+    if (args.flag("tabular")) return (await import("./tabular.js")).trainTabular(args, ctx);
+    if (args.has("columns")) throw new UsageError("--columns applies to --tabular");
     const kind = args.choice("model", KINDS, "vae");
     checkApplicable(args, kind);
     const conditional = kind === "conditional";
