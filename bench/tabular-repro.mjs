@@ -28,7 +28,10 @@ const DATA = `${ROOT}node_modules/vega-datasets/data/`;
 const { values: args } = parseArgs({
   options: {
     part: { type: "string", default: "all" }, rows: { type: "string", default: "3000000" }, seeds: { type: "string", default: "3" },
-    epochs: { type: "string", default: "300" }, out: { type: "string", default: `${ROOT}bench/results/` },
+    epochs: { type: "string", default: "600" }, out: { type: "string", default: `${ROOT}bench/results/` },
+    latent: { type: "string", default: "4" }, hidden: { type: "string", default: "128,128" }, beta: { type: "string", default: "0.5" },
+    tables: { type: "string", default: "penguins,cars" }, missing: { type: "string", default: "0.2,0.5" }, lr: { type: "string", default: "0.001" },
+    batch: { type: "string", default: "32" },
   },
 });
 const { TabularVAE, inferSchema } = await import("../src/tabular.ts");
@@ -141,8 +144,9 @@ function score(t, holed, filled) {
   return { rmse: mean(nrmse.filter(Number.isFinite)), error: n ? wrong / n : NaN };
 }
 
-const CONFIG = { latentSize: 4, hiddenSizes: [128, 128], seed: 1 };
-const FIT = (epochs) => ({ epochs, batchSize: 32, learningRate: 1e-3, shuffleSeed: 1 });
+const CONFIG = { latentSize: Number(args.latent), hiddenSizes: args.hidden.split(",").map(Number), beta: Number(args.beta), seed: 1 };
+const FIT = (epochs) => ({ epochs, batchSize: Number(args.batch), learningRate: Number(args.lr), shuffleSeed: 1 });
+const TABLES = () => [penguins(), cars()].filter((t) => args.tables.split(",").includes(t.name));
 
 async function imputation(t, frac, seed, epochs) {
   const holed = holes(t, frac, seed);
@@ -280,7 +284,7 @@ const seeds = Array.from({ length: Number(args.seeds) }, (_, i) => i + 1);
 const epochs = Number(args.epochs);
 if (args.part === "impute" || args.part === "all") {
   results.impute = [];
-  for (const t of [penguins(), cars()]) for (const frac of [0.2, 0.5]) for (const s of seeds) {
+  for (const t of TABLES()) for (const frac of args.missing.split(",").map(Number)) for (const s of seeds) {
     const r = await imputation(t, frac, s, epochs);
     console.log(JSON.stringify(r));
     results.impute.push(r);
@@ -289,7 +293,7 @@ if (args.part === "impute" || args.part === "all") {
 }
 if (args.part === "anomaly" || args.part === "all") {
   results.anomaly = [];
-  for (const t of [penguins(), cars()]) for (const s of seeds) {
+  for (const t of TABLES()) for (const s of seeds) {
     const r = await anomalies(t, s, epochs);
     console.log(JSON.stringify(r));
     results.anomaly.push(r);

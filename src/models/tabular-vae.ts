@@ -20,7 +20,7 @@ import {
   type TableRecord,
 } from "../tabular/schema.js";
 import { configFromFile, readModelFile } from "./format.js";
-import type { Encoding } from "./latent-model.js";
+import type { Encoding, GradientResult } from "./latent-model.js";
 import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
 import type { ModelCapabilities } from "./model-api.js";
 import { intOption, optionsOf } from "./options.js";
@@ -312,10 +312,24 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
         let missing = false;
         for (let i = 0; i < w; i++) if (Number.isNaN(values[at + i])) missing = true;
         if (missing) return;
+        const bad = (v: number, expected: string): never => {
+          throw new InvalidInputError(`${what}: row ${r}, column ${JSON.stringify(c.name)}: ${v} — expected ${expected} (NaN marks a missing cell)`);
+        };
+        let ones = 0;
         for (let i = 0; i < w; i++) {
           const v = values[at + i];
-          if (!Number.isFinite(v)) throw new InvalidInputError(`${what}: row ${r}, column ${JSON.stringify(c.name)}: ${v} (NaN marks a missing cell; ±Infinity is refused)`);
+          if (!Number.isFinite(v)) bad(v, "a finite number");
+          if (c.type === "binary" && v !== 0 && v !== 1) bad(v, "0 or 1 (a binary column)");
+          if (c.type === "bounded" && !(v >= 0 && v <= 1)) bad(v, "a value in [0, 1] (a bounded column, scaled to its range)");
+          if (c.type === "count" && !(Number.isInteger(v) && v >= 0)) bad(v, "a whole number ≥ 0 (a count column)");
+          if (c.type === "categorical") {
+            if (v !== 0 && v !== 1) bad(v, `a one-hot group of ${w} values (a categorical column)`);
+            ones += v;
+          }
           xs[at + i] = v;
+        }
+        if (c.type === "categorical" && ones !== 1) {
+          throw new InvalidInputError(`${what}: row ${r}, column ${JSON.stringify(c.name)}: ${ones} of its ${w} one-hot values are 1; expected exactly one (or all NaN for a missing cell)`);
         }
         mask[r * P + p] = 1;
       });
@@ -424,6 +438,37 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     });
     const n = data.rows;
     return { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n };
+  }
+
+  /**
+   * The gradient of the summed −ELBO over the records (or encoded rows) by tensor (names as getWeights), with ε
+   * given [n, latentSize] or drawn like evaluate's (seed, default 0); the model is unchanged.
+   *
+   * @example
+   * ```ts
+   * const { loss, gradients } = model.gradients(records, { seed: 1 });
+   * ```
+   */
+  gradients(x: readonly TableRecord[] | Data, options: { epsilon?: Data; seed?: number } = {}): GradientResult {
+    this.live("gradients");
+    const o = optionsOf(options, ["epsilon", "seed"], "gradients");
+    const data = this.#data(x, "gradients(x)");
+    const L = this.#L;
+    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, L, "gradients: epsilon");
+    if (eps && eps.rows !== data.rows) throw new InvalidInputError(`gradients: epsilon has ${eps.rows} rows but x has ${data.rows}; give one ε row per record`);
+    const seed = seedOf("gradients: seed", o.seed, 0);
+    this.e.k.zero_f32(this.grads, this.nParams);
+    const sums = { loss: 0, reconstruction: 0, kl: 0 };
+    this.#chunks(data.rows, (start, rows) => {
+      this.#putRows(data, start, rows);
+      if (eps) this.e.write(this.#b.eps.ptr, eps.values.subarray(start * L, (start + rows) * L));
+      else this.normals(this.#b.eps.ptr, rows, L, seed, STREAM.evaluate, start);
+      const t = this.#elbo(rows, 1);
+      sums.loss += t.loss;
+      sums.reconstruction += t.reconstruction;
+      sums.kl += t.kl;
+    });
+    return { ...sums, gradients: this.gradientTensors() };
   }
 
   #target(): TrainingTarget<LossTerms, TabData> {
