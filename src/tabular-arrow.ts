@@ -4,11 +4,33 @@
 import { InvalidInputError, UnsupportedRuntimeError } from "./errors.js";
 import type { Cell, TableRecord } from "./tabular/schema.js";
 
-/** What this module needs of an Arrow table (apache-arrow's Table has it). */
+/**
+ * What this module needs of an Arrow table (apache-arrow's Table has it).
+ *
+ * @example
+ * ```ts
+ * import { tableFromJSON } from "apache-arrow";
+ * const t: ArrowTableLike = tableFromJSON([{ a: 1 }]);
+ * ```
+ */
 export interface ArrowTableLike {
   readonly numRows: number;
   readonly schema: { readonly fields: readonly { readonly name: string }[] };
-  getChild(name: string): { get(i: number): unknown } | null;
+  /** The column named `name` (a vector whose `get(i)` reads row i), or null when there is none. */
+  getChild(name: string): ArrowColumnLike | null;
+}
+
+/**
+ * One column of an Arrow table, as recordsFromArrow reads it.
+ *
+ * @example
+ * ```ts
+ * const delay: ArrowColumnLike | null = table.getChild("delay");
+ * ```
+ */
+export interface ArrowColumnLike {
+  /** The value of row i. */
+  get(i: number): unknown;
 }
 
 /** A cell from Arrow/Parquet: bigint → number, Date → milliseconds since the epoch, the rest as is. */
@@ -85,7 +107,14 @@ export async function recordsToArrow(records: readonly TableRecord[]): Promise<u
   }));
 }
 
-/** Options of the Parquet readers. */
+/**
+ * Options of the Parquet readers.
+ *
+ * @example
+ * ```ts
+ * const o: ParquetOptions = { columns: ["delay", "distance"], rowStart: 0, rowEnd: 10_000 };
+ * ```
+ */
 export interface ParquetOptions {
   /** Columns to read (default: all). */
   readonly columns?: readonly string[];

@@ -6,5 +6,3 @@ export type { AnomalyScores, ImputeOptions, ResolvedTabularVAEConfig, TabularVAE
 export { Codec, inferSchema, MAX_CATEGORIES } from "./tabular/schema.js";
 export type { Cell, Column, ColumnSpec, ColumnType, Encoded, TableRecord } from "./tabular/schema.js";
 export { parseCsv, toCsv } from "./tabular/csv.js";
-export { Parts } from "./nn/parts.js";
-export type { PartLikelihood, PartSpec, PartsPlacement } from "./nn/parts.js";

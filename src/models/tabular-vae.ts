@@ -52,7 +52,14 @@ export interface TabularVAEConfig {
   seed?: number;
 }
 
-/** A TabularVAE's complete configuration. */
+/**
+ * A TabularVAE's complete configuration (`model.config`): every field filled.
+ *
+ * @example
+ * ```ts
+ * const { schema, latentSize }: ResolvedTabularVAEConfig = model.config;
+ * ```
+ */
 export interface ResolvedTabularVAEConfig {
   schema: Column[];
   latentSize: number;
@@ -109,7 +116,14 @@ function sizes(v: unknown, what: string, fallback: number[]): number[] {
   return [...v];
 }
 
-/** Validates a TabularVAE config and fills its defaults. */
+/**
+ * Validates a TabularVAE config and fills its defaults; throws InvalidConfigError naming what is wrong.
+ *
+ * @example
+ * ```ts
+ * resolveTabularConfig({ schema: inferSchema(records) }).hiddenSizes; // [64, 64]
+ * ```
+ */
 export function resolveTabularConfig(config: unknown): ResolvedTabularVAEConfig {
   if (typeof config !== "object" || config === null) throw new InvalidConfigError("TabularVAE: config must be an object with a schema");
   const c = config as Record<string, unknown>;

@@ -16,7 +16,14 @@ import type { PartSpec } from "../nn/parts.js";
  */
 export type ColumnType = "continuous" | "bounded" | "binary" | "categorical" | "count";
 
-/** A raw cell value: missing is null, undefined or NaN. */
+/**
+ * A raw cell value: missing is null, undefined or NaN.
+ *
+ * @example
+ * ```ts
+ * const cells: Cell[] = [3.5, "Adelie", true, null];
+ * ```
+ */
 export type Cell = string | number | boolean | null | undefined;
 
 /**
@@ -68,7 +75,14 @@ export interface Column extends ColumnSpec {
   readonly type: ColumnType;
 }
 
-/** Most distinct values an inferred categorical column may have (more looks like an identifier). */
+/**
+ * Most distinct values an inferred categorical column may have (more looks like an identifier).
+ *
+ * @example
+ * ```ts
+ * MAX_CATEGORIES; // 1000
+ * ```
+ */
 export const MAX_CATEGORIES = 1000;
 
 const TYPES: readonly ColumnType[] = ["continuous", "bounded", "binary", "categorical", "count"];
@@ -269,14 +283,30 @@ export function partsOf(schema: readonly Column[]): PartSpec[] {
   });
 }
 
-/** A table encoded for the model: rows [n, width] (missing cells 0) and the presence mask [n, columns]. */
+/**
+ * A table encoded for the model: rows [n, width] (missing cells 0) and the presence mask [n, columns].
+ *
+ * @example
+ * ```ts
+ * const { rows, x, mask }: Encoded = model.encodeRecords(records);
+ * ```
+ */
 export interface Encoded {
   readonly rows: number;
   readonly x: Float32Array;
   readonly mask: Float32Array;
 }
 
-/** Encodes records and decodes model rows for one schema. */
+/**
+ * Encodes records and decodes model rows for one schema (what a TabularVAE uses inside; handy to prepare data for
+ * other tools the same way).
+ *
+ * @example
+ * ```ts
+ * const codec = new Codec(inferSchema(records));
+ * const { x, mask } = codec.encode(records, "my data");
+ * ```
+ */
 export class Codec {
   readonly width: number;
   readonly offsets: readonly number[];
