@@ -65,11 +65,16 @@ export const TABULAR_OPTIONS: OptionSpec[] = [
   { name: "columns", value: "a,b,…", help: "tabular: the columns to use (default: all); name:type fixes a type (continuous, bounded, binary, categorical, count)", group: "Tabular" },
 ];
 
-/** `vaekit train <table> --tabular`. */
-export async function trainTabular(args: Args, ctx: Context): Promise<number> {
-  for (const flag of ["model", "likelihood", "sigma", "likelihood-scale", "capacity", "objective", "samples", "sparsity", "denoising", "classes",
-    "labels", "validation-labels", "latent-sizes", "latent-activation", "kl-warmup", "dynamic-binarization", "scale"]) {
-    if (args.has(flag)) throw new UsageError(`--${flag} does not apply to --tabular (each column's likelihood follows from its type)`);
+/** The train options --tabular reads; any other is refused. */
+const TABULAR_READS = new Set(["tabular", "columns", "latent", "hidden", "decoder-hidden", "activation", "beta", "seed", "epochs",
+  "batch-size", "learning-rate", "shuffle-seed", "limit", "output", "quiet", "help"]);
+
+/** `vaekit train <table> --tabular`; `options`: the names of every option train accepts. */
+export async function trainTabular(args: Args, ctx: Context, options: readonly string[]): Promise<number> {
+  for (const flag of options) {
+    if (!TABULAR_READS.has(flag) && args.has(flag)) {
+      throw new UsageError(`--${flag} does not apply to --tabular (it reads ${[...TABULAR_READS].filter((f) => f !== "help").map((f) => `--${f}`).join(", ")}; each column's likelihood follows from its type)`);
+    }
   }
   const t = await tabular();
   const output = args.string("output", "model.safetensors");

@@ -16,7 +16,7 @@ import { describe } from "../model-view.js";
 import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
-import { TABULAR_OPTIONS } from "./tabular.js";
+import { TABULAR_OPTIONS, trainTabular } from "./tabular.js";
 
 const T = "Training";
 const V = "Validation";
@@ -163,7 +163,8 @@ export const train: Command = {
   },
 
   async run(args, ctx) {
-    if (args.flag("tabular")) return (await import("./tabular.js")).trainTabular(args, ctx);
+    // the table readers and the model are imported by trainTabular on use (vaekit/tabular, vaekit/tabular-arrow)
+    if (args.flag("tabular")) return trainTabular(args, ctx, OPTIONS.map((o) => o.name));
     if (args.has("columns")) throw new UsageError("--columns applies to --tabular");
     const kind = args.choice("model", KINDS, "vae");
     checkApplicable(args, kind);
