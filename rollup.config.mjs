@@ -128,7 +128,8 @@ function platform(name) {
 for (const f of existsSync(new URL("./dist/", import.meta.url)) ? readdirSync(new URL("./dist/", import.meta.url)) : []) {
   if (/\.(c?js|d\.c?ts)$/.test(f)) rmSync(new URL(`./dist/${f}`, import.meta.url));
 }
-const FAMILIES = ["gan", "grouped", "sequence", "tabular", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
+const FAMILIES = ["gan", "grouped", "sequence", "tabular", "tabular-arrow", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
+const FAMILY_PEERS = ["apache-arrow", "hyparquet", "hyparquet-compressors"];
 const CORE = new Map();
 /** The modules src/index.ts reaches by static imports (the default entry's own code), once per build. */
 function coreModules(file, getModuleIds, getModuleInfo) {
@@ -174,7 +175,8 @@ const js = (name, file, format) => ({
       (name === "workerd" || coreModules(file, getModuleIds, getModuleInfo).has(id) ? "core" : undefined),
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
-  external: [/^node:/],
+  // a family's optional peers (vaekit/tabular-arrow's table readers) are the application's, imported on first use
+  external: [/^node:/, ...FAMILY_PEERS],
   // No keepNames: nothing reads a class's or function's own name (errors spell theirs out), and keeping them
   // costs about 2 KB gzipped.
   plugins: [

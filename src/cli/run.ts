@@ -10,12 +10,14 @@ import { reconstruct } from "./commands/reconstruct.js";
 import { sample } from "./commands/sample.js";
 import { train } from "./commands/train.js";
 import { traverse } from "./commands/traverse.js";
+import { impute, score } from "./commands/tabular.js";
 import type { Command, Context } from "./context.js";
 import { CliError, Interrupted, UsageError } from "./errors.js";
 
 export type { Context } from "./context.js";
 
-export const COMMANDS: Record<string, Command> = { train, evaluate, sample, reconstruct, encode, interpolate, traverse };
+export const COMMANDS: Record<string, Command> = { train, evaluate, sample, reconstruct, encode, interpolate, traverse,
+  score, impute };
 
 function version(): string {
   try {

@@ -22,10 +22,11 @@ export const FORMAT_VERSION = "1";
  * ```
  */
 export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
-  | "VRNN"; // sequences (src/sequence.ts)
+  | "VRNN" // sequences (src/sequence.ts)
+  | "TabularVAE"; // tables (src/tabular.ts)
 
 export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
-  "VRNN"];
+  "VRNN", "TabularVAE"];
 
 /** A checked model file. */
 export interface ModelFile {

@@ -16,7 +16,8 @@ import type { VRNN } from "./vrnn.js"; // sequences: a chunk of its own, importe
  * ```
  */
 export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
-  | VRNN;
+  | VRNN
+  | import("./tabular-vae.js").TabularVAE;
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -36,5 +37,7 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
     case "Autoencoder": return Autoencoder.load(bytes, options);
     case "VRNN": return (await import("./vrnn.js")).VRNN.load(bytes, options);
+    // the tabular model is a chunk of its own (vaekit/tabular), loaded only for its files
+    case "TabularVAE": return (await import("./tabular-vae.js")).TabularVAE.load(bytes, options);
   }
 }

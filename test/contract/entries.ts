@@ -15,6 +15,9 @@ import {
 // sequences: the VRNN lives in the vaekit/sequence entry
 import { VRNN, type VRNNConfig } from "../../src/sequence.js";
 import { vrnnObjective, type VrnnConfig } from "../sdk/reference.js";
+// the tabular model (vaekit/tabular's public API)
+import { TabularVAE, type Column } from "../../src/tabular.js";
+import { tabularObjective, type TabularColumn } from "../sdk/reference.js";
 
 /**
  * What the suite needs from every model: the parts of the public API all model classes share, the shared model
@@ -527,6 +530,123 @@ function vrnn(name: string, extra: Partial<VRNNConfig>, data: "unit" | "real"): 
   });
 }
 
+// ---- TabularVAE (vaekit/tabular) ----
+
+const TAB_SCHEMA: Column[] = [
+  { name: "a", type: "continuous", likelihood: "gaussian", mean: 1, std: 2 },
+  { name: "b", type: "continuous", likelihood: "laplace", mean: -1, std: 0.5 },
+  { name: "c", type: "categorical", categories: ["x", "y", "z"] },
+  { name: "d", type: "binary", values: [false, true] },
+  { name: "e", type: "bounded", min: 0, max: 10 },
+  { name: "f", type: "count" },
+];
+const TAB_W = 8, TAB_L = 3;
+const tabWidth = (c: Column): number => (c.type === "categorical" ? c.categories!.length : 1);
+
+/** n encoded rows (standardised values, one-hot groups, 0/1, [0, 1], counts) with about 15 % of cells missing (NaN). */
+function tabRows(n: number, seed: number): Float32Array {
+  const u = randomArray(n * TAB_W * 2, seed, 0, 1), x = new Float32Array(n * TAB_W);
+  for (let r = 0; r < n; r++) {
+    let at = 0;
+    TAB_SCHEMA.forEach((c, p) => {
+      const v = u[2 * (r * TAB_W + at)], miss = u[2 * (r * TAB_W + at) + 1] < 0.15;
+      const w = tabWidth(c), o = r * TAB_W + at;
+      if (c.type === "categorical") x[o + Math.floor(v * w)] = 1;
+      else x[o] = c.type === "continuous" ? 4 * v - 2 : c.type === "binary" ? (v < 0.5 ? 0 : 1) : c.type === "bounded" ? v : Math.floor(v * 6);
+      if (miss || (r === 0 && p === 0)) x.fill(NaN, o, o + w);
+      at += w;
+    });
+  }
+  return x;
+}
+
+function tabular(): Entry {
+  const config = { schema: TAB_SCHEMA, latentSize: TAB_L, hiddenSizes: [16], activation: "tanh" as const, seed: 7 };
+  const fit = (m: TabularVAE, b: Batch, o: FitOptions) => m.fit(b.x, o);
+  const fits = badFits(fit);
+  delete fits["fit: NaN in the data"]; // NaN marks a missing cell: valid tabular data
+  return entry<TabularVAE>({
+    name: "TabularVAE (Gaussian, Laplace, categorical, binary, bounded, count; missing cells)",
+    kind: "TabularVAE",
+    create: (engine) => TabularVAE.create(config, engine),
+    load: (bytes, engine) => TabularVAE.load(bytes, engine),
+    data: (n, seed) => ({ n, x: tabRows(n, seed), z: real(n, TAB_L, seed + 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { seed: 4 }),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      records: (m, b) => m.toRecords(m.reconstruct(b.x)),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const eps = randomArray(b.n * TAB_L, 12, -2, 2);
+      const P = TAB_SCHEMA.length;
+      const x = b.x.map((v) => (Number.isNaN(v) ? 0 : v)), mask = new Float32Array(b.n * P), enc = new Float32Array(b.n * (TAB_W + P));
+      const consts = new Float32Array(b.n);
+      const columns: TabularColumn[] = TAB_SCHEMA.map((c) => ({ name: c.name, type: c.type, likelihood: c.likelihood, width: tabWidth(c) }));
+      for (let r = 0; r < b.n; r++) {
+        let at = 0;
+        TAB_SCHEMA.forEach((c, p) => {
+          const present = !Number.isNaN(b.x[r * TAB_W + at]);
+          mask[r * P + p] = present ? 1 : 0;
+          for (let i = 0; i < tabWidth(c); i++) enc[r * (TAB_W + P) + at + i] = c.type === "count" ? Math.log1p(x[r * TAB_W + at + i]) : x[r * TAB_W + at + i];
+          enc[r * (TAB_W + P) + TAB_W + p] = mask[r * P + p];
+          if (c.type === "count" && present) for (let k = 2; k <= x[r * TAB_W + at]; k++) consts[r] += Math.log(k);
+          at += tabWidth(c);
+        });
+      }
+      const beta = (m.config as { beta: number }).beta;
+      return {
+        result: m.gradients(b.x, { epsilon: eps }),
+        objective: (o, W) => tabularObjective(o, W, { activation: "tanh", leakySlope: 0.01, beta }, columns, o.input(x, b.n, TAB_W),
+          o.input(mask, b.n, P), o.input(enc, b.n, TAB_W + P), o.input(eps, b.n, TAB_L), o.input(consts, b.n, 1)),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of rows": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: Infinity in the data": (m, b) => m.encode(b.x.map((v, i) => (i === 9 ? Infinity : v))),
+      "evaluate: a binary cell of 2": (m, b) => m.evaluate(b.x.map((v, i) => (i % TAB_W === 5 ? 2 : v)), { seed: 1 }),
+      "evaluate: a one-hot group with two ones": (m, b) => m.evaluate(b.x.map((v, i) => (i % TAB_W === 2 || i % TAB_W === 3 ? 1 : v)), { seed: 1 }),
+      "evaluate: a count of 1.5": (m, b) => m.evaluate(b.x.map((v, i) => (i % TAB_W === 7 ? 1.5 : v))),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "decode: NaN latent": (m, b) => m.decode(withNaN(b.z)),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * TAB_L + TAB_L) }),
+      "anomalyScore: an unknown category": (m) => m.anomalyScore([{ a: 1, c: "w" }]),
+      "impute: samples -1": (m) => m.impute([{ a: 1 }], { samples: -1 }),
+      "impute: a string in a numeric field": (m) => m.impute([{ a: "1" }]),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      ...fits,
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      anomalyScore: (m, b) => m.anomalyScore(b.x),
+      impute: (m) => m.impute([{ a: 1 }]),
+      encodeRecords: (m) => m.encodeRecords([{ a: 1 }]),
+      toRecords: (m, b) => m.toRecords(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, TAB_L), b.z.subarray(TAB_L, 2 * TAB_L)),
+      traverse: (m) => m.traverse(new Float32Array(TAB_L), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
 /** The table: every model class, and the configurations that run different code. */
 export const ENTRIES: Entry[] = [
   vae("(Bernoulli)", {}, "unit"),
@@ -546,4 +666,6 @@ export const ENTRIES: Entry[] = [
   // sequences
   vrnn("(GRU, Bernoulli)", {}, "unit"),
   vrnn("(LSTM, Gaussian, learned σ)", { cell: "lstm", likelihood: "gaussian", likelihoodScale: "learned" }, "real"),
+  // vaekit/tabular
+  tabular(),
 ];

@@ -403,3 +403,45 @@ export function vrnnObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VrnnConfi
   }
   return total!;
 }
+
+// ---- TabularVAE (vaekit/tabular) ----
+
+/** A tabular column as the objective needs it: its likelihood, its width in the encoded row, its log-scale tensor. */
+export interface TabularColumn {
+  name: string;
+  type: "continuous" | "bounded" | "binary" | "categorical" | "count";
+  likelihood?: "gaussian" | "laplace";
+  width: number;
+}
+
+/**
+ * Σ over the batch of a TabularVAE's −ELBO·(β on the KL): x [n, W] encoded rows (0 where missing), mask [n, P],
+ * encIn [n, W + P] the encoder's input, ε [n, L]; `constants` [n, 1] the terms without parameters (log Γ(x + 1) of
+ * observed counts). Each column's −log p is taken per row and multiplied by its mask column.
+ */
+export function tabularObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: NetConfig & { beta: number }, columns: TabularColumn[],
+  x: T, mask: T, encIn: T, eps: T, constants: T): T {
+  const [mu, lv] = mlp(o, W, "encoder", encIn, cfg, ["mean", "logvar"]);
+  const z = o.add(mu, o.mul(o.exp(o.scale(lv, 0.5)), eps));
+  const [out] = mlp(o, W, "decoder", z, cfg, ["output"]);
+  let at = 0, rec: T | undefined;
+  columns.forEach((c, p) => {
+    const l = o.cols(out, at, c.width), xc = o.cols(x, at, c.width);
+    at += c.width;
+    let t: T;
+    if (c.type === "categorical") {
+      const lse = o.log(o.sumCols(o.exp(l)));
+      t = o.sub(o.mul(lse, o.sumCols(xc)), o.sumCols(o.mul(xc, l)));
+    } else if (c.type === "binary") t = o.sub(o.softplus(l), o.mul(xc, l));
+    else if (c.type === "bounded") t = o.add(o.mul(o.scale(o.addScalar(xc, -0.5), -1), l), o.logSinhc(l));
+    else if (c.type === "count") t = o.sub(o.exp(l), o.mul(xc, l));
+    else {
+      const s = W[`decoder.columns.${c.name}.log_scale`];
+      if (c.likelihood === "laplace") t = o.addScalar(o.add(o.mul(o.abs(o.sub(xc, l)), o.exp(o.scale(s, -1))), s), Math.LN2);
+      else t = o.addScalar(o.add(o.scale(o.square(o.mul(o.sub(xc, l), o.exp(o.scale(s, -1)))), 0.5), s), HALF_LOG_2PI);
+    }
+    const masked = o.mul(t, o.cols(mask, p, 1));
+    rec = rec === undefined ? masked : o.add(rec, masked);
+  });
+  return o.sumAll(o.add(o.add(rec!, constants), o.scale(klNormal(o, mu, lv), cfg.beta)));
+}

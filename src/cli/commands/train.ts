@@ -18,6 +18,7 @@ import { writeChart } from "../output.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
 import { openStreamed, rowRange, STREAM_OPTIONS, streamFitOptions, streams } from "../stream-data.js";
+import { TABULAR_OPTIONS, trainTabular } from "./tabular.js";
 
 const T = "Training";
 const V = "Validation";
@@ -60,6 +61,8 @@ const OPTIONS: OptionSpec[] = [
   { name: "restore-best", help: "with --early-stopping: end with the best epoch's weights", group: T },
   { name: "checkpoint", value: "file", help: "write a resumable model file every --checkpoint-every epochs; {epoch} in the name is replaced", default: "off", group: O },
   { name: "checkpoint-every", value: "k", help: "epochs between checkpoints", default: "1", group: O },
+  // vaekit train <table> --tabular (src/cli/commands/tabular.ts)
+  ...TABULAR_OPTIONS,
 ];
 
 /** --lr-schedule's spec as fit's schedule setting. */
@@ -226,6 +229,9 @@ export const train: Command = {
   },
 
   async run(args, ctx) {
+    // the table readers and the model are imported by trainTabular on use (vaekit/tabular, vaekit/tabular-arrow)
+    if (args.flag("tabular")) return trainTabular(args, ctx, OPTIONS.map((o) => o.name));
+    if (args.has("columns")) throw new UsageError("--columns applies to --tabular");
     const resume = args.string("resume");
     if (resume !== undefined) {
       const given = MODEL_OPTIONS.find((o) => args.has(o.name));
