@@ -21,9 +21,11 @@ export const FORMAT_VERSION = "1";
  * const kind: ModelKind = "ConditionalVAE";
  * ```
  */
-export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder";
+export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
+  | "VAEGAN" | "CVAEGAN"; // vaekit/gan
 
-export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder"];
+export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
+  "VAEGAN", "CVAEGAN"]; // vaekit/gan
 
 /** A checked model file. */
 export interface ModelFile {

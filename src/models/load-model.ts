@@ -5,6 +5,9 @@ import { readModelFile } from "./format.js";
 import { HierarchicalVAE } from "./hierarchical-vae.js";
 import type { EngineOptions } from "./model.js";
 import { VAE } from "./vae.js";
+// vaekit/gan: types only here; the classes are imported on demand, so the default entry does not grow
+import type { VAEGAN } from "./vae-gan.js";
+import type { CVAEGAN } from "./cvae-gan.js";
 
 /**
  * Any model `loadModel` can return.
@@ -14,7 +17,8 @@ import { VAE } from "./vae.js";
  * const m: AnyModel = await loadModel(bytes);
  * ```
  */
-export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
+export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
+  | VAEGAN | CVAEGAN; // vaekit/gan
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -33,5 +37,8 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "ConditionalVAE": return ConditionalVAE.load(bytes, options);
     case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
     case "Autoencoder": return Autoencoder.load(bytes, options);
+    // vaekit/gan, loaded as chunks of their own
+    case "VAEGAN": return (await import("./vae-gan.js")).VAEGAN.load(bytes, options);
+    case "CVAEGAN": return (await import("./cvae-gan.js")).CVAEGAN.load(bytes, options);
   }
 }

@@ -11,7 +11,7 @@ import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
 import type { Data, Scan } from "../io/data.js";
 import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
-import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
+import type { Dataset, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { show } from "../errors-format.js";
@@ -391,6 +391,21 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   protected async train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
     // async: a misuse rejects like every other failure of fit (never a synchronous throw); the busy mark is set
     // before the first await, so a second call made at once sees it
+    this.live("fit", true);
+    const t = target();
+    this.#fitting = true;
+    try {
+      return await (await import("../train/fit.js")).fit(t, data, options);
+    } finally {
+      this.#fitting = false;
+    }
+  }
+
+  /**
+   * Runs fit's loop on a target with parameter groups and ordered steps (GANs): as `train`, with the same busy
+   * mark and the same lazily loaded loop.
+   */
+  protected async trainSteps(target: () => SteppedTarget<FieldSet>, data: unknown, options?: FitOptions<Terms>): Promise<EpochLog<Terms>[]> {
     this.live("fit", true);
     const t = target();
     this.#fitting = true;

@@ -349,3 +349,77 @@ export function hierarchicalObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: H
   const beta = K === 1 && cfg.klWarmup > 0 ? cfg.beta * Math.min(1, step / cfg.klWarmup) : K === 1 ? cfg.beta : 1;
   return o.scale(o.sumAll(o.add(rec, o.scale(kl, beta))), 1 / K);
 }
+
+// ---- vaekit/gan: VAEGAN's three step objectives (Larsen et al. 2015) ----
+
+export interface GanLayerRef {
+  units: number;
+  activation: string;
+}
+
+export interface VaeGanConfig {
+  inputSize: number;
+  latentSize: number;
+  encoder: GanLayerRef[];
+  decoder: GanLayerRef[];
+  discriminator: GanLayerRef[];
+  featureLayer: number;
+  leakySlope: number;
+  outputActivation: string;
+  beta: number;
+  gamma: number;
+  generatorLoss: string;
+  labelSmoothing: number;
+}
+
+/** Layers `${prefix}.layers.{from … to − 1}` of a layer list. */
+export function layerList<T>(o: Ops<T>, W: Record<string, T>, prefix: string, x: T, list: GanLayerRef[], slope: number, from = 0, to = list.length): T {
+  let h = x;
+  for (let i = from; i < to; i++) h = o.act(o.linear(h, W[`${prefix}.layers.${i}.weight`], W[`${prefix}.layers.${i}.bias`]), list[i].activation, slope);
+  return h;
+}
+
+/** Σ over rows of the binary cross-entropy of logits a against a constant target t: softplus(a) − t·a. */
+export function bceSum<T>(o: Ops<T>, a: T, t: number): T {
+  return o.sumAll(o.sub(o.softplus(a), o.scale(a, t)));
+}
+
+/**
+ * The encoder's and decoder's shared pieces: posterior stats, z = μ + σ·ε, x̃ = Dec(z), x_p = Dec(z_p), and the
+ * discriminator's features and logits of any rows. `y`: one-hot labels joined to the encoder's and decoder's inputs.
+ */
+export function ganPieces<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, x: T, eps: T, prior: T, y?: T) {
+  const s = cfg.leakySlope;
+  const h = layerList(o, W, "encoder", y ? o.concat(x, y) : x, cfg.encoder, s);
+  const mu = o.linear(h, W["encoder.mean.weight"], W["encoder.mean.bias"]);
+  const lv = o.linear(h, W["encoder.logvar.weight"], W["encoder.logvar.bias"]);
+  const z = o.add(mu, o.mul(o.exp(o.scale(lv, 0.5)), eps));
+  const dec = (zz: T): T => {
+    const g = layerList(o, W, "decoder", y ? o.concat(zz, y) : zz, cfg.decoder, s);
+    return o.act(o.linear(g, W["decoder.output.weight"], W["decoder.output.bias"]), cfg.outputActivation, s);
+  };
+  const l = cfg.featureLayer;
+  const feats = (u: T): T => layerList(o, W, "discriminator", u, cfg.discriminator, s, 0, l + 1);
+  const logit = (f: T): T => o.linear(layerList(o, W, "discriminator", f, cfg.discriminator, s, l + 1),
+    W["discriminator.output.weight"], W["discriminator.output.bias"]);
+  return { mu, lv, xr: dec(z), xp: dec(prior), feats, logit };
+}
+
+/** Σ over the batch of one VAEGAN step's loss, with ε and z_p [n, L]. */
+export function vaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, step: string, x: T, n: number, eps: T, prior: T): T {
+  const p = ganPieces(o, W, cfg, x, eps, prior);
+  const h = cfg.discriminator[cfg.featureLayer].units;
+  const fx = p.feats(x), fr = p.feats(p.xr);
+  const llike = o.addScalar(o.scale(o.sumAll(o.square(o.sub(fx, fr))), 0.5), n * h * HALF_LOG_2PI);
+  if (step === "encoder") {
+    // the discriminator's layers past l play no part (0 · every weight, so that autograd sees every tensor)
+    const none = o.scale(Object.values(W).map((w) => o.sumAll(w)).reduce((a, b) => o.add(a, b)), 0);
+    return o.add(o.add(o.scale(o.sumAll(klNormal(o, p.mu, p.lv)), cfg.beta), llike), none);
+  }
+  const ar = p.logit(fr), ap = p.logit(p.feats(p.xp));
+  if (step === "decoder") {
+    const adv = cfg.generatorLoss === "minimax" ? o.scale(o.add(bceSum(o, ar, 0), bceSum(o, ap, 0)), -1) : o.add(bceSum(o, ar, 1), bceSum(o, ap, 1));
+    return o.add(o.scale(llike, cfg.gamma), adv);
+  }
+  return o.add(bceSum(o, p.logit(fx), 1 - cfg.labelSmoothing), o.add(bceSum(o, ar, 0), bceSum(o, ap, 0)));
+}
