@@ -152,7 +152,7 @@ const COPYABLE = [
   "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
 ];
-const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
+const PEERS = ["@tensorflow/tfjs-core", "fast-png", "ml-matrix"]; // ml-matrix: vaekit/metrics
 
 function coreFromPackage(entry) {
   return {

@@ -4,3 +4,4 @@ export { VAEGAN, type GanGradients, type VAEGANStep, type VAEGANTerms } from "./
 export type {
   CVAEGANConfig, CVAEGANWeights, GanBalance, GanLayer, ResolvedCVAEGANConfig, ResolvedVAEGANConfig, VAEGANConfig,
 } from "./models/gan-config.js";
+export { CVAEGAN, type CVAEGANStep, type CVAEGANTerms } from "./models/cvae-gan.js";

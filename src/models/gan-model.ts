@@ -108,7 +108,8 @@ export interface GanNets {
 }
 
 /** Builds encoder, decoder and discriminator for D inputs, L latents, and `classes` label columns joined to the encoder's and decoder's inputs. */
-export function buildNets(cfg: GanBaseConfig, classes: number, more?: (layout: ParameterLayout) => Record<string, Stack>): GanNets {
+export function buildNets(cfg: GanBaseConfig, classes: number,
+  more?: { group: string; build: (layout: ParameterLayout) => Record<string, Stack> }): GanNets {
   const layout = new ParameterLayout();
   const D = cfg.inputSize, L = cfg.latentSize, a = cfg.leakySlope;
   const groups: ParameterGroup[] = [];
@@ -124,8 +125,8 @@ export function buildNets(cfg: GanBaseConfig, classes: number, more?: (layout: P
   group("decoder");
   const dis = buildLayers(layout, "discriminator", D, cfg.discriminator, { name: "output", size: 1, activation: "identity" });
   group("discriminator");
-  const extra = more ? more(layout) : {};
-  for (const name of Object.keys(extra)) group(name);
+  const extra = more ? more.build(layout) : {};
+  if (more) group(more.group);
   const l = cfg.featureLayer;
   return { layout, encoder, decoder, features: new Stack(dis.slice(0, l + 1), a), head: new Stack(dis.slice(l + 1), a), groups, extra };
 }
@@ -185,7 +186,7 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
     this.b = {
       x: ws.tensor((d) => B(d) * D), y: ws.tensor((d) => B(d) * Cn), xc: ws.tensor((d) => (Cn ? B(d) * (D + Cn) : 0)),
       eps: ws.tensor((d) => B(d) * L), z: ws.tensor((d) => 2 * B(d) * L, true), zc: ws.tensor((d) => (Cn ? 2 * B(d) * (L + Cn) : 0), true),
-      dIn: ws.tensor((d) => 3 * B(d) * D, true),
+      dIn: ws.tensor((d) => 3 * B(d) * D, true, Cn > 0), // a conditional model's classifier reads it too: two writers
       kl: ws.tensor(B), rec: ws.tensor(B), rec2: ws.tensor(B), gl: ws.tensor((d) => 3 * B(d)), tgt: ws.tensor((d) => 3 * B(d)),
     };
     this.encoder.declare(ws, B);
@@ -330,8 +331,8 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
    * rec), its gradient (times `scale`, when the tape records and scale ≠ 0) written into the features' gradient
    * rows of x and x̃ — the first writer of that gradient in the pass (called right after forward).
    */
-  protected featureLoss(t: Tape, B: number, R: number, scale: number): number {
-    const F = this.features.output, h = this.features.outSize, k = this.e.k, b = this.b;
+  protected featureLoss(t: Tape, B: number, R: number, scale: number, F = this.features.output, h = this.features.outSize): number {
+    const k = this.e.k, b = this.b;
     const real = F.ptr, fake = F.ptr + B * h * 4;
     if (t.scale && scale) {
       const g = t.acc(F.grad!, R * h);
