@@ -168,6 +168,7 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
   protected readonly b: GanTensors;
   readonly #groupList: ParameterGroup[];
   #groups: ParameterGroups | undefined;
+  #gone = false;
 
   protected constructor(e: Engine, cfg: C, nets: GanNets, kind: ModelKind, classes: number) {
     super(e, cfg, nets.layout, kind);
@@ -215,10 +216,12 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
    * ```
    */
   override dispose(): void {
+    if (this.#gone) return;
     this.live("dispose", true);
     this.#groups?.free();
     this.#groups = undefined;
     super.dispose();
+    this.#gone = true;
   }
 
   /** A Gaussian posterior and a prior to sample from; no likelihood (the reconstruction error is in feature space). */
