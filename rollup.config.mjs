@@ -199,6 +199,7 @@ const subpath = (name) => [
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
 const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+const GAN = fileURLToPath(new URL("./src/gan.ts", import.meta.url)); // vaekit/gan
 
 function cliFromPackage() {
   return {
@@ -209,6 +210,7 @@ function cliFromPackage() {
       const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
       if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      if (id === GAN) return { id: "vaekit/gan", external: true }; // vaekit/gan (the CLI's --model vae-gan|cvae-gan)
       return null;
     },
     generateBundle(_, bundle) {

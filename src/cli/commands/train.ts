@@ -146,6 +146,9 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "conditional": return ConditionalVAE.create(config as never);
     case "hierarchical": return HierarchicalVAE.create(config as never);
     case "autoencoder": return Autoencoder.create(config as never);
+    // vaekit/gan, loaded only for these kinds
+    case "vae-gan": return (await import("../../gan.js")).VAEGAN.create(config as never) as unknown as ModelApi<Terms>;
+    case "cvae-gan": return (await import("../../gan.js")).CVAEGAN.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
@@ -162,7 +165,7 @@ export const train: Command = {
   async run(args, ctx) {
     const kind = args.choice("model", KINDS, "vae");
     checkApplicable(args, kind);
-    const conditional = kind === "conditional";
+    const conditional = kind === "conditional" || kind === "cvae-gan";
     for (const flag of ["labels", "validation-labels"]) {
       if (!conditional && args.has(flag)) throw new UsageError(`--${flag} applies to --model conditional`);
     }
