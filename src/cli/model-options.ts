@@ -38,8 +38,8 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional", "cvae-gan"] },
   // vaekit/gan
-  { name: "discriminator", value: "widths", help: "vae-gan, cvae-gan: discriminator hidden widths", default: "512,256", group: M, kinds: GANS },
-  { name: "feature-layer", value: "l", help: "vae-gan, cvae-gan: the discriminator layer (0-based) whose features measure reconstructions", default: "the last", group: M, kinds: GANS },
+  { name: "discriminator", value: "widths", help: "vae-gan, cvae-gan: discriminator hidden widths", default: "1024,256", group: M, kinds: GANS },
+  { name: "feature-layer", value: "l", help: "vae-gan, cvae-gan: the discriminator layer (0-based) whose features measure reconstructions", default: "0", group: M, kinds: GANS },
   { name: "gamma", value: "γ", help: "vae-gan: weight of the feature reconstruction against the GAN loss in the decoder's loss", default: "1", group: M, kinds: ["vae-gan"] },
   { name: "classifier", value: "widths", help: "cvae-gan: classifier hidden widths", default: "512,256", group: M, kinds: ["cvae-gan"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },

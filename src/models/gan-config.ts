@@ -56,9 +56,12 @@ export interface VAEGANConfig {
   encoder?: readonly GanLayer[];
   /** The decoder's (generator's) hidden layers, latent side first (then the output layer). Default: the encoder's widths reversed. */
   decoder?: readonly GanLayer[];
-  /** The discriminator's hidden layers (then one logit). Default dense 512, 256. */
+  /**
+   * The discriminator's hidden layers (then one logit). Default dense 1024, 256: a first layer wider than the input,
+   * whose features pin an image down (a narrower feature layer has a null space the decoder can hide errors in).
+   */
   discriminator?: readonly GanLayer[];
-  /** Index in `discriminator` of the layer whose output is Dis_l, the feature space of the reconstruction error. Default: the last. */
+  /** Index in `discriminator` of the layer whose output is Dis_l, the feature space of the reconstruction error. Default 0. */
   featureLayer?: number;
   /** Activation of layers that name none. Default "leaky_relu". */
   activation?: Activation;
@@ -66,7 +69,10 @@ export interface VAEGANConfig {
   leakySlope?: number;
   /** The decoder's output activation: "sigmoid" (data in [0, 1], the default), "tanh" (data in [−1, 1]) or "identity". */
   outputActivation?: "sigmoid" | "tanh" | "identity";
-  /** Weight of the prior KL in the encoder's loss. Default 1 (Larsen et al.). */
+  /**
+   * Weight of the prior KL in the encoder's loss. Default 0.05: the feature error is a unit Gaussian's, far weaker per
+   * pixel than a Bernoulli likelihood, and at β = 1 the posterior collapsed in our MNIST runs (bench/gan-repro.mjs).
+   */
   beta?: number;
   /** γ: weight of the feature reconstruction error against the GAN loss in the decoder's loss. Default 1. */
   gamma?: number;
@@ -179,8 +185,8 @@ function common(c: Record<string, unknown>) {
   const activation = activationOf("activation", c.activation, "leaky_relu");
   const encoder = layers("encoder", c.encoder, [{ type: "dense", units: 512 }], activation);
   const decoder = layers("decoder", c.decoder, encoder.slice().reverse().map((l) => ({ ...l })), activation);
-  const discriminator = layers("discriminator", c.discriminator, [{ type: "dense", units: 512 }, { type: "dense", units: 256 }], activation);
-  const featureLayer = c.featureLayer === undefined ? discriminator.length - 1 : c.featureLayer;
+  const discriminator = layers("discriminator", c.discriminator, [{ type: "dense", units: 1024 }, { type: "dense", units: 256 }], activation);
+  const featureLayer = c.featureLayer === undefined ? 0 : c.featureLayer;
   if (typeof featureLayer !== "number" || !Number.isInteger(featureLayer) || featureLayer < 0 || featureLayer >= discriminator.length) {
     throw new InvalidConfigError(`featureLayer must be the index of a discriminator layer, 0 to ${discriminator.length - 1}; got ${show(c.featureLayer)}`);
   }
@@ -219,7 +225,7 @@ export function resolveVAEGANConfig(config: unknown): ResolvedVAEGANConfig {
   const base = common(c);
   return {
     ...base,
-    beta: c.beta === undefined ? 1 : positive("beta", c.beta, true),
+    beta: c.beta === undefined ? 0.05 : positive("beta", c.beta, true),
     gamma: c.gamma === undefined ? 1 : positive("gamma", c.gamma, true),
     generatorLoss,
   };

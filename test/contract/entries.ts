@@ -609,7 +609,7 @@ export const ENTRIES: Entry[] = [
   ae("(KL-sparse, masking noise)", { latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.2, weight: 2 }, denoising: { type: "mask", p: 0.3 } }, "unit"),
   ae("(L1-sparse, Gaussian noise, learned σ)", { latentActivation: "tanh", sparsity: { type: "l1", weight: 0.3 }, denoising: { type: "gaussian", sigma: 0.3 }, likelihood: "gaussian", sigma: "learned" }, "real"),
   // vaekit/gan
-  vaeGan("(non-saturating, balance rule)", {}),
+  vaeGan("(non-saturating, balance rule, features at the last hidden layer)", { featureLayer: 1 }),
   vaeGan("(minimax, features at layer 0, smoothing, leaky ReLU)", { generatorLoss: "minimax", featureLayer: 0, labelSmoothing: 0.1, activation: "leaky_relu", balance: null }),
   cvaeGan("(defaults)", {}),
 ];

@@ -18,7 +18,7 @@ const unit = (n: number, seed: number) => randomArray(n * D, seed, 0, 1);
 
 describe("VAEGAN gradients", () => {
   const variants: [string, Partial<VAEGANConfig>][] = [
-    ["tanh, features at the last hidden layer", {}],
+    ["tanh, features at the last hidden layer", { featureLayer: 1 }],
     ["features at layer 0, minimax, label smoothing, β, γ", { featureLayer: 0, generatorLoss: "minimax", labelSmoothing: 0.1, beta: 0.5, gamma: 0.3 }],
     ["leaky ReLU, identity output", { activation: "leaky_relu", leakySlope: 0.2, outputActivation: "identity", gamma: 2 }],
   ];
