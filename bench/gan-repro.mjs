@@ -17,7 +17,7 @@
 // share of 1,000 samples per class that the classifier labels with the class asked for.
 //
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan [--epochs 10] [--train-images 60000]
-//   node --import tsx bench/gan-repro.mjs --phase report     → bench/results/gan-repro.json, .md, docs/pictures/gan-*.png
+//   node --import tsx bench/gan-repro.mjs --phase report [--at 5] → bench/results/gan-repro.json, docs/pictures/gan-*.png
 // (tsx: vaekit/gan and vaekit/metrics are read from src/ until the build has their sub-paths.) Checkpoints (one per
 // epoch) and per-epoch logs live in bench/.build/gan/ (git ignores it).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     epochs: { type: "string", default: "10" },
     "train-images": { type: "string", default: "60000" },
     samples: { type: "string", default: "10000" },
+    at: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -130,7 +131,10 @@ async function report() {
   for (const [name, run] of Object.entries(RUNS)) {
     if (!existsSync(`${BUILD}${name}.jsonl`)) continue;
     const logs = readFileSync(`${BUILD}${name}.jsonl`, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    const last = logs[logs.length - 1];
+    // every run scored at the same epoch (--at), or its last one
+    const last = args.at === undefined ? logs[logs.length - 1] : logs.find((l) => l.epoch === Number(args.at));
+    if (!last) continue;
+    logs.length = last.epoch;
     const model = await run.load(readFileSync(`${BUILD}${name}@${last.epoch}.safetensors`));
     let samples, rec;
     const r = { name: run.name, epochs: last.epoch, trainSeconds: logs.reduce((s, l) => s + l.seconds, 0), perEpoch: logs };
@@ -156,6 +160,9 @@ async function report() {
   }
   classifier.dispose();
   mkdirSync(RESULTS, { recursive: true });
+  out.trainImages = Number(args["train-images"]);
+  out.scoredAtEpoch = args.at === undefined ? "each run's last" : Number(args.at);
+  out.loadAverage = loadavg()[0];
   writeFileSync(`${RESULTS}gan-repro.json`, JSON.stringify(out, null, 1) + "\n");
 }
 

@@ -31,7 +31,14 @@ export interface FeatureStatistics {
   covariance: Float64Array;
 }
 
-/** Features of the classifier: width of its penultimate layer. */
+/**
+ * Width of the classifier's penultimate layer: the dimension of FID's feature space.
+ *
+ * @example
+ * ```ts
+ * const f = classifier.features(images); f.length === n * FID_FEATURES;
+ * ```
+ */
 export const FID_FEATURES = 64;
 const CHUNK = 512;
 
