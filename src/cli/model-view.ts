@@ -22,7 +22,10 @@ export function describe(m: ModelApi<Terms>): string {
   const { inputSize, latentLayers, latentSize } = m.capabilities;
   const sizes = Object.values(latentLayers);
   if (sizes.length > 1) return `${m.kind} ${inputSize}→${sizes.join("→")}`;
-  return `${m.kind} ${inputSize}-${(m.config as { hiddenSizes: number[] }).hiddenSizes.join("-")}-${latentSize}`;
+  const c = m.config as { hiddenSizes?: number[]; encoder?: { units?: number }[] };
+  // layer-list configs (vaekit/gan) name their encoder's widths as layers
+  const hidden = c.hiddenSizes ?? c.encoder?.map((l) => l.units ?? "?") ?? [];
+  return `${m.kind} ${inputSize}-${hidden.join("-")}-${latentSize}`;
 }
 
 export function inputSizeOf(m: ModelApi<Terms>): number {
