@@ -134,7 +134,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
    * ```
    */
   fit(x: Data, labels: Labels, options?: FitOptions<CVAEGANTerms>): Promise<EpochLog<CVAEGANTerms>[]> {
-    return this.trainSteps(() => this.#target(), { x, labels }, options as FitOptions<Terms>) as Promise<EpochLog<CVAEGANTerms>[]>;
+    return this.train(() => this.#target(), { x, labels }, options);
   }
 
   /**

@@ -388,29 +388,15 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
    * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
    * the entry): a model used only for inference never loads the training code.
    */
-  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D> | SteppedTarget<FieldSet>, data: unknown,
+    options?: FitOptions<T>): Promise<EpochLog<T>[]> {
     // async: a misuse rejects like every other failure of fit (never a synchronous throw); the busy mark is set
     // before the first await, so a second call made at once sees it
     this.live("fit", true);
     const t = target();
     this.#fitting = true;
     try {
-      return await (await import("../train/fit.js")).fit(t, data, options);
-    } finally {
-      this.#fitting = false;
-    }
-  }
-
-  /**
-   * Runs fit's loop on a target with parameter groups and ordered steps (GANs): as `train`, with the same busy
-   * mark and the same lazily loaded loop.
-   */
-  protected async trainSteps(target: () => SteppedTarget<FieldSet>, data: unknown, options?: FitOptions<Terms>): Promise<EpochLog<Terms>[]> {
-    this.live("fit", true);
-    const t = target();
-    this.#fitting = true;
-    try {
-      return await (await import("../train/fit.js")).fit(t, data, options);
+      return await (await import("../train/fit.js")).fit(t as TrainingTarget<T, D>, data, options); // or a SteppedTarget (GANs)
     } finally {
       this.#fitting = false;
     }

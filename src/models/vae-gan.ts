@@ -132,7 +132,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
    * ```
    */
   fit(x: Data, options?: FitOptions<VAEGANTerms>): Promise<EpochLog<VAEGANTerms>[]> {
-    return this.trainSteps(() => this.#target(), x, options as FitOptions<Terms>) as Promise<EpochLog<VAEGANTerms>[]>;
+    return this.train(() => this.#target(), x, options);
   }
 
   /**
