@@ -29,7 +29,7 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "likelihood", value: "name", help: LIKELIHOODS.join(", "), default: "bernoulli", group: M },
   { name: "sigma", value: "s|learned", help: "gaussian likelihood: σ, or 'learned' (one per input dimension)", default: "1", group: M },
   { name: "likelihood-scale", value: "b", help: "laplace likelihood: its scale b", default: "1", group: M },
-  { name: "beta", value: "β", help: "weight of the KL term (β-VAE)", default: "1", group: M, kinds: [...VAES, "vae-gan"] },
+  { name: "beta", value: "β", help: "weight of the KL term (β-VAE)", default: "1", group: M, kinds: VAES },
   { name: "kl-warmup", value: "steps", help: "β rises linearly from 0 over this many optimizer steps", default: "0, off", group: M, kinds: VAES },
   { name: "capacity", value: "γ,max,steps", help: "capacity objective γ·|KL − C|, C rising from 0 to max nats over steps", default: "off", group: M, kinds: ["vae", "conditional"] },
   { name: "objective", value: "elbo|iwae", help: "training bound: the ELBO or the importance-weighted bound", default: "elbo", group: M, kinds: VAES },
@@ -40,6 +40,7 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   // vaekit/gan
   { name: "discriminator", value: "widths", help: "vae-gan, cvae-gan: discriminator hidden widths", default: "1024,256", group: M, kinds: GANS },
   { name: "feature-layer", value: "l", help: "vae-gan, cvae-gan: the discriminator layer (0-based) whose features measure reconstructions", default: "0", group: M, kinds: GANS },
+  { name: "kl-weight", value: "β", help: "vae-gan: weight of the prior KL in the encoder's loss", default: "0.05", group: M, kinds: ["vae-gan"] },
   { name: "gamma", value: "γ", help: "vae-gan: weight of the feature reconstruction against the GAN loss in the decoder's loss", default: "1", group: M, kinds: ["vae-gan"] },
   { name: "classifier", value: "widths", help: "cvae-gan: classifier hidden widths", default: "512,256", group: M, kinds: ["cvae-gan"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
@@ -142,7 +143,7 @@ function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number): 
   const l = args.whole("feature-layer", undefined, 0, 1000);
   if (l !== undefined) c.featureLayer = l;
   if (kind === "vae-gan") {
-    const beta = args.number("beta", undefined, { min: 0 });
+    const beta = args.number("kl-weight", undefined, { min: 0 });
     if (beta !== undefined) c.beta = beta;
     const gamma = args.number("gamma", undefined, { min: 0 });
     if (gamma !== undefined) c.gamma = gamma;

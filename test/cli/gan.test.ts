@@ -19,9 +19,9 @@ async function cliBytes(argv: string[]): Promise<{ code: number; stderr: string;
 const dense = (units: number) => ({ type: "dense" as const, units });
 
 describe("vaekit train --model vae-gan|cvae-gan", () => {
-  it("VAEGAN: widths, discriminator, feature layer, β, γ", async () => {
+  it("VAEGAN: widths, discriminator, feature layer, β (--kl-weight), γ", async () => {
     const r = await cliBytes(["--model", "vae-gan", "--latent", "3", "--hidden", "16", "--discriminator", "24,8", "--feature-layer", "0",
-      "--beta", "0.5", "--gamma", "2", "--epochs", "1", "--batch-size", "100", "--seed", "2"]);
+      "--kl-weight", "0.5", "--gamma", "2", "--epochs", "1", "--batch-size", "100", "--seed", "2"]);
     expect(r.stderr).toBe("");
     const m = await VAEGAN.create({ inputSize: 784, latentSize: 3, encoder: [dense(16)], discriminator: [dense(24), dense(8)], featureLayer: 0, beta: 0.5, gamma: 2, seed: 2 });
     await m.fit(f.x, { epochs: 1, batchSize: 100 });
