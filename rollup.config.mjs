@@ -129,7 +129,7 @@ for (const f of existsSync(new URL("./dist/", import.meta.url)) ? readdirSync(ne
   if (/\.(c?js|d\.c?ts)$/.test(f)) rmSync(new URL(`./dist/${f}`, import.meta.url));
 }
 const FAMILIES = ["gan", "grouped", "sequence", "tabular", "tabular-arrow", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
-const FAMILY_PEERS = ["apache-arrow", "hyparquet", "hyparquet-compressors"];
+const FAMILY_PEERS = ["apache-arrow", "hyparquet", "hyparquet-compressors", "ml-matrix"];
 const CORE = new Map();
 /** The modules src/index.ts reaches by static imports (the default entry's own code), once per build. */
 function coreModules(file, getModuleIds, getModuleInfo) {
@@ -202,7 +202,7 @@ const COPYABLE = [
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
   "io/safetensors.ts", // exportTorch's state_dict writer: stateless
 ];
-const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
+const PEERS = ["@tensorflow/tfjs-core", "fast-png", "ml-matrix"]; // ml-matrix: vaekit/metrics
 
 function coreFromPackage(entry) {
   return {

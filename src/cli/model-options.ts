@@ -8,6 +8,7 @@ import { UsageError } from "./errors.js";
 
 export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder",
   "vrnn", // sequences: each row is `--steps` steps (vaekit/sequence, loaded on use)
+  "vae-gan", "cvae-gan", // vaekit/gan
 ] as const;
 export type Kind = (typeof KINDS)[number];
 export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"];
@@ -15,11 +16,12 @@ export const LIKELIHOODS: readonly Likelihood[] = ["bernoulli", "continuous-bern
 
 const M = "Model";
 const VAES: Kind[] = ["vae", "conditional", "hierarchical"];
+const GANS: Kind[] = ["vae-gan", "cvae-gan"]; // vaekit/gan
 
 /** Model options with the kinds they apply to (all kinds when absent). */
 export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
-  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder or vrnn", default: "vae", group: M },
-  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder; per step for a vrnn)", default: "20; vrnn 16", group: M, kinds: ["vae", "conditional", "autoencoder", "vrnn"] },
+  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder, vrnn, vae-gan or cvae-gan", default: "vae", group: M },
+  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder; per step for a vrnn)", default: "20; vrnn 16", group: M, kinds: ["vae", "conditional", "autoencoder", "vrnn", ...GANS] },
   { name: "latent-sizes", value: "z1,z2", help: "hierarchical: sizes of z1 (near the data) and z2 (top)", default: "100,50", group: M, kinds: ["hierarchical"] },
   { name: "hidden", value: "widths", help: "encoder hidden widths, input side first, e.g. 512,256; hierarchical: two stages, e.g. 200,200/100,100", default: "400; hierarchical 200,200/100,100", group: M },
   { name: "decoder-hidden", value: "widths", help: "decoder hidden widths, latent side first", default: "--hidden reversed", group: M },
@@ -36,7 +38,13 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "samples", value: "k", help: "samples of z per example in training (IWAE's k)", default: "1; 5 with iwae", group: M, kinds: VAES },
   { name: "sparsity", value: "l1:w|kl:ρ:w", help: "autoencoder: sparsity penalty, e.g. l1:0.001 or kl:0.05:3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
-  { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional"] },
+  { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional", "cvae-gan"] },
+  // vaekit/gan
+  { name: "discriminator", value: "widths", help: "vae-gan, cvae-gan: discriminator hidden widths", default: "1024,256", group: M, kinds: GANS },
+  { name: "feature-layer", value: "l", help: "vae-gan, cvae-gan: the discriminator layer (0-based) whose features measure reconstructions", default: "0", group: M, kinds: GANS },
+  { name: "kl-weight", value: "β", help: "vae-gan: weight of the prior KL in the encoder's loss", default: "0.05", group: M, kinds: ["vae-gan"] },
+  { name: "gamma", value: "γ", help: "vae-gan: weight of the feature reconstruction against the GAN loss in the decoder's loss", default: "1", group: M, kinds: ["vae-gan"] },
+  { name: "classifier", value: "widths", help: "cvae-gan: classifier hidden widths", default: "512,256", group: M, kinds: ["cvae-gan"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
   // ---- sequences (--model vrnn): each row of the data is one sequence of --steps steps
   { name: "steps", value: "T", help: "vrnn: steps per sequence (each row holds T × values per step)", group: M, kinds: ["vrnn"] },
@@ -141,6 +149,31 @@ function vrnnConfig(args: Args, rowSize: number, hidden: number[] | undefined, d
     cell: args.choice("cell", ["gru", "lstm"] as const, "gru"), ...c };
 }
 
+/** vaekit/gan: a VAEGAN or CVAEGAN config (layer lists from the widths; every layer of --activation). */
+function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number): VAEConfig {
+  const layers = (v: number[] | undefined) => v?.map((units) => ({ type: "dense", units }));
+  const c: Record<string, unknown> = { inputSize, latentSize: args.whole("latent", 20, 1, 65536), ...common(args) };
+  const enc = layers(hiddenOf(args, "hidden", kind) as number[] | undefined);
+  if (enc) c.encoder = enc;
+  const dec = layers(hiddenOf(args, "decoder-hidden", kind) as number[] | undefined);
+  if (dec) c.decoder = dec;
+  const dis = layers(hiddenOf(args, "discriminator", kind) as number[] | undefined);
+  if (dis) c.discriminator = dis;
+  const l = args.whole("feature-layer", undefined, 0, 1000);
+  if (l !== undefined) c.featureLayer = l;
+  if (kind === "vae-gan") {
+    const beta = args.number("kl-weight", undefined, { min: 0 });
+    if (beta !== undefined) c.beta = beta;
+    const gamma = args.number("gamma", undefined, { min: 0 });
+    if (gamma !== undefined) c.gamma = gamma;
+  } else {
+    c.classes = classes;
+    const cls = layers(hiddenOf(args, "classifier", kind) as number[] | undefined);
+    if (cls) c.classifier = cls;
+  }
+  return c as unknown as VAEConfig;
+}
+
 /** The config of `kind` for inputs of `inputSize` values (and `classes` for a conditional model). */
 export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: number):
   VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig {
@@ -169,6 +202,9 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
     }
     case "conditional":
       return { ...base, latentSize: args.whole("latent", 20, 1, 65536), classes, ...variational(args) } as ConditionalVAEConfig;
+    case "vae-gan":
+    case "cvae-gan":
+      return ganConfig(args, kind, inputSize, classes);
     default:
       return { ...base, latentSize: args.whole("latent", 20, 1, 65536), ...variational(args) } as VAEConfig;
   }

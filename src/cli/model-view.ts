@@ -27,7 +27,10 @@ export function describe(m: ModelApi<Terms>): string {
     const c = m.config as { steps: number; inputSize: number; hiddenSize: number; latentSize: number; cell: string };
     return `VRNN ${c.steps}×${c.inputSize} ${c.cell.toUpperCase()} ${c.hiddenSize} z ${c.latentSize}`;
   }
-  return `${m.kind} ${inputSize}-${(m.config as { hiddenSizes: number[] }).hiddenSizes.join("-")}-${latentSize}`;
+  const c = m.config as { hiddenSizes?: number[]; encoder?: { units?: number }[] };
+  // layer-list configs (vaekit/gan) name their encoder's widths as layers
+  const hidden = c.hiddenSizes ?? c.encoder?.map((l) => l.units ?? "?") ?? [];
+  return `${m.kind} ${inputSize}-${hidden.join("-")}-${latentSize}`;
 }
 
 export function inputSizeOf(m: ModelApi<Terms>): number {

@@ -23,10 +23,11 @@ export const FORMAT_VERSION = "1";
  */
 export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
   | "VRNN" // sequences (src/sequence.ts)
-  | "TabularVAE"; // tables (src/tabular.ts)
+  | "TabularVAE" // tables (src/tabular.ts)
+  | "VAEGAN" | "CVAEGAN"; // vaekit/gan
 
 export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
-  "VRNN", "TabularVAE"];
+  "VRNN", "TabularVAE", "VAEGAN", "CVAEGAN"];
 
 /** A checked model file. */
 export interface ModelFile {

@@ -6,6 +6,9 @@ import { HierarchicalVAE } from "./hierarchical-vae.js";
 import type { EngineOptions } from "./model.js";
 import { VAE } from "./vae.js";
 import type { VRNN } from "./vrnn.js"; // sequences: a chunk of its own, imported on first use
+// vaekit/gan: types only here; the classes are imported on demand, so the default entry does not grow
+import type { VAEGAN } from "./vae-gan.js";
+import type { CVAEGAN } from "./cvae-gan.js";
 
 /**
  * Any model `loadModel` can return.
@@ -17,7 +20,8 @@ import type { VRNN } from "./vrnn.js"; // sequences: a chunk of its own, importe
  */
 export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
   | VRNN
-  | import("./tabular-vae.js").TabularVAE;
+  | import("./tabular-vae.js").TabularVAE
+  | VAEGAN | CVAEGAN; // vaekit/gan
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -39,5 +43,8 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "VRNN": return (await import("./vrnn.js")).VRNN.load(bytes, options);
     // the tabular model is a chunk of its own (vaekit/tabular), loaded only for its files
     case "TabularVAE": return (await import("./tabular-vae.js")).TabularVAE.load(bytes, options);
+    // vaekit/gan, loaded as chunks of their own
+    case "VAEGAN": return (await import("./vae-gan.js")).VAEGAN.load(bytes, options);
+    case "CVAEGAN": return (await import("./cvae-gan.js")).CVAEGAN.load(bytes, options);
   }
 }

@@ -11,7 +11,7 @@ import { Engine } from "../runtime/engine.js";
 import { allValid } from "../runtime/scan.js";
 import type { Data, Scan } from "../io/data.js";
 import type { EngineInfo, Precision, WasmSource } from "../runtime/module.js";
-import type { Dataset, EpochLog, FitOptions, Terms, TrainingTarget } from "../train/fit.js";
+import type { Dataset, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms, TrainingTarget } from "../train/fit.js";
 import { Optimizer } from "../train/optimizer.js";
 import { suggest } from "./config-checks.js";
 import { show } from "../errors-format.js";
@@ -410,14 +410,15 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
    * Runs fit's loop on this model's training target. The loop is loaded on the first fit (a chunk of its own beside
    * the entry): a model used only for inference never loads the training code.
    */
-  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D>, data: unknown, options?: FitOptions<T>): Promise<EpochLog<T>[]> {
+  protected async train<D extends Dataset>(target: () => TrainingTarget<T, D> | SteppedTarget<FieldSet>, data: unknown,
+    options?: FitOptions<T>): Promise<EpochLog<T>[]> {
     // async: a misuse rejects like every other failure of fit (never a synchronous throw); the busy mark is set
     // before the first await, so a second call made at once sees it
     this.live("fit", true);
     const t = target();
     this.#fitting = true;
     try {
-      return await (await import("../train/fit.js")).fit(t, data, options);
+      return await (await import("../train/fit.js")).fit(t as TrainingTarget<T, D>, data, options); // or a SteppedTarget (GANs)
     } finally {
       this.#fitting = false;
     }

@@ -275,6 +275,12 @@ export interface TrainingStep<S extends Terms = Terms> {
    * differentiated. Returns the step's terms summed over the batch's rows.
    */
   forwardBackward(batch: Batch, gradScale: number): S;
+  /**
+   * Optional: whether this batch's update happens, given the step's terms (e.g. a GAN's equilibrium rule, which
+   * skips the discriminator while it wins by too much). When it returns false the step's groups are not updated
+   * (their optimizer state does not move either) and `stepTaken` is not called; the terms are logged as usual.
+   */
+  shouldUpdate?(terms: S): boolean;
 }
 
 /**
@@ -413,6 +419,8 @@ interface Lane {
   scale(s: number): void;
   update(): void;
   taken(): void;
+  /** A stepped target's shouldUpdate, negated: true when this batch's update is to be skipped. */
+  skip?(terms: Terms): boolean;
 }
 
 /** How one fit call moves data: the steps, each epoch's batches and how a batch is filled. */
@@ -602,6 +610,7 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan & Stre
         });
       },
       taken: () => target.stepTaken?.(st.name),
+      skip: st.shouldUpdate && ((t: Terms) => !st.shouldUpdate!(t)),
     };
   });
   target.begin?.(bs, { binarizeSeed: p.binarizeSeed });
@@ -635,6 +644,7 @@ function step(lane: Lane, batch: Batch | undefined, rows: number, p: Plan, epoch
       epoch, b,
     );
   }
+  if (lane.skip?.(t)) return t; // the step asked to sit this batch out: nothing moves
   // the norm only when clipping needs it; otherwise a count of non-finite values (order-free, so threads split it)
   const norm2 = p.clipNorm !== Infinity ? lane.norm2() : lane.nonFinite() === 0 ? 0 : NaN;
   if (!Number.isFinite(norm2)) {

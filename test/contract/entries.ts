@@ -8,6 +8,7 @@ import {
   type VAEConfig,
 } from "../../src/index.js";
 import { randomArray } from "../helpers/wasm.js";
+import { CVAEGAN, VAEGAN, type CVAEGANConfig, type VAEGANConfig } from "../../src/gan.js"; // vaekit/gan
 import type { GradientCheck } from "../sdk/gradcheck.js";
 import {
   aeObjective, hierarchicalObjective, latentObjective, type AeConfig, type HierarchicalConfig, type LatentConfig,
@@ -18,6 +19,7 @@ import { vrnnObjective, type VrnnConfig } from "../sdk/reference.js";
 // the tabular model (vaekit/tabular's public API)
 import { TabularVAE, type Column } from "../../src/tabular.js";
 import { tabularObjective, type TabularColumn } from "../sdk/reference.js";
+import { cvaeGanObjective, vaeGanObjective, type CvaeGanConfig, type VaeGanConfig } from "../sdk/reference.js"; // vaekit/gan
 
 /**
  * What the suite needs from every model: the parts of the public API all model classes share, the shared model
@@ -647,6 +649,142 @@ function tabular(): Entry {
   });
 }
 
+// ---- vaekit/gan: VAEGAN and CVAEGAN ----
+
+const GAN_NETS = {
+  inputSize: D, latentSize: L, activation: "tanh" as const,
+  encoder: [{ type: "dense" as const, units: 24 }], decoder: [{ type: "dense" as const, units: 20 }],
+  discriminator: [{ type: "dense" as const, units: 16 }, { type: "dense" as const, units: 12 }],
+};
+
+function vaeGan(name: string, extra: Partial<VAEGANConfig>): Entry {
+  const config: VAEGANConfig = { ...GAN_NETS, seed: 7, ...extra };
+  const fit = (m: VAEGAN, b: Batch, o: FitOptions) => m.fit(b.x, o as never);
+  return entry<VAEGAN>({
+    name: `VAEGAN ${name}`,
+    kind: "VAEGAN",
+    create: (engine) => VAEGAN.create(config, engine),
+    load: (bytes, engine) => VAEGAN.load(bytes, engine),
+    data: (n, seed) => ({ n, x: unit(n, D, seed), z: real(n, L, seed + 1) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      discriminate: (m, b) => m.discriminate(b.x),
+      "gradients (encoder)": (m, b) => m.gradients(b.x, { step: "encoder", seed: 4 }),
+      "gradients (discriminator)": (m, b) => m.gradients(b.x, { step: "discriminator", seed: 4 }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as VaeGanConfig;
+      const eps = randomArray(b.n * L, 12, -2, 2), prior = randomArray(b.n * L, 13, -2, 2);
+      return {
+        result: m.gradients(b.x, { step: "decoder", epsilon: eps, prior }),
+        objective: (o, W) => vaeGanObjective(o, W, cfg, "decoder", o.input(b.x, b.n, D), b.n, o.input(eps, b.n, L), o.input(prior, b.n, L)),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: values outside [0, 1]": (m, b) => m.encode(b.x.map((v) => v + 2)),
+      "decode: NaN latent": (m, b) => m.decode(withNaN(b.z)),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "reconstruct: an unknown option": (m, b) => m.reconstruct(b.x, { sample: true } as never),
+      "gradients: an unknown step": (m, b) => m.gradients(b.x, { step: "generator" as never }),
+      "gradients: prior of the wrong size": (m, b) => m.gradients(b.x, { prior: new Float32Array(L) }),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: an unknown parameter group": (m, b) => fit(m, b, { epochs: 1, parameterGroups: { generator: { learningRate: 1 } } }),
+      "fit: a bad group setting": (m, b) => fit(m, b, { epochs: 1, parameterGroups: { discriminator: { beta1: 1 } } }),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      discriminate: (m, b) => m.discriminate(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, L), b.z.subarray(L, 2 * L)),
+      traverse: (m) => m.traverse(new Float32Array(L), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+function cvaeGan(name: string, extra: Partial<CVAEGANConfig>): Entry {
+  const config: CVAEGANConfig = { ...GAN_NETS, classes: C, classifier: [{ type: "dense", units: 16 }, { type: "dense", units: 10 }], seed: 8, ...extra };
+  const fit = (m: CVAEGAN, b: Batch, o: FitOptions) => m.fit(b.x, b.labels!, o as never);
+  return entry<CVAEGAN>({
+    name: `CVAEGAN ${name}`,
+    kind: "CVAEGAN",
+    create: (engine) => CVAEGAN.create(config, engine),
+    load: (bytes, engine) => CVAEGAN.load(bytes, engine),
+    data: (n, seed) => ({ n, x: unit(n, D, seed), z: real(n, L, seed + 1), labels: Array.from(randomArray(n, seed + 2, 0, C), Math.floor) }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x, b.labels!),
+      decode: (m, b) => m.decode(b.z, b.labels!),
+      "decode (one label)": (m, b) => m.decode(b.z, 2),
+      reconstruct: (m, b) => m.reconstruct(b.x, b.labels!),
+      sample: (m) => m.sample(5, { label: 1, seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, b.labels!, { seed: 2 }),
+      classify: (m, b) => m.classify(b.x),
+      discriminate: (m, b) => m.discriminate(b.x),
+      "gradients (encoder)": (m, b) => m.gradients(b.x, b.labels!, { step: "encoder", seed: 4 }),
+      "gradients (classifier)": (m, b) => m.gradients(b.x, b.labels!, { step: "classifier", seed: 4 }),
+    },
+    seedless: (m) => m.sample(3, { label: 2 }),
+    gradients(m, b) {
+      const cfg = m.config as unknown as CvaeGanConfig;
+      const eps = randomArray(b.n * L, 12, -2, 2), prior = randomArray(b.n * L, 13, -2, 2);
+      const y = oneHot(b.labels!);
+      return {
+        result: m.gradients(b.x, b.labels!, { step: "generator", epsilon: eps, prior }),
+        objective: (o, W) => cvaeGanObjective(o, W, cfg, "generator", o.input(b.x, b.n, D), o.input(y, b.n, C), y, b.n, o.input(eps, b.n, L), o.input(prior, b.n, L)),
+      };
+    },
+    badCalls: {
+      "encode: one label too few": (m, b) => m.encode(b.x, b.labels!.slice(1)),
+      "encode: a label out of range": (m, b) => m.encode(b.x, b.labels!.map((c, i) => (i === 1 ? C : c))),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x), b.labels!),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1), b.labels!),
+      "gradients: an unknown step": (m, b) => m.gradients(b.x, b.labels!, { step: "decoder" as never }),
+      "sample: no label": (m) => m.sample(2, {} as never),
+      "sample: label out of range (seedless)": (m) => m.sample(2, { label: C + 5 }),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: one label too few": (m, b) => m.fit(b.x, b.labels!.slice(1), { epochs: 1 }),
+      "fit: validationData without labels": (m, b) => m.fit(b.x, b.labels!, { epochs: 1, validationData: b.x as never }),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, b.labels!, { epochs: 1 }),
+      encode: (m, b) => m.encode(b.x, b.labels!),
+      decode: (m, b) => m.decode(b.z, b.labels!),
+      reconstruct: (m, b) => m.reconstruct(b.x, b.labels!),
+      sample: (m) => m.sample(2, { label: 1, seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x, b.labels!),
+      gradients: (m, b) => m.gradients(b.x, b.labels!),
+      classify: (m, b) => m.classify(b.x),
+      discriminate: (m, b) => m.discriminate(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, L), b.z.subarray(L, 2 * L), { label: 1 }),
+      traverse: (m) => m.traverse(new Float32Array(L), 0, { label: 1 }),
+      latentGrid: (m) => m.latentGrid({ label: 1 }),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
 /** The table: every model class, and the configurations that run different code. */
 export const ENTRIES: Entry[] = [
   vae("(Bernoulli)", {}, "unit"),
@@ -668,4 +806,8 @@ export const ENTRIES: Entry[] = [
   vrnn("(LSTM, Gaussian, learned σ)", { cell: "lstm", likelihood: "gaussian", likelihoodScale: "learned" }, "real"),
   // vaekit/tabular
   tabular(),
+  // vaekit/gan
+  vaeGan("(non-saturating, balance rule, features at the last hidden layer)", { featureLayer: 1 }),
+  vaeGan("(minimax, features at layer 0, smoothing, leaky ReLU)", { generatorLoss: "minimax", featureLayer: 0, labelSmoothing: 0.1, activation: "leaky_relu", balance: null }),
+  cvaeGan("(defaults)", {}),
 ];

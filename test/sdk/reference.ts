@@ -29,6 +29,8 @@ export interface Ops<T> {
   repeatRows(a: T, k: number): T; // [n·k, m], row i·k + j = row i
   reshape(a: T, rows: number, cols: number): T;
   logMeanExpCols(a: T): T; // [n, 1]
+  /** vaekit/gan's class means. */
+  transpose(a: T): T;
 }
 
 /** A row-major float64 matrix. */
@@ -125,6 +127,11 @@ export const f64: Ops<M> = {
     return o;
   },
   reshape: (a, rows, cols) => new M(rows, cols, a.d),
+  transpose(a) {
+    const o = new M(a.cols, a.rows);
+    for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.cols; c++) o.d[c * a.rows + r] = a.d[r * a.cols + c];
+    return o;
+  },
   logMeanExpCols(a) {
     const o = new M(a.rows, 1);
     for (let r = 0; r < a.rows; r++) {
@@ -188,6 +195,7 @@ export function tfOps(tf: TF): Ops<Tt> {
     repeatRows: (a, k) => tf.reshape(tf.tile(tf.expandDims(a, 1), [1, k, 1]), [a.shape[0] * k, a.shape[1]]),
     reshape: (a, rows, cols) => tf.reshape(a, [rows, cols]),
     logMeanExpCols: (a) => tf.sub(tf.logSumExp(a, 1, true), Math.log(a.shape[1])),
+    transpose: (a) => tf.transpose(a),
   };
 }
 
@@ -444,4 +452,125 @@ export function tabularObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: NetCon
     rec = rec === undefined ? masked : o.add(rec, masked);
   });
   return o.sumAll(o.add(o.add(rec!, constants), o.scale(klNormal(o, mu, lv), cfg.beta)));
+}
+
+// ---- vaekit/gan: VAEGAN's three step objectives (Larsen et al. 2015) ----
+
+export interface GanLayerRef {
+  units: number;
+  activation: string;
+}
+
+export interface VaeGanConfig {
+  inputSize: number;
+  latentSize: number;
+  encoder: GanLayerRef[];
+  decoder: GanLayerRef[];
+  discriminator: GanLayerRef[];
+  featureLayer: number;
+  leakySlope: number;
+  outputActivation: string;
+  beta: number;
+  gamma: number;
+  generatorLoss: string;
+  labelSmoothing: number;
+}
+
+/** Layers `${prefix}.layers.{from … to − 1}` of a layer list. */
+export function layerList<T>(o: Ops<T>, W: Record<string, T>, prefix: string, x: T, list: GanLayerRef[], slope: number, from = 0, to = list.length): T {
+  let h = x;
+  for (let i = from; i < to; i++) h = o.act(o.linear(h, W[`${prefix}.layers.${i}.weight`], W[`${prefix}.layers.${i}.bias`]), list[i].activation, slope);
+  return h;
+}
+
+/** Σ over rows of the binary cross-entropy of logits a against a constant target t: softplus(a) − t·a. */
+export function bceSum<T>(o: Ops<T>, a: T, t: number): T {
+  return o.sumAll(o.sub(o.softplus(a), o.scale(a, t)));
+}
+
+/**
+ * The encoder's and decoder's shared pieces: posterior stats, z = μ + σ·ε, x̃ = Dec(z), x_p = Dec(z_p), and the
+ * discriminator's features and logits of any rows. `y`: one-hot labels joined to the encoder's and decoder's inputs.
+ */
+export function ganPieces<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, x: T, eps: T, prior: T, y?: T) {
+  const s = cfg.leakySlope;
+  const h = layerList(o, W, "encoder", y ? o.concat(x, y) : x, cfg.encoder, s);
+  const mu = o.linear(h, W["encoder.mean.weight"], W["encoder.mean.bias"]);
+  const lv = o.linear(h, W["encoder.logvar.weight"], W["encoder.logvar.bias"]);
+  const z = o.add(mu, o.mul(o.exp(o.scale(lv, 0.5)), eps));
+  const dec = (zz: T): T => {
+    const g = layerList(o, W, "decoder", y ? o.concat(zz, y) : zz, cfg.decoder, s);
+    return o.act(o.linear(g, W["decoder.output.weight"], W["decoder.output.bias"]), cfg.outputActivation, s);
+  };
+  const l = cfg.featureLayer;
+  const feats = (u: T): T => layerList(o, W, "discriminator", u, cfg.discriminator, s, 0, l + 1);
+  const logit = (f: T): T => o.linear(layerList(o, W, "discriminator", f, cfg.discriminator, s, l + 1),
+    W["discriminator.output.weight"], W["discriminator.output.bias"]);
+  return { mu, lv, xr: dec(z), xp: dec(prior), feats, logit };
+}
+
+/** Σ over the batch of one VAEGAN step's loss, with ε and z_p [n, L]. */
+export function vaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, step: string, x: T, n: number, eps: T, prior: T): T {
+  const p = ganPieces(o, W, cfg, x, eps, prior);
+  const h = cfg.discriminator[cfg.featureLayer].units;
+  const fx = p.feats(x), fr = p.feats(p.xr);
+  const llike = o.addScalar(o.scale(o.sumAll(o.square(o.sub(fx, fr))), 0.5), n * h * HALF_LOG_2PI);
+  if (step === "encoder") {
+    // the discriminator's layers past l play no part (0 · every weight, so that autograd sees every tensor)
+    const none = o.scale(Object.values(W).map((w) => o.sumAll(w)).reduce((a, b) => o.add(a, b)), 0);
+    return o.add(o.add(o.scale(o.sumAll(klNormal(o, p.mu, p.lv)), cfg.beta), llike), none);
+  }
+  const ar = p.logit(fr), ap = p.logit(p.feats(p.xp));
+  if (step === "decoder") {
+    const adv = cfg.generatorLoss === "minimax" ? o.scale(o.add(bceSum(o, ar, 0), bceSum(o, ap, 0)), -1) : o.add(bceSum(o, ar, 1), bceSum(o, ap, 1));
+    return o.add(o.scale(llike, cfg.gamma), adv);
+  }
+  return o.add(bceSum(o, p.logit(fx), 1 - cfg.labelSmoothing), o.add(bceSum(o, ar, 0), bceSum(o, ap, 0)));
+}
+
+export interface CvaeGanConfig extends Omit<VaeGanConfig, "beta" | "gamma" | "generatorLoss"> {
+  classes: number;
+  classifier: GanLayerRef[];
+  weights: { kl: number; encoderPairwise: number; generatorPairwise: number; featureMatching: number };
+}
+
+/**
+ * Σ over the batch of one CVAEGAN step's loss (Bao et al. 2017), with one-hot labels y [n, C] (as data) and their
+ * values (for the class means), ε and z_p [n, L].
+ */
+export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGanConfig, step: string, x: T, y: T,
+  yv: ArrayLike<number>, n: number, eps: T, prior: T): T {
+  const s = cfg.leakySlope, C = cfg.classes, w = cfg.weights;
+  const p = ganPieces(o, W, { ...cfg, beta: 1, gamma: 1, generatorLoss: "" }, x, eps, prior, y);
+  const cls = cfg.classifier;
+  const fC = (u: T): T => layerList(o, W, "classifier", u, cls, s);
+  const logitsC = (f: T): T => o.linear(f, W["classifier.output.weight"], W["classifier.output.bias"]);
+  // every tensor takes part in every step's expression (0 · the unused ones), so that autograd sees all of them
+  const none = o.scale(Object.values(W).map((t) => o.sumAll(t)).reduce((a, b) => o.add(a, b)), 0);
+  if (step === "classifier") {
+    const a = logitsC(fC(x));
+    const lse = o.addScalar(o.logMeanExpCols(a), Math.log(C));
+    return o.add(o.sub(o.sumAll(lse), o.sumAll(o.mul(y, a))), none);
+  }
+  const fdx = p.feats(x), fdr = p.feats(p.xr);
+  if (step === "discriminator") {
+    return o.add(o.add(bceSum(o, p.logit(fdx), 1 - cfg.labelSmoothing), o.add(bceSum(o, p.logit(fdr), 0), bceSum(o, p.logit(p.feats(p.xp)), 0))), none);
+  }
+  const fcx = fC(x), fcr = fC(p.xr);
+  const half = (a: T, b: T): T => o.scale(o.sumAll(o.square(o.sub(a, b))), 0.5);
+  const pairwise = o.add(half(x, p.xr), o.add(half(fdx, fdr), half(fcx, fcr)));
+  if (step === "encoder") return o.add(o.add(o.scale(o.sumAll(klNormal(o, p.mu, p.lv)), w.kl), o.scale(pairwise, w.encoderPairwise)), none);
+  // mean feature matching: L_GD over the batch, L_GC per class (class means as (Y/n_c)ᵀ·F), each times n
+  const fdp = p.feats(p.xp), fcp = fC(p.xp);
+  const ones = o.input(new Float64Array(n).fill(1 / n), 1, n);
+  const zeros = (h: number): T => o.input(new Float64Array(h), 1, h);
+  const hD = cfg.discriminator[cfg.featureLayer].units, hC = cls[cls.length - 1].units;
+  const gd = half(o.linear(ones, o.transpose(fdx), zeros(hD)), o.linear(ones, o.transpose(fdp), zeros(hD)));
+  const counts = new Float64Array(C);
+  for (let r = 0; r < n; r++) for (let c = 0; c < C; c++) counts[c] += yv[r * C + c];
+  const yn = new Float64Array(C * n); // [C, n]: row c = y[:, c] / n_c
+  for (let r = 0; r < n; r++) for (let c = 0; c < C; c++) if (counts[c] > 0) yn[c * n + r] = yv[r * C + c] / counts[c];
+  const Yn = o.input(yn, C, n);
+  const gc = half(o.linear(Yn, o.transpose(fcx), zeros(hC)), o.linear(Yn, o.transpose(fcp), zeros(hC)));
+  return o.add(o.add(o.scale(pairwise, w.generatorPairwise), o.scale(o.add(gd, gc), n * w.featureMatching)), none);
 }

@@ -215,6 +215,9 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "hierarchical": return HierarchicalVAE.create(config as never);
     case "autoencoder": return Autoencoder.create(config as never);
     case "vrnn": return (await import("../../sequence.js")).VRNN.create(config as never); // vaekit/sequence, loaded on use
+    // vaekit/gan, loaded only for these kinds
+    case "vae-gan": return (await import("../../gan.js")).VAEGAN.create(config as never) as unknown as ModelApi<Terms>;
+    case "cvae-gan": return (await import("../../gan.js")).CVAEGAN.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
@@ -241,7 +244,7 @@ export const train: Command = {
     const kind = resumed ? KIND_OF[resumed.kind] : args.choice("model", KINDS, "vae");
     if (!kind) throw new UsageError(`--resume '${resume}': vaekit train does not train ${resumed!.kind} models`);
     checkApplicable(args, kind);
-    const conditional = kind === "conditional";
+    const conditional = kind === "conditional" || kind === "cvae-gan";
     for (const flag of ["labels", "validation-labels"]) {
       if (!conditional && args.has(flag)) throw new UsageError(`--${flag} applies to --model conditional`);
     }

