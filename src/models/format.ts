@@ -21,9 +21,13 @@ export const FORMAT_VERSION = "1";
  * const kind: ModelKind = "ConditionalVAE";
  * ```
  */
-export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder";
+export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
+  // grouped and multi-part models (vaekit/grouped)
+  | "MultiLevelVAE";
 
-export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder"];
+export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
+  // grouped and multi-part models (vaekit/grouped)
+  "MultiLevelVAE"];
 
 /** A checked model file. */
 export interface ModelFile {

@@ -5,6 +5,8 @@ import { readModelFile } from "./format.js";
 import { HierarchicalVAE } from "./hierarchical-vae.js";
 import type { EngineOptions } from "./model.js";
 import { VAE } from "./vae.js";
+// grouped and multi-part models (vaekit/grouped): types only here, the classes load on demand
+import type { MultiLevelVAE } from "./multi-level-vae.js";
 
 /**
  * Any model `loadModel` can return.
@@ -14,7 +16,9 @@ import { VAE } from "./vae.js";
  * const m: AnyModel = await loadModel(bytes);
  * ```
  */
-export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder;
+export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
+  // grouped and multi-part models (vaekit/grouped)
+  | MultiLevelVAE;
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -33,5 +37,7 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "ConditionalVAE": return ConditionalVAE.load(bytes, options);
     case "HierarchicalVAE": return HierarchicalVAE.load(bytes, options);
     case "Autoencoder": return Autoencoder.load(bytes, options);
+    // grouped and multi-part models (vaekit/grouped): a chunk of their own, loaded when a file holds one
+    case "MultiLevelVAE": return (await import("./multi-level-vae.js")).MultiLevelVAE.load(bytes, options);
   }
 }

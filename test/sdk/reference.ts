@@ -29,6 +29,9 @@ export interface Ops<T> {
   repeatRows(a: T, k: number): T; // [n·k, m], row i·k + j = row i
   reshape(a: T, rows: number, cols: number): T;
   logMeanExpCols(a: T): T; // [n, 1]
+  // grouped models: rows summed by group id (ids[r] in 0 … G − 1) and rows picked by index
+  segmentSum(a: T, ids: readonly number[], G: number): T; // [G, m], row g = Σ of rows r with ids[r] = g
+  gatherRows(a: T, index: readonly number[]): T; // [index.length, m], row i = row index[i]
 }
 
 /** A row-major float64 matrix. */
@@ -136,6 +139,16 @@ export const f64: Ops<M> = {
     }
     return o;
   },
+  segmentSum(a, ids, G) {
+    const o = new M(G, a.cols);
+    for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.cols; c++) o.d[ids[r] * a.cols + c] += a.d[r * a.cols + c];
+    return o;
+  },
+  gatherRows(a, index) {
+    const o = new M(index.length, a.cols);
+    index.forEach((r, i) => o.d.set(a.d.subarray(r * a.cols, (r + 1) * a.cols), i * a.cols));
+    return o;
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -188,6 +201,8 @@ export function tfOps(tf: TF): Ops<Tt> {
     repeatRows: (a, k) => tf.reshape(tf.tile(tf.expandDims(a, 1), [1, k, 1]), [a.shape[0] * k, a.shape[1]]),
     reshape: (a, rows, cols) => tf.reshape(a, [rows, cols]),
     logMeanExpCols: (a) => tf.sub(tf.logSumExp(a, 1, true), Math.log(a.shape[1])),
+    segmentSum: (a, ids, G) => tf.unsortedSegmentSum(a, tf.tensor1d(Array.from(ids), "int32"), G),
+    gatherRows: (a, index) => tf.gather(a, tf.tensor1d(Array.from(index), "int32")),
   };
 }
 
@@ -348,4 +363,37 @@ export function hierarchicalObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: H
   }
   const beta = K === 1 && cfg.klWarmup > 0 ? cfg.beta * Math.min(1, step / cfg.klWarmup) : K === 1 ? cfg.beta : 1;
   return o.scale(o.sumAll(o.add(rec, o.scale(kl, beta))), 1 / K);
+}
+
+// ---- grouped models (vaekit/grouped) ----
+
+export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
+  inputSize: number;
+  styleSize: number;
+  contentSize: number;
+  accumulate: boolean;
+}
+
+/**
+ * Σ over the batch of a MultiLevelVAE's objective (the negative ELBO of its groups), written from the paper: group g's
+ * content posterior is the product of its members' Gaussians (precisions add, the mean is precision-weighted), one
+ * content KL per group, a style KL per example; every member decodes [s_i | c_{G,i}] with ε [n, S + C] = [ε_s | ε_c].
+ * `groups`: a group id per example (any order; with accumulate false each example is its own group).
+ */
+export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: MultiLevelConfig, x: T, n: number, eps: T,
+  groups: readonly number[]): T {
+  const { styleSize: S, contentSize: C } = cfg;
+  const [ms, ls, mc, lc] = mlp(o, W, "encoder", x, cfg, ["style.mean", "style.logvar", "content.mean", "content.logvar"]);
+  const dense = new Map<number, number>();
+  const gid = cfg.accumulate ? groups.map((g) => (dense.has(g) ? dense.get(g)! : (dense.set(g, dense.size), dense.size - 1))) : groups.map((_, i) => i);
+  const G = cfg.accumulate ? dense.size : n;
+  const prec = o.exp(o.scale(lc, -1));
+  const P = o.segmentSum(prec, gid, G);
+  const lvG = o.scale(o.log(P), -1);
+  const muG = o.mul(o.segmentSum(o.mul(mc, prec), gid, G), o.exp(lvG));
+  const s = o.add(ms, o.mul(o.exp(o.scale(ls, 0.5)), o.cols(eps, 0, S)));
+  const c = o.add(o.gatherRows(muG, gid), o.mul(o.exp(o.scale(o.gatherRows(lvG, gid), 0.5)), o.cols(eps, S, C)));
+  const [out] = mlp(o, W, "decoder", o.concat(s, c), cfg, ["output"]);
+  const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
+  return o.add(o.add(rec, o.sumAll(klNormal(o, ms, ls))), o.sumAll(klNormal(o, muG, lvG)));
 }
