@@ -58,6 +58,8 @@ export interface MultiLevelTerms extends Terms {
 export interface MultiLevelEncoding {
   style: Encoding;
   content: Encoding;
+  /** The decoder's input code [style | content] per example, [n, styleSize + contentSize]. */
+  z: Encoding;
 }
 
 /**
@@ -202,18 +204,7 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
 
   protected override codeOf(encoding: never, layer: string): LatentCode {
     const e = encoding as MultiLevelEncoding;
-    if (layer === "style") return e.style;
-    if (layer === "content") return e.content;
-    const S = this.#S, C = this.#C, n = e.style.mean.length / S;
-    const cat = (a: Float32Array, b: Float32Array): Float32Array => {
-      const o = new Float32Array(n * (S + C));
-      for (let r = 0; r < n; r++) {
-        o.set(a.subarray(r * S, (r + 1) * S), r * (S + C));
-        o.set(b.subarray(r * C, (r + 1) * C), r * (S + C) + S);
-      }
-      return o;
-    };
-    return { mean: cat(e.style.mean, e.content.mean), logVar: cat(e.style.logVar, e.content.logVar) };
+    return layer === "style" ? e.style : layer === "content" ? e.content : e.z;
   }
 
   /**
@@ -267,9 +258,12 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
     const n = data.x.rows, S = this.#S, C = this.#C, W = 2 * S + 2 * C;
     const stats = this.#stats(data.x);
     const { rowStats } = this.#posteriors(stats, n, data.groups, true);
-    const out = { style: { mean: new Float32Array(n * S), logVar: new Float32Array(n * S) }, content: { mean: new Float32Array(n * C), logVar: new Float32Array(n * C) } };
     const Z = S + C;
+    const pair = (w: number): Encoding => ({ mean: new Float32Array(n * w), logVar: new Float32Array(n * w) });
+    const out = { style: pair(S), content: pair(C), z: pair(Z) };
     for (let r = 0; r < n; r++) {
+      out.z.mean.set(rowStats.subarray(r * 2 * Z, r * 2 * Z + Z), r * Z);
+      out.z.logVar.set(rowStats.subarray(r * 2 * Z + Z, (r + 1) * 2 * Z), r * Z);
       out.style.mean.set(stats.subarray(r * W, r * W + S), r * S);
       out.style.logVar.set(stats.subarray(r * W + S, r * W + 2 * S), r * S);
       out.content.mean.set(rowStats.subarray(r * 2 * Z + S, r * 2 * Z + Z), r * C);

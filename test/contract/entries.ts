@@ -25,6 +25,8 @@ export interface Batch {
   x: Float32Array;
   labels?: number[];
   z: Float32Array;
+  /** A group id per example, for models of grouped observations (passed to fit and fitAny). */
+  groups?: number[];
 }
 
 /** Anything a call returns: typed arrays, numbers, and objects or arrays of them. Compared bit for bit. */
@@ -471,3 +473,90 @@ export const ENTRIES: Entry[] = [
   ae("(KL-sparse, masking noise)", { latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.2, weight: 2 }, denoising: { type: "mask", p: 0.3 } }, "unit"),
   ae("(L1-sparse, Gaussian noise, learned σ)", { latentActivation: "tanh", sparsity: { type: "l1", weight: 0.3 }, denoising: { type: "gaussian", sigma: 0.3 }, likelihood: "gaussian", sigma: "learned" }, "real"),
 ];
+
+// ---- grouped models (vaekit/grouped) ----
+
+import { MultiLevelVAE, type MultiLevelVAEConfig } from "../../src/grouped.js";
+import { multiLevelObjective, type MultiLevelConfig } from "../sdk/reference.js";
+
+const MS = 3, MC = 5;
+
+/** `group(i)`: the group id of example i (groups of at most 4 at the suite's batch sizes). */
+function mlvae(name: string, extra: Partial<MultiLevelVAEConfig>, data: "unit" | "real", group: (i: number) => number): Entry {
+  const config: MultiLevelVAEConfig = { inputSize: D, styleSize: MS, contentSize: MC, hiddenSizes: [32], seed: 10, ...extra };
+  const Z = MS + MC;
+  const fit = (m: MultiLevelVAE, b: Batch, o: FitOptions) => m.fit(b.x, { ...(o as object), groups: b.groups });
+  return entry<MultiLevelVAE>({
+    name: `MultiLevelVAE ${name}`,
+    kind: "MultiLevelVAE",
+    create: (engine) => MultiLevelVAE.create(config, engine),
+    load: (bytes, engine) => MultiLevelVAE.load(bytes, engine),
+    data: (n, seed) => ({
+      n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: real(n, Z, seed + 1), groups: Array.from({ length: n }, (_, i) => group(i)),
+    }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      "encode (groups)": (m, b) => m.encode(b.x, { groups: b.groups }),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      "reconstruct (groups)": (m, b) => m.reconstruct(b.x, { groups: b.groups }),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      "evaluate (groups)": (m, b) => m.evaluate(b.x, { groups: b.groups, seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { groups: b.groups, seed: 4 }),
+      swap: (m, b) => m.swap(b.x.subarray(0, 3 * D), b.x.subarray(3 * D), { contentGroups: [0, 0, 1] }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as MultiLevelConfig;
+      const eps = randomArray(b.n * Z, 13, -2, 2);
+      return {
+        result: m.gradients(b.x, { groups: b.groups, epsilon: eps }),
+        objective: (o, W) => multiLevelObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n, Z), b.groups!),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "encode: one group id too few": (m, b) => m.encode(b.x, { groups: b.groups!.slice(1) }),
+      "encode: a fractional group id": (m, b) => m.encode(b.x, { groups: b.groups!.map((g, i) => (i === 2 ? 0.5 : g)) }),
+      "decode: codes of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "decode: style and content of different lengths": (m, b) => m.decode({ style: b.z.subarray(0, 2 * MS), content: b.z.subarray(0, 3 * MC) }),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "evaluate: misspelt option": (m, b) => m.evaluate(b.x, { group: b.groups } as never),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * Z + 1) }),
+      "swap: style sources not a whole number of examples": (m, b) => m.swap(b.x.subarray(0, D), b.x.subarray(1)),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "latentGrid: a latent space that is not 2-D": (m) => m.latentGrid(),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: group ids for other examples": (m, b) => m.fit(b.x, { groups: [...b.groups!, 0], epochs: 1 }),
+      "fit: a group larger than the batch": (m, b) => m.fit(b.x, { groups: b.groups!.map(() => 1), batchSize: 4, epochs: 1 }),
+      "fit: subgroupSize above batchSize": (m, b) => m.fit(b.x, { groups: b.groups, batchSize: 4, subgroupSize: 5, epochs: 1 }),
+      ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: MultiLevelVAE, b: Batch) => m.evaluate(b.x.map((v) => v + 2)) } : {}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1, groups: b.groups }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      swap: (m, b) => m.swap(b.x, b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, Z), b.z.subarray(Z, 2 * Z)),
+      traverse: (m) => m.traverse(new Float32Array(Z), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+ENTRIES.push(
+  mlvae("(accumulated content, Bernoulli)", {}, "unit", (i) => Math.floor(i / 3)),
+  mlvae("(per-example content, Gaussian learned σ)", { accumulate: false, likelihood: "gaussian", sigma: "learned", activation: "relu" }, "real", (i) => i % 3 + 10 * Math.floor(i / 9)),
+);
