@@ -6,7 +6,9 @@ import type {
 import { parseNumber, parseWholes, type Args, type OptionSpec } from "./args.js";
 import { UsageError } from "./errors.js";
 
-export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder"] as const;
+export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder",
+  // grouped models (vaekit/grouped, loaded on demand)
+  "multi-level"] as const;
 export type Kind = (typeof KINDS)[number];
 export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"];
 export const LIKELIHOODS: readonly Likelihood[] = ["bernoulli", "continuous-bernoulli", "gaussian", "laplace"];
@@ -16,7 +18,7 @@ const VAES: Kind[] = ["vae", "conditional", "hierarchical"];
 
 /** Model options with the kinds they apply to (all kinds when absent). */
 export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
-  { name: "model", value: "kind", help: "vae, conditional, hierarchical or autoencoder", default: "vae", group: M },
+  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder or multi-level", default: "vae", group: M },
   { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder)", default: "20", group: M, kinds: ["vae", "conditional", "autoencoder"] },
   { name: "latent-sizes", value: "z1,z2", help: "hierarchical: sizes of z1 (near the data) and z2 (top)", default: "100,50", group: M, kinds: ["hierarchical"] },
   { name: "hidden", value: "widths", help: "encoder hidden widths, input side first, e.g. 512,256; hierarchical: two stages, e.g. 200,200/100,100", default: "400; hierarchical 200,200/100,100", group: M },
@@ -36,6 +38,10 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
+  // grouped models (vaekit/grouped)
+  { name: "style", value: "n", help: "multi-level: style latent dimensions (one style per example)", default: "10", group: M, kinds: ["multi-level"] },
+  { name: "content", value: "n", help: "multi-level: content latent dimensions (one content per group)", default: "10", group: M, kinds: ["multi-level"] },
+  { name: "no-accumulate", help: "multi-level: each example keeps its own content posterior instead of its group's product", group: M, kinds: ["multi-level"] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -149,6 +155,9 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
     }
     case "conditional":
       return { ...base, latentSize: args.whole("latent", 20, 1, 65536), classes, ...variational(args) } as ConditionalVAEConfig;
+    // grouped models (vaekit/grouped)
+    case "multi-level":
+      return { ...base, styleSize: args.whole("style", 10, 1, 65536), contentSize: args.whole("content", 10, 1, 65536), accumulate: !args.flag("no-accumulate") } as never;
     default:
       return { ...base, latentSize: args.whole("latent", 20, 1, 65536), ...variational(args) } as VAEConfig;
   }

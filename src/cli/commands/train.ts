@@ -45,6 +45,9 @@ const OPTIONS: OptionSpec[] = [
   { name: "validation-labels", value: "file", help: "their labels (conditional model)", group: V },
   { name: "validation-seed", value: "s", help: "seed of the validation noise", default: "0", group: V },
   LABELS, LIMIT, SCALE,
+  // grouped models (vaekit/grouped)
+  { name: "groups", value: "file", help: "multi-level: a group id (a whole number) per example, IDX, CSV or .npy", group: T },
+  { name: "subgroup-size", value: "n", help: "multi-level: cut groups larger than n into sub-groups of at most n each epoch", default: "off", group: T },
   { name: "output", short: "o", value: "file", help: "where to write the model (.safetensors)", default: "model.safetensors", group: O },
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
@@ -146,6 +149,8 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "conditional": return ConditionalVAE.create(config as never);
     case "hierarchical": return HierarchicalVAE.create(config as never);
     case "autoencoder": return Autoencoder.create(config as never);
+    // grouped models (vaekit/grouped): loaded on demand
+    case "multi-level": return (await import("../../models/multi-level-vae.js")).MultiLevelVAE.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
@@ -170,6 +175,9 @@ export const train: Command = {
     if (args.has("validation-split") && args.has("validation")) throw new UsageError("give --validation-split or --validation, not both");
     if (args.has("validation-labels") && !args.has("validation")) throw new UsageError("--validation-labels needs --validation <file>");
     if (conditional && args.has("validation") && !args.has("validation-labels")) throw new UsageError("a conditional model's --validation needs --validation-labels <file>");
+    for (const flag of ["groups", "subgroup-size"]) {
+      if (kind !== "multi-level" && args.has(flag)) throw new UsageError(`--${flag} applies to --model multi-level`);
+    }
     const outputs = checkOutputs(args);
     const fit = fitOptions(args);
     const split = args.number("validation-split", undefined, { min: 0, max: 1, open: true });
@@ -177,6 +185,15 @@ export const train: Command = {
 
     const data = await readData(args, args.positionals[0]);
     const labels = conditional ? (await readLabelsForTraining(args, data.rows)) : undefined;
+    // grouped models: a group id per example (the training rows' part of them with --validation-split)
+    let groups: Int32Array | undefined;
+    if (args.has("groups")) {
+      const path = args.string("groups")!;
+      const set = await readLabels(path, args.whole("limit", undefined, 1));
+      checkLabelCount("--groups", path, set, data.rows);
+      if (!(set.labels instanceof Int32Array)) throw new UsageError(`--groups '${path}': expected one group id per example, not rows of several values`);
+      groups = set.labels;
+    }
     let trainSet = slice(data, labels, 0, data.rows);
     let validation: { x: Float32Array; y?: Int32Array | Float32Array } | undefined;
     if (split !== undefined) {
@@ -223,7 +240,8 @@ export const train: Command = {
     const name = describe(model);
     progress.start(epochs * n);
     try {
-      await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
+      const grouped = groups ? { groups: groups.subarray(0, n), ...(args.has("subgroup-size") ? { subgroupSize: args.whole("subgroup-size", 1, 1, 1 << 20) } : {}) } : {};
+      await model.fitAny(trainSet.x, { ...options, labels: trainSet.y, ...grouped });
     } catch (e) {
       progress.clear();
       if (!ctx.signal?.aborted) throw usageOf(e, fit);
