@@ -15,7 +15,9 @@
 //   params   its parameters as in the source, `name: type` with type ptr (a byte offset into linear memory; usize
 //            in the source), i32, u32, f32 or f64.
 //   returns  void, i32 or f64 (ptr for heap_base).
-//   builds   which modules export it: "default" = dist/vaekit.wasm and dist/vaekit-fast.wasm (what the SDK calls),
+//   builds   which modules export it: "default" = dist/vaekit.wasm and every build below (what the SDK calls),
+//            "ext" = dist/vaekit-ext.wasm and dist/vaekit-fast.wasm (kernels of the model families beyond the MLP,
+//            kept out of the default entry's size budget: use the EXT list),
 //            "mt" = dist/vaekit-mt.wasm and dist/vaekit-fast-mt.wasm (threads), "testing" = build/vaekit-testing.wasm
 //            and build/vaekit-fast-testing.wasm (tests, bench), "fast" = the three fast builds only (assembly/fast.ts,
 //            compiled as their second entry; optional in KernelExports).
@@ -34,8 +36,9 @@
 
 const SHIPPED = ["default", "mt", "testing"];
 // Kernels of the model families beyond the MLP (convolution, batch norm, recurrent cells, …): not in dist/vaekit.wasm
-// (the default entry's size budget) but in dist/vaekit-ext.wasm, which a model that needs them loads instead, and in
-// the fast and threads builds. Such a model creates its engine with `ext: true` (Model.engine).
+// (the default entry's size budget) but in dist/vaekit-ext.wasm (which has every default kernel too), which a model
+// that needs them loads instead, and in the fast and threads builds. Such a model creates its engine with `ext`
+// (Model.engine(options, file, true)).
 export const EXT = ["ext", "mt", "testing"];
 const MT = ["mt", "testing"];
 const TESTING = ["testing"];
@@ -310,6 +313,51 @@ export const KERNELS = [
     name: "gemv_forward", source: "gemv", builds: TESTING, twin: true,
     params: "y: ptr, x: ptr, W: ptr, b: ptr, K: i32, N: i32, act: i32, alpha: f32", returns: "void",
     abi: "y[N] = act(x[K]·W[K,N] + b[N]) ≡ dense_forward with M = 1; act = −1: y = x·W, b unread",
+  },
+  // ---- parts (src/nn/parts.ts): named slices of a row, each with its own likelihood and a per-row presence mask
+  //      (tabular columns, hybrid VAE parts); n parts of width w per call, losses/mask [B, lstride]
+  {
+    name: "parts_bernoulli_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "losses[b,j] = mask ? Σ_d softplus(l) − x·l : 0 over part j's w logits; dout += scale·(sigmoid(l) − x) where present",
+  },
+  {
+    name: "parts_gaussian_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, dlogsigma: ptr, losses: ptr, out: ptr, x: ptr, logsigma: ptr, mask: ptr, B: i32, n: i32, " +
+      "w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Gaussian parts, log σ[n·w]: losses[b,j] = mask ? Σ ½r² + log σ + ½log 2π : 0; dout += scale·(y − x)/σ²; dlogsigma += scale·(1 − r²) unless 0",
+  },
+  {
+    name: "parts_laplace_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, dlogscale: ptr, losses: ptr, out: ptr, x: ptr, logscale: ptr, mask: ptr, B: i32, n: i32, " +
+      "w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Laplace parts, log b[n·w]: losses[b,j] = mask ? Σ |x − y|/b + log 2b : 0; dout += scale·sign(y − x)/b; dlogscale += scale·(1 − |x − y|/b) unless 0",
+  },
+  {
+    name: "parts_cbernoulli_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "continuous Bernoulli parts: losses[b,j] = mask ? Σ softplus(l) − x·l − log C(l) : 0; dout += scale·(E[x|l] − x)",
+  },
+  {
+    name: "parts_poisson_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Poisson parts, log rates η: losses[b,j] = mask ? Σ e^η − x·η + log Γ(x + 1) : 0; dout += scale·(e^η − x)",
+  },
+  {
+    name: "parts_categorical_loss", source: "parts", builds: EXT,
+    noTwin: "scalar code: a softmax in f64 over each part's few categories",
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout += scale·(softmax(l)·Σx − x)",
   },
 ];
 

@@ -6,7 +6,11 @@
 /** A byte offset into the kernels' linear memory. */
 type P = number;
 
-/** The exports of dist/vaekit.wasm (and of the fast and threads builds, which have these and more). */
+/**
+ * The exports of dist/vaekit.wasm (and of the ext, fast and threads builds, which have these and more). The
+ * kernels of the registry's EXT list are listed too, but only an engine created with `ext` (dist/vaekit-ext.wasm,
+ * the fast and threads builds) has them: a model that calls them asks for such an engine (Model.engine).
+ */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   /** heap.ts — first byte the host may use (everything above belongs to the host). */
@@ -108,9 +112,61 @@ export interface KernelExports {
   uniform_symmetric(x: P, n: number, bound: number): void;
   /** check.ts — #{i : not (0 ≤ x[i] ≤ 1)} (NaN and ±∞ count, −0 does not). */
   count_outside_unit(x: P, n: number): number;
+  /**
+   * parts.ts — losses[b,j] = mask ? Σ_d softplus(l) − x·l : 0 over part j's w logits; dout += scale·(sigmoid(l) − x)
+   * where present.
+   */
+  parts_bernoulli_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Gaussian parts, log σ[n·w]: losses[b,j] = mask ? Σ ½r² + log σ + ½log 2π : 0; dout += scale·(y − x)/σ²;
+   * dlogsigma += scale·(1 − r²) unless 0.
+   */
+  parts_gaussian_loss(
+    dout: P, dlogsigma: P, losses: P, out: P, x: P, logsigma: P, mask: P, B: number, n: number, w: number,
+    ostride: number, xstride: number, lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Laplace parts, log b[n·w]: losses[b,j] = mask ? Σ |x − y|/b + log 2b : 0; dout += scale·sign(y − x)/b;
+   * dlogscale += scale·(1 − |x − y|/b) unless 0.
+   */
+  parts_laplace_loss(
+    dout: P, dlogscale: P, losses: P, out: P, x: P, logscale: P, mask: P, B: number, n: number, w: number,
+    ostride: number, xstride: number, lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — continuous Bernoulli parts: losses[b,j] = mask ? Σ softplus(l) − x·l − log C(l) : 0; dout +=
+   * scale·(E[x|l] − x).
+   */
+  parts_cbernoulli_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Poisson parts, log rates η: losses[b,j] = mask ? Σ e^η − x·η + log Γ(x + 1) : 0; dout += scale·(e^η −
+   * x).
+   */
+  parts_poisson_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout +=
+   * scale·(softmax(l)·Σx − x).
+   */
+  parts_categorical_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
   /** fast.ts — 1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only). */
   precision_fast?(): number;
 }
+
+/** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
+export const EXT_KERNELS = [
+] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
 export interface MtKernelExports extends KernelExports {
