@@ -23,11 +23,11 @@ export const FORMAT_VERSION = "1";
  */
 export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
   // grouped and multi-part models (vaekit/grouped)
-  | "MultiLevelVAE";
+  | "MultiLevelVAE" | "HybridVAE";
 
 export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
   // grouped and multi-part models (vaekit/grouped)
-  "MultiLevelVAE"];
+  "MultiLevelVAE", "HybridVAE"];
 
 /** A checked model file. */
 export interface ModelFile {

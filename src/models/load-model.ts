@@ -7,6 +7,7 @@ import type { EngineOptions } from "./model.js";
 import { VAE } from "./vae.js";
 // grouped and multi-part models (vaekit/grouped): types only here, the classes load on demand
 import type { MultiLevelVAE } from "./multi-level-vae.js";
+import type { HybridVAE } from "./hybrid-vae.js";
 
 /**
  * Any model `loadModel` can return.
@@ -18,7 +19,7 @@ import type { MultiLevelVAE } from "./multi-level-vae.js";
  */
 export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
   // grouped and multi-part models (vaekit/grouped)
-  | MultiLevelVAE;
+  | MultiLevelVAE | HybridVAE;
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -39,5 +40,6 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     case "Autoencoder": return Autoencoder.load(bytes, options);
     // grouped and multi-part models (vaekit/grouped): a chunk of their own, loaded when a file holds one
     case "MultiLevelVAE": return (await import("./multi-level-vae.js")).MultiLevelVAE.load(bytes, options);
+    case "HybridVAE": return (await import("./hybrid-vae.js")).HybridVAE.load(bytes, options);
   }
 }

@@ -82,3 +82,70 @@ export function productOfGaussiansBackward(src: Float32Array, stride: number, co
     }
   }
 }
+
+/**
+ * The product-of-experts posterior of a multi-part model (Wu & Goodman's MVAE): per row, the standard normal prior
+ * expert times the Gaussian expert of every part present there (mask[r·P + p] ≠ 0), q(z|x_O) ∝ N(0, I) Π_{p∈O} q_p(z|x_p).
+ * `experts[p]` holds rows [μ | log σ²] of L values; `out` receives rows [μ | log σ²]. A missing part's expert is
+ * ignored (it could be anything), so a row with no part present gets the prior.
+ *
+ * @example
+ * ```ts
+ * productOfExperts([top, bottom], mask, 2, 8, 16, out); // 8 rows, 16 latent dimensions
+ * ```
+ */
+export function productOfExperts(experts: readonly Float32Array[], mask: Float32Array, P: number, rows: number, L: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < L; j++) {
+      let m = 0; // the prior's log precision
+      for (let p = 0; p < P; p++) if (mask[r * P + p] !== 0) m = Math.max(m, -experts[p][r * 2 * L + L + j]);
+      let s = Math.exp(-m), sm = 0;
+      for (let p = 0; p < P; p++) {
+        if (mask[r * P + p] === 0) continue;
+        const w = Math.exp(-experts[p][r * 2 * L + L + j] - m);
+        s += w;
+        sm += w * experts[p][r * 2 * L + j];
+      }
+      out[r * 2 * L + j] = sm / s;
+      out[r * 2 * L + L + j] = 0 - (m + Math.log(s)); // +0 (not −0) for the prior alone
+    }
+  }
+}
+
+/**
+ * The backward pass of `productOfExperts`: from the gradient `g` of its output rows [μ | log σ²], WRITES each
+ * expert's gradient into `gExperts[p]` (zero where the part is missing: it gets no gradient).
+ *
+ * @example
+ * ```ts
+ * productOfExpertsBackward([top, bottom], mask, 2, 8, 16, gOut, [gTop, gBottom]);
+ * ```
+ */
+export function productOfExpertsBackward(experts: readonly Float32Array[], mask: Float32Array, P: number, rows: number, L: number,
+  g: Float32Array, gExperts: readonly Float32Array[]): void {
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < L; j++) {
+      let m = 0;
+      for (let p = 0; p < P; p++) if (mask[r * P + p] !== 0) m = Math.max(m, -experts[p][r * 2 * L + L + j]);
+      let s = Math.exp(-m), sm = 0;
+      for (let p = 0; p < P; p++) {
+        if (mask[r * P + p] === 0) continue;
+        const w = Math.exp(-experts[p][r * 2 * L + L + j] - m);
+        s += w;
+        sm += w * experts[p][r * 2 * L + j];
+      }
+      const mu = sm / s, gm = g[r * 2 * L + j], gl = g[r * 2 * L + L + j];
+      for (let p = 0; p < P; p++) {
+        const i = r * 2 * L + j;
+        if (mask[r * P + p] === 0) {
+          gExperts[p][i] = 0;
+          gExperts[p][i + L] = 0;
+          continue;
+        }
+        const w = Math.exp(-experts[p][i + L] - m) / s;
+        gExperts[p][i] = gm * w;
+        gExperts[p][i + L] = gl * w + gm * w * (mu - experts[p][i]);
+      }
+    }
+  }
+}

@@ -397,3 +397,50 @@ export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: Mul
   const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
   return o.add(o.add(rec, o.sumAll(klNormal(o, ms, ls))), o.sumAll(klNormal(o, muG, lvG)));
 }
+
+export interface HybridConfig extends NetConfig {
+  latentSize: number;
+  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned" }>;
+}
+
+/**
+ * Σ over the batch of a HybridVAE's objective: the product of experts N(0, I) Π_{p present} N(μ_p, σ_p²) (a missing
+ * part's precision multiplied by 0), z = μ + σ·ε, each present part's −log p(x_p | z) (a missing one multiplied by
+ * 0), plus KL(q ‖ N(0, I)). `x` rows hold the parts side by side; `mask` [n, P] is 1 where a part is present.
+ */
+export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridConfig, x: Float32Array, mask: Float32Array,
+  n: number, eps: T): T {
+  const L = cfg.latentSize, names = Object.keys(cfg.parts), P = names.length;
+  const Wd = names.reduce((s, k) => s + cfg.parts[k].size, 0);
+  const col = (p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => mask[Math.floor(i / w) * P + p]), n, w);
+  const slice = (off: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => x[Math.floor(i / w) * Wd + off + (i % w)]), n, w);
+  let prec = o.input(new Float32Array(n * L).fill(1), n, L);
+  let sm = o.input(new Float32Array(n * L), n, L);
+  let off = 0;
+  const xs: T[] = [];
+  names.forEach((name, p) => {
+    const w = cfg.parts[name].size;
+    const xp = slice(off, w);
+    xs.push(xp);
+    off += w;
+    const [mu, lv] = mlp(o, W, `encoder.${name}`, xp, cfg, ["mean", "logvar"]);
+    const pp = o.mul(o.exp(o.scale(lv, -1)), col(p, L));
+    prec = o.add(prec, pp);
+    sm = o.add(sm, o.mul(mu, pp));
+  });
+  const lvQ = o.scale(o.log(prec), -1), muQ = o.mul(sm, o.exp(lvQ));
+  const z = o.add(muQ, o.mul(o.exp(o.scale(lvQ, 0.5)), eps));
+  let total = o.sumAll(klNormal(o, muQ, lvQ));
+  names.forEach((name, p) => {
+    const part = cfg.parts[name], w = part.size, xp = xs[p];
+    const [out] = mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
+    let l: T;
+    if (part.likelihood === "categorical") l = o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
+    else {
+      const scale = part.scale ?? 1;
+      l = nll(o, { likelihood: part.likelihood, likelihoodScale: scale }, out, xp, w, W[`decoder.${name}.log_scale`]);
+    }
+    total = o.add(total, o.sumAll(o.mul(l, col(p, 1))));
+  });
+  return total;
+}
