@@ -3,4 +3,7 @@
 // The exports of dist/vaekit-ext.wasm and dist/vaekit-fast.wasm: the default build's, plus the kernels of the model
 // families beyond the MLP (the registry's EXT list).
 export * from "./exports.generated";
-
+export {
+  parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
+  parts_categorical_loss,
+} from "./parts";

@@ -18,7 +18,3 @@ export { mask_noise, gaussian_noise } from "./noise";
 export { gemv_forward_sparse_x } from "./gemv";
 export { uniform_symmetric } from "./init";
 export { count_outside_unit } from "./check";
-export {
-  parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
-  parts_categorical_loss,
-} from "./parts";

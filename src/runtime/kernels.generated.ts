@@ -166,6 +166,8 @@ export interface KernelExports {
 
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
+  "parts_bernoulli_loss", "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss",
+  "parts_categorical_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
