@@ -48,6 +48,7 @@ const OPTIONS: OptionSpec[] = [
   // grouped models (vaekit/grouped)
   { name: "groups", value: "file", help: "multi-level: a group id (a whole number) per example, IDX, CSV or .npy", group: T },
   { name: "subgroup-size", value: "n", help: "multi-level: cut groups larger than n into sub-groups of at most n each epoch", default: "off", group: T },
+  { name: "present", value: "file", help: "hybrid: which parts each example has, a row of 0/1 per example (IDX, CSV or .npy)", default: "all present", group: T },
   { name: "output", short: "o", value: "file", help: "where to write the model (.safetensors)", default: "model.safetensors", group: O },
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
@@ -151,6 +152,7 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "autoencoder": return Autoencoder.create(config as never);
     // grouped models (vaekit/grouped): loaded on demand
     case "multi-level": return (await import("../../models/multi-level-vae.js")).MultiLevelVAE.create(config as never) as unknown as ModelApi<Terms>;
+    case "hybrid": return (await import("../../models/hybrid-vae.js")).HybridVAE.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
@@ -178,6 +180,7 @@ export const train: Command = {
     for (const flag of ["groups", "subgroup-size"]) {
       if (kind !== "multi-level" && args.has(flag)) throw new UsageError(`--${flag} applies to --model multi-level`);
     }
+    if (kind !== "hybrid" && args.has("present")) throw new UsageError("--present applies to --model hybrid");
     const outputs = checkOutputs(args);
     const fit = fitOptions(args);
     const split = args.number("validation-split", undefined, { min: 0, max: 1, open: true });
@@ -193,6 +196,14 @@ export const train: Command = {
       checkLabelCount("--groups", path, set, data.rows);
       if (!(set.labels instanceof Int32Array)) throw new UsageError(`--groups '${path}': expected one group id per example, not rows of several values`);
       groups = set.labels;
+    }
+    // multi-part models: which parts each example has
+    let present: Float32Array | undefined;
+    if (args.has("present")) {
+      const path = args.string("present")!;
+      const m = await readMatrix(path, 1, args.whole("limit", undefined, 1));
+      if (m.rows !== data.rows) throw new UsageError(`--present '${path}' holds ${m.rows} rows for ${data.rows} examples; give one row of 0/1 per example`);
+      present = m.values;
     }
     let trainSet = slice(data, labels, 0, data.rows);
     let validation: { x: Float32Array; y?: Int32Array | Float32Array } | undefined;
@@ -240,7 +251,8 @@ export const train: Command = {
     const name = describe(model);
     progress.start(epochs * n);
     try {
-      const grouped = groups ? { groups: groups.subarray(0, n), ...(args.has("subgroup-size") ? { subgroupSize: args.whole("subgroup-size", 1, 1, 1 << 20) } : {}) } : {};
+      const grouped = groups ? { groups: groups.subarray(0, n), ...(args.has("subgroup-size") ? { subgroupSize: args.whole("subgroup-size", 1, 1, 1 << 20) } : {}) }
+        : present ? { present: present.subarray(0, present.length / data.rows * n) } : {};
       await model.fitAny(trainSet.x, { ...options, labels: trainSet.y, ...grouped });
     } catch (e) {
       progress.clear();
