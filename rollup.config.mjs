@@ -206,6 +206,8 @@ const subpath = (name) => [
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
 const PICTURES = fileURLToPath(new URL("./src/pictures.ts", import.meta.url));
+// grouped models (vaekit/grouped): the command imports them on demand from the package's sub-path
+const GROUPED = fileURLToPath(new URL("./src/grouped.ts", import.meta.url));
 
 function cliFromPackage() {
   return {
@@ -216,6 +218,7 @@ function cliFromPackage() {
       const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
       if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      if (id === GROUPED) return { id: "vaekit/grouped", external: true };
       return null;
     },
     generateBundle(_, bundle) {

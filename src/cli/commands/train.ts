@@ -151,8 +151,8 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     case "hierarchical": return HierarchicalVAE.create(config as never);
     case "autoencoder": return Autoencoder.create(config as never);
     // grouped models (vaekit/grouped): loaded on demand
-    case "multi-level": return (await import("../../models/multi-level-vae.js")).MultiLevelVAE.create(config as never) as unknown as ModelApi<Terms>;
-    case "hybrid": return (await import("../../models/hybrid-vae.js")).HybridVAE.create(config as never) as unknown as ModelApi<Terms>;
+    case "multi-level": return (await import("../../grouped.js")).MultiLevelVAE.create(config as never) as unknown as ModelApi<Terms>;
+    case "hybrid": return (await import("../../grouped.js")).HybridVAE.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
