@@ -9,6 +9,7 @@ import { UsageError } from "./errors.js";
 export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder",
   "vrnn", // sequences: each row is `--steps` steps (vaekit/sequence, loaded on use)
   "vae-gan", "cvae-gan", // vaekit/gan
+  "multi-level", "hybrid", // grouped models (vaekit/grouped, loaded on demand)
 ] as const;
 export type Kind = (typeof KINDS)[number];
 export const ACTIVATIONS: readonly Activation[] = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"];
@@ -20,8 +21,8 @@ const GANS: Kind[] = ["vae-gan", "cvae-gan"]; // vaekit/gan
 
 /** Model options with the kinds they apply to (all kinds when absent). */
 export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
-  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder, vrnn, vae-gan or cvae-gan", default: "vae", group: M },
-  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder; per step for a vrnn)", default: "20; vrnn 16", group: M, kinds: ["vae", "conditional", "autoencoder", "vrnn", ...GANS] },
+  { name: "model", value: "kind", help: "vae, conditional, hierarchical, autoencoder, vrnn, vae-gan, cvae-gan, multi-level or hybrid", default: "vae", group: M },
+  { name: "latent", value: "n", help: "latent dimensions (the code width of an autoencoder; per step for a vrnn)", default: "20; vrnn 16", group: M, kinds: ["vae", "conditional", "autoencoder", "vrnn", ...GANS, "hybrid"] },
   { name: "latent-sizes", value: "z1,z2", help: "hierarchical: sizes of z1 (near the data) and z2 (top)", default: "100,50", group: M, kinds: ["hierarchical"] },
   { name: "hidden", value: "widths", help: "encoder hidden widths, input side first, e.g. 512,256; hierarchical: two stages, e.g. 200,200/100,100", default: "400; hierarchical 200,200/100,100", group: M },
   { name: "decoder-hidden", value: "widths", help: "decoder hidden widths, latent side first", default: "--hidden reversed", group: M },
@@ -50,6 +51,11 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "steps", value: "T", help: "vrnn: steps per sequence (each row holds T × values per step)", group: M, kinds: ["vrnn"] },
   { name: "state", value: "H", help: "vrnn: width of the recurrent state", default: "100", group: M, kinds: ["vrnn"] },
   { name: "cell", value: "gru|lstm", help: "vrnn: the recurrent cell", default: "gru", group: M, kinds: ["vrnn"] },
+  // grouped models (vaekit/grouped)
+  { name: "style", value: "n", help: "multi-level: style latent dimensions (one style per example)", default: "10", group: M, kinds: ["multi-level"] },
+  { name: "content", value: "n", help: "multi-level: content latent dimensions (one content per group)", default: "10", group: M, kinds: ["multi-level"] },
+  { name: "no-accumulate", help: "multi-level: each example keeps its own content posterior instead of its group's product", group: M, kinds: ["multi-level"] },
+  { name: "parts", value: "name:size:likelihood,…", help: "hybrid: the observation parts in row order, e.g. top:392:bernoulli,bottom:392:bernoulli (gaussian and laplace take :<scale> or :learned)", group: M, kinds: ["hybrid"] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -205,7 +211,34 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
     case "vae-gan":
     case "cvae-gan":
       return ganConfig(args, kind, inputSize, classes);
+    // grouped models (vaekit/grouped)
+    case "multi-level":
+      return { ...base, styleSize: args.whole("style", 10, 1, 65536), contentSize: args.whole("content", 10, 1, 65536), accumulate: !args.flag("no-accumulate") } as never;
+    case "hybrid": {
+      const { inputSize: _, likelihood, sigma, likelihoodScale, ...rest } = base as Record<string, unknown>;
+      if (likelihood !== undefined || sigma !== undefined || likelihoodScale !== undefined) {
+        throw new UsageError("--likelihood, --sigma and --likelihood-scale don't apply to --model hybrid: each part names its own in --parts");
+      }
+      return { ...rest, parts: partsOf(args.string("parts")), latentSize: args.whole("latent", 20, 1, 65536) } as never;
+    }
     default:
       return { ...base, latentSize: args.whole("latent", 20, 1, 65536), ...variational(args) } as VAEConfig;
   }
+}
+
+// grouped models (vaekit/grouped)
+
+/** --parts name:size:likelihood[:scale|learned],… → a HybridVAE's parts. */
+function partsOf(v: string | undefined): Record<string, { size: number; likelihood: string; scale?: number | "learned" }> {
+  if (v === undefined) throw new UsageError("--model hybrid needs --parts, e.g. --parts top:392:bernoulli,bottom:392:bernoulli");
+  const parts: Record<string, { size: number; likelihood: string; scale?: number | "learned" }> = {};
+  for (const item of v.split(",")) {
+    const f = item.split(":");
+    if (f.length < 3 || f.length > 4 || f[0] === "") throw new UsageError(`--parts: '${item}' must be name:size:likelihood or name:size:likelihood:scale, e.g. top:392:bernoulli`);
+    const [name, size, likelihood, scale] = f;
+    if (Object.hasOwn(parts, name)) throw new UsageError(`--parts: part '${name}' is named twice`);
+    parts[name] = { size: parseWholes(`--parts ${name}: size`, size, 1, 1)[0], likelihood };
+    if (scale !== undefined) parts[name].scale = scale === "learned" ? "learned" : parseNumber(`--parts ${name}: scale`, scale, { min: 0, open: true });
+  }
+  return parts;
 }

@@ -24,10 +24,11 @@ export const FORMAT_VERSION = "1";
 export type ModelKind = "VAE" | "ConditionalVAE" | "HierarchicalVAE" | "Autoencoder"
   | "VRNN" // sequences (src/sequence.ts)
   | "TabularVAE" // tables (src/tabular.ts)
-  | "VAEGAN" | "CVAEGAN"; // vaekit/gan
+  | "VAEGAN" | "CVAEGAN" // vaekit/gan
+  | "MultiLevelVAE" | "HybridVAE"; // grouped and multi-part models (vaekit/grouped)
 
 export const MODEL_KINDS: readonly ModelKind[] = ["VAE", "ConditionalVAE", "HierarchicalVAE", "Autoencoder",
-  "VRNN", "TabularVAE", "VAEGAN", "CVAEGAN"];
+  "VRNN", "TabularVAE", "VAEGAN", "CVAEGAN", "MultiLevelVAE", "HybridVAE"];
 
 /** A checked model file. */
 export interface ModelFile {

@@ -9,6 +9,9 @@ import type { VRNN } from "./vrnn.js"; // sequences: a chunk of its own, importe
 // vaekit/gan: types only here; the classes are imported on demand, so the default entry does not grow
 import type { VAEGAN } from "./vae-gan.js";
 import type { CVAEGAN } from "./cvae-gan.js";
+// grouped and multi-part models (vaekit/grouped): types only here, the classes load on demand
+import type { MultiLevelVAE } from "./multi-level-vae.js";
+import type { HybridVAE } from "./hybrid-vae.js";
 
 /**
  * Any model `loadModel` can return.
@@ -21,7 +24,8 @@ import type { CVAEGAN } from "./cvae-gan.js";
 export type AnyModel = VAE | ConditionalVAE | HierarchicalVAE | Autoencoder
   | VRNN
   | import("./tabular-vae.js").TabularVAE
-  | VAEGAN | CVAEGAN; // vaekit/gan
+  | VAEGAN | CVAEGAN // vaekit/gan
+  | MultiLevelVAE | HybridVAE; // vaekit/grouped
 
 /**
  * Loads a file written by any model's `save()` as that model's class (the metadata's "model" field names it);
@@ -46,5 +50,8 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: Engine
     // vaekit/gan, loaded as chunks of their own
     case "VAEGAN": return (await import("./vae-gan.js")).VAEGAN.load(bytes, options);
     case "CVAEGAN": return (await import("./cvae-gan.js")).CVAEGAN.load(bytes, options);
+    // grouped and multi-part models (vaekit/grouped): a chunk of their own, loaded when a file holds one
+    case "MultiLevelVAE": return (await import("./multi-level-vae.js")).MultiLevelVAE.load(bytes, options);
+    case "HybridVAE": return (await import("./hybrid-vae.js")).HybridVAE.load(bytes, options);
   }
 }

@@ -163,3 +163,41 @@ export function groupBatches(members: number[][], batchSize: number, shuffle: bo
   starts.push(at);
   return { order, starts };
 }
+
+/**
+ * Sub-groups for groups larger than a batch: each group of more than `size` members is cut into ⌈m/size⌉ sub-groups
+ * of near-equal size (members in a seeded random order per epoch and group when `shuffle`, else in row order);
+ * groups of at most `size` members are returned as they are (the same arrays), so data whose groups all fit keep
+ * exactly the batches they had. Each sub-group then travels as a whole group in `groupBatches`: on MNIST grouped by
+ * class (6,000 per group), a batch of 256 holds sub-groups of several classes, as in Bouchacourt et al.'s MNIST
+ * experiment, where the group evidence of a batch is that of its members of one class.
+ *
+ * @example
+ * ```ts
+ * const parts = splitGroups(groupMembers(ids), 32, true, seed, epoch - 1);
+ * const { order, starts } = groupBatches(parts, 256, true, seed, epoch - 1);
+ * ```
+ */
+export function splitGroups(members: number[][], size: number, shuffle: boolean, seed: number, epoch: number): number[][] {
+  const out: number[][] = [];
+  members.forEach((m, g) => {
+    if (m.length <= size) {
+      out.push(m);
+      return;
+    }
+    // a stream of its own per (epoch, group): the sub-groups change every epoch
+    const p = shuffle ? permutation(m.length, seed, (Math.imul(epoch + 1, 0x9e3779b1) ^ (g + 1)) >>> 0) : undefined;
+    const k = Math.ceil(m.length / size);
+    let at = 0;
+    for (let j = 0; j < k; j++) {
+      const n = Math.floor((m.length * (j + 1)) / k) - Math.floor((m.length * j) / k);
+      const part = new Array<number>(n);
+      for (let i = 0; i < n; i++) part[i] = m[p ? p[at + i] : at + i];
+      // members in row order inside a sub-group (as whole groups have them)
+      part.sort((a, b) => a - b);
+      out.push(part);
+      at += n;
+    }
+  });
+  return out;
+}

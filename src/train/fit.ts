@@ -4,7 +4,7 @@ import { show } from "../errors-format.js";
 import { count, seedOf } from "../io/data.js";
 import { suggest } from "../models/config-checks.js";
 import { yieldToEventLoop } from "../runtime/env.js";
-import { type Batch, Batcher, checkFieldSet, type FieldSet, groupBatches, groupMembers } from "./fields.js";
+import { type Batch, Batcher, checkFieldSet, type FieldSet, groupBatches, groupMembers, splitGroups } from "./fields.js";
 import { GROUP_KEYS, type GroupOptions, type ParameterGroups, scheduleOf } from "./groups.js";
 import type { Optimizer, OptimizerOptions } from "./optimizer.js";
 import { permutation } from "./shuffle.js";
@@ -311,6 +311,12 @@ export interface SteppedTarget<D extends FieldSet = FieldSet> {
   evaluate?(data: D, seed: number): Terms;
   /** The model being trained, when it is a vaekit model (checkpoints need its save). */
   readonly model?: TrainedModel;
+  /**
+   * With a `groups` field: groups of more than this many examples are cut into sub-groups of at most this size
+   * (afresh each epoch, see splitGroups) that travel as whole groups; at most the batch size. Unset: a group larger
+   * than the batch is refused.
+   */
+  readonly subgroupSize?: number;
 }
 
 const KEYS = [
@@ -575,12 +581,18 @@ function steppedRun<D extends FieldSet>(target: SteppedTarget<D>, p: Plan & Stre
   if (train) ids = train.fields.groups?.values;
   if (ids) {
     const members = groupMembers(ids);
-    const big = members.find((m) => m.length > p.batchSize);
+    const sub = target.subgroupSize;
+    if (sub !== undefined && (!Number.isInteger(sub) || sub < 1 || sub > p.batchSize)) {
+      throw new InvalidInputError(`fit: subgroupSize must be an integer from 1 to batchSize ${p.batchSize}; got ${show(sub)}`);
+    }
+    const big = sub === undefined ? members.find((m) => m.length > p.batchSize) : undefined;
     if (big) {
       throw new InvalidInputError(`fit: group ${ids[big[0]]} has ${big.length} examples, more than batchSize ${p.batchSize}; ` +
         "batches are made of whole groups, so raise batchSize or split that group");
     }
-    epoch = (e) => groupBatches(members, p.batchSize, p.shuffle, p.shuffleSeed, e - 1);
+    epoch = sub === undefined || !members.some((m) => m.length > sub)
+      ? (e) => groupBatches(members, p.batchSize, p.shuffle, p.shuffleSeed, e - 1)
+      : (e) => groupBatches(splitGroups(members, sub, p.shuffle, p.shuffleSeed, e - 1), p.batchSize, p.shuffle, p.shuffleSeed, e - 1);
     if (p.range !== undefined) {
       throw new InvalidInputError("fit: shuffleRange: with a groups field batches are made of whole groups, shuffled as groups; leave shuffleRange out");
     }

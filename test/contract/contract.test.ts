@@ -288,7 +288,7 @@ describe.each(ENTRIES)("model contract: $name", (E) => {
     // fitAny trains as the class's own fit
     const twin = await E.create();
     const o = { epochs: 1, batchSize: 4, shuffleSeed: 1 };
-    const [mine, theirs] = [await m.fitAny(b.x, { ...o, labels }), await E.fit(twin, b, o)];
+    const [mine, theirs] = [await m.fitAny(b.x, { ...o, labels, ...(b.groups ? { groups: b.groups } : {}), ...(b.present ? { present: b.present } : {}) }), await E.fit(twin, b, o)];
     expect(terms(mine), "fitAny: losses").toEqual(terms(theirs));
     expectSameBits(m.getWeights(), twin.getWeights(), "fitAny: weights");
     m.dispose();

@@ -33,6 +33,10 @@ export interface Batch {
   x: Float32Array;
   labels?: number[];
   z: Float32Array;
+  /** A group id per example, for models of grouped observations (passed to fit and fitAny). */
+  groups?: number[];
+  /** Which parts each example has ([n, parts] of 0/1), for multi-part models (passed to fit and fitAny). */
+  present?: Float32Array;
 }
 
 /** Anything a call returns: typed arrays, numbers, and objects or arrays of them. Compared bit for bit. */
@@ -811,3 +815,185 @@ export const ENTRIES: Entry[] = [
   vaeGan("(minimax, features at layer 0, smoothing, leaky ReLU)", { generatorLoss: "minimax", featureLayer: 0, labelSmoothing: 0.1, activation: "leaky_relu", balance: null }),
   cvaeGan("(defaults)", {}),
 ];
+
+// ---- grouped models (vaekit/grouped) ----
+
+import { HybridVAE, MultiLevelVAE, type HybridVAEConfig, type MultiLevelVAEConfig } from "../../src/grouped.js";
+import { hybridObjective, multiLevelObjective, type HybridConfig, type MultiLevelConfig } from "../sdk/reference.js";
+
+const MS = 3, MC = 5;
+
+/** `group(i)`: the group id of example i (groups of at most 4 at the suite's batch sizes). */
+function mlvae(name: string, extra: Partial<MultiLevelVAEConfig>, data: "unit" | "real", group: (i: number) => number): Entry {
+  const config: MultiLevelVAEConfig = { inputSize: D, styleSize: MS, contentSize: MC, hiddenSizes: [32], seed: 10, ...extra };
+  const Z = MS + MC;
+  const fit = (m: MultiLevelVAE, b: Batch, o: FitOptions) => m.fit(b.x, { ...(o as object), groups: b.groups });
+  return entry<MultiLevelVAE>({
+    name: `MultiLevelVAE ${name}`,
+    kind: "MultiLevelVAE",
+    create: (engine) => MultiLevelVAE.create(config, engine),
+    load: (bytes, engine) => MultiLevelVAE.load(bytes, engine),
+    data: (n, seed) => ({
+      n, x: data === "unit" ? unit(n, D, seed) : real(n, D, seed), z: real(n, Z, seed + 1), groups: Array.from({ length: n }, (_, i) => group(i)),
+    }),
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      "encode (groups)": (m, b) => m.encode(b.x, { groups: b.groups }),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      "reconstruct (groups)": (m, b) => m.reconstruct(b.x, { groups: b.groups }),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      "evaluate (groups)": (m, b) => m.evaluate(b.x, { groups: b.groups, seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { groups: b.groups, seed: 4 }),
+      swap: (m, b) => m.swap(b.x.subarray(0, 3 * D), b.x.subarray(3 * D), { contentGroups: [0, 0, 1] }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as MultiLevelConfig;
+      const eps = randomArray(b.n * Z, 13, -2, 2);
+      return {
+        result: m.gradients(b.x, { groups: b.groups, epsilon: eps }),
+        objective: (o, W) => multiLevelObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n, Z), b.groups!),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "encode: one group id too few": (m, b) => m.encode(b.x, { groups: b.groups!.slice(1) }),
+      "encode: a fractional group id": (m, b) => m.encode(b.x, { groups: b.groups!.map((g, i) => (i === 2 ? 0.5 : g)) }),
+      "decode: codes of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "decode: style and content of different lengths": (m, b) => m.decode({ style: b.z.subarray(0, 2 * MS), content: b.z.subarray(0, 3 * MC) }),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "evaluate: misspelt option": (m, b) => m.evaluate(b.x, { group: b.groups } as never),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * Z + 1) }),
+      "swap: style sources not a whole number of examples": (m, b) => m.swap(b.x.subarray(0, D), b.x.subarray(1)),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "latentGrid: a latent space that is not 2-D": (m) => m.latentGrid(),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: group ids for other examples": (m, b) => m.fit(b.x, { groups: [...b.groups!, 0], epochs: 1 }),
+      "fit: a group larger than the batch": (m, b) => m.fit(b.x, { groups: b.groups!.map(() => 1), batchSize: 4, epochs: 1 }),
+      "fit: subgroupSize above batchSize": (m, b) => m.fit(b.x, { groups: b.groups, batchSize: 4, subgroupSize: 5, epochs: 1 }),
+      ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: MultiLevelVAE, b: Batch) => m.evaluate(b.x.map((v) => v + 2)) } : {}),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1, groups: b.groups }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      swap: (m, b) => m.swap(b.x, b.x),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, Z), b.z.subarray(Z, 2 * Z)),
+      traverse: (m) => m.traverse(new Float32Array(Z), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+ENTRIES.push(
+  mlvae("(accumulated content, Bernoulli)", {}, "unit", (i) => Math.floor(i / 3)),
+  mlvae("(per-example content, Gaussian learned σ)", { accumulate: false, likelihood: "gaussian", sigma: "learned", activation: "relu" }, "real", (i) => i % 3 + 10 * Math.floor(i / 9)),
+);
+
+const HW = 16, HL = 4, HP = 3;
+
+/** Rows of three parts: a (8, in [0, 1] with zeros), b (4, real), c (4 categories, one-hot); about a third of the parts missing. */
+function hybridData(n: number, seed: number): Batch {
+  const x = new Float32Array(n * HW), u = randomArray(n * HW, seed, 0, 1);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < 8; j++) x[r * HW + j] = u[r * HW + j] < 0.3 ? 0 : u[r * HW + j];
+    for (let j = 8; j < 12; j++) x[r * HW + j] = 4 * u[r * HW + j] - 2;
+    x[r * HW + 12 + Math.floor(u[r * HW + 12] * 4)] = 1;
+  }
+  const present = randomArray(n * HP, seed + 2, 0, 1).map((v) => (v < 0.3 ? 0 : 1));
+  return { n, x, z: real(n, HL, seed + 1), present };
+}
+
+function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
+  const config: HybridVAEConfig = {
+    parts: { a: { size: 8, likelihood: "bernoulli" }, b: { size: 4, likelihood: "gaussian", scale: "learned" }, c: { size: 4, likelihood: "categorical" } },
+    latentSize: HL, hiddenSizes: [16], activation: "tanh", seed: 11, ...extra,
+  };
+  const fit = (m: HybridVAE, b: Batch, o: FitOptions) => m.fit(b.x, { ...(o as object), present: b.present });
+  return entry<HybridVAE>({
+    name: `HybridVAE ${name}`,
+    kind: "HybridVAE",
+    create: (engine) => HybridVAE.create(config, engine),
+    load: (bytes, engine) => HybridVAE.load(bytes, engine),
+    data: hybridData,
+    fit,
+    outputs: {
+      encode: (m, b) => m.encode(b.x),
+      "encode (present)": (m, b) => m.encode(b.x, { present: b.present }),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      impute: (m, b) => m.impute(b.x, { present: b.present }),
+      "impute (sampled)": (m, b) => m.impute(b.x, { present: b.present, sample: true, seed: 3 }),
+      sample: (m) => m.sample(5, { seed: 7 }),
+      evaluate: (m, b) => m.evaluate(b.x, { seed: 2 }),
+      "evaluate (present)": (m, b) => m.evaluate(b.x, { present: b.present, seed: 2 }),
+      gradients: (m, b) => m.gradients(b.x, { present: b.present, seed: 4 }),
+      logLikelihood: (m, b) => m.logLikelihood(b.x.subarray(0, 3 * HW), { samples: 6, seed: 1 }),
+      conditionalLogLikelihood: (m, b) => m.conditionalLogLikelihood(b.x.subarray(0, 3 * HW), { target: ["c"], samples: 6, seed: 1 }),
+    },
+    seedless: (m) => m.sample(3),
+    gradients(m, b) {
+      const cfg = m.config as unknown as HybridConfig;
+      const eps = randomArray(b.n * HL, 14, -2, 2);
+      return {
+        result: m.gradients(b.x, { present: b.present, epsilon: eps }),
+        objective: (o, W) => hybridObjective(o, W, cfg, b.x, b.present!, b.n, o.input(eps, b.n, HL)),
+      };
+    },
+    badCalls: {
+      "encode: data not a whole number of examples": (m, b) => m.encode(b.x.subarray(1)),
+      "encode: NaN in the data": (m, b) => m.encode(withNaN(b.x)),
+      "encode: presence for other examples": (m, b) => m.encode(b.x, { present: b.present!.subarray(HP) }),
+      "encode: a presence flag of 0.5": (m, b) => m.encode(b.x, { present: b.present!.map((v, i) => (i === 1 ? 0.5 : v)) }),
+      "encode: presence of an unknown part": (m, b) => m.encode(b.x, { present: { d: new Array(b.n).fill(true) } }),
+      "evaluate: a Bernoulli part outside [0, 1]": (m, b) => m.evaluate(b.x.map((v, i) => (i % HW === 0 ? 2 : v))),
+      "decode: latent rows of the wrong size": (m, b) => m.decode(b.z.subarray(1)),
+      "evaluate: seed -1": (m, b) => m.evaluate(b.x, { seed: -1 }),
+      "gradients: ε of the wrong size": (m, b) => m.gradients(b.x, { epsilon: new Float32Array(b.n * HL + 1) }),
+      "logLikelihood: samples 0": (m, b) => m.logLikelihood(b.x, { samples: 0 }),
+      "conditionalLogLikelihood: an unknown target": (m, b) => m.conditionalLogLikelihood(b.x, { target: ["d"] }),
+      "conditionalLogLikelihood: a target missing in an example": (m, b) => m.conditionalLogLikelihood(b.x, { target: ["c"], present: { c: new Array(b.n).fill(false) } }),
+      "impute: sample not a boolean": (m, b) => m.impute(b.x, { sample: "yes" as never }),
+      "sample: seed 2^32": (m) => m.sample(2, { seed: 2 ** 32 }),
+      "sample: n = -1 (seedless)": (m) => m.sample(-1),
+      "latentGrid: a latent space that is not 2-D": (m) => m.latentGrid(),
+      "setWeights: a tensor missing": (m) => m.setWeights({}),
+      "fit: presence for other examples": (m, b) => m.fit(b.x, { present: b.present!.subarray(HP), epochs: 1 }),
+      "fit: dynamicBinarization": (m, b) => m.fit(b.x, { present: b.present, epochs: 1, dynamicBinarization: true }),
+      ...badFits(fit),
+    },
+    methods: {
+      fit: (m, b) => m.fit(b.x, { epochs: 1, present: b.present }),
+      encode: (m, b) => m.encode(b.x),
+      decode: (m, b) => m.decode(b.z),
+      reconstruct: (m, b) => m.reconstruct(b.x),
+      impute: (m, b) => m.impute(b.x, { present: b.present }),
+      sample: (m) => m.sample(2, { seed: 1 }),
+      evaluate: (m, b) => m.evaluate(b.x),
+      gradients: (m, b) => m.gradients(b.x),
+      logLikelihood: (m, b) => m.logLikelihood(b.x, { samples: 2 }),
+      conditionalLogLikelihood: (m, b) => m.conditionalLogLikelihood(b.x, { target: ["c"], samples: 2 }),
+      interpolate: (m, b) => m.interpolate(b.z.subarray(0, HL), b.z.subarray(HL, 2 * HL)),
+      traverse: (m) => m.traverse(new Float32Array(HL), 0),
+      latentGrid: (m) => m.latentGrid(),
+      getWeights: (m) => m.getWeights(),
+      setWeights: (m) => m.setWeights({}),
+      save: (m) => m.save(),
+    },
+  });
+}
+
+ENTRIES.push(hybrid("(Bernoulli, learned-σ Gaussian and categorical parts, some missing)", {}));

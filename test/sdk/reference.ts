@@ -31,6 +31,9 @@ export interface Ops<T> {
   logMeanExpCols(a: T): T; // [n, 1]
   /** vaekit/gan's class means. */
   transpose(a: T): T;
+  // grouped models: rows summed by group id (ids[r] in 0 … G − 1) and rows picked by index
+  segmentSum(a: T, ids: readonly number[], G: number): T; // [G, m], row g = Σ of rows r with ids[r] = g
+  gatherRows(a: T, index: readonly number[]): T; // [index.length, m], row i = row index[i]
 }
 
 /** A row-major float64 matrix. */
@@ -143,6 +146,16 @@ export const f64: Ops<M> = {
     }
     return o;
   },
+  segmentSum(a, ids, G) {
+    const o = new M(G, a.cols);
+    for (let r = 0; r < a.rows; r++) for (let c = 0; c < a.cols; c++) o.d[ids[r] * a.cols + c] += a.d[r * a.cols + c];
+    return o;
+  },
+  gatherRows(a, index) {
+    const o = new M(index.length, a.cols);
+    index.forEach((r, i) => o.d.set(a.d.subarray(r * a.cols, (r + 1) * a.cols), i * a.cols));
+    return o;
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -196,6 +209,8 @@ export function tfOps(tf: TF): Ops<Tt> {
     reshape: (a, rows, cols) => tf.reshape(a, [rows, cols]),
     logMeanExpCols: (a) => tf.sub(tf.logSumExp(a, 1, true), Math.log(a.shape[1])),
     transpose: (a) => tf.transpose(a),
+    segmentSum: (a, ids, G) => tf.unsortedSegmentSum(a, tf.tensor1d(Array.from(ids), "int32"), G),
+    gatherRows: (a, index) => tf.gather(a, tf.tensor1d(Array.from(index), "int32")),
   };
 }
 
@@ -573,4 +588,84 @@ export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGa
   const Yn = o.input(yn, C, n);
   const gc = half(o.linear(Yn, o.transpose(fcx), zeros(hC)), o.linear(Yn, o.transpose(fcp), zeros(hC)));
   return o.add(o.add(o.scale(pairwise, w.generatorPairwise), o.scale(o.add(gd, gc), n * w.featureMatching)), none);
+}
+
+// ---- grouped models (vaekit/grouped) ----
+
+export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
+  inputSize: number;
+  styleSize: number;
+  contentSize: number;
+  accumulate: boolean;
+}
+
+/**
+ * Σ over the batch of a MultiLevelVAE's objective (the negative ELBO of its groups), written from the paper: group g's
+ * content posterior is the product of its members' Gaussians (precisions add, the mean is precision-weighted), one
+ * content KL per group, a style KL per example; every member decodes [s_i | c_{G,i}] with ε [n, S + C] = [ε_s | ε_c].
+ * `groups`: a group id per example (any order; with accumulate false each example is its own group).
+ */
+export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: MultiLevelConfig, x: T, n: number, eps: T,
+  groups: readonly number[]): T {
+  const { styleSize: S, contentSize: C } = cfg;
+  const [ms, ls, mc, lc] = mlp(o, W, "encoder", x, cfg, ["style.mean", "style.logvar", "content.mean", "content.logvar"]);
+  const dense = new Map<number, number>();
+  const gid = cfg.accumulate ? groups.map((g) => (dense.has(g) ? dense.get(g)! : (dense.set(g, dense.size), dense.size - 1))) : groups.map((_, i) => i);
+  const G = cfg.accumulate ? dense.size : n;
+  const prec = o.exp(o.scale(lc, -1));
+  const P = o.segmentSum(prec, gid, G);
+  const lvG = o.scale(o.log(P), -1);
+  const muG = o.mul(o.segmentSum(o.mul(mc, prec), gid, G), o.exp(lvG));
+  const s = o.add(ms, o.mul(o.exp(o.scale(ls, 0.5)), o.cols(eps, 0, S)));
+  const c = o.add(o.gatherRows(muG, gid), o.mul(o.exp(o.scale(o.gatherRows(lvG, gid), 0.5)), o.cols(eps, S, C)));
+  const [out] = mlp(o, W, "decoder", o.concat(s, c), cfg, ["output"]);
+  const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
+  return o.add(o.add(rec, o.sumAll(klNormal(o, ms, ls))), o.sumAll(klNormal(o, muG, lvG)));
+}
+
+export interface HybridConfig extends NetConfig {
+  latentSize: number;
+  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned" }>;
+}
+
+/**
+ * Σ over the batch of a HybridVAE's objective: the product of experts N(0, I) Π_{p present} N(μ_p, σ_p²) (a missing
+ * part's precision multiplied by 0), z = μ + σ·ε, each present part's −log p(x_p | z) (a missing one multiplied by
+ * 0), plus KL(q ‖ N(0, I)). `x` rows hold the parts side by side; `mask` [n, P] is 1 where a part is present.
+ */
+export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridConfig, x: Float32Array, mask: Float32Array,
+  n: number, eps: T): T {
+  const L = cfg.latentSize, names = Object.keys(cfg.parts), P = names.length;
+  const Wd = names.reduce((s, k) => s + cfg.parts[k].size, 0);
+  const col = (p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => mask[Math.floor(i / w) * P + p]), n, w);
+  const slice = (off: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => x[Math.floor(i / w) * Wd + off + (i % w)]), n, w);
+  let prec = o.input(new Float32Array(n * L).fill(1), n, L);
+  let sm = o.input(new Float32Array(n * L), n, L);
+  let off = 0;
+  const xs: T[] = [];
+  names.forEach((name, p) => {
+    const w = cfg.parts[name].size;
+    const xp = slice(off, w);
+    xs.push(xp);
+    off += w;
+    const [mu, lv] = mlp(o, W, `encoder.${name}`, xp, cfg, ["mean", "logvar"]);
+    const pp = o.mul(o.exp(o.scale(lv, -1)), col(p, L));
+    prec = o.add(prec, pp);
+    sm = o.add(sm, o.mul(mu, pp));
+  });
+  const lvQ = o.scale(o.log(prec), -1), muQ = o.mul(sm, o.exp(lvQ));
+  const z = o.add(muQ, o.mul(o.exp(o.scale(lvQ, 0.5)), eps));
+  let total = o.sumAll(klNormal(o, muQ, lvQ));
+  names.forEach((name, p) => {
+    const part = cfg.parts[name], w = part.size, xp = xs[p];
+    const [out] = mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
+    let l: T;
+    if (part.likelihood === "categorical") l = o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
+    else {
+      const scale = part.scale ?? 1;
+      l = nll(o, { likelihood: part.likelihood, likelihoodScale: scale }, out, xp, w, W[`decoder.${name}.log_scale`]);
+    }
+    total = o.add(total, o.sumAll(o.mul(l, col(p, 1))));
+  });
+  return total;
 }

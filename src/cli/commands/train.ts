@@ -49,6 +49,10 @@ const OPTIONS: OptionSpec[] = [
   { name: "validation-seed", value: "s", help: "seed of the validation noise", default: "0", group: V },
   LABELS, LIMIT, SCALE,
   ...STREAM_OPTIONS,
+  // grouped models (vaekit/grouped)
+  { name: "groups", value: "file", help: "multi-level: a group id (a whole number) per example, IDX, CSV or .npy", group: T },
+  { name: "subgroup-size", value: "n", help: "multi-level: cut groups larger than n into sub-groups of at most n each epoch", default: "off", group: T },
+  { name: "present", value: "file", help: "hybrid: which parts each example has, a row of 0/1 per example (IDX, CSV or .npy)", default: "all present", group: T },
   { name: "output", short: "o", value: "file", help: "where to write the model (.safetensors)", default: "model.safetensors", group: O },
   { name: "history", value: "file", help: "write the per-epoch losses (.csv or .json)", group: O },
   { name: "curves", value: "file", help: "draw the loss and its terms per epoch, training solid and validation dashed (.png or .svg)", group: O },
@@ -218,6 +222,9 @@ async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
     // vaekit/gan, loaded only for these kinds
     case "vae-gan": return (await import("../../gan.js")).VAEGAN.create(config as never) as unknown as ModelApi<Terms>;
     case "cvae-gan": return (await import("../../gan.js")).CVAEGAN.create(config as never) as unknown as ModelApi<Terms>;
+    // grouped models (vaekit/grouped): loaded on demand
+    case "multi-level": return (await import("../../grouped.js")).MultiLevelVAE.create(config as never) as unknown as ModelApi<Terms>;
+    case "hybrid": return (await import("../../grouped.js")).HybridVAE.create(config as never) as unknown as ModelApi<Terms>;
     default: return VAE.create(config as never);
   }
 }
@@ -252,6 +259,10 @@ export const train: Command = {
     if (args.has("validation-split") && args.has("validation")) throw new UsageError("give --validation-split or --validation, not both");
     if (args.has("validation-labels") && !args.has("validation")) throw new UsageError("--validation-labels needs --validation <file>");
     if (conditional && args.has("validation") && !args.has("validation-labels")) throw new UsageError("a conditional model's --validation needs --validation-labels <file>");
+    for (const flag of ["groups", "subgroup-size"]) {
+      if (kind !== "multi-level" && args.has(flag)) throw new UsageError(`--${flag} applies to --model multi-level`);
+    }
+    if (kind !== "hybrid" && args.has("present")) throw new UsageError("--present applies to --model hybrid");
     const outputs = checkOutputs(args);
     const fit = { ...fitOptions(args), ...streamFitOptions(args) };
     const split = args.number("validation-split", undefined, { min: 0, max: 1, open: true });
@@ -264,6 +275,23 @@ export const train: Command = {
     const data = source ? { values: new Float32Array(0), rows: limited!, cols: source.rowValues, bytes: false }
       : await readData(args, args.positionals[0]);
     const labels = conditional ? (await readLabelsForTraining(args, data.rows)) : undefined;
+    // grouped models: a group id per example (the training rows' part of them with --validation-split)
+    let groups: Int32Array | undefined;
+    if (args.has("groups")) {
+      const path = args.string("groups")!;
+      const set = await readLabels(path, args.whole("limit", undefined, 1));
+      checkLabelCount("--groups", path, set, data.rows);
+      if (!(set.labels instanceof Int32Array)) throw new UsageError(`--groups '${path}': expected one group id per example, not rows of several values`);
+      groups = set.labels;
+    }
+    // multi-part models: which parts each example has
+    let present: Float32Array | undefined;
+    if (args.has("present")) {
+      const path = args.string("present")!;
+      const m = await readMatrix(path, 1, args.whole("limit", undefined, 1));
+      if (m.rows !== data.rows) throw new UsageError(`--present '${path}' holds ${m.rows} rows for ${data.rows} examples; give one row of 0/1 per example`);
+      present = m.values;
+    }
     let trainSet = slice(data, labels, 0, data.rows);
     let validation: { x: Float32Array; y?: Int32Array | Float32Array } | undefined;
     const rowsOf = (from: number, to: number): RowSource => {
@@ -346,9 +374,11 @@ export const train: Command = {
     const name = describe(model);
     progress.start(epochs * n);
     try {
+      const grouped = groups ? { groups: groups.subarray(0, n), ...(args.has("subgroup-size") ? { subgroupSize: args.whole("subgroup-size", 1, 1, 1 << 20) } : {}) }
+        : present ? { present: present.subarray(0, present.length / data.rows * n) } : {};
       // whole data (examples with their labels) go to the class's own fit, options second, for every model class
       if (streamedTrain) await (model as unknown as { fit(d: RowSource, o: FitOptions<Terms>): Promise<unknown> }).fit(streamedTrain, options);
-      else await model.fitAny(trainSet.x, { ...options, labels: trainSet.y });
+      else await model.fitAny(trainSet.x, { ...options, labels: trainSet.y, ...grouped });
       // the model as training left it: early stopping may have put the best epoch's weights back
       snapshot = model.save({ optimizer: saveState });
     } catch (e) {
