@@ -17,7 +17,7 @@ import terser from "@rollup/plugin-terser";
 import { fileURLToPath } from "node:url";
 import { relative, sep } from "node:path";
 import { chmod } from "node:fs/promises";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 
 // Each ES entry names every .wasm it may load with a literal `new URL("./x.wasm", import.meta.url)` of its own, the
 // pattern webpack 5, Vite and Parcel recognise and ship beside their bundle; wrapped in a function, so that the URL
@@ -123,11 +123,6 @@ function platform(name) {
 // family's entry (dist/<family>.js, <family>.cjs, web-<family>.js) imports the core from it, so both share one copy
 // of the classes and the loaded wasm, and the default entry carries none of a family's code. For workerd, the one
 // file workerd.js holds everything and dist/workerd-<family>.js re-exports a family from it.
-// package.json ships dist/*.js, *.cjs, *.d.ts, *.d.cts and *.wasm: clear the bundles and declarations of an earlier
-// build first, so that a chunk renamed or a family removed since then is never packed.
-for (const f of existsSync(new URL("./dist/", import.meta.url)) ? readdirSync(new URL("./dist/", import.meta.url)) : []) {
-  if (/\.(c?js|d\.c?ts)$/.test(f)) rmSync(new URL(`./dist/${f}`, import.meta.url));
-}
 const FAMILIES = ["gan", "grouped", "sequence", "tabular", "tabular-arrow", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
 const FAMILY_PEERS = ["apache-arrow", "hyparquet", "hyparquet-compressors", "ml-matrix"];
 const CORE = new Map();

@@ -23,7 +23,7 @@ import { configFromFile, readModelFile } from "./format.js";
 import type { Encoding } from "./latent-model.js";
 import { LikelihoodHead } from "./likelihood.js";
 import type { LatentCode, ModelCapabilities } from "./model-api.js";
-import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import { CHUNK, Model, STREAM, type EngineOptions, type SaveOptions } from "./model.js";
 import { resolveMultiLevelConfig, type MultiLevelVAEConfig, type ResolvedMultiLevelVAEConfig } from "./multi-level-config.js";
 import { optionsOf } from "./options.js";
 
@@ -194,6 +194,24 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
    * A style latent, a content latent and the decoder's input [style | content] (`z`, the space decodeAny, sampleAny,
    * interpolateAny and traverseAny work in); Gaussian posteriors and a standard normal prior.
    */
+  /**
+   * The weights as a model file (see Model.save). `{ optimizer: true }` is refused: the optimizer state of a model
+   * trained in parameter groups (one optimizer per group) is not stored in files yet, so training can't be resumed
+   * exactly from one.
+   *
+   * @example
+   * ```ts
+   * const bytes = model.save();
+   * ```
+   */
+  override save(options?: SaveOptions): Uint8Array {
+    if (options?.optimizer) {
+      throw new InvalidInputError(`save: { optimizer: true } is not available for ${this.kind}: the optimizer state of its ` +
+        "parameter groups is not stored in model files yet (resuming it exactly is not possible); save() without it");
+    }
+    return super.save(options);
+  }
+
   get capabilities(): ModelCapabilities {
     const S = this.#S, C = this.#C;
     return {

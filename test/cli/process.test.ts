@@ -17,12 +17,19 @@ let f: Files;
 async function build(files: string[]): Promise<void> {
   const { rollup } = await import("rollup");
   type Output = { file?: string; dir?: string; entryFileNames?: unknown };
-  const { default: configs } = (await import(join(ROOT, "rollup.config.mjs"))) as { default: { output: Output | Output[] }[] };
-  // an output names its file directly, or (the core's code-split builds) by dir + entryFileNames
-  const fileOf = (o: Output) => o.file ?? (typeof o.entryFileNames === "string" ? `${o.dir}/${o.entryFileNames}` : "");
+  type Config = { input?: unknown; output: Output | Output[] };
+  const { default: configs } = (await import(join(ROOT, "rollup.config.mjs"))) as { default: Config[] };
+  // an output names its file directly, or (the core's code-split builds) by dir + entryFileNames, a name or a
+  // function of the chunk (the core's entry is the first input)
+  const fileOf = (c: Config, o: Output) => {
+    if (o.file) return o.file;
+    const first = typeof c.input === "object" && c.input ? Object.keys(c.input)[0] : "";
+    const name = typeof o.entryFileNames === "function" ? (o.entryFileNames as (c: { name: string }) => string)({ name: first }) : o.entryFileNames;
+    return typeof name === "string" ? `${o.dir}/${name}` : "";
+  };
   for (const c of configs) {
     const outputs = [c.output].flat();
-    if (!outputs.some((o) => files.includes(fileOf(o)))) continue;
+    if (!outputs.some((o) => files.includes(fileOf(c, o)))) continue;
     const bundle = await rollup({ ...(c as object), onwarn: () => {} });
     for (const o of outputs) await bundle.write(o as never);
     await bundle.close();

@@ -16,10 +16,30 @@ const OPTIMIZERS: Record<string, FitOptions> = {
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
-describe.each(ENTRIES)("resume: $name", (E) => {
+// Models trained in parameter groups (one optimizer per group) can't store their optimizer state yet: they refuse
+// save({ optimizer: true }) with a typed error (tested below) instead of writing a file that would not resume exactly.
+const GROUPED_STATE = new Set(["VAEGAN", "CVAEGAN", "MultiLevelVAE"]);
+// Models that refuse dynamic binarization (their data is binarized beforehand, or has no single [0, 1] range)
+const NO_BINARIZATION = new Set(["VRNN", "HybridVAE"]);
+
+describe.each(ENTRIES.filter((E) => GROUPED_STATE.has(E.kind)))("resume refused: $name", (E) => {
+  it("save({ optimizer: true }) after training is a typed error, and save() still works", async () => {
+    const b = E.data(22, 3);
+    const m = await E.create();
+    await E.fit(m, b, { batchSize: 5, epochs: 1 });
+    expect(() => m.save({ optimizer: true })).toThrow(InvalidInputError);
+    expect(() => m.save({ optimizer: true })).toThrow(/optimizer state of its parameter groups is not stored/);
+    const again = await E.load(m.save());
+    expect(same(again.save(), m.save())).toBe(true);
+    again.dispose();
+    m.dispose();
+  });
+});
+
+describe.each(ENTRIES.filter((E) => !GROUPED_STATE.has(E.kind)))("resume: $name", (E) => {
   it.each(Object.keys(OPTIMIZERS))("N epochs, save, load, M more == N + M in one run, bit for bit (%s)", async (name) => {
     const b = E.data(22, 3);
-    const unit = b.x.every((v) => v >= 0 && v <= 1);
+    const unit = !NO_BINARIZATION.has(E.kind) && b.x.every((v) => v >= 0 && v <= 1);
     const o: FitOptions = { batchSize: 5, shuffleSeed: 4, validationData: undefined, ...(unit ? { dynamicBinarization: true } : {}), ...OPTIMIZERS[name] };
     const whole = await E.create();
     const logs = (await E.fit(whole, b, { ...o, epochs: 3 })) as { loss: number; epoch: number; learningRate?: number }[];
