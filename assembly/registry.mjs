@@ -15,7 +15,9 @@
 //   params   its parameters as in the source, `name: type` with type ptr (a byte offset into linear memory; usize
 //            in the source), i32, u32, f32 or f64.
 //   returns  void, i32 or f64 (ptr for heap_base).
-//   builds   which modules export it: "default" = dist/vaekit.wasm and dist/vaekit-fast.wasm (what the SDK calls),
+//   builds   which modules export it: "default" = dist/vaekit.wasm and every build below (what the SDK calls),
+//            "ext" = dist/vaekit-ext.wasm and dist/vaekit-fast.wasm (kernels of the model families beyond the MLP,
+//            kept out of the default entry's size budget: use the EXT list),
 //            "mt" = dist/vaekit-mt.wasm and dist/vaekit-fast-mt.wasm (threads), "testing" = build/vaekit-testing.wasm
 //            and build/vaekit-fast-testing.wasm (tests, bench), "fast" = the three fast builds only (assembly/fast.ts,
 //            compiled as their second entry; optional in KernelExports).
@@ -34,8 +36,9 @@
 
 const SHIPPED = ["default", "mt", "testing"];
 // Kernels of the model families beyond the MLP (convolution, batch norm, recurrent cells, …): not in dist/vaekit.wasm
-// (the default entry's size budget) but in dist/vaekit-ext.wasm, which a model that needs them loads instead, and in
-// the fast and threads builds. Such a model creates its engine with `ext: true` (Model.engine).
+// (the default entry's size budget) but in dist/vaekit-ext.wasm (which has every default kernel too), which a model
+// that needs them loads instead, and in the fast and threads builds. Such a model creates its engine with `ext`
+// (Model.engine(options, file, true)).
 export const EXT = ["ext", "mt", "testing"];
 const MT = ["mt", "testing"];
 const TESTING = ["testing"];

@@ -6,7 +6,11 @@
 /** A byte offset into the kernels' linear memory. */
 type P = number;
 
-/** The exports of dist/vaekit.wasm (and of the fast and threads builds, which have these and more). */
+/**
+ * The exports of dist/vaekit.wasm (and of the ext, fast and threads builds, which have these and more). The
+ * kernels of the registry's EXT list are listed too, but only an engine created with `ext` (dist/vaekit-ext.wasm,
+ * the fast and threads builds) has them: a model that calls them asks for such an engine (Model.engine).
+ */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   /** heap.ts — first byte the host may use (everything above belongs to the host). */
@@ -139,6 +143,10 @@ export interface KernelExports {
   /** fast.ts — 1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only). */
   precision_fast?(): number;
 }
+
+/** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
+export const EXT_KERNELS = [
+] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
 export interface MtKernelExports extends KernelExports {
