@@ -18,5 +18,3 @@ export { mask_noise, gaussian_noise } from "./noise";
 export { gemv_forward_sparse_x } from "./gemv";
 export { uniform_symmetric } from "./init";
 export { count_outside_unit } from "./check";
-export { conv2d_forward, conv2d_backward, conv2d_transpose_forward, conv2d_transpose_backward } from "./conv";
-export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from "./batchnorm";

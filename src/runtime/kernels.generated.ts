@@ -146,6 +146,8 @@ export interface KernelExports {
 
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
+  "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward", "conv2d_transpose_backward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
