@@ -189,7 +189,8 @@ export interface MtKernelExports extends KernelExports {
 export const WORKER_KERNELS = [
   "dense_forward", "activation_forward", "rng_normal", "bernoulli_logits_loss", "gaussian_loss", "laplace_loss",
   "kl_normal_loss", "adam_update", "sgd_update", "scale_inplace", "zero_f32", "count_nonfinite",
-  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "conv2d_backward_filter",
+  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "conv2d_forward", "conv2d_transpose_forward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward", "conv2d_backward_filter",
   "conv2d_backward_data", "conv2d_transpose_backward_filter", "conv2d_transpose_backward_data",
   "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input", "dense_backward_dz_cols",
   "dense_backward_rows_sparse_x",
@@ -198,7 +199,8 @@ export const WORKER_KERNELS = [
 /** The splits of src/runtime/threads/parallel.ts that the registry names. */
 export type KernelSplit =
   | "dense_rows" | "dense_backward" | "elements" | "sparse_x_forward" | "sparse_x_backward" | "philox_blocks"
-  | "row_loss" | "kl_rows" | "elements_sum";
+  | "row_loss" | "kl_rows" | "elements_sum" | "conv_images" | "conv_backward" | "conv_transpose_backward"
+  | "batchnorm_train_channels" | "batchnorm_rows" | "batchnorm_backward_channels";
 
 /** Each kernel that `threads > 1` splits: its name, its split, and how many pointer arguments lead its parameters. */
 export const KERNEL_SPLITS = [
@@ -220,4 +222,11 @@ export const KERNEL_SPLITS = [
   ["continuous_bernoulli_loss", "row_loss", 4],
   ["cbernoulli_mean", "elements", 2],
   ["count_outside_unit", "elements_sum", 1],
+  ["conv2d_forward", "conv_images", 6],
+  ["conv2d_backward", "conv_backward", 9],
+  ["conv2d_transpose_forward", "conv_images", 6],
+  ["conv2d_transpose_backward", "conv_transpose_backward", 9],
+  ["batchnorm_forward_train", "batchnorm_train_channels", 8],
+  ["batchnorm_forward_eval", "batchnorm_rows", 6],
+  ["batchnorm_backward", "batchnorm_backward_channels", 8],
 ] as const satisfies readonly (readonly [keyof KernelExports, KernelSplit, number])[];
