@@ -33,6 +33,9 @@
 //   conv2d_transpose forward T[rows, K]    = X·W, scattered into Y, then act(Y + b)
 //   conv2d_transpose dW      dW[C, K]     += Xᵀ·im2col(dZ)
 //   conv2d_transpose dX      dX[rows, C]   = im2col(dZ)·Wᵀ
+// The dX products run on the NN tiles too, with Wᵀ written into scratch after the chunk (measured: gemm.ts's NT
+// dot-product tiles reached 65 % of the ceiling on dZ·Wᵀ at the encoder's 64-long dots and 10 % at the last
+// decoder layer's 9-long ones; bench/conv.mjs).
 // A 1×1 kernel at stride 1 without padding uses the image itself as the im2col matrix (no copy, no scatter).
 //
 // Summation order (what makes twins bit-identical and threads invisible):
@@ -46,7 +49,7 @@
 // Scalar twins (`_scalar`) run the same chunks with gemm.ts's scalar GEMMs and scalar scatter/activation loops:
 // bit-identical in the exact build. The fast build (relaxed-SIMD FMA in the tiles) differs in the last bits.
 
-import { gemm_nt_f32x4, gemm_nt_scalar } from "./gemm";
+import "./gemm"; // its @global tiles: vk_nn_fused(_scalar), vk_tn(_scalar), vk_act_f32, vk_act_vec
 import { dense_backward_dz_cols, dense_backward_dz_cols_scalar } from "./dense";
 
 /** Floats of im2col scratch one chunk aims at (128 KB: a chunk's rows stay in L2 while the GEMM's column strips
@@ -55,6 +58,7 @@ import { dense_backward_dz_cols, dense_backward_dz_cols_scalar } from "./dense";
 @inline const CHUNK_FLOATS: i32 = 32768;
 
 /** Rows per chunk for an im2col matrix of K columns: ⌊32768 / K⌋ rounded down to a multiple of 4, at least 4.
+ *  A call's scratch is one chunk (chunk_rows(K)·K floats) followed by room for Wᵀ (KH·KW·C·F floats);
  *  src/runtime/conv.ts (convScratchFloats) computes the same. */
 // @ts-ignore: decorator
 @inline
@@ -115,6 +119,12 @@ function im2col(dst: usize, img: usize, r0: i32, cnt: i32, GH: i32, GW: i32, IH:
         continue;
       }
       const prow = base + <usize>iy * rowBytes;
+      if (x0 >= 0 && x0 + KW <= IW) {
+        // every tap of this kernel row inside: KW·IC contiguous floats of the image row
+        copy_f32(d, prow + <usize>x0 * pixBytes, KW * IC);
+        d += <usize>(KW * IC) << 2;
+        continue;
+      }
       for (let kx = 0; kx < KW; kx++) {
         const ix = x0 + kx;
         if (ix < 0 || ix >= IW) zero_f32s(d, IC);
@@ -123,6 +133,29 @@ function im2col(dst: usize, img: usize, r0: i32, cnt: i32, GH: i32, GW: i32, IH:
       }
     }
     if (++gx == GW) { gx = 0; if (++gy == GH) { gy = 0; n++; } }
+  }
+}
+
+/** p[0..n) += s[0..n); `simd`: four at a time (lane i ≡ the scalar add of element i). */
+// @ts-ignore: decorator
+@inline
+function add_f32s(p: usize, s: usize, n: i32, simd: bool): void {
+  let i = 0;
+  if (simd) for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(p + o, f32x4.add(v128.load(p + o), v128.load(s + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(p + o, load<f32>(p + o) + load<f32>(s + o));
+  }
+}
+
+/** WT[cols, rows] = W[rows, cols]ᵀ (a data move). */
+function transpose_f32(WT: usize, W: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const src = W + (<usize>r * <usize>cols << 2);
+    for (let c = 0; c < cols; c++) store<f32>(WT + ((<usize>c * <usize>rows + <usize>r) << 2), load<f32>(src + (<usize>c << 2)));
   }
 }
 
@@ -137,7 +170,6 @@ function col2im_add(img: usize, src: usize, r0: i32, cnt: i32, GH: i32, GW: i32,
   const imgStride = <usize>IH * <usize>IW * <usize>IC << 2;
   const rowBytes = <usize>IW * <usize>IC << 2;
   const pixBytes = <usize>IC << 2;
-  const IC4 = simd ? IC & ~3 : 0;
   let n = r0 / per, rem = r0 - n * per;
   let gy = rem / GW, gx = rem - gy * GW;
   let s = src;
@@ -148,20 +180,15 @@ function col2im_add(img: usize, src: usize, r0: i32, cnt: i32, GH: i32, GW: i32,
       const iy = y0 + ky;
       if (iy < 0 || iy >= IH) { s += <usize>(KW * IC) << 2; continue; }
       const prow = base + <usize>iy * rowBytes;
+      if (x0 >= 0 && x0 + KW <= IW) {
+        // every tap of this kernel row inside: one run of KW·IC contiguous floats (distinct pixels: same adds)
+        add_f32s(prow + <usize>x0 * pixBytes, s, KW * IC, simd);
+        s += <usize>(KW * IC) << 2;
+        continue;
+      }
       for (let kx = 0; kx < KW; kx++) {
         const ix = x0 + kx;
-        if (ix >= 0 && ix < IW) {
-          const p = prow + <usize>ix * pixBytes;
-          let c = 0;
-          for (; c < IC4; c += 4) {
-            const o = <usize>c << 2;
-            v128.store(p + o, f32x4.add(v128.load(p + o), v128.load(s + o)));
-          }
-          for (; c < IC; c++) {
-            const o = <usize>c << 2;
-            store<f32>(p + o, load<f32>(p + o) + load<f32>(s + o));
-          }
-        }
+        if (ix >= 0 && ix < IW) add_f32s(prow + <usize>ix * pixBytes, s, IC, simd);
         s += pixBytes;
       }
     }
@@ -270,19 +297,22 @@ function conv_dx(dX: usize, dZ: usize, W: usize, scratch: usize, geom: usize, N:
   const KH = g(geom, 6), KW = g(geom, 7);
   const K = KH * KW * C;
   const rows = N * OH * OW;
+  // Wᵀ [F, K] after the im2col chunk, so that dZ·Wᵀ runs on the NN tiles (the best-tuned GEMM of gemm.ts)
+  const R = chunk_rows(K);
+  const WT = scratch + (<usize>R * <usize>K << 2);
+  transpose_f32(WT, W, K, F);
   if (pointwise(geom)) {
-    if (simd) gemm_nt_f32x4(dX, dZ, W, rows, K, F);
-    else gemm_nt_scalar(dX, dZ, W, rows, K, F);
+    if (simd) vk_nn_fused(dX, dZ, WT, rows, F, K, -1, 0, 0);
+    else vk_nn_fused_scalar(dX, dZ, WT, rows, F, K, -1, 0, 0);
     return;
   }
   if (simd) zero_f32s(dX, N * H * Wd * C);
   else for (let i = 0, n = N * H * Wd * C; i < n; i++) store<f32>(dX + (<usize>i << 2), 0);
-  const R = chunk_rows(K);
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);
     const dz = dZ + (<usize>r * <usize>F << 2);
-    if (simd) gemm_nt_f32x4(scratch, dz, W, cnt, K, F);
-    else gemm_nt_scalar(scratch, dz, W, cnt, K, F);
+    if (simd) vk_nn_fused(scratch, dz, WT, cnt, F, K, -1, 0, 0);
+    else vk_nn_fused_scalar(scratch, dz, WT, cnt, F, K, -1, 0, 0);
     col2im_add(dX, scratch, r, cnt, OH, OW, H, Wd, C, KH, KW, g(geom, 8), g(geom, 9), g(geom, 10), g(geom, 11),
       simd);
   }
@@ -412,6 +442,9 @@ function convt_dx(dX: usize, dZ: usize, W: usize, scratch: usize, geom: usize, N
   const rows = N * H * Wd;
   const R = chunk_rows(K);
   const pw = pointwise(geom);
+  // Wᵀ [K, C] after the im2col chunk: im2col(dZ)·Wᵀ on the NN tiles
+  const WT = scratch + (<usize>R * <usize>K << 2);
+  transpose_f32(WT, W, C, K);
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);
     let a = dZ + (<usize>r * <usize>F << 2);
@@ -420,8 +453,8 @@ function convt_dx(dX: usize, dZ: usize, W: usize, scratch: usize, geom: usize, N
       a = scratch;
     }
     const dx = dX + (<usize>r * <usize>C << 2);
-    if (simd) gemm_nt_f32x4(dx, a, W, cnt, C, K);
-    else gemm_nt_scalar(dx, a, W, cnt, C, K);
+    if (simd) vk_nn_fused(dx, a, WT, cnt, K, C, -1, 0, 0);
+    else vk_nn_fused_scalar(dx, a, WT, cnt, K, C, -1, 0, 0);
   }
 }
 

@@ -108,15 +108,13 @@ function runCases(cases, { repeats, sampleMs, warmupMs, log }) {
 export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warmupMs = QUICK ? 200 : 500, quiet = false } = {}) {
   const log = quiet ? () => {} : (s) => console.log(s);
   log(`bench/conv: Keras conv VAE layers at batch ${N}, ${repeats} rounds, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
-  const { convGeometry } = await import(pathToFileURL(join(root, "bench", ".build", "conv-host.mjs")).href).catch(async () => {
-    // src/runtime/conv.ts compiled on the fly (it has no imports but errors.ts): transpile with TypeScript
-    const ts = (await import("typescript")).default;
-    mkdirSync(join(here, ".build"), { recursive: true });
-    const tr = (p) => ts.transpileModule(readFileSync(join(root, p), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    writeFileSync(join(here, ".build", "errors.js"), tr("src/errors.ts"));
-    writeFileSync(join(here, ".build", "conv-host.mjs"), tr("src/runtime/conv.ts").replace("../errors.js", "./errors.js"));
-    return import(pathToFileURL(join(here, ".build", "conv-host.mjs")).href);
-  });
+  // src/runtime/conv.ts (the geometry and scratch sizes the SDK uses), transpiled afresh on every run
+  const ts = (await import("typescript")).default;
+  mkdirSync(join(here, ".build"), { recursive: true });
+  const tr = (p) => ts.transpileModule(readFileSync(join(root, p), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  writeFileSync(join(here, ".build", "errors.js"), tr("src/errors.ts"));
+  writeFileSync(join(here, ".build", "conv-host.mjs"), tr("src/runtime/conv.ts").replace("../errors.js", "./errors.js"));
+  const { convGeometry } = await import(`${pathToFileURL(join(here, ".build", "conv-host.mjs")).href}?${Date.now()}`);
   if (!existsSync(join(root, "build", "vaekit-testing.wasm"))) throw new Error("build/vaekit-testing.wasm missing: run node scripts/build-wasm.mjs");
   const probe = await buildProbe("probe");
   const relaxed = WebAssembly.validate(RELAXED_PROBE);

@@ -50,8 +50,9 @@ export function convChunkRows(K: number): number {
 
 /**
  * Floats of `scratch` a conv kernel call needs: one im2col chunk, convChunkRows(K)·K with K = KH·KW·C (conv2d) or
- * KH·KW·F (conv2d_transpose), per thread that may run a part of the call at once (`threads`, default 1). The same
- * size serves the forward and the backward kernels of that layer.
+ * KH·KW·F (conv2d_transpose), plus the weights' size KH·KW·C·F (the backward writes Wᵀ there), per thread that may
+ * run a part of the call at once (`threads`, default 1). The same size serves the forward and the backward kernels
+ * of that layer.
  *
  * @example
  * ```ts
@@ -98,7 +99,7 @@ export function convGeometry(s: ConvSpec): ConvGeometry {
   }
   const geom = Int32Array.from([H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, PB, PR, OPH, OPW]);
   const cols = KH * KW * (transpose ? F : C);
-  return { outH: OH, outW: OW, geom, cols, scratchFloats: convChunkRows(cols) * cols, transpose };
+  return { outH: OH, outW: OW, geom, cols, scratchFloats: convChunkRows(cols) * cols + KH * KW * C * F, transpose };
 }
 
 /**

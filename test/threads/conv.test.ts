@@ -53,7 +53,7 @@ const SPECS: [string, ConvSpec, number][] = [
 ];
 
 describe("conv kernels on 3 threads ≡ 1 thread, bit for bit", () => {
-  it.each(SPECS)("%s (batch %i)", (_label, spec, N) => {
+  it.each(SPECS)("%s", (_label, spec, N) => {
     expect(many.threads).toBe(3);
     for (const act of [1, 3]) for (const withDX of [true, false]) {
       const a = convOn(one, spec, N, act, 10 + N, withDX), b = convOn(many, spec, N, act, 10 + N, withDX);
