@@ -58,8 +58,9 @@ import { dense_backward_dz_cols, dense_backward_dz_cols_scalar } from "./dense";
 @inline const CHUNK_FLOATS: i32 = 32768;
 
 /** Rows per chunk for an im2col matrix of K columns: ⌊32768 / K⌋ rounded down to a multiple of 4, at least 4.
- *  A call's scratch is one chunk (chunk_rows(K)·K floats) followed by room for Wᵀ (KH·KW·C·F floats);
- *  src/runtime/conv.ts (convScratchFloats) computes the same. */
+ *  A call's scratch is one chunk (chunk_rows(K)·K4 floats, K4 = K rounded up to a multiple of 4) followed by room
+ *  for Wᵀ or the padded W ((C or F)·K4 floats: C for conv2d_transpose, F for conv2d); src/runtime/conv.ts
+ *  (convScratchFloats) computes the same. */
 // @ts-ignore: decorator
 @inline
 function chunk_rows(K: i32): i32 {
@@ -160,12 +161,13 @@ function transpose_f32(WT: usize, W: usize, rows: i32, cols: i32): void {
 }
 
 /** col2im: adds src [cnt, KH·KW·IC] (rows r0 … of the grid, columns (ky, kx, c)) into `img` at the pixels the taps
- *  meet, dropping taps outside the image; adds in row, then tap, then channel order. `simd`: four channels per
+ *  meet, dropping taps outside the image; adds in row, then tap, then channel order. Rows of src are
+ *  KH·KW·IC + pad floats apart. `simd`: four channels per
  *  f32x4 add (lane i ≡ the scalar add of channel i). */
 // @ts-ignore: decorator
 @inline
 function col2im_add(img: usize, src: usize, r0: i32, cnt: i32, GH: i32, GW: i32, IH: i32, IW: i32, IC: i32,
-                    KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, simd: bool): void {
+                    KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, pad: i32, simd: bool): void {
   const per = GH * GW;
   const imgStride = <usize>IH * <usize>IW * <usize>IC << 2;
   const rowBytes = <usize>IW * <usize>IC << 2;
@@ -192,6 +194,7 @@ function col2im_add(img: usize, src: usize, r0: i32, cnt: i32, GH: i32, GW: i32,
         s += pixBytes;
       }
     }
+    s += <usize>pad << 2;
     if (++gx == GW) { gx = 0; if (++gy == GH) { gy = 0; n++; } }
   }
 }
@@ -313,7 +316,7 @@ function conv_dx(dX: usize, dZ: usize, W: usize, scratch: usize, geom: usize, N:
     const dz = dZ + (<usize>r * <usize>F << 2);
     if (simd) vk_nn_fused(scratch, dz, WT, cnt, F, K, -1, 0, 0);
     else vk_nn_fused_scalar(scratch, dz, WT, cnt, F, K, -1, 0, 0);
-    col2im_add(dX, scratch, r, cnt, OH, OW, H, Wd, C, KH, KW, g(geom, 8), g(geom, 9), g(geom, 10), g(geom, 11),
+    col2im_add(dX, scratch, r, cnt, OH, OW, H, Wd, C, KH, KW, g(geom, 8), g(geom, 9), g(geom, 10), g(geom, 11), 0,
       simd);
   }
 }
@@ -383,12 +386,25 @@ function convt_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom:
   if (simd) zero_f32s(Y, out * F);
   else for (let i = 0, n = out * F; i < n; i++) store<f32>(Y + (<usize>i << 2), 0);
   const R = chunk_rows(K);
+  // K not a multiple of 4 (the last decoder layer: 3·3·1 = 9): W's rows padded with zeros to K4 columns after the
+  // chunk, so the GEMM runs 4-wide tiles only (a leftover column would be a scalar chain); the padding is skipped by
+  // the scatter. Each of the first K columns is summed exactly as without it.
+  const K4 = (K + 3) & ~3;
+  let Wm = W;
+  if (K4 != K) {
+    Wm = scratch + (<usize>R * <usize>K4 << 2);
+    for (let c = 0; c < C; c++) {
+      const dst = Wm + (<usize>c * <usize>K4 << 2);
+      for (let j = 0; j < K4; j++) store<f32>(dst + (<usize>j << 2), j < K ? load<f32>(W + ((<usize>c * <usize>K + <usize>j) << 2)) : 0);
+    }
+  }
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);
     const x = X + (<usize>r * <usize>C << 2);
-    if (simd) vk_nn_fused(scratch, x, W, cnt, C, K, -1, 0, 0);
-    else vk_nn_fused_scalar(scratch, x, W, cnt, C, K, -1, 0, 0);
-    col2im_add(Y, scratch, r, cnt, H, Wd, OH, OW, F, KH, KW, g(geom, 8), g(geom, 9), g(geom, 10), g(geom, 11), simd);
+    if (simd) vk_nn_fused(scratch, x, Wm, cnt, C, K4, -1, 0, 0);
+    else vk_nn_fused_scalar(scratch, x, Wm, cnt, C, K4, -1, 0, 0);
+    col2im_add(Y, scratch, r, cnt, H, Wd, OH, OW, F, KH, KW, g(geom, 8), g(geom, 9), g(geom, 10), g(geom, 11), K4 - K,
+      simd);
   }
   if (simd) bias_act_pass(Y, b, out, F, act, alpha);
   else bias_act_rows(Y, b, out, F, act, alpha, false);

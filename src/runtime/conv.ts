@@ -49,9 +49,10 @@ export function convChunkRows(K: number): number {
 }
 
 /**
- * Floats of `scratch` a conv kernel call needs: one im2col chunk, convChunkRows(K)·K with K = KH·KW·C (conv2d) or
- * KH·KW·F (conv2d_transpose), plus the weights' size KH·KW·C·F (the backward writes Wᵀ there), per thread that may
- * run a part of the call at once (`threads`, default 1). The same size serves the forward and the backward kernels
+ * Floats of `scratch` a conv kernel call needs: one im2col chunk, convChunkRows(K)·K4 with K = KH·KW·C (conv2d) or
+ * KH·KW·F (conv2d_transpose) and K4 = K rounded up to a multiple of 4, plus room for the weights transposed or
+ * padded, F·K4 (conv2d) or C·K4 (conv2d_transpose), per thread that may run a part of the call at once (`threads`,
+ * default 1). The same size serves the forward and the backward kernels
  * of that layer.
  *
  * @example
@@ -99,7 +100,7 @@ export function convGeometry(s: ConvSpec): ConvGeometry {
   }
   const geom = Int32Array.from([H, W, C, OH, OW, F, KH, KW, SH, SW, PT, PL, PB, PR, OPH, OPW]);
   const cols = KH * KW * (transpose ? F : C);
-  return { outH: OH, outW: OW, geom, cols, scratchFloats: convChunkRows(cols) * cols + KH * KW * C * F, transpose };
+  return { outH: OH, outW: OW, geom, cols, scratchFloats: convChunkRows(cols) * ((cols + 3) & ~3) + (transpose ? C : F) * ((cols + 3) & ~3), transpose };
 }
 
 /**

@@ -98,8 +98,9 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
   // only touches its own image's pixels, in grid-row order). Batch norm: channel ranges (statistics are per channel,
   // summed in row order), the eval forward by rows.
   const geomOf = (geom: number): Int32Array => new Int32Array(k.memory.buffer, geom, 16).slice();
-  /** Floats of one part's scratch: assembly/conv.ts's chunk_rows(K)·K, then Wᵀ (src/runtime/conv.ts, convGeometry). */
-  const convPart = (K: number, g: Int32Array): number => Math.max(4, Math.floor(32768 / K) & ~3) * K + g[6] * g[7] * g[2] * g[5];
+  /** Floats of one part's scratch (src/runtime/conv.ts, convGeometry): the chunk, then the weights' room. */
+  const convPart = (op: string, K: number, g: Int32Array): number =>
+    (Math.max(4, Math.floor(32768 / K) & ~3) + (op.startsWith("conv2d_transpose") ? g[2] : g[5])) * ((K + 3) & ~3);
   /** [K of the im2col matrix, grid rows per image, input floats per image, output floats per image, madds per image]. */
   const convSizes = (op: string, g: Int32Array): number[] => {
     const [H, W, C, OH, OW, F, KH, KW] = g;
@@ -193,7 +194,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       const [K, , inF, outF, madds] = convSizes(op, g);
       const parts = convParts(N, madds);
       if (parts === 1) return call(op)(Y, X, W, b, scratch, geom, N, act, alpha);
-      const P = convPart(K, g);
+      const P = convPart(op, K, g);
       run(op as Op, ranges(N, parts, 1), (n0, n1, i) => [Y + n0 * outF * 4, X + n0 * inF * 4, W, b, scratch + i * P * 4, geom, n1 - n0, act, alpha]);
     },
     conv_backward: (op: string) => (dX: number, dW: number, db: number, dY: number, X: number, W: number, Y: number, scratch: number, geom: number, N: number, act: number, alpha: number) => {
@@ -202,7 +203,7 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
       const F = g[5];
       const parts = convParts(N, madds);
       if (parts === 1) return call(op)(dX, dW, db, dY, X, W, Y, scratch, geom, N, act, alpha);
-      const P = convPart(K, g);
+      const P = convPart(op, K, g);
       const transpose = op === "conv2d_transpose_backward";
       run("dense_backward_dz_cols", ranges(F, parts, 4), (n0, n1) => [db, dY, Y, N * g[3] * g[4], F, n0, n1, act, alpha]);
       // dW's columns: F of [K, F] (conv2d), K of [C, K] (transposed)
