@@ -17,6 +17,7 @@ import terser from "@rollup/plugin-terser";
 import { fileURLToPath } from "node:url";
 import { relative, sep } from "node:path";
 import { chmod } from "node:fs/promises";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 
 // Each ES entry names every .wasm it may load with a literal `new URL("./x.wasm", import.meta.url)` of its own, the
 // pattern webpack 5, Vite and Parcel recognise and ship beside their bundle; wrapped in a function, so that the URL
@@ -116,13 +117,44 @@ function platform(name) {
 // own (index-fit.js, index-threads.js, index-*.cjs, web-*.js) that import the rest from their entry, so users who
 // don't train or don't ask for threads never load them. workerd's bundle stays one file (a Worker's modules are
 // listed one by one).
+//
+// Model families beyond the MLP (FAMILIES: src/<family>.ts → vaekit/<family>) are entries of the same builds: the
+// core (everything src/index.ts reaches statically) stays in the entry chunk — index.js, index.cjs, web.js — and a
+// family's entry (dist/<family>.js, <family>.cjs, web-<family>.js) imports the core from it, so both share one copy
+// of the classes and the loaded wasm, and the default entry carries none of a family's code. For workerd, the one
+// file workerd.js holds everything and dist/workerd-<family>.js re-exports a family from it.
+// package.json ships dist/*.js, *.cjs, *.d.ts, *.d.cts and *.wasm: clear the bundles and declarations of an earlier
+// build first, so that a chunk renamed or a family removed since then is never packed.
+for (const f of existsSync(new URL("./dist/", import.meta.url)) ? readdirSync(new URL("./dist/", import.meta.url)) : []) {
+  if (/\.(c?js|d\.c?ts)$/.test(f)) rmSync(new URL(`./dist/${f}`, import.meta.url));
+}
+const FAMILIES = ["gan", "grouped", "sequence", "tabular", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
+const CORE = new Map();
+/** The modules src/index.ts reaches by static imports (the default entry's own code), once per build. */
+function coreModules(file, getModuleIds, getModuleInfo) {
+  let core = CORE.get(file);
+  if (!core) {
+    core = new Set();
+    const stack = [[...getModuleIds()].find((m) => m.replace(/\\/g, "/").endsWith("/src/index.ts"))];
+    while (stack.length) {
+      const m = stack.pop();
+      if (core.has(m)) continue;
+      core.add(m);
+      stack.push(...(getModuleInfo(m)?.importedIds ?? []));
+    }
+    CORE.set(file, core);
+  }
+  return core;
+}
 const js = (name, file, format) => ({
-  input: { [file.replace(/\.c?js$/, "")]: "src/index.ts" },
+  input: { [file.replace(/\.c?js$/, "")]: "src/index.ts", ...Object.fromEntries(FAMILIES.map((f) => [f, `src/${f}.ts`])) },
   // The lazy chunks import the engine's classes from the entry: let the entry export them (under short names)
   // instead of splitting everything into a shared chunk behind a facade.
   preserveEntrySignatures: "allow-extension",
   output: {
-    dir: "dist", format, sourcemap: false, entryFileNames: file,
+    dir: "dist", format, sourcemap: false,
+    entryFileNames: (c) => (!FAMILIES.includes(c.name) ? file
+      : name === "node" || name === "cjs" ? `${c.name}.${format === "cjs" ? "cjs" : "js"}` : `${name}-${c.name}.js`),
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
     // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks;
     // index-ext.js: the loader of vaekit-ext.wasm, for models that need the EXT kernels)
@@ -130,8 +162,13 @@ const js = (name, file, format) => ({
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
-    inlineDynamicImports: name === "workerd",
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/kernels.generated.ts")) ? "kernels"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/fit.ts")) ? "fit" : c.name}.${format === "cjs" ? "cjs" : "js"}`,
+    // the core's modules form the entry's own chunk (the manual chunk holds the entry module, so it is the entry);
+    // workerd's holds every module
+    manualChunks: (id, { getModuleIds, getModuleInfo }) =>
+      (name === "workerd" || coreModules(file, getModuleIds, getModuleInfo).has(id) ? "core" : undefined),
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
   external: [/^node:/],
@@ -202,6 +239,25 @@ const subpath = (name) => [
   },
 ];
 
+// A family's declarations (dist/<family>.d.ts, .d.cts): vaekit's public types come from "vaekit" (src/index.ts and
+// errors.ts become that import, so they are the application's types); the family's own classes are declared here.
+const familyTypes = (family) => ({
+  input: `src/${family}.ts`,
+  output: [
+    { file: `dist/${family}.d.ts`, format: "es" },
+    { file: `dist/${family}.d.cts`, format: "es" },
+  ],
+  plugins: [{
+    name: "vaekit-family-types",
+    async resolveId(source, importer, options) {
+      if (!importer) return null;
+      const r = await this.resolve(source, importer, { ...options, skipSelf: true });
+      const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
+      return id === INDEX || id === ERRORS ? { id: "vaekit", external: true } : null;
+    },
+  }, dts({ tsconfig: "tsconfig.build.json" })],
+});
+
 // The command line (dist/cli.js, the package's "bin"): ESM for Node with a shebang. It takes vaekit's API from
 // "vaekit" and the pictures from "vaekit/pictures" (self-references through package.json "exports", so it runs
 // the installed package's own builds); the build fails if it would bundle anything but src/cli/.
@@ -216,6 +272,8 @@ function cliFromPackage() {
       const id = r && !r.external ? r.id.replace(/\.d\.ts$/, ".ts") : "";
       if (id === INDEX || id === ERRORS) return { id: "vaekit", external: true };
       if (id === PICTURES) return { id: "vaekit/pictures", external: true };
+      const family = FAMILIES.find((f) => id === fileURLToPath(new URL(`./src/${f}.ts`, import.meta.url)));
+      if (family) return { id: `vaekit/${family}`, external: true };
       return null;
     },
     generateBundle(_, bundle) {
@@ -278,5 +336,6 @@ export default [
   ...subpath("tfjs"),
   ...subpath("torch"),
   ...subpath("pictures"),
+  ...FAMILIES.map(familyTypes),
   cli,
 ];

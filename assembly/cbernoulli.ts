@@ -23,7 +23,8 @@
 // perform the same f32 operations; the switch points keep both sides within ~2.5 ulp of the float64 value
 // of S and S' (measured in test/kernels/cbernoulli.test.ts). For |l| ≥ 4 nothing overflows up to |l| = FLT_MAX.
 // Reduction order of losses[b]: as loss.ts (f64 accumulator per d mod 4, (a0 + a2) + (a1 + a3), rounded once).
-// (exp_f32x4, exp_f32, log1p_f32x4, log1p_f32 are vmath.ts's @global helpers.)
+// (exp_f32x4, exp_f32, log1p_f32x4, log1p_f32 are vmath.ts's @global helpers; the four cb_ helpers are @global
+// too, for parts.ts's continuous Bernoulli parts.)
 
 // @ts-ignore: decorator
 @inline const T_LOSS: f32 = 4.0;
@@ -68,7 +69,7 @@
 
 /** −log p(x | l) on four lanes (t = exp(−|l|)). */
 // @ts-ignore: decorator
-@inline
+@global @inline
 function cb_term_f32x4(l: v128, x: v128, t: v128): v128 {
   const one = f32x4.splat(1.0);
   const a = f32x4.abs(l);
@@ -89,7 +90,7 @@ function cb_term_f32x4(l: v128, x: v128, t: v128): v128 {
 
 /** E[x | l] − x on four lanes (t = exp(−|l|)); the loss derivative before the scale. */
 // @ts-ignore: decorator
-@inline
+@global @inline
 function cb_dmean_f32x4(l: v128, x: v128, t: v128): v128 {
   const one = f32x4.splat(1.0);
   const a = f32x4.abs(l);
@@ -114,7 +115,7 @@ function cb_dmean_f32x4(l: v128, x: v128, t: v128): v128 {
 // ---- scalar twins (same f32 operations, lane by lane)
 
 // @ts-ignore: decorator
-@inline
+@global @inline
 function cb_term(l: f32, x: f32, t: f32): f32 {
   const a = abs<f32>(l);
   const u = l * 0.5;
@@ -133,7 +134,7 @@ function cb_term(l: f32, x: f32, t: f32): f32 {
 }
 
 // @ts-ignore: decorator
-@inline
+@global @inline
 function cb_dmean(l: f32, x: f32, t: f32): f32 {
   const a = abs<f32>(l);
   const u = l * 0.5;

@@ -5,3 +5,7 @@
 export * from "./exports.generated";
 export { conv2d_forward, conv2d_backward, conv2d_transpose_forward, conv2d_transpose_backward } from "./conv";
 export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from "./batchnorm";
+export {
+  parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
+  parts_categorical_loss,
+} from "./parts";

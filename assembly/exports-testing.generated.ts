@@ -50,3 +50,8 @@ export {
   gemm_nn_4x8_f32x4, gemm_nn_scalar, gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar,
 } from "./gemm";
 export { vexp, vexp_scalar, vlog1p, vlog1p_scalar } from "./vmath";
+export {
+  parts_bernoulli_loss, parts_bernoulli_loss_scalar, parts_gaussian_loss, parts_gaussian_loss_scalar,
+  parts_laplace_loss, parts_laplace_loss_scalar, parts_cbernoulli_loss, parts_cbernoulli_loss_scalar,
+  parts_poisson_loss, parts_poisson_loss_scalar, parts_categorical_loss,
+} from "./parts";

@@ -381,6 +381,51 @@ export const KERNELS = [
     params: "y: ptr, x: ptr, W: ptr, b: ptr, K: i32, N: i32, act: i32, alpha: f32", returns: "void",
     abi: "y[N] = act(x[K]·W[K,N] + b[N]) ≡ dense_forward with M = 1; act = −1: y = x·W, b unread",
   },
+  // ---- parts (src/nn/parts.ts): named slices of a row, each with its own likelihood and a per-row presence mask
+  //      (tabular columns, hybrid VAE parts); n parts of width w per call, losses/mask [B, lstride]
+  {
+    name: "parts_bernoulli_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "losses[b,j] = mask ? Σ_d softplus(l) − x·l : 0 over part j's w logits; dout += scale·(sigmoid(l) − x) where present",
+  },
+  {
+    name: "parts_gaussian_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, dlogsigma: ptr, losses: ptr, out: ptr, x: ptr, logsigma: ptr, mask: ptr, B: i32, n: i32, " +
+      "w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Gaussian parts, log σ[n·w]: losses[b,j] = mask ? Σ ½r² + log σ + ½log 2π : 0; dout += scale·(y − x)/σ²; dlogsigma += scale·(1 − r²) unless 0",
+  },
+  {
+    name: "parts_laplace_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, dlogscale: ptr, losses: ptr, out: ptr, x: ptr, logscale: ptr, mask: ptr, B: i32, n: i32, " +
+      "w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Laplace parts, log b[n·w]: losses[b,j] = mask ? Σ |x − y|/b + log 2b : 0; dout += scale·sign(y − x)/b; dlogscale += scale·(1 − |x − y|/b) unless 0",
+  },
+  {
+    name: "parts_cbernoulli_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "continuous Bernoulli parts: losses[b,j] = mask ? Σ softplus(l) − x·l − log C(l) : 0; dout += scale·(E[x|l] − x)",
+  },
+  {
+    name: "parts_poisson_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "Poisson parts, log rates η: losses[b,j] = mask ? Σ e^η − x·η + log Γ(x + 1) : 0; dout += scale·(e^η − x)",
+  },
+  {
+    name: "parts_categorical_loss", source: "parts", builds: EXT,
+    noTwin: "scalar code: a softmax in f64 over each part's few categories",
+    params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +
+      "lstride: i32, scale: f64",
+    returns: "void",
+    abi: "categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout += scale·(softmax(l)·Σx − x)",
+  },
 ];
 
 // `export function`s of assembly/ that are not kernels: helpers other kernel files import (exported for that only,

@@ -140,6 +140,54 @@ export interface KernelExports {
   batchnorm_backward(
     dX: P, dgamma: P, dbeta: P, dY: P, X: P, mean: P, invstd: P, gamma: P, R: number, C: number, ld: number,
   ): void;
+  /**
+   * parts.ts — losses[b,j] = mask ? Σ_d softplus(l) − x·l : 0 over part j's w logits; dout += scale·(sigmoid(l) − x)
+   * where present.
+   */
+  parts_bernoulli_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Gaussian parts, log σ[n·w]: losses[b,j] = mask ? Σ ½r² + log σ + ½log 2π : 0; dout += scale·(y − x)/σ²;
+   * dlogsigma += scale·(1 − r²) unless 0.
+   */
+  parts_gaussian_loss(
+    dout: P, dlogsigma: P, losses: P, out: P, x: P, logsigma: P, mask: P, B: number, n: number, w: number,
+    ostride: number, xstride: number, lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Laplace parts, log b[n·w]: losses[b,j] = mask ? Σ |x − y|/b + log 2b : 0; dout += scale·sign(y − x)/b;
+   * dlogscale += scale·(1 − |x − y|/b) unless 0.
+   */
+  parts_laplace_loss(
+    dout: P, dlogscale: P, losses: P, out: P, x: P, logscale: P, mask: P, B: number, n: number, w: number,
+    ostride: number, xstride: number, lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — continuous Bernoulli parts: losses[b,j] = mask ? Σ softplus(l) − x·l − log C(l) : 0; dout +=
+   * scale·(E[x|l] − x).
+   */
+  parts_cbernoulli_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — Poisson parts, log rates η: losses[b,j] = mask ? Σ e^η − x·η + log Γ(x + 1) : 0; dout += scale·(e^η −
+   * x).
+   */
+  parts_poisson_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
+  /**
+   * parts.ts — categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout +=
+   * scale·(softmax(l)·Σx − x).
+   */
+  parts_categorical_loss(
+    dout: P, losses: P, out: P, x: P, mask: P, B: number, n: number, w: number, ostride: number, xstride: number,
+    lstride: number, scale: number,
+  ): void;
   /** fast.ts — 1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only). */
   precision_fast?(): number;
 }
@@ -147,7 +195,8 @@ export interface KernelExports {
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
   "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward", "conv2d_transpose_backward",
-  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward", "parts_bernoulli_loss",
+  "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss", "parts_categorical_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */

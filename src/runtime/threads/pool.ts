@@ -23,8 +23,9 @@ export const controlBytes = (threads: number): number => 128 * (1 + maxJobs(thre
 // SLEEPERS: workers asleep on GEN; CALLER_SLEEPS: 1 while the caller sleeps on DONE. A futex wake-up costs a system
 // call even when nobody sleeps, so each side notifies only when the other is asleep (sequentially consistent atomics:
 // the sleeper's count goes up before it re-reads the word it waits on, so no wake-up is lost).
-// DEAD: set (and DONE notified) when a worker thread has died: by the worker itself when its loop unwinds, and in
-// Node by a watchdog thread that sees the dead worker's message port close (a terminated worker runs no more code).
+// DEAD: set (and DONE notified) when a worker thread has died: by the worker itself when its loop unwinds, in Node by
+// a watchdog thread that sees the dead worker's message port close (a terminated worker runs no more code), and for
+// Web Workers by the handle that terminates one (only the pool holds it).
 const GEN = 0, QUIT = 1, JOBS = 2, SLEEPERS = 3, CALLER_SLEEPS = 4, DONE = 16, ERR = 17, DEAD = 18;
 /** The caller's sleeps on the done count are cut into slices this long (ms) to re-check DEAD. */
 const SLICE = 50;
@@ -36,7 +37,13 @@ const claimWord = (j: number): number => 32 * j + 62;
  *  a worker needs. */
 const SPIN = 80000, CALLER_SPIN = 2000;
 
-function webFactory(): Factory & { url: string } {
+/**
+ * The Web Workers factory (browsers, Deno). A Web Worker can be terminated only through its handle, which the pool
+ * alone holds: a termination while the pool is not quitting is a death, so the handle itself sets DEAD (and wakes a
+ * sleeping caller) — the part of Node's watchdog thread that the web needs; a worker whose loop throws sets DEAD
+ * itself as it unwinds (worker.ts).
+ */
+function webFactory(i32: Int32Array): Factory & { url: string } {
   const url = URL.createObjectURL(new Blob([webWorkerSource()], { type: "text/javascript" }));
   const f = (init: WorkerInit): Handle => {
     const w = new Worker(url, { type: "module" });
@@ -48,7 +55,16 @@ function webFactory(): Factory & { url: string } {
       };
     });
     w.postMessage(init);
-    return { ready, stop: async () => w.terminate() };
+    return {
+      ready,
+      stop: async () => {
+        w.terminate();
+        if (Atomics.load(i32, QUIT) === 0) {
+          Atomics.store(i32, DEAD, 1);
+          Atomics.notify(i32, DONE);
+        }
+      },
+    };
   };
   return Object.assign(f, { url });
 }
@@ -80,10 +96,10 @@ export class Pool {
   static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, ctrl: number, threads: number,
     names: readonly string[]): Promise<Pool> {
     const rt = detectRuntime();
-    const factory: Factory = rt === "node" || rt === "bun" ? await nodeFactory(memory, ctrl, threads - 1, { QUIT, DEAD, DONE }) : webFactory();
-    const handles: Handle[] = [];
     // every record starts taken: a worker never finds a claimable job before the first post
     const i32 = new Int32Array(memory.buffer, ctrl, 32 * (maxJobs(threads) + 1));
+    const factory: Factory = rt === "node" || rt === "bun" ? await nodeFactory(memory, ctrl, threads - 1, { QUIT, DEAD, DONE }) : webFactory(i32);
+    const handles: Handle[] = [];
     for (let j = 0; j < maxJobs(threads); j++) Atomics.store(i32, claimWord(j), 1);
     try {
       for (let index = 1; index < threads; index++) {
