@@ -3,6 +3,8 @@
 // The exports of dist/vaekit-ext.wasm and dist/vaekit-fast.wasm: the default build's, plus the kernels of the model
 // families beyond the MLP (the registry's EXT list).
 export * from "./exports.generated";
+export { conv2d_forward, conv2d_backward, conv2d_transpose_forward, conv2d_transpose_backward } from "./conv";
+export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from "./batchnorm";
 export {
   parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
   parts_categorical_loss,

@@ -4,6 +4,9 @@
 // thread splits (src/runtime/threads/parallel.ts).
 export * from "./exports-ext.generated";
 export {
+  conv2d_backward_filter, conv2d_backward_data, conv2d_transpose_backward_filter, conv2d_transpose_backward_data,
+} from "./conv";
+export {
   dense_sparse_x_path, dense_forward_sparse_x_path, dense_backward_cols, dense_backward_input, dense_backward_dz_cols,
   dense_backward_rows_sparse_x,
 } from "./dense";

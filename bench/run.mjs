@@ -2,6 +2,7 @@
 // of its own (a clean heap and JIT state per question), then bench/results/README.md: one table of every
 // figure and ratio with the date, Node version and CPU.
 //   bench/gemm.mjs        -> bench/results/gemm.json        (if present)
+//   bench/conv.mjs        -> bench/results/conv.json        (conv kernels on the Keras conv VAE's layers)
 //   bench/train-step.mjs  -> bench/results/train-step.json
 //   bench/infer.mjs       -> bench/results/infer.json         (batch-1 latency vs tfjs-wasm and the weight-read floor)
 //   bench/cold-start.mjs  -> bench/results/cold-start.json    (import → first decoded sample, fresh processes)
@@ -18,6 +19,7 @@ const RESULTS = here("./results/");
 
 const BENCHES = [
   { name: "gemm", script: "gemm.mjs", json: "gemm.json" },
+  { name: "conv", script: "conv.mjs", json: "conv.json" },
   { name: "cores", script: "cores.mjs", json: "cores.json" },
   { name: "train-step", script: "train-step.mjs", json: "train-step.json" },
   { name: "infer", script: "infer.mjs", json: "infer.json" },
@@ -149,6 +151,27 @@ function gemmSection(g) {
   return L;
 }
 
+// ---- convolution kernels (bench/conv.mjs) ----
+function convSection(c) {
+  const L = [];
+  L.push(`## Convolution kernels (the Keras conv VAE's layers, batch ${c.batch})`);
+  L.push("");
+  L.push(`${c.rounds} rounds; ${c.method}. Run ${c.date}.`);
+  L.push("");
+  L.push("| case | GFLOP/s median | ms/call | share of ceiling |");
+  L.push("|---|---:|---:|---:|");
+  for (const [name, r] of Object.entries(c.results)) {
+    L.push(`| ${name} | ${f1(r.gflops_median)} | ${f3(r.ms_per_call_median)} | ${r.of_ceiling == null ? "" : `${f1(100 * r.of_ceiling)} %`} |`);
+  }
+  L.push("");
+  L.push("| model (all five layers) | share of ceiling | target | |");
+  L.push("|---|---:|---:|---|");
+  for (const [name, r] of Object.entries(c.model)) {
+    L.push(`| ${name} | ${r.of_ceiling == null ? f3(r.value) : `**${f1(100 * r.of_ceiling)} %**`} | ${r.target == null ? "" : `≥ ${100 * r.target} %`} | ${verdict(r.pass)} |`);
+  }
+  return L;
+}
+
 const mb = (b) => (b == null ? "—" : `${(b / 2 ** 20).toFixed(2)} MiB`);
 const spread = (s, f = f1) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : "—");
 const loadLine = (env) => `load average ${env.loadavgStart.map(f2).join(" ")} at start, ${env.loadavgEnd.map(f2).join(" ")} at end`;
@@ -242,7 +265,7 @@ export function writeReadme(status = {}) {
   else L.push("## Training step", "", "No bench/results/train-step.json.", "");
   if (gemm) L.push(...gemmSection(gemm), "");
   else L.push("## GEMM", "", "No bench/results/gemm.json.", "");
-  for (const [name, section] of [["infer.json", inferSection], ["cold-start.json", coldStartSection], ["memory.json", memorySection]]) {
+  for (const [name, section] of [["conv.json", convSection], ["infer.json", inferSection], ["cold-start.json", coldStartSection], ["memory.json", memorySection]]) {
     const r = readJson(name);
     if (r) L.push(...section(r), "");
     else L.push(`No bench/results/${name}.`, "");

@@ -112,6 +112,34 @@ export interface KernelExports {
   uniform_symmetric(x: P, n: number, bound: number): void;
   /** check.ts — #{i : not (0 ≤ x[i] ≤ 1)} (NaN and ±∞ count, −0 does not). */
   count_outside_unit(x: P, n: number): number;
+  /** conv.ts — Y[N,OH,OW,F] = act(conv(X[N,H,W,C], W[KH,KW,C,F]) + b[F]); geom i32[16]; scratch convScratchFloats. */
+  conv2d_forward(Y: P, X: P, W: P, b: P, scratch: P, geom: P, N: number, act: number, alpha: number): void;
+  /** conv.ts — dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += im2col(X)ᵀ·dZ; dX = col2im(dZ·Wᵀ) unless dX = 0. */
+  conv2d_backward(
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P, geom: P, N: number, act: number, alpha: number,
+  ): void;
+  /** conv.ts — Y[N,OH,OW,F] = act(conv_transpose(X[N,H,W,C], W[C,KH,KW,F]) + b[F]); geom i32[16]. */
+  conv2d_transpose_forward(Y: P, X: P, W: P, b: P, scratch: P, geom: P, N: number, act: number, alpha: number): void;
+  /** conv.ts — dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += Xᵀ·im2col(dZ); dX = im2col(dZ)·Wᵀ unless dX = 0. */
+  conv2d_transpose_backward(
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P, geom: P, N: number, act: number, alpha: number,
+  ): void;
+  /**
+   * batchnorm.ts — batch statistics over R rows (f64 mean, invstd saved); y = (x − μ)·invstd·γ + β; running stats
+   * PyTorch-style.
+   */
+  batchnorm_forward_train(
+    Y: P, mean: P, invstd: P, X: P, gamma: P, beta: P, rmean: P, rvar: P, R: number, C: number, ld: number, eps: number,
+    momentum: number,
+  ): void;
+  /** batchnorm.ts — y = (x − running_mean)/√(running_var + ε)·γ + β. */
+  batchnorm_forward_eval(
+    Y: P, X: P, gamma: P, beta: P, rmean: P, rvar: P, R: number, C: number, ld: number, eps: number,
+  ): void;
+  /** batchnorm.ts — dβ += Σ dy; dγ += Σ dy·x̂; dX = γ·invstd·(dy − Σdy/R − x̂·Σ(dy·x̂)/R) unless dX = 0. */
+  batchnorm_backward(
+    dX: P, dgamma: P, dbeta: P, dY: P, X: P, mean: P, invstd: P, gamma: P, R: number, C: number, ld: number,
+  ): void;
   /**
    * parts.ts — losses[b,j] = mask ? Σ_d softplus(l) − x·l : 0 over part j's w logits; dout += scale·(sigmoid(l) − x)
    * where present.
@@ -190,13 +218,23 @@ export interface KernelExports {
 
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
-  "parts_bernoulli_loss", "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss",
-  "parts_categorical_loss", "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward",
-  "rows_concat", "rows_split_add", "rows_mask", "kl_gauss_loss",
+  "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward", "conv2d_transpose_backward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward", "parts_bernoulli_loss",
+  "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss", "parts_categorical_loss",
+  "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward", "rows_concat", "rows_split_add",
+  "rows_mask", "kl_gauss_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
 export interface MtKernelExports extends KernelExports {
+  /** conv.ts — conv2d_backward's dW on output channels j0..j1 (dZ already formed). */
+  conv2d_backward_filter(dW: P, dZ: P, X: P, scratch: P, geom: P, N: number, j0: number, j1: number): void;
+  /** conv.ts — conv2d_backward's dX = col2im(dZ·Wᵀ) on N images. */
+  conv2d_backward_data(dX: P, dZ: P, W: P, scratch: P, geom: P, N: number): void;
+  /** conv.ts — conv2d_transpose_backward's dW on columns j0..j1 of its [C, KH·KW·F] view (dZ already formed). */
+  conv2d_transpose_backward_filter(dW: P, dZ: P, X: P, scratch: P, geom: P, N: number, j0: number, j1: number): void;
+  /** conv.ts — conv2d_transpose_backward's dX = im2col(dZ)·Wᵀ on N images. */
+  conv2d_transpose_backward_data(dX: P, dZ: P, W: P, scratch: P, geom: P, N: number): void;
   /**
    * dense.ts — 1 if the sparse-input kernel (backward = 1: dense_backward_sparse_x) would take its sparse path on X.
    */
@@ -226,14 +264,18 @@ export interface MtKernelExports extends KernelExports {
 export const WORKER_KERNELS = [
   "dense_forward", "activation_forward", "rng_normal", "bernoulli_logits_loss", "gaussian_loss", "laplace_loss",
   "kl_normal_loss", "adam_update", "sgd_update", "scale_inplace", "zero_f32", "count_nonfinite",
-  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "dense_forward_sparse_x_path",
-  "dense_backward_cols", "dense_backward_input", "dense_backward_dz_cols", "dense_backward_rows_sparse_x",
+  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "conv2d_forward", "conv2d_transpose_forward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward", "conv2d_backward_filter",
+  "conv2d_backward_data", "conv2d_transpose_backward_filter", "conv2d_transpose_backward_data",
+  "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input", "dense_backward_dz_cols",
+  "dense_backward_rows_sparse_x",
 ] as const;
 
 /** The splits of src/runtime/threads/parallel.ts that the registry names. */
 export type KernelSplit =
   | "dense_rows" | "dense_backward" | "elements" | "sparse_x_forward" | "sparse_x_backward" | "philox_blocks"
-  | "row_loss" | "kl_rows" | "elements_sum";
+  | "row_loss" | "kl_rows" | "elements_sum" | "conv_images" | "conv_backward" | "conv_transpose_backward"
+  | "batchnorm_train_channels" | "batchnorm_rows" | "batchnorm_backward_channels";
 
 /** Each kernel that `threads > 1` splits: its name, its split, and how many pointer arguments lead its parameters. */
 export const KERNEL_SPLITS = [
@@ -255,4 +297,11 @@ export const KERNEL_SPLITS = [
   ["continuous_bernoulli_loss", "row_loss", 4],
   ["cbernoulli_mean", "elements", 2],
   ["count_outside_unit", "elements_sum", 1],
+  ["conv2d_forward", "conv_images", 6],
+  ["conv2d_backward", "conv_backward", 9],
+  ["conv2d_transpose_forward", "conv_images", 6],
+  ["conv2d_transpose_backward", "conv_transpose_backward", 9],
+  ["batchnorm_forward_train", "batchnorm_train_channels", 8],
+  ["batchnorm_forward_eval", "batchnorm_rows", 6],
+  ["batchnorm_backward", "batchnorm_backward_channels", 8],
 ] as const satisfies readonly (readonly [keyof KernelExports, KernelSplit, number])[];

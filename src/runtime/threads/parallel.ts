@@ -89,6 +89,26 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
   const elementArgs = (a: number[], lead: number, i0: number, i1: number): number[] =>
     a.map((v, i) => (i < lead ? v && v + i0 * 4 : i === lead ? i1 - i0 : v));
 
+  // ---- convolution and batch norm (assembly/conv.ts, batchnorm.ts; docs/ABI.md "Convolution", "Batch norm") ----
+  // Conv calls read their geometry from wasm memory (geom: H, W, C, OH, OW, F, KH, KW, …). Each part gets its own
+  // im2col chunk of scratch (the caller allocates convScratchFloats(geometry, threads)), so at most `n` parts run.
+  // Forward: whole images per part (pointer offsets; a forward output never depends on the chunking). Backward:
+  // dZ and db by column ranges (dense_backward_dz_cols), then dW by column ranges — every part walks all the rows in
+  // the same chunks, so each dW element gets the same sums in the same order — then dX by whole images (a scatter
+  // only touches its own image's pixels, in grid-row order). Batch norm: channel ranges (statistics are per channel,
+  // summed in row order), the eval forward by rows.
+  const geomOf = (geom: number): Int32Array => new Int32Array(k.memory.buffer, geom, 16).slice();
+  /** Floats of one part's scratch (src/runtime/conv.ts, convGeometry): the chunk, then the weights' room. */
+  const convPart = (op: string, K: number, g: Int32Array): number =>
+    (Math.max(4, Math.floor(32768 / K) & ~3) + (op.startsWith("conv2d_transpose") ? g[2] : g[5])) * ((K + 3) & ~3);
+  /** [K of the im2col matrix, grid rows per image, input floats per image, output floats per image, madds per image]. */
+  const convSizes = (op: string, g: Int32Array): number[] => {
+    const [H, W, C, OH, OW, F, KH, KW] = g;
+    const t = op.startsWith("conv2d_transpose");
+    const grid = t ? H * W : OH * OW;
+    return [KH * KW * (t ? F : C), grid, H * W * C, OH * OW * F, grid * KH * KW * C * F];
+  };
+  const convParts = (N: number, madds: number): number => (N * madds < min.gemm ? 1 : Math.min(n, N));
   /**
    * The splits the registry names (KERNEL_SPLITS): each makes the threaded version of kernel `op`, whose first
    * `lead` parameters are pointers. The generic ones (elements, elements_sum, row_loss) serve any kernel with their
@@ -166,6 +186,50 @@ export function parallelKernels(k: MtKernelExports, pool: Pool, min: SplitThresh
         const lo = (ctr0 >>> 0) + i0 / 4;
         return [out + i0 * 4, i1 - i0, key0, key1, lo % 2 ** 32, ((ctr1 >>> 0) + Math.floor(lo / 2 ** 32)) % 2 ** 32];
       });
+    },
+
+    // ---- convolution and batch norm (helpers above SPLITS) ----
+    conv_images: (op: string) => (Y: number, X: number, W: number, b: number, scratch: number, geom: number, N: number, act: number, alpha: number) => {
+      const g = geomOf(geom);
+      const [K, , inF, outF, madds] = convSizes(op, g);
+      const parts = convParts(N, madds);
+      if (parts === 1) return call(op)(Y, X, W, b, scratch, geom, N, act, alpha);
+      const P = convPart(op, K, g);
+      run(op as Op, ranges(N, parts, 1), (n0, n1, i) => [Y + n0 * outF * 4, X + n0 * inF * 4, W, b, scratch + i * P * 4, geom, n1 - n0, act, alpha]);
+    },
+    conv_backward: (op: string) => (dX: number, dW: number, db: number, dY: number, X: number, W: number, Y: number, scratch: number, geom: number, N: number, act: number, alpha: number) => {
+      const g = geomOf(geom);
+      const [K, grid, inF, , madds] = convSizes(op, g);
+      const F = g[5];
+      const parts = convParts(N, madds);
+      if (parts === 1) return call(op)(dX, dW, db, dY, X, W, Y, scratch, geom, N, act, alpha);
+      const P = convPart(op, K, g);
+      const transpose = op === "conv2d_transpose_backward";
+      run("dense_backward_dz_cols", ranges(F, parts, 4), (n0, n1) => [db, dY, Y, N * g[3] * g[4], F, n0, n1, act, alpha]);
+      // dW's columns: F of [K, F] (conv2d), K of [C, K] (transposed)
+      const cols = transpose ? K : F;
+      const filter = transpose ? "conv2d_transpose_backward_filter" : "conv2d_backward_filter";
+      run(filter as Op, ranges(cols, Math.min(parts, Math.ceil(cols / 4)), cols >= 64 ? 8 : 4), (j0, j1, i) => [dW, dY, X, scratch + i * P * 4, geom, N, j0, j1]);
+      if (dX !== 0) {
+        const data = transpose ? "conv2d_transpose_backward_data" : "conv2d_backward_data";
+        run(data as Op, ranges(N, parts, 1), (n0, n1, i) => [dX + n0 * inF * 4, dY + n0 * g[3] * g[4] * F * 4, W, scratch + i * P * 4, geom, n1 - n0]);
+      }
+    },
+    // the same split: the kernel's name says which dW columns and parts it runs
+    conv_transpose_backward: (op: string, lead: number) => SPLITS.conv_backward(op, lead),
+    batchnorm_train_channels: (op: string) => (Y: number, mean: number, invstd: number, X: number, gamma: number, beta: number, rmean: number, rvar: number, R: number, C: number, ld: number, eps: number, momentum: number) => {
+      if (R * C < min.elements || C < 4) return call(op)(Y, mean, invstd, X, gamma, beta, rmean, rvar, R, C, ld, eps, momentum);
+      run(op as Op, ranges(C, Math.min(n, C >> 1), 2), (c0, c1) => [Y + c0 * 4, mean + c0 * 8, invstd + c0 * 8, X + c0 * 4,
+        gamma && gamma + c0 * 4, beta && beta + c0 * 4, rmean && rmean + c0 * 4, rvar && rvar + c0 * 4, R, c1 - c0, ld, eps, momentum]);
+    },
+    batchnorm_rows: (op: string) => (Y: number, X: number, gamma: number, beta: number, rmean: number, rvar: number, R: number, C: number, ld: number, eps: number) => {
+      if (R * C < min.elements) return call(op)(Y, X, gamma, beta, rmean, rvar, R, C, ld, eps);
+      run(op as Op, ranges(R, J, 1), (r0, r1) => [Y + r0 * ld * 4, X + r0 * ld * 4, gamma, beta, rmean, rvar, r1 - r0, C, ld, eps]);
+    },
+    batchnorm_backward_channels: (op: string) => (dX: number, dgamma: number, dbeta: number, dY: number, X: number, mean: number, invstd: number, gamma: number, R: number, C: number, ld: number) => {
+      if (R * C < min.elements || C < 4) return call(op)(dX, dgamma, dbeta, dY, X, mean, invstd, gamma, R, C, ld);
+      run(op as Op, ranges(C, Math.min(n, C >> 1), 2), (c0, c1) => [dX && dX + c0 * 4, dgamma && dgamma + c0 * 4, dbeta && dbeta + c0 * 4,
+        dY + c0 * 4, X + c0 * 4, mean + c0 * 8, invstd + c0 * 8, gamma && gamma + c0 * 4, R, c1 - c0, ld]);
     },
   };
 

@@ -1,0 +1,200 @@
+// bench/conv.mjs — the convolution kernels (assembly/conv.ts) on the Keras conv VAE's layers at batch 128, as a
+// share of the machine's register-only f32x4 mul+add ceiling (bench/probe.ts), all in one process run so the
+// ratios share the machine's state.
+//
+//   node bench/conv.mjs               (needs build/vaekit-testing.wasm: `node scripts/build-wasm.mjs`)
+//   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs
+//
+// Layers (issue 13's Keras example; channels-last, batch N = 128):
+//   enc1  conv2d           28×28×1  → 14×14×32, 3×3, stride 2, padding 1
+//   enc2  conv2d           14×14×32 → 7×7×64,   3×3, stride 2, padding 1
+//   dec1  conv2d_transpose 7×7×64   → 14×14×64, 3×3, stride 2, padding 1, output padding 1
+//   dec2  conv2d_transpose 14×14×64 → 28×28×32, 3×3, stride 2, padding 1, output padding 1
+//   dec3  conv2d_transpose 28×28×32 → 28×28×1,  3×3, stride 1, padding 1
+// Per layer three passes: forward (relu), the filter gradient (dW += …, the `_backward_filter` part kernel on
+// every column: what conv2d_backward runs after forming dZ) and the data gradient (dX, `_backward_data`). Flops are
+// GEMM-equivalent: 2·(grid rows)·K·(columns) with every tap counted (padding taps too), so ratios are speeds.
+// Every case is warmed up, then R rounds visit each case in turn (samples of ~sampleMs, process CPU time); a
+// ratio is the median over rounds of case / ceiling measured in the same round. "model" rows add up the five
+// layers' flops and times. The fast build (relaxed-SIMD FMA) is timed beside the exact one where the engine has
+// relaxed SIMD, against the FMA probe. Results: bench/results/conv.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildProbe, ensureRelaxedSimd, median, RELAXED_PROBE, uniformArray } from "./common.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const QUICK = process.env.BENCH_QUICK === "1";
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 3 : 9);
+const N = 128;
+const TARGET = 0.75;
+
+const LAYERS = [
+  { name: "enc1", spec: { inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 } },
+  { name: "enc2", spec: { inH: 14, inW: 14, inC: 32, outC: 64, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 } },
+  { name: "dec1", spec: { inH: 7, inW: 7, inC: 64, outC: 64, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true } },
+  { name: "dec2", spec: { inH: 14, inW: 14, inC: 64, outC: 32, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true } },
+  { name: "dec3", spec: { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true } },
+];
+
+function loadModule(file) {
+  const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, "build", file))), {}).exports;
+  const memory = x.memory;
+  let top = (Number(x.heap_base()) + 15) & ~15;
+  const alloc = (n) => {
+    const p = top;
+    top = (top + n * 4 + 15) & ~15;
+    const need = top + 64 - memory.buffer.byteLength;
+    if (need > 0) memory.grow(Math.ceil(need / 65536));
+    new Uint8Array(memory.buffer, p, top - p).fill(0);
+    return p;
+  };
+  const put = (a) => {
+    const p = alloc(a.length);
+    new Float32Array(memory.buffer, p, a.length).set(a);
+    return p;
+  };
+  return { x, alloc, put, memory };
+}
+
+/** The cases of one layer on one module (prefix names the build). */
+function layerCases(v, layer, convGeometry, prefix) {
+  const g = convGeometry(layer.spec);
+  const [H, W, C, OH, OW, F, KH, KW] = g.geom;
+  const t = g.transpose;
+  const base = t ? "conv2d_transpose" : "conv2d";
+  const pg = v.alloc(16);
+  new Int32Array(v.memory.buffer, pg, 16).set(g.geom);
+  const X = v.put(uniformArray(N * H * W * C, 1, -1, 1));
+  const Wt = v.put(uniformArray(KH * KW * C * F, 2, -0.1, 0.1));
+  const b = v.put(uniformArray(F, 3, -0.1, 0.1));
+  const Y = v.alloc(N * OH * OW * F), dZ = v.put(uniformArray(N * OH * OW * F, 4, -1, 1));
+  const dW = v.alloc(KH * KW * C * F), dX = v.alloc(N * H * W * C), S = v.alloc(g.scratchFloats);
+  const flops = 2 * KH * KW * C * F * (t ? N * H * W : N * OH * OW);
+  const k = v.x;
+  const fwd = k[`${base}_forward`], filt = k[`${base}_backward_filter`], data = k[`${base}_backward_data`];
+  const cols = t ? KH * KW * F : F;
+  return [
+    { name: `${prefix}${layer.name} forward`, pass: "forward", layer: layer.name, build: prefix, flops, fn: () => fwd(Y, X, Wt, b, S, pg, N, 1, 0) },
+    { name: `${prefix}${layer.name} dW`, pass: "dW", layer: layer.name, build: prefix, flops, fn: () => filt(dW, dZ, X, S, pg, N, 0, cols) },
+    { name: `${prefix}${layer.name} dX`, pass: "dX", layer: layer.name, build: prefix, flops, fn: () => data(dX, dZ, Wt, S, pg, N) },
+  ];
+}
+
+function runCases(cases, { repeats, sampleMs, warmupMs, log }) {
+  for (const c of cases) {
+    const t0 = performance.now();
+    let calls = 0;
+    while (performance.now() - t0 < warmupMs || calls < 3) { c.fn(); calls++; }
+    const t1 = performance.now();
+    c.fn(); c.fn();
+    const per = (performance.now() - t1) / 2;
+    c.batch = Math.max(1, Math.round(sampleMs / Math.max(per, 1e-3)));
+    c.seconds = [];
+  }
+  for (let r = 0; r < repeats; r++) {
+    for (const c of cases) {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < c.batch; i++) c.fn();
+      const d = process.cpuUsage(c0);
+      c.seconds.push((d.user + d.system) / 1e6 / c.batch);
+    }
+    log(`  round ${r + 1}/${repeats}`);
+  }
+}
+
+export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warmupMs = QUICK ? 200 : 500, quiet = false } = {}) {
+  const log = quiet ? () => {} : (s) => console.log(s);
+  log(`bench/conv: Keras conv VAE layers at batch ${N}, ${repeats} rounds, load average ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  // src/runtime/conv.ts (the geometry and scratch sizes the SDK uses), transpiled afresh on every run
+  const ts = (await import("typescript")).default;
+  mkdirSync(join(here, ".build"), { recursive: true });
+  const tr = (p) => ts.transpileModule(readFileSync(join(root, p), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  writeFileSync(join(here, ".build", "errors.js"), tr("src/errors.ts"));
+  writeFileSync(join(here, ".build", "conv-host.mjs"), tr("src/runtime/conv.ts").replace("../errors.js", "./errors.js"));
+  const { convGeometry } = await import(`${pathToFileURL(join(here, ".build", "conv-host.mjs")).href}?${Date.now()}`);
+  if (!existsSync(join(root, "build", "vaekit-testing.wasm"))) throw new Error("build/vaekit-testing.wasm missing: run node scripts/build-wasm.mjs");
+  const probe = await buildProbe("probe");
+  const relaxed = WebAssembly.validate(RELAXED_PROBE);
+  const fma = relaxed ? await buildProbe("probe-fma", { relaxed: true }) : null;
+  const ITERS = 200_000;
+  const cases = [{ name: "ceiling f32x4 mul+add (12 chains)", pass: "ceiling", flops: ITERS * 12 * 8, fn: () => probe.probe_f32x4_muladd(ITERS, 0.999, 0.001) }];
+  if (fma) cases.push({ name: "ceiling f32x4.relaxed_madd FMA (8 chains)", pass: "ceiling", flops: ITERS * 8 * 8, fn: () => fma.probe_f32x4_fma(ITERS, 0.999, 0.001) });
+  const exact = loadModule("vaekit-testing.wasm");
+  for (const L of LAYERS) cases.push(...layerCases(exact, L, convGeometry, ""));
+  if (relaxed && existsSync(join(root, "build", "vaekit-fast-testing.wasm"))) {
+    const fast = loadModule("vaekit-fast-testing.wasm");
+    for (const L of LAYERS) cases.push(...layerCases(fast, L, convGeometry, "fast "));
+  }
+  runCases(cases, { repeats, sampleMs, warmupMs, log });
+
+  const byName = Object.fromEntries(cases.map((c) => [c.name, c]));
+  const gflops = (c, r) => c.flops / c.seconds[r] / 1e9;
+  const ceil = byName["ceiling f32x4 mul+add (12 chains)"];
+  const ceilFma = byName["ceiling f32x4.relaxed_madd FMA (8 chains)"];
+  /** Median over rounds of (Σ flops / Σ seconds of the cases) / ceiling in that round. */
+  const share = (cs, c0) => median(cs[0].seconds.map((_, r) => {
+    const f = cs.reduce((s, c) => s + c.flops, 0), t = cs.reduce((s, c) => s + c.seconds[r], 0);
+    return f / t / 1e9 / gflops(c0, r);
+  }));
+  const results = {};
+  for (const c of cases) {
+    results[c.name] = {
+      gflops_median: +median(c.seconds.map((_, r) => gflops(c, r))).toFixed(2),
+      ms_per_call_median: +(median(c.seconds) * 1e3).toFixed(3),
+      ...(c.pass !== "ceiling" ? { of_ceiling: +share([c], c.build ? ceilFma : ceil).toFixed(3) } : {}),
+    };
+  }
+  const model = {};
+  for (const build of ["", ...(fma && byName["fast enc1 forward"] ? ["fast "] : [])]) {
+    for (const pass of ["forward", "dW", "dX"]) {
+      const cs = cases.filter((c) => c.build === build && c.pass === pass);
+      const v = share(cs, build ? ceilFma : ceil);
+      model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: build ? undefined : TARGET, pass: build ? undefined : v >= TARGET };
+    }
+    const all = cases.filter((c) => c.build === build && c.pass !== "ceiling");
+    model[`${build}all passes`] = { of_ceiling: +share(all, build ? ceilFma : ceil).toFixed(3) };
+  }
+  if (byName["fast enc1 forward"]) {
+    const ex = cases.filter((c) => c.build === "" && c.pass !== "ceiling"), fa = cases.filter((c) => c.build === "fast " && c.pass !== "ceiling");
+    model["fast / exact (all passes, time ratio)"] = {
+      value: +median(ex[0].seconds.map((_, r) => ex.reduce((s, c) => s + c.seconds[r], 0) / fa.reduce((s, c) => s + c.seconds[r], 0))).toFixed(3),
+    };
+  }
+
+  log("");
+  log(`${"case".padEnd(34)} ${"GFLOP/s".padStart(8)} ${"ms/call".padStart(9)} ${"of ceiling".padStart(10)}`);
+  for (const [name, r] of Object.entries(results)) {
+    log(`${name.padEnd(34)} ${r.gflops_median.toFixed(1).padStart(8)} ${r.ms_per_call_median.toFixed(3).padStart(9)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1).padStart(9) + "%" : ""}`);
+  }
+  log("");
+  for (const [name, r] of Object.entries(model)) {
+    log(`model ${name.padEnd(28)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1) + " % of ceiling" : r.value}${r.target ? ` (target ${100 * r.target} %: ${r.pass ? "met" : "NOT met"})` : ""}`);
+  }
+  const report = {
+    bench: "conv",
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    load_average: os.loadavg(),
+    batch: N,
+    rounds: repeats,
+    layers: LAYERS,
+    method: "GEMM-equivalent flops 2·rows·K·cols per call (padding taps counted); CPU time per call; ratios = median over rounds of (flops/time) / ceiling GFLOP/s in the same round; exact build vs f32x4 mul+add probe, fast build vs relaxed_madd probe",
+    results,
+    model,
+  };
+  if (write) {
+    mkdirSync(join(here, "results"), { recursive: true });
+    writeFileSync(join(here, "results", "conv.json"), JSON.stringify(report, null, 2) + "\n");
+    log("wrote bench/results/conv.json");
+  }
+  return report;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await ensureRelaxedSimd();
+  await main();
+}
