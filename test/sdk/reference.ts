@@ -29,6 +29,10 @@ export interface Ops<T> {
   repeatRows(a: T, k: number): T; // [n·k, m], row i·k + j = row i
   reshape(a: T, rows: number, cols: number): T;
   logMeanExpCols(a: T): T; // [n, 1]
+  // ---- layer lists (conv-reference.ts): convolutions as gathers and matrix products ----
+  /** out[r, j] = x[r, idx[j]], or 0 where idx[j] < 0. */
+  gatherCols(x: T, idx: Int32Array): T;
+  matmul(a: T, b: T): T; // [n, k]·[k, m]
 }
 
 /** A row-major float64 matrix. */
@@ -136,6 +140,22 @@ export const f64: Ops<M> = {
     }
     return o;
   },
+  gatherCols(x, idx) {
+    const o = new M(x.rows, idx.length);
+    for (let r = 0; r < x.rows; r++) for (let j = 0; j < idx.length; j++) o.d[r * idx.length + j] = idx[j] < 0 ? 0 : x.d[r * x.cols + idx[j]];
+    return o;
+  },
+  matmul(a, b) {
+    const o = new M(a.rows, b.cols);
+    for (let r = 0; r < a.rows; r++) {
+      for (let c = 0; c < b.cols; c++) {
+        let s = 0;
+        for (let i = 0; i < a.cols; i++) s += a.d[r * a.cols + i] * b.d[i * b.cols + c];
+        o.d[r * b.cols + c] = s;
+      }
+    }
+    return o;
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -188,6 +208,12 @@ export function tfOps(tf: TF): Ops<Tt> {
     repeatRows: (a, k) => tf.reshape(tf.tile(tf.expandDims(a, 1), [1, k, 1]), [a.shape[0] * k, a.shape[1]]),
     reshape: (a, rows, cols) => tf.reshape(a, [rows, cols]),
     logMeanExpCols: (a) => tf.sub(tf.logSumExp(a, 1, true), Math.log(a.shape[1])),
+    gatherCols(x, idx) {
+      const zero = x.shape[1];
+      const padded = tf.concat([x, tf.zeros([x.shape[0], 1])], 1);
+      return tf.gather(padded, tf.tensor1d(Int32Array.from(idx, (i) => (i < 0 ? zero : i)), "int32"), 1);
+    },
+    matmul: (a, b) => tf.matMul(a, b),
   };
 }
 
@@ -198,7 +224,7 @@ export function weightsAs<T>(o: Ops<T>, w: Record<string, ArrayLike<number>>, sh
   const out: Record<string, T> = {};
   for (const [k, v] of Object.entries(w)) {
     const s = shapes[k];
-    out[k] = s.length === 2 ? o.input(v, s[0], s[1]) : o.input(v, 1, s[0]);
+    out[k] = s.length === 2 ? o.input(v, s[0], s[1]) : o.input(v, 1, s.reduce((a, b) => a * b, 1)); // conv weights: one row
   }
   return out;
 }
