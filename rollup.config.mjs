@@ -4,7 +4,8 @@
 //   dist/index.js    ESM for Node and Bun: reads ./vaekit.wasm with node:fs
 //   dist/index.cjs   CommonJS (require): the same
 //   dist/web.js      ESM for browsers and Deno: fetches new URL("./vaekit.wasm", import.meta.url); no node: import
-//   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit.wasm as a module (workerd compiles no wasm bytes)
+//   dist/workerd.js  ESM for Cloudflare Workers: imports ./vaekit-ext.wasm as a module (workerd compiles no wasm
+//                    bytes; vaekit-ext.wasm has every kernel, so one module serves every model family)
 // Each bundle is complete (no shared chunk), so importing one entry never runs another's loader. The code for
 // `threads > 1` (src/runtime/threads/) is split off into a chunk of its own per entry, imported only when asked
 // for, so it costs the default entry nothing: dist/index-threads.js, dist/index-threads.cjs, dist/web-threads.js;
@@ -24,6 +25,7 @@ const PLATFORMS = {
   node: `
 export const bundledModule = undefined;
 export const wasmUrl = () => new URL("./vaekit.wasm", import.meta.url);
+export const extWasmUrl = () => new URL("./vaekit-ext.wasm", import.meta.url);
 export const fastWasmUrl = () => new URL("./vaekit-fast.wasm", import.meta.url);
 export const canReadFiles = true;
 export async function readFileUrl(url) {
@@ -34,6 +36,7 @@ export async function readFileUrl(url) {
 const beside = (file) => () => require("node:url").pathToFileURL(require("node:path").join(__dirname, file));
 export const bundledModule = undefined;
 export const wasmUrl = beside("vaekit.wasm");
+export const extWasmUrl = beside("vaekit-ext.wasm");
 export const fastWasmUrl = beside("vaekit-fast.wasm");
 export const canReadFiles = true;
 export function readFileUrl(url) {
@@ -42,15 +45,17 @@ export function readFileUrl(url) {
   web: `
 export const bundledModule = undefined;
 export const wasmUrl = () => new URL("./vaekit.wasm", import.meta.url);
+export const extWasmUrl = () => new URL("./vaekit-ext.wasm", import.meta.url);
 export const fastWasmUrl = () => new URL("./vaekit-fast.wasm", import.meta.url);
 export const canReadFiles = false;
 export function readFileUrl() {
   throw new Error("unreachable: this build fetches its wasm");
 }`,
   workerd: `
-import wasm from "./vaekit.wasm";
+import wasm from "./vaekit-ext.wasm";
 export const bundledModule = wasm;
 export const wasmUrl = undefined;
+export const extWasmUrl = undefined;
 export const fastWasmUrl = undefined;
 export const canReadFiles = false;
 export function readFileUrl() {
@@ -85,7 +90,7 @@ function platform(name) {
       if (source === "./fast.js" && importer?.replace(/\\/g, "/").endsWith("src/runtime/engine.ts")) {
         return { id: "./vaekit-fast.js", external: true };
       }
-      return source === "./vaekit.wasm" ? { id: "./vaekit.wasm", external: true } : null;
+      return source === "./vaekit-ext.wasm" ? { id: "./vaekit-ext.wasm", external: true } : null;
     },
     transform(code, id) {
       const path = id.replace(/\\/g, "/");
@@ -119,11 +124,13 @@ const js = (name, file, format) => ({
   output: {
     dir: "dist", format, sourcemap: false, entryFileNames: file,
     // index-fit.js and index-threads.js (index-*.cjs, web-*.js): named by what they hold
-    // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks)
+    // (and index-idx.js: the IDX reader; index-load.js: the model-file reader; index-config.js: the VAE configs' checks;
+    // index-ext.js: the loader of vaekit-ext.wasm, for models that need the EXT kernels)
     chunkFileNames: (c) => `${file.replace(/\.c?js$/, "")}-${c.moduleIds.some((id) => id.replace(/\\/g, "/").includes("/runtime/threads/")) ? "threads"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },

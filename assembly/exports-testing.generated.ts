@@ -37,6 +37,16 @@ export { gemv_forward_sparse_x, gemv_forward_sparse_x_scalar, gemv_forward, gemv
 export { uniform_symmetric } from "./init";
 export { count_outside_unit, count_outside_unit_scalar } from "./check";
 export {
+  conv2d_forward, conv2d_forward_scalar, conv2d_backward, conv2d_backward_scalar, conv2d_transpose_forward,
+  conv2d_transpose_forward_scalar, conv2d_transpose_backward, conv2d_transpose_backward_scalar, conv2d_backward_filter,
+  conv2d_backward_filter_scalar, conv2d_backward_data, conv2d_backward_data_scalar, conv2d_transpose_backward_filter,
+  conv2d_transpose_backward_filter_scalar, conv2d_transpose_backward_data, conv2d_transpose_backward_data_scalar,
+} from "./conv";
+export {
+  batchnorm_forward_train, batchnorm_forward_train_scalar, batchnorm_forward_eval, batchnorm_forward_eval_scalar,
+  batchnorm_backward, batchnorm_backward_scalar,
+} from "./batchnorm";
+export {
   gemm_nn_4x8_f32x4, gemm_nn_scalar, gemm_tn_4x8_f32x4, gemm_tn_scalar, gemm_nt_f32x4, gemm_nt_scalar,
 } from "./gemm";
 export { vexp, vexp_scalar, vlog1p, vlog1p_scalar } from "./vmath";

@@ -15,7 +15,9 @@
 //   params   its parameters as in the source, `name: type` with type ptr (a byte offset into linear memory; usize
 //            in the source), i32, u32, f32 or f64.
 //   returns  void, i32 or f64 (ptr for heap_base).
-//   builds   which modules export it: "default" = dist/vaekit.wasm and dist/vaekit-fast.wasm (what the SDK calls),
+//   builds   which modules export it: "default" = dist/vaekit.wasm and every build below (what the SDK calls),
+//            "ext" = dist/vaekit-ext.wasm and dist/vaekit-fast.wasm (kernels of the model families beyond the MLP,
+//            kept out of the default entry's size budget: use the EXT list),
 //            "mt" = dist/vaekit-mt.wasm and dist/vaekit-fast-mt.wasm (threads), "testing" = build/vaekit-testing.wasm
 //            and build/vaekit-fast-testing.wasm (tests, bench), "fast" = the three fast builds only (assembly/fast.ts,
 //            compiled as their second entry; optional in KernelExports).
@@ -34,8 +36,9 @@
 
 const SHIPPED = ["default", "mt", "testing"];
 // Kernels of the model families beyond the MLP (convolution, batch norm, recurrent cells, …): not in dist/vaekit.wasm
-// (the default entry's size budget) but in dist/vaekit-ext.wasm, which a model that needs them loads instead, and in
-// the fast and threads builds. Such a model creates its engine with `ext: true` (Model.engine).
+// (the default entry's size budget) but in dist/vaekit-ext.wasm (which has every default kernel too), which a model
+// that needs them loads instead, and in the fast and threads builds. Such a model creates its engine with `ext`
+// (Model.engine(options, file, true)).
 export const EXT = ["ext", "mt", "testing"];
 const MT = ["mt", "testing"];
 const TESTING = ["testing"];
@@ -237,6 +240,72 @@ export const KERNELS = [
     name: "precision_fast", source: "fast", builds: ["fast"], params: "", returns: "i32",
     noTwin: "returns a constant",
     abi: "1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only)",
+  },
+
+  // ---- convolution and batch norm (assembly/conv.ts, batchnorm.ts; docs/ABI.md "Convolution", "Batch norm") ----
+  {
+    name: "conv2d_forward", source: "conv", builds: EXT, twin: true,
+    params: "Y: ptr, X: ptr, W: ptr, b: ptr, scratch: ptr, geom: ptr, N: i32, act: i32, alpha: f32", returns: "void",
+    abi: "Y[N,OH,OW,F] = act(conv(X[N,H,W,C], W[KH,KW,C,F]) + b[F]); geom i32[16]; scratch convScratchFloats",
+  },
+  {
+    name: "conv2d_backward", source: "conv", builds: EXT, twin: true,
+    params: "dX: ptr, dW: ptr, db: ptr, dY: ptr, X: ptr, W: ptr, Y: ptr, scratch: ptr, geom: ptr, N: i32, act: i32, " +
+      "alpha: f32",
+    returns: "void",
+    abi: "dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += im2col(X)ᵀ·dZ; dX = col2im(dZ·Wᵀ) unless dX = 0",
+  },
+  {
+    name: "conv2d_transpose_forward", source: "conv", builds: EXT, twin: true,
+    params: "Y: ptr, X: ptr, W: ptr, b: ptr, scratch: ptr, geom: ptr, N: i32, act: i32, alpha: f32", returns: "void",
+    abi: "Y[N,OH,OW,F] = act(conv_transpose(X[N,H,W,C], W[C,KH,KW,F]) + b[F]); geom i32[16]",
+  },
+  {
+    name: "conv2d_transpose_backward", source: "conv", builds: EXT, twin: true,
+    params: "dX: ptr, dW: ptr, db: ptr, dY: ptr, X: ptr, W: ptr, Y: ptr, scratch: ptr, geom: ptr, N: i32, act: i32, " +
+      "alpha: f32",
+    returns: "void",
+    abi: "dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += Xᵀ·im2col(dZ); dX = im2col(dZ)·Wᵀ unless dX = 0",
+  },
+  {
+    name: "batchnorm_forward_train", source: "batchnorm", builds: EXT, twin: true,
+    params: "Y: ptr, mean: ptr, invstd: ptr, X: ptr, gamma: ptr, beta: ptr, rmean: ptr, rvar: ptr, R: i32, C: i32, " +
+      "ld: i32, eps: f64, momentum: f64",
+    returns: "void",
+    abi: "batch statistics over R rows (f64 mean, invstd saved); y = (x − μ)·invstd·γ + β; running stats PyTorch-style",
+  },
+  {
+    name: "batchnorm_forward_eval", source: "batchnorm", builds: EXT, twin: true,
+    params: "Y: ptr, X: ptr, gamma: ptr, beta: ptr, rmean: ptr, rvar: ptr, R: i32, C: i32, ld: i32, eps: f64",
+    returns: "void",
+    abi: "y = (x − running_mean)/√(running_var + ε)·γ + β",
+  },
+  {
+    name: "batchnorm_backward", source: "batchnorm", builds: EXT, twin: true,
+    params: "dX: ptr, dgamma: ptr, dbeta: ptr, dY: ptr, X: ptr, mean: ptr, invstd: ptr, gamma: ptr, R: i32, C: i32, " +
+      "ld: i32",
+    returns: "void",
+    abi: "dβ += Σ dy; dγ += Σ dy·x̂; dX = γ·invstd·(dy − Σdy/R − x̂·Σ(dy·x̂)/R) unless dX = 0",
+  },
+  {
+    name: "conv2d_backward_filter", source: "conv", builds: MT, twin: true, job: true,
+    params: "dW: ptr, dZ: ptr, X: ptr, scratch: ptr, geom: ptr, N: i32, j0: i32, j1: i32", returns: "void",
+    abi: "conv2d_backward's dW on output channels j0..j1 (dZ already formed)",
+  },
+  {
+    name: "conv2d_backward_data", source: "conv", builds: MT, twin: true, job: true,
+    params: "dX: ptr, dZ: ptr, W: ptr, scratch: ptr, geom: ptr, N: i32", returns: "void",
+    abi: "conv2d_backward's dX = col2im(dZ·Wᵀ) on N images",
+  },
+  {
+    name: "conv2d_transpose_backward_filter", source: "conv", builds: MT, twin: true, job: true,
+    params: "dW: ptr, dZ: ptr, X: ptr, scratch: ptr, geom: ptr, N: i32, j0: i32, j1: i32", returns: "void",
+    abi: "conv2d_transpose_backward's dW on columns j0..j1 of its [C, KH·KW·F] view (dZ already formed)",
+  },
+  {
+    name: "conv2d_transpose_backward_data", source: "conv", builds: MT, twin: true, job: true,
+    params: "dX: ptr, dZ: ptr, W: ptr, scratch: ptr, geom: ptr, N: i32", returns: "void",
+    abi: "conv2d_transpose_backward's dX = im2col(dZ)·Wᵀ on N images",
   },
 
   // ---- the threads build adds (assembly/index-mt.ts): the parts of the hand-written splits ----

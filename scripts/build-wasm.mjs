@@ -1,9 +1,11 @@
 // Compiles assembly/ with the same options (asconfig.json) once per row of BUILDS:
-//   dist/vaekit.wasm              from assembly/index.ts    — shipped: only the kernels the SDK calls
+//   dist/vaekit.wasm              from assembly/index.ts    — shipped: only the kernels the SDK's MLP models call
+//   dist/vaekit-ext.wasm          from assembly/index-ext.ts — shipped, loaded only by models that need the EXT
+//                                 kernels (convolution, recurrent cells, …): vaekit.wasm's kernels plus those
 //   dist/vaekit-mt.wasm           from assembly/index-mt.ts — shipped, loaded only for `threads > 1`: the same
 //                                 kernels plus the range-split ones, over an imported shared memory
 //   build/vaekit-testing.wasm     from assembly/testing.ts  — tests and bench: adds every scalar twin, raw GEMMs
-//   dist/vaekit-fast.wasm, dist/vaekit-fast-mt.wasm, build/vaekit-fast-testing.wasm — the same with
+//   dist/vaekit-fast.wasm (from index-ext.ts), dist/vaekit-fast-mt.wasm, build/vaekit-fast-testing.wasm — the same with
 //     `--enable relaxed-simd`: the GEMMs' multiply-adds become f32x4.relaxed_madd (assembly/madd.ts);
 //     assembly/fast.ts adds the precision_fast export
 // Each is written to a temporary file first and renamed, so concurrent builds never leave a torn module. One line per
@@ -24,9 +26,10 @@ const FAST_EXTRA = ["assembly/fast.ts"];
 
 const BUILDS = [
   { entry: "assembly/index.ts", out: "dist/vaekit.wasm", flags: [] },
+  { entry: "assembly/index-ext.ts", out: "dist/vaekit-ext.wasm", flags: [] },
   { entry: "assembly/index-mt.ts", out: "dist/vaekit-mt.wasm", flags: SHARED },
   { entry: "assembly/testing.ts", out: "build/vaekit-testing.wasm", flags: [] },
-  { entry: "assembly/index.ts", out: "dist/vaekit-fast.wasm", flags: FAST, extra: FAST_EXTRA },
+  { entry: "assembly/index-ext.ts", out: "dist/vaekit-fast.wasm", flags: FAST, extra: FAST_EXTRA },
   { entry: "assembly/index-mt.ts", out: "dist/vaekit-fast-mt.wasm", flags: [...SHARED, ...FAST], extra: FAST_EXTRA },
   { entry: "assembly/testing.ts", out: "build/vaekit-fast-testing.wasm", flags: FAST, extra: FAST_EXTRA },
 ];

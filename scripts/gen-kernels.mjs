@@ -1,7 +1,8 @@
 // Writes every file derived from the kernel registry (assembly/registry.mjs), after checking each entry against the
 // `export function` it names in assembly/:
-//   assembly/exports.generated.ts          the exports of dist/vaekit.wasm (and vaekit-fast.wasm)
-//   assembly/exports-mt.generated.ts       … of dist/vaekit-mt.wasm: those plus the parts of the thread splits
+//   assembly/exports.generated.ts          the exports of dist/vaekit.wasm
+//   assembly/exports-ext.generated.ts      … of dist/vaekit-ext.wasm (and vaekit-fast.wasm): those plus the EXT kernels
+//   assembly/exports-mt.generated.ts       … of dist/vaekit-mt.wasm: the ext ones plus the parts of the thread splits
 //   assembly/exports-testing.generated.ts  … of build/vaekit-testing.wasm: every kernel and its scalar twin
 //   src/runtime/kernels.generated.ts       KernelExports, MtKernelExports, WORKER_KERNELS, KERNEL_SPLITS
 //   docs/ABI.md                            the kernel table between `<!-- kernels:begin -->` and `<!-- kernels:end -->`
@@ -60,7 +61,7 @@ const sig = (params) => params.map((p) => `${p.name}: ${p.type}`).join(", ");
  *  every problem found. */
 export function readRegistry(root, { KERNELS, INTERNAL }) {
   const problems = [];
-  const entryFiles = new Set(["index.ts", "index-mt.ts", "testing.ts"]);
+  const entryFiles = new Set(["index.ts", "index-ext.ts", "index-mt.ts", "testing.ts"]);
   const files = readdirSync(join(root, "assembly"))
     .filter((f) => f.endsWith(".ts") && !entryFiles.has(f) && !f.endsWith(".generated.ts"));
   const fns = sourceFunctions(root, files);
@@ -69,9 +70,7 @@ export function readRegistry(root, { KERNELS, INTERNAL }) {
     const at = `kernel "${e.name}"`;
     const bad = (msg) => problems.push(`${at}: ${msg}`);
     const params = parseParams(e.params ?? "");
-    // "ext" (dist/vaekit-ext.wasm) is, until that build exists, generated as part of the default build.
-    const k = { ...e, params, builds: e.builds?.map((b) => (b === "ext" ? "default" : b)),
-      job: e.job ?? e.split !== undefined, twinName: e.twin === true ? `${e.name}_scalar` : e.twin };
+    const k = { ...e, params, job: e.job ?? e.split !== undefined, twinName: e.twin === true ? `${e.name}_scalar` : e.twin };
     for (const n of [e.name, k.twinName]) {
       if (n === undefined) continue;
       if (seen.has(n)) bad(`"${n}" is listed twice`);
@@ -87,6 +86,9 @@ export function readRegistry(root, { KERNELS, INTERNAL }) {
     } else {
       if (e.builds.includes("default") && !e.builds.includes("mt")) {
         bad('builds has "default" but not "mt": the threads build must export every kernel of the default one');
+      }
+      if (e.builds.includes("ext") && (e.builds.includes("default") || !e.builds.includes("mt"))) {
+        bad('builds has "ext": use the registry\'s EXT list (ext, mt, testing) — not with "default", and always with "mt"');
       }
       if (e.builds.includes("fast") && e.builds.length > 1) bad('"fast" cannot be combined with other builds');
       if (e.builds.includes("fast") && e.source !== "fast") bad('"fast" kernels live in assembly/fast.ts');
@@ -115,7 +117,9 @@ export function readRegistry(root, { KERNELS, INTERNAL }) {
     }
     if (e.split !== undefined) {
       if (typeof e.split !== "string" || !/^[a-z][a-z0-9_]*$/.test(e.split)) bad("split must be a lower_snake_case name");
-      if (!e.builds?.includes("default") || !e.builds?.includes("mt")) bad('a split kernel must be in builds "default" and "mt"');
+      if (!(e.builds?.includes("default") || e.builds?.includes("ext")) || !e.builds?.includes("mt")) {
+        bad('a split kernel must be in builds "default" (or "ext") and "mt"');
+      }
       const layout = LAYOUTS[e.split];
       const lead = params.findIndex((p) => p.type !== "ptr");
       if (e.split === "elements" || e.split === "elements_sum") {
@@ -213,11 +217,16 @@ export function generate(root, registry) {
   files.set("assembly/exports.generated.ts",
     `${asHead("The exports of dist/vaekit.wasm and dist/vaekit-fast.wasm: the kernels the SDK calls.")}` +
     `${asExports(def, sourceOf)}\n`);
-  const mtOnly = has("mt").filter((k) => !k.builds.includes("default")).map((k) => k.name);
+  const shipped = (k) => k.builds.includes("default") || k.builds.includes("ext");
+  files.set("assembly/exports-ext.generated.ts",
+    `${asHead("The exports of dist/vaekit-ext.wasm and dist/vaekit-fast.wasm: the default build's, plus the kernels of " +
+      "the model\nfamilies beyond the MLP (the registry's EXT list).")}` +
+    `export * from "./exports.generated";\n${asExports(has("ext").map((k) => k.name), sourceOf)}\n`);
+  const mtOnly = has("mt").filter((k) => !shipped(k)).map((k) => k.name);
   files.set("assembly/exports-mt.generated.ts",
-    `${asHead("The exports of dist/vaekit-mt.wasm and dist/vaekit-fast-mt.wasm: the default build's, plus the parts " +
+    `${asHead("The exports of dist/vaekit-mt.wasm and dist/vaekit-fast-mt.wasm: the ext build's, plus the parts " +
       "of the\nthread splits (src/runtime/threads/parallel.ts).")}` +
-    `export * from "./exports.generated";\n${asExports(mtOnly, sourceOf)}\n`);
+    `export * from "./exports-ext.generated";\n${asExports(mtOnly, sourceOf)}\n`);
   const testing = has("testing").flatMap((k) => (k.twinName ? [k.name, k.twinName] : [k.name]));
   files.set("assembly/exports-testing.generated.ts",
     `${asHead("The exports of build/vaekit-testing.wasm and build/vaekit-fast-testing.wasm: every kernel and its " +
@@ -235,16 +244,26 @@ export function generate(root, registry) {
     "/** A byte offset into the kernels' linear memory. */",
     "type P = number;",
     "",
-    "/** The exports of dist/vaekit.wasm (and of the fast and threads builds, which have these and more). */",
+    "/**",
+    " * The exports of dist/vaekit.wasm (and of the ext, fast and threads builds, which have these and more). The",
+    " * kernels of the registry's EXT list are listed too, but only an engine created with `ext` (dist/vaekit-ext.wasm,",
+    " * the fast and threads builds) has them: a model that calls them asks for such an engine (Model.engine).",
+    " */",
     "export interface KernelExports {",
     "  readonly memory: WebAssembly.Memory;",
     ...has("default").map((k) => member(k, false)),
+    ...has("ext").map((k) => member(k, false)),
     ...fastOnly.map((k) => member(k, true)),
     "}",
     "",
+    "/** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */",
+    "export const EXT_KERNELS = [",
+    ...wrap(has("ext").map((k) => `"${k.name}",`), "  "),
+    "] as const satisfies readonly (keyof KernelExports)[];",
+    "",
     "/** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */",
     "export interface MtKernelExports extends KernelExports {",
-    ...has("mt").filter((k) => !k.builds.includes("default")).map((k) => member(k, false)),
+    ...has("mt").filter((k) => !shipped(k)).map((k) => member(k, false)),
     "}",
     "",
     "/** The kernels the worker threads run, by job number (a posted job's kernel is its index here). */",

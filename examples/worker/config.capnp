@@ -11,9 +11,9 @@ const vaeWorker :Workerd.Worker = (
   modules = [
     (name = "worker.js", esModule = embed "worker.js"),
     # what `import ... from "vaekit"` resolves to (vaekit's workerd build), and the kernels it imports as
-    # "./vaekit.wasm": a compiled wasm module, because workerd does not compile WebAssembly from bytes at run time
+    # "./vaekit-ext.wasm" (every kernel): a compiled wasm module, because workerd does not compile WebAssembly from bytes at run time
     (name = "vaekit", esModule = embed "node_modules/vaekit/dist/workerd.js"),
-    (name = "vaekit.wasm", wasm = embed "node_modules/vaekit/dist/vaekit.wasm"),
+    (name = "vaekit-ext.wasm", wasm = embed "node_modules/vaekit/dist/vaekit-ext.wasm"),
     # the trained model, as an ArrayBuffer
     (name = "model.safetensors", data = embed "model.safetensors"),
   ],

@@ -45,14 +45,17 @@ export class Engine {
   }
 
   /**
-   * Instantiates the kernels (compiling them once per realm unless a module is given), on `threads` threads. A
+   * Instantiates the kernels (compiling them once per realm unless a module is given), on `threads` threads; with
+   * `ext`, kernels that include the registry's EXT ones (vaekit-ext.wasm, or the fast or threads build). A
    * precision, if given, is settled by ./fast.js, loaded only then (dist/vaekit-fast.js); threads by
    * ./threads/start.js, loaded only for threads > 1: the default path carries neither.
    */
   static async create(source?: WasmSource, precision?: unknown, threads = 1, ext = false): Promise<Engine> {
-    void ext; // the EXT kernels are still in every build (assembly/registry.mjs)
+    // a model that calls the EXT kernels (convolution, recurrent cells, …) runs vaekit-ext.wasm: ./ext.js, loaded
+    // only then, finds it and checks that a module given has them (the fast and threads builds always do)
+    const compile = ext ? (await import("./ext.js")).compileExtKernels : compileKernels;
     const [mod, fallbacks] = precision === undefined ? [undefined, []]
-      : await (await import("./fast.js")).kernels(source, precision, compileKernels,
+      : await (await import("./fast.js")).kernels(source, precision, compile,
         fastWasmUrl && (() => compileFile(fastWasmUrl!, "vaekit-fast.wasm")), InvalidConfigError);
     let why: Engine | string = "";
     if (threads > 1) {
@@ -63,7 +66,7 @@ export class Engine {
         return why;
       }
     }
-    const m = mod ?? await compileKernels(source);
+    const m = mod ?? await compile(source);
     // the shared-memory build (vaekit-mt.wasm) given for one thread: it runs alone on a memory of its own
     let memory: WebAssembly.Memory | undefined;
     if (WebAssembly.Module.imports(m).some((i) => i.kind === "memory")) {

@@ -6,7 +6,11 @@
 /** A byte offset into the kernels' linear memory. */
 type P = number;
 
-/** The exports of dist/vaekit.wasm (and of the fast and threads builds, which have these and more). */
+/**
+ * The exports of dist/vaekit.wasm (and of the ext, fast and threads builds, which have these and more). The
+ * kernels of the registry's EXT list are listed too, but only an engine created with `ext` (dist/vaekit-ext.wasm,
+ * the fast and threads builds) has them: a model that calls them asks for such an engine (Model.engine).
+ */
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   /** heap.ts — first byte the host may use (everything above belongs to the host). */
@@ -108,12 +112,54 @@ export interface KernelExports {
   uniform_symmetric(x: P, n: number, bound: number): void;
   /** check.ts — #{i : not (0 ≤ x[i] ≤ 1)} (NaN and ±∞ count, −0 does not). */
   count_outside_unit(x: P, n: number): number;
+  /** conv.ts — Y[N,OH,OW,F] = act(conv(X[N,H,W,C], W[KH,KW,C,F]) + b[F]); geom i32[16]; scratch convScratchFloats. */
+  conv2d_forward(Y: P, X: P, W: P, b: P, scratch: P, geom: P, N: number, act: number, alpha: number): void;
+  /** conv.ts — dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += im2col(X)ᵀ·dZ; dX = col2im(dZ·Wᵀ) unless dX = 0. */
+  conv2d_backward(
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P, geom: P, N: number, act: number, alpha: number,
+  ): void;
+  /** conv.ts — Y[N,OH,OW,F] = act(conv_transpose(X[N,H,W,C], W[C,KH,KW,F]) + b[F]); geom i32[16]. */
+  conv2d_transpose_forward(Y: P, X: P, W: P, b: P, scratch: P, geom: P, N: number, act: number, alpha: number): void;
+  /** conv.ts — dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += Xᵀ·im2col(dZ); dX = im2col(dZ)·Wᵀ unless dX = 0. */
+  conv2d_transpose_backward(
+    dX: P, dW: P, db: P, dY: P, X: P, W: P, Y: P, scratch: P, geom: P, N: number, act: number, alpha: number,
+  ): void;
+  /**
+   * batchnorm.ts — batch statistics over R rows (f64 mean, invstd saved); y = (x − μ)·invstd·γ + β; running stats
+   * PyTorch-style.
+   */
+  batchnorm_forward_train(
+    Y: P, mean: P, invstd: P, X: P, gamma: P, beta: P, rmean: P, rvar: P, R: number, C: number, ld: number, eps: number,
+    momentum: number,
+  ): void;
+  /** batchnorm.ts — y = (x − running_mean)/√(running_var + ε)·γ + β. */
+  batchnorm_forward_eval(
+    Y: P, X: P, gamma: P, beta: P, rmean: P, rvar: P, R: number, C: number, ld: number, eps: number,
+  ): void;
+  /** batchnorm.ts — dβ += Σ dy; dγ += Σ dy·x̂; dX = γ·invstd·(dy − Σdy/R − x̂·Σ(dy·x̂)/R) unless dX = 0. */
+  batchnorm_backward(
+    dX: P, dgamma: P, dbeta: P, dY: P, X: P, mean: P, invstd: P, gamma: P, R: number, C: number, ld: number,
+  ): void;
   /** fast.ts — 1: this module's GEMMs use relaxed-SIMD FMA (the fast builds only). */
   precision_fast?(): number;
 }
 
+/** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
+export const EXT_KERNELS = [
+  "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward", "conv2d_transpose_backward",
+  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward",
+] as const satisfies readonly (keyof KernelExports)[];
+
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
 export interface MtKernelExports extends KernelExports {
+  /** conv.ts — conv2d_backward's dW on output channels j0..j1 (dZ already formed). */
+  conv2d_backward_filter(dW: P, dZ: P, X: P, scratch: P, geom: P, N: number, j0: number, j1: number): void;
+  /** conv.ts — conv2d_backward's dX = col2im(dZ·Wᵀ) on N images. */
+  conv2d_backward_data(dX: P, dZ: P, W: P, scratch: P, geom: P, N: number): void;
+  /** conv.ts — conv2d_transpose_backward's dW on columns j0..j1 of its [C, KH·KW·F] view (dZ already formed). */
+  conv2d_transpose_backward_filter(dW: P, dZ: P, X: P, scratch: P, geom: P, N: number, j0: number, j1: number): void;
+  /** conv.ts — conv2d_transpose_backward's dX = im2col(dZ)·Wᵀ on N images. */
+  conv2d_transpose_backward_data(dX: P, dZ: P, W: P, scratch: P, geom: P, N: number): void;
   /**
    * dense.ts — 1 if the sparse-input kernel (backward = 1: dense_backward_sparse_x) would take its sparse path on X.
    */
@@ -143,8 +189,10 @@ export interface MtKernelExports extends KernelExports {
 export const WORKER_KERNELS = [
   "dense_forward", "activation_forward", "rng_normal", "bernoulli_logits_loss", "gaussian_loss", "laplace_loss",
   "kl_normal_loss", "adam_update", "sgd_update", "scale_inplace", "zero_f32", "count_nonfinite",
-  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "dense_forward_sparse_x_path",
-  "dense_backward_cols", "dense_backward_input", "dense_backward_dz_cols", "dense_backward_rows_sparse_x",
+  "continuous_bernoulli_loss", "cbernoulli_mean", "count_outside_unit", "conv2d_backward_filter",
+  "conv2d_backward_data", "conv2d_transpose_backward_filter", "conv2d_transpose_backward_data",
+  "dense_forward_sparse_x_path", "dense_backward_cols", "dense_backward_input", "dense_backward_dz_cols",
+  "dense_backward_rows_sparse_x",
 ] as const;
 
 /** The splits of src/runtime/threads/parallel.ts that the registry names. */

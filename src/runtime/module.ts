@@ -16,6 +16,8 @@ import { bundledModule, canReadFiles, readFileUrl, wasmUrl } from "./platform.js
 export type WasmSource = WebAssembly.Module | ArrayBuffer | ArrayBufferView | Response | URL | string;
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;
+/** The module init({ wasm }) was given, if any (./ext.js uses it when it has the EXT kernels). */
+export let initModule: Promise<WebAssembly.Module> | undefined;
 
 /**
  * How the kernels do arithmetic. "exact" (the default): plain SIMD128, the same bits in every engine and on every
@@ -46,7 +48,8 @@ export interface EngineInfo {
   fallbacks: string[];
 }
 
-function checkEngine(): void {
+/** Throws UnsupportedRuntimeError where the engine lacks WebAssembly or its SIMD128. */
+export function checkEngine(): void {
   if (typeof WebAssembly !== "object") {
     throw new UnsupportedRuntimeError("this JavaScript engine has no WebAssembly; vaekit needs WebAssembly with SIMD128");
   }
@@ -192,5 +195,5 @@ export interface InitOptions {
 export async function init(options: InitOptions = {}): Promise<void> {
   const compiled = compileKernels(options.wasm);
   await compiled;
-  if (options.wasm !== undefined) defaultModule = compiled;
+  if (options.wasm !== undefined) defaultModule = initModule = compiled;
 }

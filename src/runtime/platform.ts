@@ -3,7 +3,8 @@
 //   dist/index.js   (Node, Bun)            the .wasm beside the bundle, read with node:fs
 //   dist/index.cjs  (require)              the same, for CommonJS
 //   dist/web.js     (browsers, Deno)       the .wasm beside the bundle, fetched by URL
-//   dist/workerd.js (Cloudflare Workers)   the .wasm imported as a module (workerd compiles no wasm from bytes)
+//   dist/workerd.js (Cloudflare Workers)   vaekit-ext.wasm (every kernel) imported as a module (workerd compiles no
+//                                          wasm from bytes)
 // The ES entries name each .wasm with its own literal `new URL("./vaekit.wasm", import.meta.url)`, the pattern that
 // bundlers (webpack 5, Vite, Parcel) recognise and ship beside the bundle they write. Each is a function, called
 // only when the file is needed: a bundle whose import.meta.url is empty (an ES module bundled as CommonJS) must not
@@ -15,6 +16,12 @@ export const bundledModule: WebAssembly.Module | undefined = undefined;
 
 /** Where the default vaekit.wasm lives. */
 export const wasmUrl: (() => URL) | undefined = () => new URL("../../dist/vaekit.wasm", import.meta.url);
+
+/**
+ * Where vaekit-ext.wasm lives: vaekit.wasm's kernels plus the EXT ones (convolution, recurrent cells, …), loaded for
+ * the models that need them; undefined where the bundled module already has every kernel (workerd).
+ */
+export const extWasmUrl: (() => URL) | undefined = () => new URL("../../dist/vaekit-ext.wasm", import.meta.url);
 
 /** Where vaekit-fast.wasm (precision "fast") lives; undefined where this build can't load it by itself (workerd). */
 export const fastWasmUrl: (() => URL) | undefined = () => new URL("../../dist/vaekit-fast.wasm", import.meta.url);

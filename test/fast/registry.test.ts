@@ -10,7 +10,7 @@ const registry: Registry = await import(pathToFileURL(`${root}assembly/registry.
 
 describe("kernel registry: fast builds", () => {
   for (const [build, file] of [
-    ["default", "dist/vaekit-fast.wasm"], ["mt", "dist/vaekit-fast-mt.wasm"], ["testing", "build/vaekit-fast-testing.wasm"],
+    ["ext", "dist/vaekit-fast.wasm"], ["mt", "dist/vaekit-fast-mt.wasm"], ["testing", "build/vaekit-fast-testing.wasm"],
   ] as const) {
     it(`${file} exports exactly the registry's "${build}" and "fast" kernels, each with its parameter count`, async () => {
       const got = await moduleExports(`${root}${file}`);

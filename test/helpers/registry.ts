@@ -34,10 +34,12 @@ export async function moduleExports(path: string): Promise<{ functions: Record<s
 
 /** name → parameter count of every kernel (and testing twin) the registry lists for `build`; `fast`: a fast build,
  *  which adds the "fast" kernels. */
-export function expectedExports(r: Registry, build: "default" | "mt" | "testing", fast: boolean): Record<string, number> {
+export function expectedExports(r: Registry, build: "default" | "ext" | "mt" | "testing", fast: boolean): Record<string, number> {
   const out: Record<string, number> = {};
   for (const e of r.KERNELS) {
-    if (!(e.builds.includes(build) || (fast && e.builds.includes("fast")))) continue;
+    // vaekit-ext.wasm (and vaekit-fast.wasm) export the default kernels and the EXT ones
+    const inBuild = e.builds.includes(build) || (build === "ext" && e.builds.includes("default"));
+    if (!(inBuild || (fast && e.builds.includes("fast")))) continue;
     const n = e.params.trim() === "" ? 0 : e.params.split(",").length;
     out[e.name] = n;
     if (build === "testing" && e.twin !== undefined) out[e.twin === true ? `${e.name}_scalar` : String(e.twin)] = n;

@@ -35,7 +35,8 @@ describe("kernel registry", () => {
   it("the committed generated files are what assembly/registry.mjs gives (run npm run gen:kernels if not)", () => {
     const files: Map<string, string> = gen.generate(root, registry);
     expect([...files.keys()].sort()).toEqual([
-      "assembly/exports-mt.generated.ts", "assembly/exports-testing.generated.ts", "assembly/exports.generated.ts",
+      "assembly/exports-ext.generated.ts", "assembly/exports-mt.generated.ts", "assembly/exports-testing.generated.ts",
+      "assembly/exports.generated.ts",
       "docs/ABI.md", "src/runtime/kernels.generated.ts",
     ]);
     for (const [path, text] of files) expect(readFileSync(`${root}${path}`, "utf8"), path).toBe(text);
@@ -56,7 +57,8 @@ describe("kernel registry", () => {
       'assembly/philox.ts exports function "box_muller"');
   });
 
-  for (const [build, file] of [["default", "dist/vaekit.wasm"], ["mt", "dist/vaekit-mt.wasm"], ["testing", "build/vaekit-testing.wasm"]] as const) {
+  for (const [build, file] of [["default", "dist/vaekit.wasm"], ["ext", "dist/vaekit-ext.wasm"], ["mt", "dist/vaekit-mt.wasm"],
+    ["testing", "build/vaekit-testing.wasm"]] as const) {
     it(`${file} exports exactly the registry's "${build}" kernels, each with its parameter count`, async () => {
       const got = await moduleExports(`${root}${file}`);
       const want = expectedExports(registry, build, false);
@@ -86,6 +88,10 @@ describe("kernel registry", () => {
       'its twin "rng_uniform_scalar" is not an `export function` of assembly/');
     expect(problems(edited("scale_rows", (e) => ({ ...e, builds: ["default", "testing"] })))).toContain(
       'kernel "scale_rows": builds has "default" but not "mt"');
+    expect(problems(edited("scale_rows", (e) => ({ ...e, builds: ["ext", "testing"] })))).toContain(
+      'kernel "scale_rows": builds has "ext": use the registry\'s EXT list');
+    expect(problems(edited("scale_rows", (e) => ({ ...e, builds: ["default", "ext", "mt", "testing"] })))).toContain(
+      'kernel "scale_rows": builds has "ext": use the registry\'s EXT list');
     const twice = registry.KERNELS.filter((e) => e.name === "scale_rows");
     expect(problems({ ...registry, KERNELS: [...registry.KERNELS, ...twice] })).toContain('"scale_rows" is listed twice');
   });

@@ -1,0 +1,373 @@
+// Convolution kernels of assembly/conv.ts: conv2d and conv2d_transpose, forward and backward. SIMD against the
+// scalar twins (bit for bit) over kernel sizes 1/3/5, strides 1–3, symmetric and one-sided paddings, output
+// paddings, odd image sizes and channel counts below, at, between and above the 4- and 8-wide tiles; against float64
+// references with error bounds from the terms' magnitudes; gradients against float64 central finite differences of
+// L = Σ G ⊙ act(conv(X, W) + b) and against TF.js autograd (tf.conv2d / tf.conv2dTranspose on its CPU backend).
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadKernels, randomArray, type Kernels } from "../helpers/wasm";
+import { loadTf, type TF } from "../helpers/tf";
+import { convGeometry, type ConvGeometry, type ConvSpec } from "../../src/runtime/conv";
+
+const ALPHA = 0.1;
+const U = 2 ** -24;
+const f = Math.fround;
+
+let k: Kernels;
+let tf: TF;
+beforeAll(async () => {
+  k = loadKernels();
+  tf = await loadTf();
+});
+
+function firstMismatch(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return 0;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return -1;
+}
+
+function act64(z: number, act: number): number {
+  switch (act) {
+    case 1: return z > 0 ? z : 0;
+    case 2: return z > 0 ? z : f(ALPHA) * z;
+    case 3: return Math.tanh(z);
+    case 4: return 1 / (1 + Math.exp(-z));
+    default: return z;
+  }
+}
+function dzF32(dy: number, y: number, act: number): number {
+  switch (act) {
+    case 1: return y > 0 ? dy : 0;
+    case 2: return y > 0 ? dy : f(f(ALPHA) * dy);
+    case 3: return f(dy * f(1 - f(y * y)));
+    case 4: return f(dy * f(y * f(1 - y)));
+    default: return dy;
+  }
+}
+
+/** max over i of |got − ref| / (rel·|ref| + abs·max|ref|) — ≤ 1 passes. */
+function worst(got: ArrayLike<number>, ref: ArrayLike<number>, rel: number, abs: number): number {
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) scale = Math.max(scale, Math.abs(ref[i]));
+  let w = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const e = Math.abs(got[i] - ref[i]);
+    if (!(e === e)) return Infinity;
+    const t = rel * Math.abs(ref[i]) + abs * scale;
+    w = Math.max(w, t === 0 ? (e === 0 ? 0 : Infinity) : e / t);
+  }
+  return w;
+}
+
+// ---- float64 references -----------------------------------------------------------------------------------------
+// The tap relation both kernels share: grid pixel (gy, gx), tap (ky, kx) ↔ image pixel (gy·SH − PT + ky, gx·SW − PL + kx).
+// conv2d: grid = output, image = input. conv2d_transpose: grid = input, image = output.
+type Visit = (n: number, gp: number, ip: number, ky: number, kx: number) => void;
+function taps(g: ConvGeometry, N: number, visit: Visit): void {
+  const [H, W, , OH, OW, , KH, KW, SH, SW, PT, PL] = g.geom;
+  const [GH, GW, IH, IW] = g.transpose ? [H, W, OH, OW] : [OH, OW, H, W];
+  for (let n = 0; n < N; n++) for (let gy = 0; gy < GH; gy++) for (let gx = 0; gx < GW; gx++) {
+    for (let ky = 0; ky < KH; ky++) {
+      const iy = gy * SH - PT + ky;
+      if (iy < 0 || iy >= IH) continue;
+      for (let kx = 0; kx < KW; kx++) {
+        const ix = gx * SW - PL + kx;
+        if (ix < 0 || ix >= IW) continue;
+        visit(n, (n * GH + gy) * GW + gx, (n * IH + iy) * IW + ix, ky, kx);
+      }
+    }
+  }
+}
+/** Index of weight (ky, kx, c, f): conv2d W[KH,KW,C,F]; transposed W[C,KH,KW,F]. */
+function wIndex(g: ConvGeometry, ky: number, kx: number, c: number, fo: number): number {
+  const [, , C, , , F, KH, KW] = g.geom;
+  return g.transpose ? ((c * KH + ky) * KW + kx) * F + fo : ((ky * KW + kx) * C + c) * F + fo;
+}
+/** Pixels (input, output) indexed by the visit's (gp, ip). */
+const roles = (g: ConvGeometry): { inOf: "gp" | "ip"; outOf: "gp" | "ip" } =>
+  g.transpose ? { inOf: "gp", outOf: "ip" } : { inOf: "ip", outOf: "gp" };
+
+/** z = conv(X, W) + b in float64, and Σ|terms| per output. */
+function forward64(g: ConvGeometry, N: number, X: ArrayLike<number>, W: ArrayLike<number>, b: ArrayLike<number>) {
+  const [H, Wd, C, OH, OW, F] = g.geom;
+  const z = new Float64Array(N * OH * OW * F), t = new Float64Array(z.length);
+  for (let p = 0; p < N * OH * OW; p++) for (let o = 0; o < F; o++) { z[p * F + o] = b[o]; t[p * F + o] = Math.abs(b[o]); }
+  const r = roles(g);
+  taps(g, N, (_n, gp, ip, ky, kx) => {
+    const pin = r.inOf === "gp" ? gp : ip, pout = r.outOf === "gp" ? gp : ip;
+    for (let c = 0; c < C; c++) {
+      const x = X[pin * C + c];
+      for (let o = 0; o < F; o++) {
+        const v = x * W[wIndex(g, ky, kx, c, o)];
+        z[pout * F + o] += v;
+        t[pout * F + o] += Math.abs(v);
+      }
+    }
+  });
+  void H; void Wd;
+  return { z, t };
+}
+/** dW, dX, db in float64 from a given dZ (db, dW from 0), and Σ|terms| of each. */
+function backward64(g: ConvGeometry, N: number, X: ArrayLike<number>, W: ArrayLike<number>, dZ: ArrayLike<number>) {
+  const [H, Wd, C, OH, OW, F, KH, KW] = g.geom;
+  const dW = new Float64Array(KH * KW * C * F), tW = new Float64Array(dW.length);
+  const dX = new Float64Array(N * H * Wd * C), tX = new Float64Array(dX.length);
+  const db = new Float64Array(F), tb = new Float64Array(F);
+  for (let p = 0; p < N * OH * OW; p++) for (let o = 0; o < F; o++) { db[o] += dZ[p * F + o]; tb[o] += Math.abs(dZ[p * F + o]); }
+  const r = roles(g);
+  taps(g, N, (_n, gp, ip, ky, kx) => {
+    const pin = r.inOf === "gp" ? gp : ip, pout = r.outOf === "gp" ? gp : ip;
+    for (let c = 0; c < C; c++) for (let o = 0; o < F; o++) {
+      const wi = wIndex(g, ky, kx, c, o), dz = dZ[pout * F + o];
+      const a = X[pin * C + c] * dz, bb = dz * W[wi];
+      dW[wi] += a; tW[wi] += Math.abs(a);
+      dX[pin * C + c] += bb; tX[pin * C + c] += Math.abs(bb);
+    }
+  });
+  return { dW, tW, dX, tX, db, tb };
+}
+
+// ---- running the kernels ----------------------------------------------------------------------------------------
+interface Case {
+  g: ConvGeometry; N: number;
+  X: Float32Array; W: Float32Array; b: Float32Array; G: Float32Array; dW0: Float32Array; db0: Float32Array;
+}
+function makeCase(spec: ConvSpec, N: number, seed: number, wScale = 1): Case {
+  const g = convGeometry(spec);
+  const [H, Wd, C, OH, OW, F, KH, KW] = g.geom;
+  return {
+    g, N,
+    X: randomArray(N * H * Wd * C, seed),
+    W: randomArray(KH * KW * C * F, seed + 1, -wScale, wScale),
+    b: randomArray(F, seed + 2, -0.5, 0.5),
+    G: randomArray(N * OH * OW * F, seed + 3),
+    dW0: randomArray(KH * KW * C * F, seed + 4),
+    db0: randomArray(F, seed + 5),
+  };
+}
+function run(cs: Case, act: number, scalar: boolean, withDX = true) {
+  const { g, N } = cs;
+  const [H, Wd, C, OH, OW, F] = g.geom;
+  const name = g.transpose ? "conv2d_transpose" : "conv2d";
+  const sfx = scalar ? "_scalar" : "";
+  k.reset();
+  const pg = k.alloc(16);
+  new Int32Array(k.memory.buffer, pg, 16).set(g.geom);
+  const pX = k.put(cs.X), pW = k.put(cs.W), pb = k.put(cs.b), ps = k.alloc(g.scratchFloats);
+  const nY = N * OH * OW * F, nX = N * H * Wd * C;
+  const pY = k.alloc(nY);
+  k.x[`${name}_forward${sfx}`](pY, pX, pW, pb, ps, pg, N, act, ALPHA);
+  const Y = k.get(pY, nY);
+  const pdY = k.put(cs.G), pdW = k.put(cs.dW0), pdb = k.put(cs.db0);
+  // dX starts as garbage: the kernel must write every element
+  const pdX = withDX ? k.put(randomArray(nX, 77)) : 0;
+  k.x[`${name}_backward${sfx}`](pdX, pdW, pdb, pdY, pX, pW, pY, ps, pg, N, act, ALPHA);
+  return {
+    Y, dZ: k.get(pdY, nY), dW: k.get(pdW, cs.W.length), db: k.get(pdb, F), dX: pdX ? k.get(pdX, nX) : undefined,
+  };
+}
+
+/** The sweep: every kernel size, stride and padding kind with sampled sizes and channel counts. */
+const CHANNELS: [number, number][] = [[1, 1], [3, 4], [4, 8], [5, 9], [8, 17], [9, 3], [16, 12]];
+const IMAGES = [5, 7, 8];
+function* sweep(transpose: boolean): Generator<{ spec: ConvSpec; label: string }> {
+  let i = 0;
+  for (const kk of [1, 3, 5]) for (const s of [1, 2, 3]) {
+    const pads: [number, number, number, number][] = [[0, 0, 0, 0], [kk >> 1, kk >> 1, kk >> 1, kk >> 1], [0, 1, 1, 0]];
+    for (const [pt, pl, pb, pr] of pads) for (const size of IMAGES) for (const [C, F] of CHANNELS) {
+      if (i++ % 3 !== 0) continue;
+      const h = size, w = size + 2; // non-square
+      const op = transpose ? (i % s) : 0; // output padding < stride
+      const spec: ConvSpec = {
+        inH: transpose ? Math.max(1, h - 3) : h, inW: transpose ? Math.max(1, w - 3) : w, inC: C, outC: F, kH: kk, kW: kk,
+        strideH: s, strideW: s, padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, outPadH: op, outPadW: transpose ? 0 : 0, transpose,
+      };
+      let ok = true;
+      try { convGeometry(spec); } catch { ok = false; }
+      if (ok) yield { spec, label: `k${kk} s${s} pad ${pt},${pl},${pb},${pr} op${op} ${spec.inH}x${spec.inW}x${C}→${F}` };
+    }
+  }
+}
+
+for (const transpose of [false, true]) {
+  const name = transpose ? "conv2d_transpose" : "conv2d";
+  describe(`${name} forward and backward`, () => {
+    it("SIMD ≡ scalar twin bit for bit (Y, dZ, db, dW, dX) and both within float64 error bounds, over the sweep", () => {
+      let n = 0;
+      for (const { spec, label } of sweep(transpose)) {
+        const act = n % 5;
+        const cs = makeCase(spec, 2, 1000 + n);
+        const a = run(cs, act, false), s = run(cs, act, true);
+        expect(firstMismatch(a.Y, s.Y), `${label} Y`).toBe(-1);
+        expect(firstMismatch(a.dZ, s.dZ), `${label} dZ`).toBe(-1);
+        expect(firstMismatch(a.db, s.db), `${label} db`).toBe(-1);
+        expect(firstMismatch(a.dW, s.dW), `${label} dW`).toBe(-1);
+        expect(firstMismatch(a.dX!, s.dX!), `${label} dX`).toBe(-1);
+        // forward: |y − act(z)| ≤ (terms + 2)·U·Σ|terms| + 4U·|act(z)| (act is 1-Lipschitz)
+        const { z, t } = forward64(cs.g, cs.N, cs.X, cs.W, cs.b);
+        const [, , C, , , , KH, KW] = cs.g.geom;
+        const nt = KH * KW * C + 2;
+        for (let e = 0; e < z.length; e++) {
+          const ref = act64(z[e], act);
+          const bound = (nt + 2) * U * t[e] + 4 * U * Math.abs(ref) + 1e-30;
+          if (!(Math.abs(a.Y[e] - ref) <= bound)) expect.fail(`${label} act ${act}: Y[${e}] = ${a.Y[e]}, float64 ${ref}`);
+        }
+        // dZ is exactly the f32 formula on the kernel's own Y
+        for (let e = 0; e < a.dZ.length; e++) {
+          const want = dzF32(cs.G[e], a.Y[e], act);
+          if (a.dZ[e] !== want) expect.fail(`${label} act ${act}: dZ[${e}] = ${a.dZ[e]}, want ${want}`);
+        }
+        // dW, dX, db from the kernel's dZ, against float64 sums of the same terms
+        const r = backward64(cs.g, cs.N, cs.X, cs.W, a.dZ);
+        const rows = cs.N * cs.g.geom[3] * cs.g.geom[4] + cs.N * cs.g.geom[0] * cs.g.geom[1];
+        const check = (got: Float32Array, ref: Float64Array, terms: Float64Array, init: Float32Array | undefined, n: number, what: string) => {
+          for (let e = 0; e < ref.length; e++) {
+            const r0 = ref[e] + (init ? init[e] : 0), t0 = terms[e] + (init ? Math.abs(init[e]) : 0);
+            if (!(Math.abs(got[e] - r0) <= (n + 2) * U * t0 + 1e-30)) expect.fail(`${label}: ${what}[${e}] = ${got[e]}, float64 ${r0}`);
+          }
+        };
+        check(a.db, r.db, r.tb, cs.db0, rows, "db");
+        check(a.dW, r.dW, r.tW, cs.dW0, rows, "dW");
+        check(a.dX!, r.dX, r.tX, undefined, cs.g.geom[5] * KH * KW + 4, "dX");
+        n++;
+      }
+      expect(n).toBeGreaterThan(60);
+    });
+
+    it("dX = 0 skips dX and leaves dW, db exactly as with dX", () => {
+      const spec: ConvSpec = { inH: 7, inW: 6, inC: 5, outC: 9, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose };
+      const cs = makeCase(spec, 3, 42);
+      for (const scalar of [false, true]) {
+        const a = run(cs, 1, scalar, true), b = run(cs, 1, scalar, false);
+        expect(b.dX).toBeUndefined();
+        expect(firstMismatch(a.dW, b.dW)).toBe(-1);
+        expect(firstMismatch(a.db, b.db)).toBe(-1);
+      }
+    });
+  });
+}
+
+// The Keras conv VAE's layers (batch 20: the first layer's 3920 rows span two im2col chunks).
+const KERAS: [string, ConvSpec][] = [
+  ["enc conv 28x28x1→14x14x32", { inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }],
+  ["enc conv 14x14x32→7x7x64", { inH: 14, inW: 14, inC: 32, outC: 64, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }],
+  ["dec convT 7x7x64→14x14x64", { inH: 7, inW: 7, inC: 64, outC: 64, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
+  ["dec convT 14x14x64→28x28x32", { inH: 14, inW: 14, inC: 64, outC: 32, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
+  ["dec convT 28x28x32→28x28x1", { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true }],
+  ["keras same 28x28x1 s2 (pad 0,0,1,1)", { inH: 28, inW: 28, inC: 1, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, padBottom: 1, padRight: 1 }],
+  ["pointwise 1x1 9x9x12→20", { inH: 9, inW: 9, inC: 12, outC: 20, kH: 1, kW: 1 }],
+  ["pointwise transposed 1x1 9x9x12→20", { inH: 9, inW: 9, inC: 12, outC: 20, kH: 1, kW: 1, transpose: true }],
+];
+describe("the Keras conv VAE's shapes", () => {
+  it.each(KERAS)("%s: SIMD ≡ scalar twin (batch 20), gradients match tfjs autograd (batch 2)", (_label, spec) => {
+    const big = makeCase(spec, 20, 11, 0.3);
+    const a = run(big, 1, false), s = run(big, 1, true);
+    expect(firstMismatch(a.Y, s.Y)).toBe(-1);
+    expect(firstMismatch(a.dW, s.dW)).toBe(-1);
+    expect(firstMismatch(a.db, s.db)).toBe(-1);
+    expect(firstMismatch(a.dX!, s.dX!)).toBe(-1);
+    const cs = makeCase(spec, 2, 12, 0.3);
+    cs.dW0.fill(0); cs.db0.fill(0);
+    const r = run(cs, 1, false);
+    const t = tfGrads(cs, 1);
+    expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
+    expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
+    expect(worst(r.dW, t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
+    expect(worst(r.db, t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+  });
+});
+
+const sub = (a: Float32Array, b: Float32Array) => Float64Array.from(a, (v, i) => v - b[i]);
+
+/** TF.js: y = act(conv(X, W) + b) and the gradients of L = Σ G ⊙ y (kernel W converted to TF's filter layouts). */
+function tfGrads(cs: Case, act: number) {
+  const [H, Wd, C, OH, OW, F, KH, KW, SH, SW, PT, PL, PB, PR] = cs.g.geom;
+  const N = cs.N;
+  const actTf = (t: TF) =>
+    act === 1 ? tf.relu(t) : act === 2 ? tf.leakyRelu(t, ALPHA) : act === 3 ? tf.tanh(t) : act === 4 ? tf.sigmoid(t) : t;
+  let filt: Float32Array;
+  if (cs.g.transpose) {
+    // ours W[c,ky,kx,f] → TF's conv2dTranspose filter [KH, KW, outChannels = F, inChannels = C]
+    filt = new Float32Array(cs.W.length);
+    for (let c = 0; c < C; c++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) for (let o = 0; o < F; o++) {
+      filt[((ky * KW + kx) * F + o) * C + c] = cs.W[((c * KH + ky) * KW + kx) * F + o];
+    }
+  } else filt = cs.W; // the same HWIO layout
+  const tX = tf.tensor4d(cs.X, [N, H, Wd, C]);
+  const tW = cs.g.transpose ? tf.tensor4d(filt, [KH, KW, F, C]) : tf.tensor4d(filt, [KH, KW, C, F]);
+  const tb = tf.tensor1d(cs.b), tG = tf.tensor4d(cs.G, [N, OH, OW, F]);
+  const conv = (x: TF, w: TF) => {
+    if (!cs.g.transpose) return tf.conv2d(x, w, [SH, SW], [[0, 0], [PT, PB], [PL, PR], [0, 0]]);
+    // full ("valid") transposed output, extended by zeros where the output padding passes its end, then cropped
+    const fh = (H - 1) * SH + KH, fw = (Wd - 1) * SW + KW;
+    let y = tf.conv2dTranspose(x, w, [N, fh, fw, F], [SH, SW], "valid");
+    const extH = Math.max(0, PT + OH - fh), extW = Math.max(0, PL + OW - fw);
+    if (extH > 0 || extW > 0) y = tf.pad(y, [[0, 0], [0, extH], [0, extW], [0, 0]]);
+    return tf.slice(y, [0, PT, PL, 0], [N, OH, OW, F]);
+  };
+  const fwd = (x: TF, w: TF, bb: TF) => actTf(tf.add(conv(x, w), bb));
+  const y = fwd(tX, tW, tb);
+  const yData = Float64Array.from(y.dataSync() as Float32Array);
+  const [gX, gWt, gb] = tf.grads((x: TF, w: TF, bb: TF) => tf.sum(tf.mul(tG, fwd(x, w, bb))))([tX, tW, tb])
+    .map((t: TF) => t.dataSync() as Float32Array);
+  let gW = Float64Array.from(gWt);
+  if (cs.g.transpose) {
+    gW = new Float64Array(cs.W.length);
+    for (let c = 0; c < C; c++) for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) for (let o = 0; o < F; o++) {
+      gW[((c * KH + ky) * KW + kx) * F + o] = gWt[((ky * KW + kx) * F + o) * C + c];
+    }
+  }
+  tf.dispose([tX, tW, tb, tG, y]);
+  return { y: yData, gX: Float64Array.from(gX), gW, gb: Float64Array.from(gb) };
+}
+
+describe("gradients", () => {
+  const FD: [string, ConvSpec][] = [
+    ["conv2d k3 s2 pad 1,1,1,1 5x6x3→5", { inH: 5, inW: 6, inC: 3, outC: 5, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }],
+    ["conv2d k5 s1 pad 0,1,2,0 6x7x2→9", { inH: 6, inW: 7, inC: 2, outC: 9, kH: 5, kW: 5, padLeft: 1, padBottom: 2 }],
+    ["conv2d k3x1 s3x1 7x5x4→4", { inH: 7, inW: 5, inC: 4, outC: 4, kH: 3, kW: 1, strideH: 3, strideW: 1 }],
+    ["conv2d_transpose k3 s2 pad 1 op 1 4x3x5→3", { inH: 4, inW: 3, inC: 5, outC: 3, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
+    ["conv2d_transpose k5 s3 pad 0,2,1,0 op 2,0 3x4x2→6", { inH: 3, inW: 4, inC: 2, outC: 6, kH: 5, kW: 5, strideH: 3, strideW: 3, padLeft: 2, padBottom: 1, outPadH: 2, transpose: true }],
+    ["conv2d_transpose k1 s2 4x4x3→9", { inH: 4, inW: 4, inC: 3, outC: 9, kH: 1, kW: 1, strideH: 2, strideW: 2, outPadH: 1, outPadW: 1, transpose: true }],
+  ];
+  describe.each([0, 3, 4])("act %i", (act) => {
+    it.each(FD)("%s: match float64 central finite differences of L = Σ G ⊙ act(conv(X, W) + b)", (_l, spec) => {
+      const cs = makeCase(spec, 2, 300 + act, 0.6);
+      cs.dW0.fill(0); cs.db0.fill(0);
+      const X = Float64Array.from(cs.X), W = Float64Array.from(cs.W), b = Float64Array.from(cs.b);
+      const loss = () => {
+        const { z } = forward64(cs.g, cs.N, X, W, b);
+        let s = 0;
+        for (let e = 0; e < z.length; e++) s += cs.G[e] * act64(z[e], act);
+        return s;
+      };
+      const fd = (v: Float64Array) => {
+        const gr = new Float64Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x0 = v[i], h = 1e-6 * Math.max(1, Math.abs(x0));
+          v[i] = x0 + h; const lp = loss();
+          v[i] = x0 - h; const lm = loss();
+          v[i] = x0;
+          gr[i] = (lp - lm) / (2 * h);
+        }
+        return gr;
+      };
+      const gX = fd(X), gW = fd(W), gb = fd(b);
+      const r = run(cs, act, false);
+      expect(worst(r.dX!, gX, 5e-6, 5e-7), "dX").toBeLessThanOrEqual(1);
+      expect(worst(sub(r.dW, cs.dW0), gW, 1e-5, 1e-6), "dW").toBeLessThanOrEqual(1);
+      expect(worst(sub(r.db, cs.db0), gb, 1e-5, 1e-6), "db").toBeLessThanOrEqual(1);
+    });
+
+    it.each(FD)("%s: match tfjs autograd of the same L", (_l, spec) => {
+      const cs = makeCase(spec, 3, 500 + act, 0.6);
+      cs.dW0.fill(0); cs.db0.fill(0);
+      const r = run(cs, act, false);
+      const t = tfGrads(cs, act);
+      expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
+      expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
+      expect(worst(sub(r.dW, cs.dW0), t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
+      expect(worst(sub(r.db, cs.db0), t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+    });
+  });
+});
