@@ -158,6 +158,7 @@ const COPYABLE = [
   "models/config.ts", "models/config-checks.ts", "runtime/kernels.ts", "io/safetensors-layout.ts",
   "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
+  "models/layers-config.ts", // config.ts's layer-list checks (issue 13): stateless
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png"];
 
