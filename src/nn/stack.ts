@@ -29,6 +29,8 @@ export function chwToHwc(shape: readonly number[] | undefined): (i: number) => n
 /** One module of a stack: it declares its outputs and runs on a tape. */
 export interface Layer {
   readonly outSize: number;
+  /** The output tensor (declared by `declare`). */
+  readonly output: Tensor;
   declare(ws: Workspace, rows: (d: Dims) => number): void;
   run(t: Tape, x: Tensor, rows: number): Tensor;
 }
@@ -86,6 +88,10 @@ export class DenseLayer implements Layer {
     this.#out = ws.tensor((d) => rows(d) * this.outSize, true);
   }
 
+  get output(): Tensor {
+    return this.#out;
+  }
+
   run(t: Tape, x: Tensor, rows: number): Tensor {
     const k = t.e.k, y = this.#out, act = ACTIVATION_CODES[this.activation];
     const K = this.inSize, N = this.outSize, w = this.w * 4, b = this.b * 4;
@@ -116,6 +122,10 @@ export class JoinLabel implements Layer {
     this.#out = ws.tensor((d) => rows(d) * this.outSize, true);
   }
 
+  get output(): Tensor {
+    return this.#out;
+  }
+
   run(t: Tape, x: Tensor, rows: number): Tensor {
     concatCols(t, this.#out, x, this.inSize, this.y, this.classes, rows);
     return this.#out;
@@ -127,7 +137,6 @@ export class JoinLabel implements Layer {
  * no module). Mirrors Mlp's interface, so a latent model runs either.
  */
 export class Stack {
-  #last!: Tensor;
 
   constructor(readonly layers: readonly Layer[], readonly inSize: number, readonly outSize: number, readonly join?: JoinLabel) {}
 
@@ -135,14 +144,15 @@ export class Stack {
     for (const l of this.layers) l.declare(ws, rows);
   }
 
+  /** The last module's output tensor. */
   get output(): Tensor {
-    return this.#last;
+    return this.layers[this.layers.length - 1].output;
   }
 
   /** Runs every module on `rows` rows of x (the label, when the list joins one, from `join.y`). */
   run(t: Tape, x: Tensor, rows: number): Tensor {
     let h = x;
     for (const l of this.layers) h = l.run(t, h, rows);
-    return (this.#last = h);
+    return h;
   }
 }

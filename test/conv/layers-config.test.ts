@@ -93,3 +93,33 @@ describe("layer-list configs", () => {
     expect(flat.inputSize).toBe(6);
   });
 });
+
+describe("Autoencoder with layer lists", () => {
+  it("trains, saves and loads a conv autoencoder; errors name the layer", async () => {
+    const { Autoencoder } = await import("../../src/index.js");
+    const config = {
+      inputShape: [6, 5, 2] as [number, number, number], latentSize: 3, latentActivation: "tanh" as const, seed: 2,
+      encoder: [{ type: "conv2d", filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }, { type: "batchNorm" }, { type: "flatten" }] as LayerSpec[],
+      decoder: [{ type: "dense", units: 18 }, { type: "reshape", shape: [3, 3, 2] },
+        { type: "conv2dTranspose", filters: 2, kernelSize: [2, 1], strides: [2, 2], padding: "valid" }] as LayerSpec[],
+    };
+    // decoder: [3,3,2] → H (3−1)·2 + 2 = 6, W "valid" with k < s: 3·2 = 6 ≠ 5
+    const e = await Autoencoder.create(config).catch((x: Error) => x);
+    expect(e).toBeInstanceOf(InvalidConfigError);
+    expect((e as Error).message).toMatch(/decoder\[2\] \(conv2dTranspose\) outputs \[6, 6, 2\]; the decoder must end with the input's shape \[6, 5, 2\]/);
+    const ae = await Autoencoder.create({ ...config, inputShape: [6, 6, 2] });
+    try {
+      expect(Object.keys(ae.getWeights())).toEqual(expect.arrayContaining(["encoder.layers.0.weight", "encoder.code.weight", "encoder.layers.1.running_var", "decoder.layers.2.weight"]));
+      const x = Float32Array.from({ length: 10 * 72 }, (_, i) => ((i * 37) % 100) / 100);
+      const before = ae.evaluate(x).loss;
+      await ae.fit(x, { epochs: 20, batchSize: 5, learningRate: 1e-2 });
+      expect(ae.evaluate(x).loss).toBeLessThan(before);
+      const again = await Autoencoder.load(ae.save());
+      expect(Array.from(again.reconstruct(x))).toEqual(Array.from(ae.reconstruct(x)));
+      expect(again.config).toEqual(ae.config);
+      again.dispose();
+    } finally {
+      ae.dispose();
+    }
+  });
+});
