@@ -5,6 +5,7 @@ import type {
 } from "../index.js";
 import { parseNumber, parseWholes, type Args, type OptionSpec } from "./args.js";
 import { UsageError } from "./errors.js";
+import { layerList, shapeOf } from "./layer-specs.js";
 
 export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder"] as const;
 export type Kind = (typeof KINDS)[number];
@@ -36,6 +37,10 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
+  // layer lists (convolutional models): instead of --hidden / --decoder-hidden / --activation
+  { name: "encoder", value: "layers", help: "encoder layer list, e.g. conv2d:32:k3:s2:psame:relu,flatten,dense:16:relu, or JSON / a .json file", default: "an MLP (--hidden)", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "decoder", value: "layers", help: "decoder layer list, e.g. dense:3136:relu,reshape:7x7x64,conv2dTranspose:1:k3:s2:psame", default: "an MLP", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "shape", value: "HxWxC", help: "image shape of each row (channels last), e.g. 28x28x1", default: "flat rows", group: M, kinds: ["vae", "conditional", "autoencoder"] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -131,11 +136,20 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
   const sizes: Record<string, unknown> = {};
   if (hidden) sizes.hiddenSizes = hidden;
   if (decoderHidden) sizes.decoderHiddenSizes = decoderHidden;
-  const base = { inputSize, ...sizes, ...common(args) };
+  const base: Record<string, unknown> = { inputSize, ...sizes, ...common(args) };
+  const enc = args.string("encoder"), dec = args.string("decoder"), shape = args.string("shape");
+  if (enc !== undefined || dec !== undefined || shape !== undefined) {
+    if (enc === undefined || dec === undefined) throw new UsageError("--encoder and --decoder go together (layer lists for both networks)");
+    if (hidden || decoderHidden || args.has("activation")) throw new UsageError("--hidden, --decoder-hidden and --activation describe MLPs; with --encoder/--decoder each layer names its own");
+    delete base.inputSize;
+    base.inputShape = shape === undefined ? [inputSize] : shapeOf(shape, inputSize);
+    base.encoder = layerList("--encoder", enc);
+    base.decoder = layerList("--decoder", dec);
+  }
   switch (kind) {
     case "hierarchical": {
       const [z1, z2] = args.wholes("latent-sizes", [100, 50], 1, 2)!;
-      return { ...base, latentSizes: [z1, z2], ...variational(args) } as HierarchicalVAEConfig;
+      return { ...base, latentSizes: [z1, z2], ...variational(args) } as unknown as HierarchicalVAEConfig;
     }
     case "autoencoder": {
       const c: Record<string, unknown> = { ...base, latentSize: args.whole("latent", 20, 1, 65536) };

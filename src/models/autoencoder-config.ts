@@ -39,8 +39,8 @@ export type Denoising = { type: "mask"; p: number } | { type: "gaussian"; sigma:
  * ```
  */
 export interface AutoencoderConfig {
-  /** Values per example. */
-  inputSize: number;
+  /** Values per example. Required unless `inputShape` (layer lists) gives it. */
+  inputSize?: number;
   /** Width of the code h = f(x). */
   latentSize: number;
   /** Encoder hidden layer widths, input side first. Default [400]. */

@@ -34,8 +34,8 @@ export interface CapacitySchedule {
  * ```
  */
 export interface VAEConfig {
-  /** Values per example (784 for 28×28 images). */
-  inputSize: number;
+  /** Values per example (784 for 28×28 images). Required unless `inputShape` (layer lists) gives it. */
+  inputSize?: number;
   /** Latent dimensions. */
   latentSize: number;
   /** Encoder hidden layer widths, input side first. Default [400]. */
