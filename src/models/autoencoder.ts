@@ -51,6 +51,17 @@ interface AeData extends Dataset {
 }
 
 
+/** An encoder or decoder: an Mlp, or a layer list's Stack (loaded only for layer-list configs). */
+interface Net {
+  readonly output: Tensor;
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
+}
+
+/** A config with layer lists: its networks, built by a chunk loaded only then; undefined for an MLP config. */
+const aeNets = async (c: unknown): Promise<AutoencoderNets | undefined> =>
+  c && typeof c == "object" && ("encoder" in c || "decoder" in c || "inputShape" in c) ? (await import("./layer-nets.js")).autoencoderNets(c) : undefined;
+
 /**
  * A deterministic autoencoder with optional sparsity (L1 on the code, or KL to a target activation ρ) and
  * denoising (masking or Gaussian noise on the training inputs). Same life cycle as VAE.
@@ -64,17 +75,6 @@ interface AeData extends Dataset {
  * const clean = ae.reconstruct(noisyX);
  * ```
  */
-/** An encoder or decoder: an Mlp, or a layer list's Stack (loaded only for layer-list configs). */
-interface Net {
-  readonly output: Tensor;
-  declare(ws: Workspace, rows: (d: Dims) => number): void;
-  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
-}
-
-/** A config with layer lists: its networks, built by a chunk loaded only then; undefined for an MLP config. */
-const aeNets = async (c: unknown): Promise<AutoencoderNets | undefined> =>
-  c && typeof c == "object" && ("encoder" in c || "decoder" in c || "inputShape" in c) ? (await import("./layer-nets.js")).autoencoderNets(c) : undefined;
-
 export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTerms> {
   readonly #encoder: Net;
   readonly #decoder: Net;

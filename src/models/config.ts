@@ -89,11 +89,10 @@ export interface VAEConfig {
  * const { hiddenSizes, seed }: ResolvedVAEConfig = vae.config;
  * ```
  */
-export type ResolvedVAEConfig = Required<Omit<VAEConfig, "sigma" | "capacity" | LayerKeys>> & { capacity: CapacitySchedule | null } &
-  Partial<Pick<VAEConfig, LayerKeys>>;
-
-/** The config fields of a layer-list model (present, all three, exactly when the model was created with layer lists). */
-type LayerKeys = "inputShape" | "encoder" | "decoder";
+export type ResolvedVAEConfig = Required<Omit<VAEConfig, "sigma" | "capacity" | "inputShape" | "encoder" | "decoder">> &
+  { capacity: CapacitySchedule | null } &
+  // a layer-list model's fields: present, all three, exactly when the model was created with layer lists
+  Partial<Pick<VAEConfig, "inputShape" | "encoder" | "decoder">>;
 
 /**
  * Options of `ConditionalVAE.create`: a VAEConfig plus the number of classes of the label that conditions the
