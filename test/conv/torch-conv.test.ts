@@ -49,3 +49,17 @@ describe("a conv VAE saved by vaekit, loaded into PyTorch", () => {
     }
   });
 });
+
+describe("interop with layer-list models", () => {
+  it("exportOnnx refuses a conv VAE with a typed error instead of misreading its tensors", async () => {
+    const { exportOnnx } = await import("../../src/onnx.js");
+    const { InvalidInputError } = await import("../../src/index.js");
+    const vae = await VAE.load(bytes);
+    try {
+      expect(() => exportOnnx(vae, { part: "encoder" })).toThrow(InvalidInputError);
+      expect(() => exportOnnx(vae, { part: "decoder" })).toThrow(/layer lists \(conv layers\) cannot be exported to ONNX yet/);
+    } finally {
+      vae.dispose();
+    }
+  });
+});
