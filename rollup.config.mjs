@@ -130,7 +130,10 @@ const js = (name, file, format) => ({
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/io/idx-read.ts")) ? "idx"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/read-model-file.ts")) ? "load"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/config.ts")) ? "config"
-      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext"
+      // layer lists (issue 13): their checks (shared by the config chunk) and their modules, loaded only for them
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/layers-config.ts")) ? "layers-config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/layer-nets.ts")) ? "layers" : "fit"}.${format === "cjs" ? "cjs" : "js"}`,
     inlineDynamicImports: name === "workerd",
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
