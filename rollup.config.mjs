@@ -163,6 +163,9 @@ const js = (name, file, format) => ({
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/ext.ts")) ? "ext"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/runtime/kernels.generated.ts")) ? "kernels"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/vrnn.ts")) ? "sequence" // loadModel of a VRNN file
+      // layer lists (issue 13): their checks (shared by the config chunk) and their modules, loaded only for them
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/layers-config.ts")) ? "layers-config"
+      : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/layer-nets.ts")) ? "layers"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/fit.ts")) ? "fit" : c.name}.${format === "cjs" ? "cjs" : "js"}`,
     // the core's modules form the entry's own chunk (the manual chunk holds the entry module, so it is the entry);
     // workerd's holds every module
@@ -196,6 +199,7 @@ const COPYABLE = [
   "errors-format.ts", "io/json-depth.ts", // message formatting and bounded JSON parsing: stateless
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
   "io/safetensors.ts", // exportTorch's state_dict writer: stateless
+  "models/layers-config.ts", // config.ts's layer-list checks (issue 13): stateless
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png", "ml-matrix"]; // ml-matrix: vaekit/metrics
 

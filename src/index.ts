@@ -40,3 +40,8 @@ export type { HierarchicalVAEConfig, ResolvedHierarchicalVAEConfig } from "./mod
 export { loadModel } from "./models/load-model.js";
 export type { AnyModel } from "./models/load-model.js";
 export type { ModelApi, ModelCapabilities, LatentCode } from "./models/model-api.js";
+// layer lists (convolutional models): types only, the code loads with the first model that uses them
+export type {
+  LayerSpec, DenseLayerSpec, Conv2dLayerSpec, Conv2dTransposeLayerSpec, BatchNormLayerSpec, FlattenLayerSpec, ReshapeLayerSpec,
+  Padding, InputShape,
+} from "./models/layers-config.js";

@@ -5,6 +5,7 @@ import type {
 } from "../index.js";
 import { parseNumber, parseWholes, type Args, type OptionSpec } from "./args.js";
 import { UsageError } from "./errors.js";
+import { layerList, shapeOf } from "./layer-specs.js";
 
 export const KINDS = ["vae", "conditional", "hierarchical", "autoencoder",
   "vrnn", // sequences: each row is `--steps` steps (vaekit/sequence, loaded on use)
@@ -56,6 +57,10 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "content", value: "n", help: "multi-level: content latent dimensions (one content per group)", default: "10", group: M, kinds: ["multi-level"] },
   { name: "no-accumulate", help: "multi-level: each example keeps its own content posterior instead of its group's product", group: M, kinds: ["multi-level"] },
   { name: "parts", value: "name:size:likelihood,…", help: "hybrid: the observation parts in row order, e.g. top:392:bernoulli,bottom:392:bernoulli (gaussian and laplace take :<scale> or :learned)", group: M, kinds: ["hybrid"] },
+  // layer lists (convolutional models): instead of --hidden / --decoder-hidden / --activation
+  { name: "encoder", value: "layers", help: "encoder layer list, e.g. conv2d:32:k3:s2:psame:relu,flatten,dense:16:relu, or JSON / a .json file", default: "an MLP (--hidden)", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "decoder", value: "layers", help: "decoder layer list, e.g. dense:3136:relu,reshape:7x7x64,conv2dTranspose:1:k3:s2:psame", default: "an MLP", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "shape", value: "HxWxC", help: "image shape of each row (channels last), e.g. 28x28x1", default: "flat rows", group: M, kinds: ["vae", "conditional", "autoencoder"] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -189,12 +194,21 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
   const sizes: Record<string, unknown> = {};
   if (hidden) sizes.hiddenSizes = hidden;
   if (decoderHidden) sizes.decoderHiddenSizes = decoderHidden;
-  const base = { inputSize, ...sizes, ...common(args) };
+  const base: Record<string, unknown> = { inputSize, ...sizes, ...common(args) };
+  const enc = args.string("encoder"), dec = args.string("decoder"), shape = args.string("shape");
+  if (enc !== undefined || dec !== undefined || shape !== undefined) {
+    if (enc === undefined || dec === undefined) throw new UsageError("--encoder and --decoder go together (layer lists for both networks)");
+    if (hidden || decoderHidden || args.has("activation")) throw new UsageError("--hidden, --decoder-hidden and --activation describe MLPs; with --encoder/--decoder each layer names its own");
+    delete base.inputSize;
+    base.inputShape = shape === undefined ? [inputSize] : shapeOf(shape, inputSize);
+    base.encoder = layerList("--encoder", enc);
+    base.decoder = layerList("--decoder", dec);
+  }
   switch (kind) {
     case "vrnn": return vrnnConfig(args, inputSize, hidden as number[] | undefined, decoderHidden as number[] | undefined) as never;
     case "hierarchical": {
       const [z1, z2] = args.wholes("latent-sizes", [100, 50], 1, 2)!;
-      return { ...base, latentSizes: [z1, z2], ...variational(args) } as HierarchicalVAEConfig;
+      return { ...base, latentSizes: [z1, z2], ...variational(args) } as unknown as HierarchicalVAEConfig;
     }
     case "autoencoder": {
       const c: Record<string, unknown> = { ...base, latentSize: args.whole("latent", 20, 1, 65536) };

@@ -141,6 +141,11 @@ export function exportOnnx(model: OnnxSource, options: OnnxExportOptions): Uint8
     throw new InvalidInputError(`exportOnnx: part must be "encoder" or "decoder"; got ${show(part)}`);
   }
   const { cfg, weights } = source(model);
+  // layer lists (conv2d, conv2dTranspose, batch norm: issue 13) have no ONNX export yet: say so rather than
+  // misreading their tensors as an MLP's
+  if ((cfg as { encoder?: unknown }).encoder !== undefined) {
+    throw new InvalidInputError("exportOnnx: models built from encoder/decoder layer lists (conv layers) cannot be exported to ONNX yet; only MLP VAEs (hiddenSizes) can");
+  }
   const L = cfg.latentSize;
   const D = cfg.inputSize;
 

@@ -1,4 +1,5 @@
 // Autoencoder configuration: sizes, activations, likelihood, and the optional sparsity penalty and input corruption.
+import type { InputShape, LayerSpec } from "./layers-config.js";
 import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
@@ -38,8 +39,8 @@ export type Denoising = { type: "mask"; p: number } | { type: "gaussian"; sigma:
  * ```
  */
 export interface AutoencoderConfig {
-  /** Values per example. */
-  inputSize: number;
+  /** Values per example. Required unless `inputShape` (layer lists) gives it. */
+  inputSize?: number;
   /** Width of the code h = f(x). */
   latentSize: number;
   /** Encoder hidden layer widths, input side first. Default [400]. */
@@ -66,6 +67,12 @@ export interface AutoencoderConfig {
   init?: WeightInit;
   /** Seed of the weights and of the training noise. Default: random. */
   seed?: number;
+  /** Layer lists instead of hiddenSizes (as VAEConfig's): the shape of one example, [height, width, channels] or [values]. */
+  inputShape?: InputShape;
+  /** The encoder's layers, input side first (the code layer `encoder.code` follows; its output must be flat). */
+  encoder?: LayerSpec[];
+  /** The decoder's layers, code side first; its output is shaped like inputShape. */
+  decoder?: LayerSpec[];
 }
 
 /**
@@ -76,7 +83,8 @@ export interface AutoencoderConfig {
  * const { sparsity }: ResolvedAutoencoderConfig = ae.config;
  * ```
  */
-export type ResolvedAutoencoderConfig = Required<Omit<AutoencoderConfig, "sigma" | "sparsity" | "denoising">> & {
+export type ResolvedAutoencoderConfig = Required<Omit<AutoencoderConfig, "sigma" | "sparsity" | "denoising" | "inputShape" | "encoder" | "decoder">> &
+  Partial<Pick<AutoencoderConfig, "inputShape" | "encoder" | "decoder">> & {
   sparsity: Sparsity | null;
   denoising: Denoising | null;
 };

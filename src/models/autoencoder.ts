@@ -6,8 +6,9 @@ import { traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
 import { Mlp } from "../nn/mlp.js";
+import type { AutoencoderNets } from "./layer-nets.js";
 import type { Tape } from "../nn/tape.js";
-import type { Tensor } from "../nn/tensor.js";
+import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { BatchStream, Dataset, EpochLog, FitOptions, RowSource, TrainingTarget } from "../train/fit.js";
 import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
@@ -50,6 +51,17 @@ interface AeData extends Dataset {
 }
 
 
+/** An encoder or decoder: an Mlp, or a layer list's Stack (loaded only for layer-list configs). */
+interface Net {
+  readonly output: Tensor;
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
+}
+
+/** A config with layer lists: its networks, built by a chunk loaded only then; undefined for an MLP config. */
+const aeNets = async (c: unknown): Promise<AutoencoderNets | undefined> =>
+  c && typeof c == "object" && ("encoder" in c || "decoder" in c || "inputShape" in c) ? (await import("./layer-nets.js")).autoencoderNets(c) : undefined;
+
 /**
  * A deterministic autoencoder with optional sparsity (L1 on the code, or KL to a target activation ρ) and
  * denoising (masking or Gaussian noise on the training inputs). Same life cycle as VAE.
@@ -64,25 +76,25 @@ interface AeData extends Dataset {
  * ```
  */
 export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTerms> {
-  readonly #encoder: Mlp;
-  readonly #decoder: Mlp;
+  readonly #encoder: Net;
+  readonly #decoder: Net;
   readonly #lik: LikelihoodHead;
   readonly #D: number;
   readonly #H: number;
   /** x, its corruption xn, the first layer's scratch, per-row −log p(x|·) and penalty, ρ̂ [H], likelihood scratch [D]. */
   readonly #b: { x: Tensor; xn: Tensor; xnz: Tensor; rec: Tensor; pen: Tensor; rhohat: Tensor; uni: Tensor };
 
-  private constructor(e: Engine, cfg: ResolvedAutoencoderConfig) {
-    const layout = new ParameterLayout();
-    const encoder = new Mlp(layout, {
+  private constructor(e: Engine, cfg: ResolvedAutoencoderConfig, nets?: AutoencoderNets) {
+    const layout = nets?.layout ?? new ParameterLayout();
+    const encoder = nets?.encoder ?? new Mlp(layout, {
       prefix: "encoder", inSize: cfg.inputSize, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
       outSize: cfg.latentSize, outName: "code", outActivation: cfg.latentActivation,
     }, cfg.leakySlope);
-    const decoder = new Mlp(layout, {
+    const decoder = nets?.decoder ?? new Mlp(layout, {
       prefix: "decoder", inSize: cfg.latentSize, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
       outSize: cfg.inputSize, outName: "output",
     }, cfg.leakySlope);
-    const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", cfg.inputSize, 0).offset : -1;
+    const logSigma = nets ? nets.logSigma : cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", cfg.inputSize, 0).offset : -1;
     super(e, cfg, layout, "Autoencoder");
     this.#encoder = encoder;
     this.#decoder = decoder;
@@ -109,8 +121,9 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    * ```
    */
   static async create(config: AutoencoderConfig, options: EngineOptions = {}): Promise<Autoencoder> {
-    const cfg = resolveAutoencoderConfig(config);
-    const m = new Autoencoder(await Model.engine(options), cfg);
+    const nets = await aeNets(config);
+    const cfg = nets?.cfg ?? resolveAutoencoderConfig(config);
+    const m = new Autoencoder(await Model.engine(options, undefined, nets?.ext), cfg, nets);
     m.initialise();
     return m;
   }
@@ -125,8 +138,9 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<Autoencoder> {
     const file = await readModelFile(bytes, "Autoencoder");
-    const cfg = configFromFile(() => resolveAutoencoderConfig(file.config));
-    return new Autoencoder(await Model.engine(options, file), cfg).restore(file);
+    const nets = await aeNets(file.config).catch((e: unknown) => configFromFile((): never => { throw e; }));
+    const cfg = nets?.cfg ?? configFromFile(() => resolveAutoencoderConfig(file.config));
+    return new Autoencoder(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
   }
 
   /**

@@ -11,7 +11,7 @@ import type { ConditionalVAEConfig, ResolvedConditionalVAEConfig } from "./confi
 import { configFromFile, readModelFile } from "./format.js";
 import { labelRows, type Labels } from "./labels.js";
 import {
-  DEFAULT_LL_SAMPLES, LatentModel, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
+  DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
 import { CHUNK, Model, type EngineOptions } from "./model.js";
@@ -53,8 +53,8 @@ export interface LabelledData {
  * ```
  */
 export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
-  private constructor(e: Engine, cfg: ResolvedConditionalVAEConfig) {
-    super(e, cfg, "ConditionalVAE", cfg.classes);
+  private constructor(e: Engine, cfg: ResolvedConditionalVAEConfig, nets?: Nets) {
+    super(e, cfg, "ConditionalVAE", cfg.classes, nets);
   }
 
   /**
@@ -68,7 +68,8 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
   static async create(config: ConditionalVAEConfig, options: EngineOptions = {}): Promise<ConditionalVAE> {
     const { resolveConditionalConfig } = await import("./config.js"); // a chunk of its own, as in VAE.create
     const cfg = resolveConditionalConfig(config);
-    const m = new ConditionalVAE(await Model.engine(options), cfg);
+    const nets = await layerNetsOf(cfg, cfg.classes);
+    const m = new ConditionalVAE(await Model.engine(options, undefined, nets?.ext), cfg, nets);
     m.initialise();
     return m;
   }
@@ -85,7 +86,8 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const file = await readModelFile(bytes, "ConditionalVAE");
     const { resolveConditionalConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConditionalConfig(file.config));
-    return new ConditionalVAE(await Model.engine(options, file), cfg).restore(file);
+    const nets = await layerNetsOf(cfg, cfg.classes);
+    return new ConditionalVAE(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
   }
 
   /**

@@ -2,6 +2,7 @@
 import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
+import { checkLayerLists, type InputShape, type LayerSpec } from "./layers-config.js";
 import {
   activationOf, configObject, integer, likelihoodOf, MAX_SAMPLES, positive, seedConfig, initOf, type WeightInit, size, sizes, type Likelihood,
 } from "./config-checks.js";
@@ -33,8 +34,8 @@ export interface CapacitySchedule {
  * ```
  */
 export interface VAEConfig {
-  /** Values per example (784 for 28×28 images). */
-  inputSize: number;
+  /** Values per example (784 for 28×28 images). Required unless `inputShape` (layer lists) gives it. */
+  inputSize?: number;
   /** Latent dimensions. */
   latentSize: number;
   /** Encoder hidden layer widths, input side first. Default [400]. */
@@ -69,6 +70,15 @@ export interface VAEConfig {
   init?: WeightInit;
   /** Seed of the weight initialisation and of the training noise (an integer in [0, 2³²)). Default: random. */
   seed?: number;
+  /**
+   * Layer lists instead of hiddenSizes: the shape of one example, [height, width, channels] (rows are channels-last
+   * pixels) or [values]. Required with `encoder`/`decoder` unless inputSize gives a flat shape.
+   */
+  inputShape?: InputShape;
+  /** The encoder's layers, input side first (the mean and log-variance heads follow; its output must be flat). */
+  encoder?: LayerSpec[];
+  /** The decoder's layers, latent side first; its output is the likelihood's parameters, shaped like inputShape. */
+  decoder?: LayerSpec[];
 }
 
 /**
@@ -79,7 +89,10 @@ export interface VAEConfig {
  * const { hiddenSizes, seed }: ResolvedVAEConfig = vae.config;
  * ```
  */
-export type ResolvedVAEConfig = Required<Omit<VAEConfig, "sigma" | "capacity">> & { capacity: CapacitySchedule | null };
+export type ResolvedVAEConfig = Required<Omit<VAEConfig, "sigma" | "capacity" | "inputShape" | "encoder" | "decoder">> &
+  { capacity: CapacitySchedule | null } &
+  // a layer-list model's fields: present, all three, exactly when the model was created with layer lists
+  Partial<Pick<VAEConfig, "inputShape" | "encoder" | "decoder">>;
 
 /**
  * Options of `ConditionalVAE.create`: a VAEConfig plus the number of classes of the label that conditions the
@@ -108,6 +121,7 @@ export type ResolvedConditionalVAEConfig = ResolvedVAEConfig & { classes: number
 const KEYS: (keyof VAEConfig)[] = [
   "inputSize", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope",
   "likelihood", "likelihoodScale", "sigma", "beta", "klWarmup", "capacity", "objective", "samples", "init", "seed",
+  "inputShape", "encoder", "decoder",
 ];
 export { MAX_SAMPLES };
 
@@ -133,14 +147,27 @@ function capacityOf(v: unknown): CapacitySchedule | null {
 /** Checks a user's VAE config (model names the class in messages) and fills in the defaults. */
 export function resolveConfig(config: unknown, model = "VAE", extraKeys: readonly string[] = []): ResolvedVAEConfig {
   const c = configObject(config, model, [...KEYS, ...extraKeys], "{ inputSize: 784, latentSize: 20 }");
-  if (c.inputSize === undefined) throw new InvalidConfigError("inputSize is required (values per example, e.g. 784)");
+  // layer lists: inputShape (or a flat inputSize) and both lists, checked layer by layer (layers-config.ts)
+  const layered = c.encoder !== undefined || c.decoder !== undefined || c.inputShape !== undefined;
+  if (layered) {
+    // (a resolved layer-list config says hiddenSizes [], decoderHiddenSizes [], activation "identity": it resolves to itself)
+    for (const k of ["hiddenSizes", "decoderHiddenSizes", "activation"]) {
+      const v = c[k];
+      if (v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== "identity") {
+        throw new InvalidConfigError(`${k} goes with MLP configs; with encoder/decoder layer lists give each layer its own size and activation`);
+      }
+    }
+    if (c.inputSize === undefined && c.inputShape === undefined) throw new InvalidConfigError("inputShape is required with layer lists ([height, width, channels], e.g. [28, 28, 1])");
+  } else if (c.inputSize === undefined) throw new InvalidConfigError("inputSize is required (values per example, e.g. 784)");
   if (c.latentSize === undefined) throw new InvalidConfigError("latentSize is required (latent dimensions, e.g. 20)");
-  const inputSize = size("inputSize", c.inputSize);
+  const flatSize = layered ? 0 : size("inputSize", c.inputSize);
   const latentSize = size("latentSize", c.latentSize);
-  const hiddenSizes = c.hiddenSizes === undefined ? [400] : sizes("hiddenSizes", c.hiddenSizes);
+  const lists = layered ? checkLayerLists(c, 0) : undefined;
+  const inputSize = lists ? lists.inputSize : flatSize;
+  const hiddenSizes = lists ? [] : c.hiddenSizes === undefined ? [400] : sizes("hiddenSizes", c.hiddenSizes);
   const decoderHiddenSizes =
-    c.decoderHiddenSizes === undefined ? [...hiddenSizes].reverse() : sizes("decoderHiddenSizes", c.decoderHiddenSizes);
-  const activation = activationOf("activation", c.activation, "relu");
+    lists ? [] : c.decoderHiddenSizes === undefined ? [...hiddenSizes].reverse() : sizes("decoderHiddenSizes", c.decoderHiddenSizes);
+  const activation = activationOf("activation", c.activation, lists ? "identity" : "relu");
   const { likelihood, likelihoodScale } = likelihoodOf(c);
   const leakySlope = c.leakySlope === undefined ? 0.01 : positive("leakySlope", c.leakySlope, true);
   const beta = c.beta === undefined ? 1 : positive("beta", c.beta, true);
@@ -163,10 +190,11 @@ export function resolveConfig(config: unknown, model = "VAE", extraKeys: readonl
   }
   const init = initOf(c.init);
   const seed = seedConfig(c.seed);
-  return {
+  const resolved: ResolvedVAEConfig = {
     inputSize, latentSize, hiddenSizes, decoderHiddenSizes, activation, leakySlope, likelihood, likelihoodScale, beta,
     klWarmup, capacity, objective, samples, init, seed,
   };
+  return lists ? { ...resolved, inputShape: lists.inputShape, encoder: lists.encoder, decoder: lists.decoder } : resolved;
 }
 
 /** Checks a ConditionalVAE config. */
@@ -174,5 +202,7 @@ export function resolveConditionalConfig(config: unknown): ResolvedConditionalVA
   const base = resolveConfig(config, "ConditionalVAE", ["classes"]);
   const c = config as Record<string, unknown>;
   if (c.classes === undefined) throw new InvalidConfigError("classes is required (the number of label classes, e.g. 10)");
-  return { ...base, classes: integer("classes", c.classes, 2, 1 << 16) };
+  const classes = integer("classes", c.classes, 2, 1 << 16);
+  if (base.encoder) checkLayerLists({ ...base }, classes); // shapes again, with the label joined
+  return { ...base, classes };
 }

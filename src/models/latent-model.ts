@@ -11,7 +11,7 @@ import { Mlp } from "../nn/mlp.js";
 import { logMeanExp, repeatRows } from "../nn/repeat.js";
 import { reparameterize } from "../nn/reparameterize.js";
 import type { Tape } from "../nn/tape.js";
-import type { Dims, Tensor } from "../nn/tensor.js";
+import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Dataset, LossTerms, TrainingTarget } from "../train/fit.js";
 import type { ResolvedVAEConfig } from "./config.js";
@@ -78,12 +78,25 @@ export const DEFAULT_LL_SAMPLES = 1000;
 export const MAX_LL_SAMPLES = 100_000;
 const DEFAULT_BLOCK = 1024;
 
-interface Nets {
-  layout: ParameterLayout;
-  encoder: Mlp;
-  decoder: Mlp;
-  lik: LikelihoodHead;
+/** An encoder or decoder: an Mlp, or a layer list's Stack (src/nn/stack.ts: loaded only for layer-list configs). */
+interface Net {
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
+  /** A layer list's label join after its flatten (a conditional model's label is then not joined at the input). */
+  join?: { y: Tensor };
 }
+
+export interface Nets {
+  layout: ParameterLayout;
+  encoder: Net;
+  decoder: Net;
+  lik: LikelihoodHead;
+  ext?: boolean;
+}
+
+/** A layer-list config's networks (loaded with their modules on first use), or undefined for an MLP config. */
+export const layerNetsOf = async (cfg: ResolvedVAEConfig, classes: number): Promise<Nets | undefined> =>
+  cfg.encoder && (await import("./layer-nets.js")).layerNets(cfg, classes);
 
 function build(cfg: ResolvedVAEConfig, classes: number): Nets {
   const layout = new ParameterLayout();
@@ -115,8 +128,8 @@ interface LatentTensors {
 }
 
 export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, LossTerms> {
-  protected readonly encoder: Mlp;
-  protected readonly decoder: Mlp;
+  protected readonly encoder: Net;
+  protected readonly decoder: Net;
   protected readonly lik: LikelihoodHead;
   /** Width of the conditioning label (0: unconditional). */
   protected readonly classes: number;
@@ -124,8 +137,8 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   protected readonly L: number;
   readonly #b: LatentTensors;
 
-  protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number) {
-    const nets = build(cfg, classes);
+  protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number, given?: Nets) {
+    const nets = given ?? build(cfg, classes);
     super(e, cfg, nets.layout, kind);
     this.encoder = nets.encoder;
     this.decoder = nets.decoder;
@@ -146,6 +159,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
       lme: ws.tensor(multi((d) => 2 * B(d))),
       logwAll: ws.tensor(all), wAll: ws.tensor(all), lmeAll: ws.tensor((d) => (d.total ? 2 * B(d) : 0)),
     };
+    if (this.encoder.join) this.encoder.join.y = this.#b.y;
     this.encoder.declare(ws, B);
     this.decoder.declare(ws, R);
   }
@@ -178,7 +192,7 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
   /** Encoder input: x, or [x | y] rows for a conditional model. */
   #encIn(t: Tape, rows: number): Tensor {
     const b = this.#b;
-    if (!this.classes) return b.x;
+    if (!this.classes || this.encoder.join) return b.x;
     concatCols(t, b.xc, b.x, this.D, b.y, this.classes, rows);
     return b.xc;
   }

@@ -104,6 +104,8 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   protected readonly tape: Tape;
   readonly #layout: ParameterLayout;
   readonly #specs: ParamTensor[];
+  /** Floats of the parameter buffer: nParams trainable ones, then non-trainable buffers (running statistics). */
+  readonly #total: number;
   /** Optimizer steps taken over the model's life (saved in its file): schedules read it. */
   protected steps = 0;
   /** Philox blocks consumed so far by training streams (key = stream). */
@@ -118,8 +120,10 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     this.cfg = cfg;
     this.#layout = layout;
     this.nParams = layout.size;
+    this.#total = layout.size + layout.buffers;
     this.#specs = layout.tensors();
-    this.#size = sizeOf(layout.layers, layout.vectors.reduce((n, v) => n + v.size, 0));
+    const x = layout.extra, s = sizeOf(layout.layers, layout.vectors.reduce((n, v) => n + v.size, x.params));
+    this.#size = { params: s.params, perRow: s.perRow + x.perRow };
     // Everything is checked before the first allocation: the size model, and a file's tensors against the config.
     const file = LOADING.get(e);
     const problem = tooBig(this.#size, CHUNK, file ? "the model file's config" : "this model");
@@ -130,7 +134,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
       e.pool?.stop();
       throw file ? new ModelFormatError(problem ?? `the model file has ${held} weights; its config needs ${this.#size.params}`) : new InvalidConfigError(problem!);
     }
-    this.params = e.alloc(this.nParams);
+    this.params = e.alloc(this.#total);
     this.ws = new Workspace(e);
     this.tape = new Tape(e);
   }
@@ -180,7 +184,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
 
   /** Number of trainable parameters. */
   get parameterCount(): number {
-    return this.#specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    return this.#specs.reduce((n, s) => n + (s.buffer ? 0 : s.shape.reduce((a, b) => a * b, 1)), 0);
   }
 
   /**
@@ -212,7 +216,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
    */
   getWeights(): Record<string, Float32Array> {
     this.live("getWeights");
-    const all = this.e.f32(this.params, this.nParams);
+    const all = this.e.f32(this.params, this.#total);
     const out: Record<string, Float32Array> = {};
     for (const s of this.#specs) out[s.name] = s.read(all);
     return out;
@@ -249,7 +253,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
     if (options !== undefined && (typeof options !== "object" || options === null || ![undefined, true, false].includes(options.optimizer))) {
       throw new InvalidInputError(`save: options must be { optimizer?: true | false }; got ${show(options)}`);
     }
-    const all = this.e.f32(this.params, this.nParams);
+    const all = this.e.f32(this.params, this.#total);
     const tensors = new Map<string, Tensor>();
     for (const s of this.#specs) tensors.set(s.name, { shape: s.shape, data: s.read(all) });
     return writeModelFile(this.kind, this.cfg, tensors, this.steps, options?.optimizer ? stateHooks.write?.(this, tensors) : undefined);
@@ -449,13 +453,14 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   protected gradientTensors(): Record<string, Float32Array> {
     const all = this.e.f32(this.grads, this.nParams);
     const out: Record<string, Float32Array> = {};
-    for (const s of this.#specs) out[s.name] = s.read(all);
+    for (const s of this.#specs) if (!s.buffer) out[s.name] = s.read(all);
     return out;
   }
 
   /** Starts a pass on the tape: inference (gradScale 0) or training, gradients scaled by gradScale into grads. */
   protected pass(gradScale: number): Tape {
     this.tape.start(gradScale, this.params, gradScale ? this.grads : 0);
+    this.tape.fit = this.#fitting;
     return this.tape;
   }
 
@@ -560,7 +565,7 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
         }
       }
     }
-    const all = this.e.f32(this.params, this.nParams);
+    const all = this.e.f32(this.params, this.#total);
     for (const s of this.#specs) s.write(all, w[s.name]);
   }
 }

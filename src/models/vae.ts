@@ -10,7 +10,7 @@ import type { ResolvedVAEConfig, VAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import type { Engine } from "../runtime/engine.js";
 import {
-  DEFAULT_LL_SAMPLES, LatentModel, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
+  DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
 import { CHUNK, Model, type EngineOptions } from "./model.js";
@@ -35,8 +35,8 @@ export { FORMAT_VERSION } from "./format.js";
  * ```
  */
 export class VAE extends LatentModel<ResolvedVAEConfig> {
-  private constructor(e: Engine, cfg: ResolvedVAEConfig) {
-    super(e, cfg, "VAE", 0);
+  private constructor(e: Engine, cfg: ResolvedVAEConfig, nets?: Nets) {
+    super(e, cfg, "VAE", 0, nets);
   }
 
   /**
@@ -51,7 +51,8 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
   static async create(config: VAEConfig, options: EngineOptions = {}): Promise<VAE> {
     const { resolveConfig } = await import("./config.js"); // a chunk of its own: resolving configs is create/load-time work
     const cfg = resolveConfig(config);
-    const vae = new VAE(await Model.engine(options), cfg);
+    const nets = await layerNetsOf(cfg, 0);
+    const vae = new VAE(await Model.engine(options, undefined, nets?.ext), cfg, nets);
     vae.initialise();
     return vae;
   }
@@ -69,7 +70,8 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const file = await readModelFile(bytes, "VAE");
     const { resolveConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConfig(file.config));
-    return new VAE(await Model.engine(options, file), cfg).restore(file);
+    const nets = await layerNetsOf(cfg, 0);
+    return new VAE(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
   }
 
   /**

@@ -158,6 +158,23 @@ export class ParameterLayout {
     for (const b of this.#ordered()) b.init(k, params, seed, b.random ? i++ : -1, glorot, f32);
   }
 
+  /** Parameters (values in files) and workspace floats per row of the blocks layer modules push (conv, batch norm). */
+  readonly extra = { params: 0, perRow: 0 };
+  /** Floats after the trainable ones: non-trainable buffers (batch norm's running statistics), never optimized. */
+  buffers = 0;
+
+  /**
+   * Adds a layer module's block of `words` floats; returns its float offset. With `buffer` it is non-trainable and
+   * lies after every trainable block: the offset is then relative to the final `size`.
+   */
+  push(block: ParameterBlock, words: number, buffer = false): number {
+    const at = buffer ? this.buffers : this.size;
+    if (buffer) this.buffers += pad4(words);
+    else this.size += pad4(words);
+    this.#blocks.push(block);
+    return at;
+  }
+
   #ordered(): ParameterBlock[] {
     return [...this.#blocks.filter((b) => b.random), ...this.#blocks.filter((b) => !b.random)];
   }

@@ -16,6 +16,8 @@
 export interface ParamTensor {
   readonly name: string;
   readonly shape: number[];
+  /** A non-trainable buffer (batch norm's running statistics): saved and loaded, no gradient, not counted as a parameter. */
+  readonly buffer?: boolean;
   read(all: Float32Array): Float32Array;
   write(all: Float32Array, t: ArrayLike<number>): void;
 }

@@ -19,6 +19,8 @@ export class Tape {
   /** Byte pointers of the flat parameter buffer and of its gradient (0 in inference) for this pass. */
   params = 0;
   grads = 0;
+  /** True in fit's steps (not in gradients()): batch norm then updates its running statistics. */
+  fit = false;
 
   constructor(readonly e: Engine) {}
 

@@ -41,7 +41,8 @@ export class Workspace {
   #base = 0;
   #last: Dims | undefined;
 
-  constructor(private readonly e: Engine) {}
+  /** `e`: the engine whose memory the tensors live in (modules read its thread count for per-thread scratch). */
+  constructor(readonly e: Engine) {}
 
   /** Declares a tensor (with a gradient buffer of the same size when `grad`, and a fan-out scratch when `fanOut`). */
   tensor(size: Size, grad = false, fanOut = false): Tensor {

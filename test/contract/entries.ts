@@ -10,6 +10,7 @@ import {
 import { randomArray } from "../helpers/wasm.js";
 import { CVAEGAN, VAEGAN, type CVAEGANConfig, type VAEGANConfig } from "../../src/gan.js"; // vaekit/gan
 import type { GradientCheck } from "../sdk/gradcheck.js";
+import { layersObjective, type LayersConfig } from "../sdk/conv-reference.js";
 import {
   aeObjective, hierarchicalObjective, latentObjective, type AeConfig, type HierarchicalConfig, type LatentConfig,
 } from "../sdk/reference.js";
@@ -165,7 +166,7 @@ function badFits<M extends Common>(fit: (m: M, b: Batch, o: FitOptions) => Promi
 
 // ---- VAE ----
 
-function vae(name: string, extra: Partial<VAEConfig>, data: "unit" | "real"): Entry {
+function vae(name: string, extra: Partial<VAEConfig>, data: "unit" | "real", layers = false): Entry {
   const config: VAEConfig = { inputSize: D, hiddenSizes: [64], latentSize: L, activation: "tanh", seed: 5, ...extra };
   const fit = (m: VAE, b: Batch, o: FitOptions) => m.fit(b.x, o);
   return entry<VAE>({
@@ -195,7 +196,9 @@ function vae(name: string, extra: Partial<VAEConfig>, data: "unit" | "real"): En
       const step = m.trainingSteps;
       return {
         result: m.gradients(b.x, { epsilon: eps }),
-        objective: (o, W) => latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L), undefined, step),
+        objective: (o, W) => layers
+          ? layersObjective(o, W, cfg as LayersConfig, o.input(b.x, b.n, D), b.n, o.input(eps, b.n, L))
+          : latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L), undefined, step),
       };
     },
     badCalls: {
@@ -214,7 +217,7 @@ function vae(name: string, extra: Partial<VAEConfig>, data: "unit" | "real"): En
       "setWeights: a tensor missing": (m) => m.setWeights({}),
       "setWeights: a NaN weight": (m) => {
         const w = m.getWeights();
-        w["decoder.output.bias"][0] = NaN;
+        w[layers ? "decoder.layers.4.bias" : "decoder.output.bias"][0] = NaN;
         m.setWeights(w);
       },
       ...(data === "unit" ? { "evaluate: values outside [0, 1] for this likelihood": (m: VAE, b: Batch) => m.evaluate(b.x.map((v) => v + 2)) } : {}),
@@ -253,7 +256,7 @@ function oneHot(labels: number[]): Float32Array {
   return y;
 }
 
-function cvae(name: string, extra: Partial<ConditionalVAEConfig>, data: "unit" | "real"): Entry {
+function cvae(name: string, extra: Partial<ConditionalVAEConfig>, data: "unit" | "real", layers = false): Entry {
   const config: ConditionalVAEConfig = { inputSize: D, hiddenSizes: [64], latentSize: L, classes: C, activation: "tanh", seed: 6, ...extra };
   const fit = (m: ConditionalVAE, b: Batch, o: FitOptions) => m.fit(b.x, b.labels!, o);
   return entry<ConditionalVAE>({
@@ -286,8 +289,9 @@ function cvae(name: string, extra: Partial<ConditionalVAEConfig>, data: "unit" |
       const step = m.trainingSteps;
       return {
         result: m.gradients(b.x, b.labels!, { epsilon: eps }),
-        objective: (o, W) => latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L),
-          o.input(oneHot(b.labels!), b.n, C), step),
+        objective: (o, W) => layers
+          ? layersObjective(o, W, cfg as LayersConfig, o.input(b.x, b.n, D), b.n, o.input(eps, b.n, L), o.input(oneHot(b.labels!), b.n, C))
+          : latentObjective(o, W, cfg, o.input(b.x, b.n, D), b.n, o.input(eps, b.n * K, L), o.input(oneHot(b.labels!), b.n, C), step),
       };
     },
     badCalls: {
@@ -789,6 +793,28 @@ function cvaeGan(name: string, extra: Partial<CVAEGANConfig>): Entry {
   });
 }
 
+/**
+ * A layer-list model over 4×4×2 images (D = 32): Keras's "same" padding with its odd pad at the end in a conv2d and a
+ * conv2dTranspose, "valid" with stride 2, batch norm after a conv and after the dense layer a reshape follows.
+ */
+const CONV: Partial<VAEConfig> = {
+  hiddenSizes: [], activation: "identity", inputShape: [4, 4, 2],
+  encoder: [
+    { type: "conv2d", filters: 3, kernelSize: 3, strides: 1, padding: "same", activation: "tanh" },
+    { type: "batchNorm" },
+    { type: "conv2d", filters: 4, kernelSize: 2, strides: 2, padding: "valid", activation: "relu" },
+    { type: "flatten" },
+    { type: "dense", units: 12, activation: "tanh" },
+  ],
+  decoder: [
+    { type: "dense", units: 12, activation: "tanh" },
+    { type: "batchNorm", momentum: 0.3 },
+    { type: "reshape", shape: [2, 2, 3] },
+    { type: "conv2dTranspose", filters: 3, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
+    { type: "conv2dTranspose", filters: 2, kernelSize: 1, strides: 1 },
+  ],
+};
+
 /** The table: every model class, and the configurations that run different code. */
 export const ENTRIES: Entry[] = [
   vae("(Bernoulli)", {}, "unit"),
@@ -805,6 +831,9 @@ export const ENTRIES: Entry[] = [
   ae("(plain)", {}, "unit"),
   ae("(KL-sparse, masking noise)", { latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.2, weight: 2 }, denoising: { type: "mask", p: 0.3 } }, "unit"),
   ae("(L1-sparse, Gaussian noise, learned σ)", { latentActivation: "tanh", sparsity: { type: "l1", weight: 0.3 }, denoising: { type: "gaussian", sigma: 0.3 }, likelihood: "gaussian", sigma: "learned" }, "real"),
+  // ---- layer lists (issue 13): conv2d, batch norm, flatten, dense, reshape, conv2dTranspose; "same" and "valid" ----
+  vae("(conv layers, batch norm)", CONV, "unit", true),
+  cvae("(conv layers, batch norm, label after the flatten)", CONV, "unit", true),
   // sequences
   vrnn("(GRU, Bernoulli)", {}, "unit"),
   vrnn("(LSTM, Gaussian, learned σ)", { cell: "lstm", likelihood: "gaussian", likelihoodScale: "learned" }, "real"),

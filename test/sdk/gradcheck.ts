@@ -51,6 +51,7 @@ export async function expectGradients(c: GradientCheck): Promise<GradientReport>
   const probes = c.probes ?? 6;
   for (const [name, t] of Object.entries(W64) as [string, M][]) {
     const g = c.result.gradients[name];
+    if (!g && /\.running_(mean|var)$/.test(name)) continue; // batch norm's running statistics: buffers, no gradient
     const scale = Math.max(1e-6, g.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
     const picks = randomArray(probes, name.length * 31 + probes, 0, t.d.length).map(Math.floor);
     for (const i of picks) {
@@ -70,12 +71,15 @@ export async function expectGradients(c: GradientCheck): Promise<GradientReport>
 
   const tf = await loadTf();
   const o = tfOps(tf);
-  const names = Object.keys(shapes);
+  // every tensor is an input of the objective; gradients are taken for the parameters (not batch norm's buffers)
+  const all = Object.keys(shapes);
+  const names = all.filter((n) => !/\.running_(mean|var)$/.test(n));
   let tfWorst = 0;
   tf.tidy(() => {
     const vars = weightsAs(o, w32, shapes);
     const f = tf.grads((...ts: unknown[]) => {
       const W: Record<string, unknown> = {};
+      for (const n of all) W[n] = vars[n];
       names.forEach((n, i) => (W[n] = ts[i]));
       return tf.reshape(c.objective(o, W), []);
     });

@@ -34,6 +34,10 @@ export interface Ops<T> {
   // grouped models: rows summed by group id (ids[r] in 0 … G − 1) and rows picked by index
   segmentSum(a: T, ids: readonly number[], G: number): T; // [G, m], row g = Σ of rows r with ids[r] = g
   gatherRows(a: T, index: readonly number[]): T; // [index.length, m], row i = row index[i]
+  // ---- layer lists (conv-reference.ts): convolutions as gathers and matrix products ----
+  /** out[r, j] = x[r, idx[j]], or 0 where idx[j] < 0. */
+  gatherCols(x: T, idx: Int32Array): T;
+  matmul(a: T, b: T): T; // [n, k]·[k, m]
 }
 
 /** A row-major float64 matrix. */
@@ -156,6 +160,22 @@ export const f64: Ops<M> = {
     index.forEach((r, i) => o.d.set(a.d.subarray(r * a.cols, (r + 1) * a.cols), i * a.cols));
     return o;
   },
+  gatherCols(x, idx) {
+    const o = new M(x.rows, idx.length);
+    for (let r = 0; r < x.rows; r++) for (let j = 0; j < idx.length; j++) o.d[r * idx.length + j] = idx[j] < 0 ? 0 : x.d[r * x.cols + idx[j]];
+    return o;
+  },
+  matmul(a, b) {
+    const o = new M(a.rows, b.cols);
+    for (let r = 0; r < a.rows; r++) {
+      for (let c = 0; c < b.cols; c++) {
+        let s = 0;
+        for (let i = 0; i < a.cols; i++) s += a.d[r * a.cols + i] * b.d[i * b.cols + c];
+        o.d[r * b.cols + c] = s;
+      }
+    }
+    return o;
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -211,6 +231,12 @@ export function tfOps(tf: TF): Ops<Tt> {
     transpose: (a) => tf.transpose(a),
     segmentSum: (a, ids, G) => tf.unsortedSegmentSum(a, tf.tensor1d(Array.from(ids), "int32"), G),
     gatherRows: (a, index) => tf.gather(a, tf.tensor1d(Array.from(index), "int32")),
+    gatherCols(x, idx) {
+      const zero = x.shape[1];
+      const padded = tf.concat([x, tf.zeros([x.shape[0], 1])], 1);
+      return tf.gather(padded, tf.tensor1d(Int32Array.from(idx, (i) => (i < 0 ? zero : i)), "int32"), 1);
+    },
+    matmul: (a, b) => tf.matMul(a, b),
   };
 }
 
@@ -221,7 +247,7 @@ export function weightsAs<T>(o: Ops<T>, w: Record<string, ArrayLike<number>>, sh
   const out: Record<string, T> = {};
   for (const [k, v] of Object.entries(w)) {
     const s = shapes[k];
-    out[k] = s.length === 2 ? o.input(v, s[0], s[1]) : o.input(v, 1, s[0]);
+    out[k] = s.length === 2 ? o.input(v, s[0], s[1]) : o.input(v, 1, s.reduce((a, b) => a * b, 1)); // conv weights: one row
   }
   return out;
 }
