@@ -3,6 +3,7 @@
 // The exports of dist/vaekit-ext.wasm and dist/vaekit-fast.wasm: the default build's, plus the kernels of the model
 // families beyond the MLP (the registry's EXT list).
 export * from "./exports.generated";
+export { continuous_bernoulli_loss, cbernoulli_mean } from "./cbernoulli";
 export { conv2d_forward, conv2d_backward, conv2d_transpose_forward, conv2d_transpose_backward } from "./conv";
 export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from "./batchnorm";
 export {

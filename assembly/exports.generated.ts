@@ -9,7 +9,6 @@ export { rng_normal, rng_uniform } from "./random";
 export { reparam_forward, reparam_backward } from "./reparam";
 export { bernoulli_logits_loss, gaussian_loss, laplace_loss, kl_normal_loss } from "./loss";
 export { adam_update, sgd_update, sum_squares, scale_inplace, zero_f32, count_nonfinite } from "./optim";
-export { continuous_bernoulli_loss, cbernoulli_mean } from "./cbernoulli";
 export { gaussian_learned_loss } from "./gaussian-learned";
 export { gaussian_logpdf_forward, gaussian_logpdf_backward } from "./logpdf";
 export { logmeanexp_forward, scale_rows, repeat_rows_forward, repeat_rows_backward } from "./logmeanexp";

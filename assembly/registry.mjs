@@ -155,12 +155,12 @@ export const KERNELS = [
     abi: "#{i : x[i] is NaN or ±∞}",
   },
   {
-    name: "continuous_bernoulli_loss", source: "cbernoulli", builds: SHIPPED, twin: true, split: "row_loss",
+    name: "continuous_bernoulli_loss", source: "cbernoulli", builds: EXT, twin: true, split: "row_loss",
     params: "dlogits: ptr, losses: ptr, logits: ptr, x: ptr, B: i32, D: i32, scale: f64", returns: "void",
     abi: "losses[b] = Σ softplus(l) − x·l − log C(l); dlogits = scale·(E[x|l] − x) unless 0",
   },
   {
-    name: "cbernoulli_mean", source: "cbernoulli", builds: SHIPPED, twin: true, split: "elements",
+    name: "cbernoulli_mean", source: "cbernoulli", builds: EXT, twin: true, split: "elements",
     params: "out: ptr, logits: ptr, n: i32", returns: "void",
     abi: "out = E[x|l] = 1/(1 − e^(−l)) − 1/l (½ at l = 0)",
   },

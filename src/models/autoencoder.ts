@@ -14,7 +14,7 @@ import type { BatchStream, Dataset, EpochLog, FitOptions, RowSource, TrainingTar
 import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import { LikelihoodHead } from "./likelihood.js";
-import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import { CHUNK, cbern, Model, STREAM, type EngineOptions } from "./model.js";
 import type { LatentCode, ModelCapabilities } from "./model-api.js";
 import { optionsOf } from "./options.js";
 
@@ -123,7 +123,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   static async create(config: AutoencoderConfig, options: EngineOptions = {}): Promise<Autoencoder> {
     const nets = await aeNets(config);
     const cfg = nets?.cfg ?? resolveAutoencoderConfig(config);
-    const m = new Autoencoder(await Model.engine(options, undefined, nets?.ext), cfg, nets);
+    const m = new Autoencoder(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
     m.initialise();
     return m;
   }
@@ -140,7 +140,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const file = await readModelFile(bytes, "Autoencoder");
     const nets = await aeNets(file.config).catch((e: unknown) => configFromFile((): never => { throw e; }));
     const cfg = nets?.cfg ?? configFromFile(() => resolveAutoencoderConfig(file.config));
-    return new Autoencoder(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
+    return new Autoencoder(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
   }
 
   /**

@@ -14,7 +14,7 @@ import {
   DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { CHUNK, Model, type EngineOptions } from "./model.js";
+import { CHUNK, cbern, Model, type EngineOptions } from "./model.js";
 import { intOption, optionsOf } from "./options.js";
 
 /**
@@ -69,7 +69,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const { resolveConditionalConfig } = await import("./config.js"); // a chunk of its own, as in VAE.create
     const cfg = resolveConditionalConfig(config);
     const nets = await layerNetsOf(cfg, cfg.classes);
-    const m = new ConditionalVAE(await Model.engine(options, undefined, nets?.ext), cfg, nets);
+    const m = new ConditionalVAE(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
     m.initialise();
     return m;
   }
@@ -87,7 +87,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const { resolveConditionalConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConditionalConfig(file.config));
     const nets = await layerNetsOf(cfg, cfg.classes);
-    return new ConditionalVAE(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
+    return new ConditionalVAE(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
   }
 
   /**

@@ -22,7 +22,7 @@ import { configFromFile, readModelFile } from "./format.js";
 import { sampleBlocks } from "./importance.js";
 import { DEFAULT_LL_SAMPLES, MAX_LL_SAMPLES, type Encoding, type LogLikelihoodOptions } from "./latent-model.js";
 import { LikelihoodHead } from "./likelihood.js";
-import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import { CHUNK, cbern, Model, STREAM, type EngineOptions } from "./model.js";
 import type { LatentCode, ModelCapabilities } from "./model-api.js";
 import { intOption, optionsOf } from "./options.js";
 import { betaAt } from "./schedule.js";
@@ -154,7 +154,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
    */
   static async create(config: HierarchicalVAEConfig, options: EngineOptions = {}): Promise<HierarchicalVAE> {
     const cfg = resolveHierarchicalConfig(config);
-    const m = new HierarchicalVAE(await Model.engine(options), cfg);
+    const m = new HierarchicalVAE(await Model.engine(options, undefined, cbern(cfg)), cfg);
     m.initialise();
     return m;
   }
@@ -170,7 +170,7 @@ export class HierarchicalVAE extends Model<ResolvedHierarchicalVAEConfig, LossTe
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HierarchicalVAE> {
     const file = await readModelFile(bytes, "HierarchicalVAE");
     const cfg = configFromFile(() => resolveHierarchicalConfig(file.config));
-    return new HierarchicalVAE(await Model.engine(options, file), cfg).restore(file);
+    return new HierarchicalVAE(await Model.engine(options, file, cbern(cfg)), cfg).restore(file);
   }
 
   /**

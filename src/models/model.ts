@@ -85,6 +85,9 @@ export const STREAM = {
 /** Rows per kernel call outside training: bounds the workspace whatever n is. */
 export const CHUNK = 256;
 
+/** Whether a config's likelihood needs the EXT kernels (the continuous Bernoulli's live in dist/vaekit-ext.wasm). */
+export const cbern = (cfg: object): boolean => (cfg as { likelihood?: unknown }).likelihood === "continuous-bernoulli";
+
 /** Per-row counters of a noise stream: `blocks` Philox blocks per row, row r of a call at rowOffset + r. */
 function counter(row: number, blocks: number): [number, number] {
   const c = row * blocks;
@@ -150,15 +153,16 @@ export abstract class Model<C extends { seed: number }, T extends Terms> impleme
   }
 
   /**
-   * Creates an engine for a new model (the subclass's static create/load call this first); `ext`: the model calls
-   * kernels of the registry's EXT builds (convolution, recurrent cells, …), so its engine runs dist/vaekit-ext.wasm.
+   * Creates an engine for a new model (the subclass's static create/load call this first); `ext` (truthy): the model
+   * calls kernels of the registry's EXT builds (convolution, recurrent cells, the continuous Bernoulli likelihood, …),
+   * so its engine runs dist/vaekit-ext.wasm.
    */
-  protected static async engine(options: EngineOptions, file?: ModelFile, ext = false): Promise<Engine> {
+  protected static async engine(options: EngineOptions, file?: ModelFile, ext: unknown = false): Promise<Engine> {
     const t = options.threads === undefined ? 1 : options.threads;
     if (!Number.isInteger(t) || t < 1 || t > 64) {
       throw new InvalidConfigError(`threads must be an integer from 1 to 64; got ${show(t)}`);
     }
-    const e = await Engine.create(options.wasm, options.precision, t, ext);
+    const e = await Engine.create(options.wasm, options.precision, t, !!ext);
     if (file) LOADING.set(e, file);
     return e;
   }

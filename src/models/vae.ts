@@ -13,7 +13,7 @@ import {
   DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
   type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { CHUNK, Model, type EngineOptions } from "./model.js";
+import { CHUNK, cbern, Model, type EngineOptions } from "./model.js";
 import { intOption, optionsOf } from "./options.js";
 
 export type { EngineOptions } from "./model.js";
@@ -52,7 +52,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const { resolveConfig } = await import("./config.js"); // a chunk of its own: resolving configs is create/load-time work
     const cfg = resolveConfig(config);
     const nets = await layerNetsOf(cfg, 0);
-    const vae = new VAE(await Model.engine(options, undefined, nets?.ext), cfg, nets);
+    const vae = new VAE(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
     vae.initialise();
     return vae;
   }
@@ -71,7 +71,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const { resolveConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConfig(file.config));
     const nets = await layerNetsOf(cfg, 0);
-    return new VAE(await Model.engine(options, file, nets?.ext), cfg, nets).restore(file);
+    return new VAE(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
   }
 
   /**

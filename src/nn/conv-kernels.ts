@@ -28,8 +28,11 @@ export function geometryWords(g: ConvGeometry): Int32Array {
 
 /** Floats of scratch a conv layer's kernels need on an engine with `threads` threads (one im2col chunk each). */
 export function convScratch(g: ConvGeometry, transpose: boolean, threads: number): number {
+  // as src/runtime/conv.ts's convScratchFloats: an im2col chunk of K rounded up to 4, and the weights transposed
+  // (conv2d) or padded (conv2d_transpose) to that width, per thread
   const K = g.kH * g.kW * (transpose ? g.outC : g.inC);
-  return convChunkRows(K) * K * Math.max(1, threads);
+  const K4 = (K + 3) & ~3;
+  return (convChunkRows(K) * K4 + (transpose ? g.inC : g.outC) * K4) * Math.max(1, threads);
 }
 
 /** Writes the descriptor into the 16 words at `ptr` (a workspace tensor: it may move between passes). */

@@ -70,10 +70,6 @@ export interface KernelExports {
   zero_f32(x: P, n: number): void;
   /** optim.ts — #{i : x[i] is NaN or ±∞}. */
   count_nonfinite(x: P, n: number): number;
-  /** cbernoulli.ts — losses[b] = Σ softplus(l) − x·l − log C(l); dlogits = scale·(E[x|l] − x) unless 0. */
-  continuous_bernoulli_loss(dlogits: P, losses: P, logits: P, x: P, B: number, D: number, scale: number): void;
-  /** cbernoulli.ts — out = E[x|l] = 1/(1 − e^(−l)) − 1/l (½ at l = 0). */
-  cbernoulli_mean(out: P, logits: P, n: number): void;
   /**
    * gaussian-learned.ts — Gaussian likelihood with learned log σ[D]; dy = scale·(y − x)/σ², dlogsigma += scale·Σ_b (1 −
    * r²).
@@ -112,6 +108,10 @@ export interface KernelExports {
   uniform_symmetric(x: P, n: number, bound: number): void;
   /** check.ts — #{i : not (0 ≤ x[i] ≤ 1)} (NaN and ±∞ count, −0 does not). */
   count_outside_unit(x: P, n: number): number;
+  /** cbernoulli.ts — losses[b] = Σ softplus(l) − x·l − log C(l); dlogits = scale·(E[x|l] − x) unless 0. */
+  continuous_bernoulli_loss(dlogits: P, losses: P, logits: P, x: P, B: number, D: number, scale: number): void;
+  /** cbernoulli.ts — out = E[x|l] = 1/(1 − e^(−l)) − 1/l (½ at l = 0). */
+  cbernoulli_mean(out: P, logits: P, n: number): void;
   /** conv.ts — Y[N,OH,OW,F] = act(conv(X[N,H,W,C], W[KH,KW,C,F]) + b[F]); geom i32[16]; scratch convScratchFloats. */
   conv2d_forward(Y: P, X: P, W: P, b: P, scratch: P, geom: P, N: number, act: number, alpha: number): void;
   /** conv.ts — dY ← dZ = dY ⊙ act′(Y); db += Σ dZ; dW += im2col(X)ᵀ·dZ; dX = col2im(dZ·Wᵀ) unless dX = 0. */
@@ -218,11 +218,11 @@ export interface KernelExports {
 
 /** The EXT kernels (assembly/registry.mjs): an engine for a model that needs them must export every one. */
 export const EXT_KERNELS = [
-  "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward", "conv2d_transpose_backward",
-  "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward", "parts_bernoulli_loss",
-  "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss", "parts_categorical_loss",
-  "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward", "rows_concat", "rows_split_add",
-  "rows_mask", "kl_gauss_loss",
+  "continuous_bernoulli_loss", "cbernoulli_mean", "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward",
+  "conv2d_transpose_backward", "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward",
+  "parts_bernoulli_loss", "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss",
+  "parts_categorical_loss", "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward",
+  "rows_concat", "rows_split_add", "rows_mask", "kl_gauss_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */
