@@ -44,6 +44,7 @@ export const evaluate: Command = {
           if (args.has(flag)) throw new UsageError(`--${flag} applies to the VAE family; an ${model.kind} has no likelihood of x`);
         }
       }
+      if (model.kind === "VRNN" && args.has("batch-size")) throw new UsageError("--batch-size applies to the VAE family's log-likelihood; a VRNN's runs in its own blocks");
       const conditional = classesOf(model) > 0;
       if (!conditional && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
       const data = await readData(args, args.positionals[1], inputSizeOf(model));
@@ -84,7 +85,8 @@ async function logLikelihood(model: CliModel, x: Float32Array, D: number, labels
       const end = Math.min(n, start + LL_BLOCK);
       // the block's rows (sequences with --lengths: with their lengths)
       const xs = inputRows(x, D, start, end);
-      const opts = { samples: o.k, seed: (o.seed + b) % 2 ** 32, batchSize: o.block };
+      // a VRNN's logLikelihood runs its own blocks (it takes no batchSize)
+      const opts = { samples: o.k, seed: (o.seed + b) % 2 ** 32, ...(model.kind === "VRNN" ? {} : { batchSize: o.block }) };
       const w = labels ? labels.length / n : 0;
       const ll = model.logLikelihoodAny(xs, { ...opts, labels: labels?.subarray(start * w, end * w) });
       for (const v of ll) sum += v;
