@@ -64,7 +64,7 @@ describe("vaekit … --lengths (VRNN sequences of different lengths)", () => {
     });
     expect(split).toEqual(m.save());
     m.dispose();
-    writeFileSync(path("vlengths.npy"), writeNpy(Float64Array.from(lengths.subarray(0, 10)), [10]));
+    writeFileSync(path("vlengths.npy"), writeNpy(Float32Array.from(lengths.subarray(0, 10)), [10]));
     writeFileSync(path("val.csv"), csv(x.subarray(0, 10 * T * D), T * D));
     const hist = path("h.json");
     const v = await cli(["train", path("seq.csv"), ...MODEL, ...FIT, "--lengths", path("lengths.csv"), "--validation", path("val.csv"),
@@ -109,6 +109,23 @@ describe("vaekit … --lengths (VRNN sequences of different lengths)", () => {
     const z = readFileSync(path("z.npy"));
     const mean = m.encode(s).mean;
     expect(new Float32Array(z.buffer.slice(z.byteOffset + z.length - mean.length * 4, z.byteOffset + z.length))).toEqual(mean);
+    m.dispose();
+  });
+
+  it("interpolate and traverse --lengths start from the codes of the sequences as their lengths cut them", async () => {
+    const file = path("i.safetensors");
+    await train(path("seq.csv"), file);
+    const m = (await loadModel(readFileSync(file))) as VRNN;
+    const mean = m.encode(sequences(x, { steps: T, size: D, lengths })).mean;
+    const C = T * 2; // latent values per sequence
+    const readCsv = (f: string) => Float32Array.from(readFileSync(f, "utf8").trim().split("\n").filter((l) => !/[a-z]/i.test(l)).flatMap((l) => l.split(",").map(Number)));
+    const i = await cli(["interpolate", file, path("seq.csv"), "--lengths", path("lengths.csv"), "--pairs", "0:1", "--steps", "3", "-o", path("i.csv")]);
+    expect(i.code, i.stderr).toBe(0);
+    expect(readCsv(path("i.csv"))).toEqual(m.interpolate(mean.subarray(0, C), mean.subarray(C, 2 * C), { steps: 3 }));
+    const t = await cli(["traverse", file, "--data", path("seq.csv"), "--index", "1", "--lengths", path("lengths.csv"), "--dims", "0",
+      "--steps", "3", "--range", "1", "-o", path("t.csv")]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(readCsv(path("t.csv"))).toEqual(m.traverse(mean.subarray(C, 2 * C), 0, { values: [-1, 0, 1] }));
     m.dispose();
   });
 
