@@ -7,6 +7,14 @@ import { readMatrix, type Matrix } from "./data.js";
 import { UsageError } from "./errors.js";
 import type { Sequences } from "../sequence.js";
 
+/**
+ * The --lengths option of every command that reads a VRNN's data.
+ *
+ * @example
+ * ```ts
+ * options: [LABELS, LENGTHS, LIMIT, SCALE]
+ * ```
+ */
 export const LENGTHS: OptionSpec = {
   name: "lengths", value: "file", group: "Data",
   help: "vrnn: each sequence's length, a whole number from 1 to T per row (IDX, CSV or .npy); the steps after it are padding, their values ignored",
@@ -15,6 +23,11 @@ export const LENGTHS: OptionSpec = {
 /**
  * Reads `--flag` (when given): one whole number from 1 to `steps` per data row, `rows` of them (the first `limit`
  * rows of the file, as the data). Anything else is a usage error naming the flag, the file and the row.
+ *
+ * @example
+ * ```ts
+ * const lengths = await readLengths(args, "lengths", data.rows, 28, args.whole("limit", undefined, 1)); // Int32Array or undefined
+ * ```
  */
 export async function readLengths(args: Args, flag: string, rows: number, steps: number, limit?: number): Promise<Int32Array | undefined> {
   const path = args.string(flag);
@@ -41,12 +54,26 @@ export async function readLengths(args: Args, flag: string, rows: number, steps:
   return lengths;
 }
 
-/** Refuses --flag for a model that is not a VRNN. */
+/**
+ * Refuses --flag for a model that is not a VRNN.
+ *
+ * @example
+ * ```ts
+ * lengthsApply(args, "lengths", kind === "vrnn", `--model ${kind}`);
+ * ```
+ */
 export function lengthsApply(args: Args, flag: string, isVrnn: boolean, kind: string): void {
   if (!isVrnn && args.has(flag)) throw new UsageError(`--${flag} applies to a VRNN (--model vrnn); this model is ${kind}`);
 }
 
-/** Rows of `steps` × `size` values with a length each, as the public Sequences type (vaekit/sequence). */
+/**
+ * Rows of `steps` × `size` values with a length each, as the public Sequences type (vaekit/sequence).
+ *
+ * @example
+ * ```ts
+ * const s = await asSequences(rows, 28, 28, lengths); // sequences(rows, { steps: 28, size: 28, lengths })
+ * ```
+ */
 export async function asSequences(x: Float32Array, steps: number, size: number, lengths: Int32Array): Promise<Sequences> {
   const { sequences } = await import("../sequence.js");
   return sequences(x, { steps, size, lengths });
@@ -56,6 +83,12 @@ export async function asSequences(x: Float32Array, steps: number, size: number, 
  * A saved model's input from the rows of a data file: with --lengths (a VRNN only) the rows as Sequences of the
  * model's config.steps, else the rows as they are. Typed as the rows for ModelApi's calls, which pass it on to
  * the VRNN's own methods (they take Sequences).
+ *
+ * @example
+ * ```ts
+ * const x = await modelInput(args, model, data);
+ * model.evaluateAny(x, { seed });
+ * ```
  */
 export async function modelInput(args: Args, model: { kind: string; config: unknown }, data: Matrix): Promise<Float32Array> {
   lengthsApply(args, "lengths", model.kind === "VRNN", `a ${model.kind}`);
@@ -65,7 +98,14 @@ export async function modelInput(args: Args, model: { kind: string; config: unkn
   return await asSequences(data.values, steps, data.cols / steps, lengths) as unknown as Float32Array;
 }
 
-/** Rows [from, to) of what modelInput returned (`D` values per row): a slice of the rows, or of the Sequences and their lengths. */
+/**
+ * Rows [from, to) of what modelInput returned (`D` values per row): a slice of the rows, or of the Sequences and their lengths.
+ *
+ * @example
+ * ```ts
+ * const block = inputRows(x, D, 100, 200); // the second block of 100 rows
+ * ```
+ */
 export function inputRows(x: Float32Array, D: number, from: number, to: number): Float32Array {
   if (x instanceof Float32Array) return x.subarray(from * D, to * D);
   const s = x as unknown as Sequences;
