@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { classesOf, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeChart, writeMatrix } from "../output.js";
 import { LIMIT, readData, readLabelsOption, SCALE } from "../shared-options.js";
+import { LENGTHS, modelInput } from "../sequence-lengths.js";
 
 const E = "Encoding";
 const P = "Scatter plot (output ending in .png or .svg)";
@@ -35,7 +36,7 @@ export const encode: Command = {
       { name: "log-var", help: "also write the posterior log-variances, after the means (VAE family)", group: E },
       { name: "layer", value: "z1|z2", help: "hierarchical model: which latent layer", default: "z2", group: E },
       { name: "labels", value: "file", help: "class labels (IDX, CSV or .npy): needed by a conditional model; colour the scatter plot", group: "Data" },
-      LIMIT, SCALE,
+      LENGTHS, LIMIT, SCALE,
       { name: "dims", value: "i,j", help: "the latent dimensions plotted across and up", default: "0,1", group: P },
       { name: "size", value: "WxH", help: "picture size in pixels", default: "480x480", group: P },
       { name: "radius", value: "r", help: "dot radius in pixels", default: "1.5", group: P },
@@ -67,7 +68,7 @@ export const encode: Command = {
       }
       const data = await readData(args, args.positionals[1], inputSizeOf(model));
       const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes with --labels <file> (one class per example)`);
-      const x = data.values;
+      const x = await modelInput(args, model, data);
       const { mean, logVar } = model.encodeAny(x, { labels: conditional ? labels!.labels : undefined, layer });
       if (picture) {
         const size = args.string("size", "480x480");

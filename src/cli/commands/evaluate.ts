@@ -6,6 +6,8 @@ import { UsageError } from "../errors.js";
 import { classesOf, describe, inputSizeOf, openModel, type CliModel } from "../model-view.js";
 import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, readLabelsOption, SCALE } from "../shared-options.js";
+import { inputRows, LENGTHS, modelInput } from "../sequence-lengths.js";
+import type { Sequences } from "../../sequence.js";
 
 /** Examples per logLikelihood call; block b uses seed + b. */
 export const LL_BLOCK = 100;
@@ -27,7 +29,7 @@ export const evaluate: Command = {
       { name: "seed", value: "s", help: "seed of the sampled z", default: "0", group: "Evaluation" },
       { name: "batch-size", value: "n", help: "decoder rows per block of the log-likelihood (memory bound)", default: "1024", group: "Evaluation" },
       { name: "json", help: "print one JSON object instead of lines", group: "Evaluation" },
-      LABELS, LIMIT, SCALE, QUIET,
+      LABELS, LENGTHS, LIMIT, SCALE, QUIET,
     ],
   },
 
@@ -42,11 +44,12 @@ export const evaluate: Command = {
           if (args.has(flag)) throw new UsageError(`--${flag} applies to the VAE family; an ${model.kind} has no likelihood of x`);
         }
       }
+      if (model.kind === "VRNN" && args.has("batch-size")) throw new UsageError("--batch-size applies to the VAE family's log-likelihood; a VRNN's runs in its own blocks");
       const conditional = classesOf(model) > 0;
       if (!conditional && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
       const data = await readData(args, args.positionals[1], inputSizeOf(model));
       const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} is evaluated with --labels <file> (one class per example)`);
-      const x = data.values;
+      const x = await modelInput(args, model, data);
       const terms: Record<string, number> = { ...model.evaluateAny(x, { labels: labels?.labels, seed }) };
       const result: Record<string, number> = { examples: data.rows, ...terms };
       if (k !== undefined) {
@@ -73,15 +76,17 @@ export const evaluate: Command = {
 
 async function logLikelihood(model: CliModel, x: Float32Array, D: number, labels: Int32Array | Float32Array | undefined,
   o: { k: number; seed: number; block: number }, quiet: boolean, ctx: Parameters<Command["run"]>[1]): Promise<number> {
-  const n = x.length / D;
+  const n = x instanceof Float32Array ? x.length / D : (x as unknown as Sequences).n;
   const progress = new Progress(ctx.stderr, { unit: "examples", quiet, now: ctx.now });
   progress.start(n);
   let sum = 0;
   try {
     for (let b = 0, start = 0; start < n; b++, start += LL_BLOCK) {
       const end = Math.min(n, start + LL_BLOCK);
-      const xs = x.subarray(start * D, end * D);
-      const opts = { samples: o.k, seed: (o.seed + b) % 2 ** 32, batchSize: o.block };
+      // the block's rows (sequences with --lengths: with their lengths)
+      const xs = inputRows(x, D, start, end);
+      // a VRNN's logLikelihood runs its own blocks (it takes no batchSize)
+      const opts = { samples: o.k, seed: (o.seed + b) % 2 ** 32, ...(model.kind === "VRNN" ? {} : { batchSize: o.block }) };
       const w = labels ? labels.length / n : 0;
       const ll = model.logLikelihoodAny(xs, { ...opts, labels: labels?.subarray(start * w, end * w) });
       for (const v of ll) sum += v;

@@ -3,6 +3,7 @@ import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
 import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
+import { LENGTHS, modelInput } from "../sequence-lengths.js";
 import { gridPicture, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
 
 const I = "Interpolation";
@@ -39,7 +40,7 @@ export const interpolate: Command = {
       { name: "method", value: "linear|slerp", help: "a straight line, or a great-circle arc", default: "linear", group: I },
       { name: "labels", value: "file", help: "class labels of the examples (a conditional model needs them)", group: "Data" },
       { name: "label", value: "c", help: "conditional model: the class to decode with", default: "the first example's", group: I },
-      SCALE,
+      LENGTHS, SCALE,
       ...PICTURE_OPTIONS,
     ],
   },
@@ -61,7 +62,7 @@ export const interpolate: Command = {
         for (const i of [a, b]) if (i >= data.rows) throw new UsageError(`--pairs: example ${i} is out of range ('${args.positionals[1]}' has ${data.rows})`);
       }
       const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes with --labels <file> (one class per example)`);
-      const codes = encodeMeans(model, data.values, labels?.labels);
+      const codes = encodeMeans(model, await modelInput(args, model, data), labels?.labels);
       const values = new Float32Array(pairs.length * steps * D);
       pairs.forEach(([a, b], p) => {
         const za = codes.subarray(a * L, (a + 1) * L), zb = codes.subarray(b * L, (b + 1) * L);

@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { classesOf, inputSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { LABELS, LIMIT, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
+import { LENGTHS, modelInput } from "../sequence-lengths.js";
 
 const R = "Reconstruction";
 
@@ -22,7 +23,7 @@ export const reconstruct: Command = {
       { name: "output", short: "o", value: "file", help: "where to write: .png (pairs original | reconstruction), .npy or .csv", group: R },
       { name: "sample", help: "decode a sampled z instead of the posterior mean (VAE, ConditionalVAE)", group: R },
       { name: "seed", value: "s", help: "seed of the sampled z", default: "0", group: R },
-      LABELS, { ...LIMIT, default: "all; 32 for a .png" }, SCALE,
+      LABELS, LENGTHS, { ...LIMIT, default: "all; 32 for a .png" }, SCALE,
       ...PICTURE_OPTIONS.map((o) => (o.name === "columns" ? { ...o, help: "pairs per row" } : o)),
     ],
   },
@@ -44,7 +45,7 @@ export const reconstruct: Command = {
       const data = await readData(args, args.positionals[1], D, format === "png" ? 32 : undefined);
       const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} reconstructs with --labels <file> (one class per example)`);
       const options = sampled ? { sample: true, seed: args.whole("seed", 0, 0, 2 ** 32 - 1) } : {};
-      const recon = model.reconstructAny(data.values, { labels: labels?.labels, ...options });
+      const recon = model.reconstructAny(await modelInput(args, model, data), { labels: labels?.labels, ...options });
       if (format === "png") {
         const [lo, hi] = args.numbers("pixel-range", [0, 1], 2)!;
         if (!(lo < hi)) throw new UsageError(`--pixel-range must be lo,hi with lo < hi; got '${args.string("pixel-range")}'`);

@@ -19,6 +19,7 @@ import { Progress } from "../progress.js";
 import { LABELS, LIMIT, QUIET, readData, SCALE, scaleOf } from "../shared-options.js";
 import { openStreamed, rowRange, STREAM_OPTIONS, streamFitOptions, streams } from "../stream-data.js";
 import { TABULAR_OPTIONS, trainTabular } from "./tabular.js";
+import { asSequences, LENGTHS, lengthsApply, readLengths } from "../sequence-lengths.js";
 
 const T = "Training";
 const V = "Validation";
@@ -46,8 +47,9 @@ const OPTIONS: OptionSpec[] = [
   { name: "validation-split", value: "f", help: "hold out the last fraction f of the examples for validation", default: "off", group: V },
   { name: "validation", value: "file", help: "validation examples (IDX, CSV or .npy)", group: V },
   { name: "validation-labels", value: "file", help: "their labels (conditional model)", group: V },
+  { name: "validation-lengths", value: "file", help: "vrnn: the --validation sequences' lengths, as --lengths", group: V },
   { name: "validation-seed", value: "s", help: "seed of the validation noise", default: "0", group: V },
-  LABELS, LIMIT, SCALE,
+  LABELS, LENGTHS, LIMIT, SCALE,
   ...STREAM_OPTIONS,
   // grouped models (vaekit/grouped)
   { name: "groups", value: "file", help: "multi-level: a group id (a whole number) per example, IDX, CSV or .npy", group: T },
@@ -263,6 +265,8 @@ export const train: Command = {
       if (kind !== "multi-level" && args.has(flag)) throw new UsageError(`--${flag} applies to --model multi-level`);
     }
     if (kind !== "hybrid" && args.has("present")) throw new UsageError("--present applies to --model hybrid");
+    for (const flag of ["lengths", "validation-lengths"]) lengthsApply(args, flag, kind === "vrnn", `--model ${kind}`);
+    if (args.has("validation-lengths") && !args.has("validation")) throw new UsageError("--validation-lengths needs --validation <file>");
     const outputs = checkOutputs(args);
     const fit = { ...fitOptions(args), ...streamFitOptions(args) };
     const split = args.number("validation-split", undefined, { min: 0, max: 1, open: true });
@@ -292,6 +296,15 @@ export const train: Command = {
       if (m.rows !== data.rows) throw new UsageError(`--present '${path}' holds ${m.rows} rows for ${data.rows} examples; give one row of 0/1 per example`);
       present = m.values;
     }
+    if (source && (args.has("lengths") || args.has("validation-lengths"))) {
+      throw new UsageError("--lengths with --stream isn't supported; give a file small enough to load whole");
+    }
+    // sequences (--model vrnn): a length per row; the config is built first for its steps
+    const config = resumed ? undefined : modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536));
+    const steps = (config as { steps?: number } | undefined)?.steps ?? 1;
+    const lengths = kind === "vrnn" ? await readLengths(args, "lengths", data.rows, steps, args.whole("limit", undefined, 1)) : undefined;
+    let trainLengths = lengths;
+    let validationLengths: Int32Array | undefined;
     let trainSet = slice(data, labels, 0, data.rows);
     let validation: { x: Float32Array; y?: Int32Array | Float32Array } | undefined;
     const rowsOf = (from: number, to: number): RowSource => {
@@ -320,6 +333,8 @@ export const train: Command = {
       if (held < 1 || held >= data.rows) throw new UsageError(`--validation-split ${split} of ${data.rows} examples leaves ${held} for validation; need at least 1 and fewer than all`);
       trainSet = slice(data, labels, 0, data.rows - held);
       validation = slice(data, labels, data.rows - held, data.rows);
+      trainLengths = lengths?.subarray(0, data.rows - held);
+      validationLengths = lengths?.subarray(data.rows - held);
     } else if (args.has("validation") && !streamedValidation) {
       const path = args.string("validation")!;
       const v = await readMatrix(path, scaleOf(args));
@@ -331,13 +346,14 @@ export const train: Command = {
         checkLabelCount("--validation-labels", lp, y, v.rows);
       }
       validation = slice(v, y, 0, v.rows);
+      if (kind === "vrnn") validationLengths = await readLengths(args, "validation-lengths", v.rows, steps);
     }
 
     if (resumed && resumed.capabilities.inputSize !== data.cols) {
       resumed.dispose();
       throw new UsageError(`--resume '${resume}' is a model of ${resumed.capabilities.inputSize} inputs; '${args.positionals[0]}' has ${data.cols} values per example`);
     }
-    const model = resumed ?? await create(kind, modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536)));
+    const model = resumed ?? await create(kind, config!);
     if (resumed) fit.resume = true;
     const control = controlOptions(args, validation !== undefined);
     Object.assign(fit, control.options);
@@ -370,6 +386,10 @@ export const train: Command = {
       },
     };
     if (validation) options.validationData = conditional ? { x: validation.x, labels: validation.y } : validation.x;
+    // sequences with lengths go to the model as vaekit/sequence's Sequences
+    const size = data.cols / steps;
+    if (validation && validationLengths) options.validationData = await asSequences(validation.x, steps, size, validationLengths) as never;
+    const trainX = trainLengths ? await asSequences(trainSet.x, steps, size, trainLengths) : trainSet.x;
     if (streamedValidation) options.validationData = streamedValidation;
     const name = describe(model);
     progress.start(epochs * n);
@@ -378,7 +398,7 @@ export const train: Command = {
         : present ? { present: present.subarray(0, present.length / data.rows * n) } : {};
       // whole data (examples with their labels) go to the class's own fit, options second, for every model class
       if (streamedTrain) await (model as unknown as { fit(d: RowSource, o: FitOptions<Terms>): Promise<unknown> }).fit(streamedTrain, options);
-      else await model.fitAny(trainSet.x, { ...options, labels: trainSet.y, ...grouped });
+      else await model.fitAny(trainX as Float32Array, { ...options, labels: trainSet.y, ...grouped });
       // the model as training left it: early stopping may have put the best epoch's weights back
       snapshot = model.save({ optimizer: saveState });
     } catch (e) {

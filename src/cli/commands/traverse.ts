@@ -4,6 +4,7 @@ import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
 import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
+import { inputRows, LENGTHS, modelInput } from "../sequence-lengths.js";
 import { gridPicture, PICTURE_OPTIONS, readLabelsOption, SCALE, readData } from "../shared-options.js";
 import { rangeOption } from "./sample.js";
 
@@ -24,6 +25,7 @@ export const traverse: Command = {
       { name: "index", value: "i", help: "which example of --data", default: "0", group: T },
       { name: "labels", value: "file", help: "class labels of --data (conditional model)", group: T },
       { name: "label", value: "c", help: "conditional model: the class to decode with", default: "the example's", group: T },
+      { ...LENGTHS, help: "vrnn: the --data sequences' lengths (1 to T per row); steps after a length are padding" },
       SCALE,
       ...PICTURE_OPTIONS,
     ],
@@ -34,7 +36,7 @@ export const traverse: Command = {
     const format = formatOf(out, ["png", "npy", "csv"]);
     const steps = args.whole("steps", 7, 1, 10_000);
     const [lo, hi] = rangeOption(args, 3);
-    for (const flag of ["index", "labels", "scale"]) if (args.has(flag) && !args.has("data")) throw new UsageError(`--${flag} applies to --data`);
+    for (const flag of ["index", "labels", "scale", "lengths"]) if (args.has(flag) && !args.has("data")) throw new UsageError(`--${flag} applies to --data`);
     const model = await openModel(args.positionals[0]);
     try {
       const classes = classesOf(model), conditional = classes > 0;
@@ -50,7 +52,7 @@ export const traverse: Command = {
         const data = await readData(args, path, D);
         if (index >= data.rows) throw new UsageError(`--index ${index} is out of range ('${path}' has ${data.rows} examples)`);
         const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} encodes --data with --labels <file>`);
-        const x = data.values.subarray(index * D, (index + 1) * D);
+        const x = inputRows(await modelInput(args, model, data), D, index, index + 1);
         let y: Int32Array | Float32Array | undefined;
         if (labels) {
           const w = labels.labels.length / data.rows;
