@@ -124,6 +124,7 @@ function platform(name) {
 // of the classes and the loaded wasm, and the default entry carries none of a family's code. For workerd, the one
 // file workerd.js holds everything and dist/workerd-<family>.js re-exports a family from it.
 const FAMILIES = ["gan", "grouped", "sequence", "tabular", "tabular-arrow", "metrics"].filter((f) => existsSync(new URL(`./src/${f}.ts`, import.meta.url)));
+const FAMILY_FILES = new Set(FAMILIES.map((f) => fileURLToPath(new URL(`./src/${f}.ts`, import.meta.url))));
 const FAMILY_PEERS = ["apache-arrow", "hyparquet", "hyparquet-compressors", "ml-matrix"];
 const CORE = new Map();
 /** The modules src/index.ts reaches by static imports (the default entry's own code), once per build. */
@@ -168,9 +169,10 @@ const js = (name, file, format) => ({
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/models/layer-nets.ts")) ? "layers"
       : c.moduleIds.some((id) => id.replace(/\\/g, "/").endsWith("/train/fit.ts")) ? "fit" : c.name}.${format === "cjs" ? "cjs" : "js"}`,
     // the core's modules form the entry's own chunk (the manual chunk holds the entry module, so it is the entry);
-    // workerd's holds every module
+    // workerd's holds every module but the families' entry modules, which stay facades re-exporting from it (were
+    // they in the chunk too, rollup could name the chunk after a family and make workerd.js the facade)
     manualChunks: (id, { getModuleIds, getModuleInfo }) =>
-      (name === "workerd" || coreModules(file, getModuleIds, getModuleInfo).has(id) ? "core" : undefined),
+      ((name === "workerd" ? !FAMILY_FILES.has(id) : coreModules(file, getModuleIds, getModuleInfo).has(id)) ? "core" : undefined),
     ...(format === "cjs" ? { exports: "named" } : {}),
   },
   // a family's optional peers (vaekit/tabular-arrow's table readers) are the application's, imported on first use
