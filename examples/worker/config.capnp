@@ -16,10 +16,6 @@ const vaeWorker :Workerd.Worker = (
     (name = "vaekit-ext.wasm", wasm = embed "node_modules/vaekit/dist/vaekit-ext.wasm"),
     # the trained model, as an ArrayBuffer
     (name = "model.safetensors", data = embed "model.safetensors"),
-    # the tabular endpoints: their routes, vaekit/tabular (sharing the core above) and the trained TabularVAE
-    (name = "tabular.js", esModule = embed "tabular.js"),
-    (name = "vaekit/tabular", esModule = embed "node_modules/vaekit/dist/tabular.js"),
-    (name = "tabular.safetensors", data = embed "tabular.safetensors"),
   ],
   compatibilityDate = "2025-01-01",
 );
