@@ -100,14 +100,25 @@ export function checkLabelCount(flag: string, path: string, set: LabelSet, examp
   }
 }
 
-/** The layout of one example as an image: --shape HxW, or a square for a square size. */
-export function imageShape(given: string | undefined, size: number): [number, number] {
+/**
+ * The layout of one example as an image: --shape HxW (grey) or HxWxC (C = 1 or 3, channels-last), else the model's
+ * own image shape (a conv model's inputShape), else a square for a square size.
+ */
+export function imageShape(given: string | undefined, size: number, modelShape?: readonly number[]): [number, number] | [number, number, number] {
   if (given !== undefined) {
-    const m = /^(\d+)x(\d+)$/i.exec(given.trim());
-    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new UsageError(`--shape must be HxW, e.g. 28x28; got '${given}'`);
-    const [h, w] = [Number(m[1]), Number(m[2])];
-    if (h * w !== size) throw new UsageError(`--shape ${h}x${w} holds ${h * w} values, but each example has ${size}`);
-    return [h, w];
+    const m = /^(\d+)x(\d+)(?:x(\d+))?$/i.exec(given.trim());
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || (m[3] !== undefined && m[3] !== "1" && m[3] !== "3")) {
+      throw new UsageError(`--shape must be HxW or HxWxC with C = 1 or 3 channels, e.g. 28x28 or 32x32x3; got '${given}'`);
+    }
+    const [h, w, c] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 1)];
+    if (h * w * c !== size) throw new UsageError(`--shape ${given.trim()} holds ${h * w * c} values, but each example has ${size}`);
+    return c === 1 ? [h, w] : [h, w, c];
+  }
+  if (modelShape?.length === 3 && modelShape[0] * modelShape[1] * modelShape[2] === size) {
+    const [h, w, c] = modelShape;
+    if (c === 1) return [h, w];
+    if (c === 3) return [h, w, 3];
+    throw new UsageError(`the model's images have ${c} channels; pictures draw 1 (grey) or 3 (RGB): give --shape HxW to draw one channel's worth`);
   }
   const side = Math.round(Math.sqrt(size));
   if (side * side !== size) throw new UsageError(`examples of ${size} values are not square images; give --shape HxW`);

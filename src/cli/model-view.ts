@@ -37,6 +37,12 @@ export function inputSizeOf(m: ModelApi<Terms>): number {
   return m.capabilities.inputSize;
 }
 
+/** A layer-list model's image shape [height, width, channels] (its config's inputShape), for pictures. */
+export function inputShapeOf(m: ModelApi<Terms>): readonly number[] | undefined {
+  const shape = (m.config as { inputShape?: readonly number[] }).inputShape;
+  return Array.isArray(shape) && shape.length === 3 ? shape : undefined;
+}
+
 /** Width of the latent space the commands work in. */
 export function latentSizeOf(m: ModelApi<Terms>): number {
   return m.capabilities.latentSize;

@@ -15,7 +15,7 @@ export const LABELS: OptionSpec = { name: "labels", value: "file", help: "class 
 export const QUIET: OptionSpec = { name: "quiet", short: "q", help: "no progress output", group: "Other" };
 
 export const PICTURE_OPTIONS: OptionSpec[] = [
-  { name: "shape", value: "HxW", help: "image height and width of one example", default: "square, e.g. 28x28 for 784", group: P },
+  { name: "shape", value: "HxW[xC]", help: "image height, width (and 1 or 3 channels) of one example", default: "the model's inputShape, else square, e.g. 28x28 for 784", group: P },
   { name: "columns", value: "n", help: "images per row", group: P },
   { name: "zoom", value: "k", help: "draw each value as k × k pixels", default: "1", group: P },
   { name: "pixel-range", value: "lo,hi", help: "values drawn black and white", default: "0,1", group: P },
@@ -48,11 +48,11 @@ export async function readLabelsOption(args: Args, rows: number, required: strin
 }
 
 /** A grid picture of rows of `size` values, laid out by the picture options. */
-export function gridPicture(args: Args, values: Float32Array, size: number, columns: number): Picture {
+export function gridPicture(args: Args, values: Float32Array, size: number, columns: number, modelShape?: readonly number[]): Picture {
   const [lo, hi] = args.numbers("pixel-range", [0, 1], 2)!;
   if (!(lo < hi)) throw new UsageError(`--pixel-range must be lo,hi with lo < hi; got '${args.string("pixel-range")}'`);
   return imageGrid(values, {
-    shape: imageShape(args.string("shape"), size),
+    shape: imageShape(args.string("shape"), size, modelShape),
     columns: args.whole("columns", columns, 1, 4096),
     zoom: args.whole("zoom", 1, 1, 64),
     range: [lo, hi],

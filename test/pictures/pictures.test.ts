@@ -65,6 +65,27 @@ describe("imageGrid", () => {
     expect(() => imageGrid([0], { shape: [1, 1], range: [1, 0] })).toThrow(/range must be \[lo, hi\]/);
     expect(() => imageGrid([0], { shape: [1, 1], columns: 1.5 })).toThrow(/columns must be a whole number/);
   });
+
+  it("draws channels-last RGB images ([h, w, 3]) in colour, and [h, w, 1] as [h, w]", async () => {
+    const [n, h, w] = [3, 2, 3];
+    const values = knownImages(n, h, w * 3); // n × h × w × 3 values on the 1/255 lattice
+    const png = decode(await encodePng(imageGrid(values, { shape: [h, w, 3], columns: 2, padding: 1 })));
+    expect(png.colourType).toBe(2); // truecolour: the channels differ
+    expect([png.width, png.height]).toEqual([1 + 2 * (w + 1), 1 + 2 * (h + 1)]);
+    for (let k = 0; k < n; k++) {
+      const x0 = 1 + (k % 2) * (w + 1), y0 = 1 + Math.floor(k / 2) * (h + 1);
+      for (let r = 0; r < h; r++) {
+        for (let c = 0; c < w; c++) {
+          const i = ((k * h + r) * w + c) * 3;
+          expect(pixel(png, x0 + c, y0 + r)).toEqual([values[i], values[i + 1], values[i + 2]].map((v) => Math.round(v * 255)).concat(255));
+        }
+      }
+    }
+    const grey = knownImages(2, h, w);
+    expect(imageGrid(grey, { shape: [h, w, 1] }).data).toEqual(imageGrid(grey, { shape: [h, w] }).data);
+    expect(() => imageGrid(new Float32Array(8), { shape: [2, 2, 2] })).toThrow(/channels\) must be 1 \(grey\) or 3 \(RGB\); got 2/);
+    expect(() => imageGrid(new Float32Array(13), { shape: [2, 2, 3] })).toThrow(/13 values, not a whole number of 2 × 2 × 3 images/);
+  });
 });
 
 describe("reconstructionGrid", () => {

@@ -1,7 +1,7 @@
 // vaekit interpolate: decoded paths between the latent codes of pairs of examples; a PNG shows one path per row.
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
+import { classesOf, encodeMeans, inputShapeOf, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { LENGTHS, modelInput } from "../sequence-lengths.js";
 import { gridPicture, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
@@ -69,7 +69,7 @@ export const interpolate: Command = {
         const path = model.interpolateAny(za, zb, { steps, method, label: conditional ? label ?? classOf(labels!.labels, data.rows, a) : undefined });
         values.set(path, p * steps * D);
       });
-      if (format === "png") await writePicture(out!, gridPicture(args, values, D, steps));
+      if (format === "png") await writePicture(out!, gridPicture(args, values, D, steps, inputShapeOf(model)));
       else await writeMatrix(out!, values, D);
       return 0;
     } finally {

@@ -3,7 +3,7 @@ import { reconstructionGrid } from "../../pictures.js";
 import type { Command } from "../context.js";
 import { imageShape } from "../data.js";
 import { UsageError } from "../errors.js";
-import { classesOf, inputSizeOf, openModel } from "../model-view.js";
+import { classesOf, inputShapeOf, inputSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { LABELS, LIMIT, PICTURE_OPTIONS, readData, readLabelsOption, SCALE } from "../shared-options.js";
 import { LENGTHS, modelInput } from "../sequence-lengths.js";
@@ -41,7 +41,7 @@ export const reconstruct: Command = {
       const conditional = classesOf(model) > 0;
       if (!conditional && args.has("labels")) throw new UsageError(`--labels applies to a ConditionalVAE; this model is a ${model.kind}`);
       const D = inputSizeOf(model);
-      const shape = format === "png" ? imageShape(args.string("shape"), D) : undefined;
+      const shape = format === "png" ? imageShape(args.string("shape"), D, inputShapeOf(model)) : undefined;
       const data = await readData(args, args.positionals[1], D, format === "png" ? 32 : undefined);
       const labels = await readLabelsOption(args, data.rows, conditional && `a ${model.kind} reconstructs with --labels <file> (one class per example)`);
       const options = sampled ? { sample: true, seed: args.whole("seed", 0, 0, 2 ** 32 - 1) } : {};

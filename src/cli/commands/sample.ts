@@ -3,7 +3,7 @@
 import type { Args } from "../args.js";
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { inputSizeOf, labelOf, latentSizeOf, openModel } from "../model-view.js";
+import { inputShapeOf, inputSizeOf, labelOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { gridPicture, PICTURE_OPTIONS } from "../shared-options.js";
 
@@ -62,7 +62,7 @@ export const sample: Command = {
         values = model.sampleAny(n, { label, seed });
         columns = Math.ceil(Math.sqrt(n));
       }
-      if (format === "png") await writePicture(args.string("output")!, gridPicture(args, values, D, columns));
+      if (format === "png") await writePicture(args.string("output")!, gridPicture(args, values, D, columns, inputShapeOf(model)));
       else await writeMatrix(args.string("output")!, values, D);
       return 0;
     } finally {

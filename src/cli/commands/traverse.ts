@@ -2,7 +2,7 @@
 // decoded; a PNG shows one dimension per row.
 import type { Command } from "../context.js";
 import { UsageError } from "../errors.js";
-import { classesOf, encodeMeans, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
+import { classesOf, encodeMeans, inputShapeOf, inputSizeOf, latentSizeOf, openModel } from "../model-view.js";
 import { formatOf, writeMatrix, writePicture } from "../output.js";
 import { inputRows, LENGTHS, modelInput } from "../sequence-lengths.js";
 import { gridPicture, PICTURE_OPTIONS, readLabelsOption, SCALE, readData } from "../shared-options.js";
@@ -67,7 +67,7 @@ export const traverse: Command = {
         const sweep = model.traverseAny(z, d, { values, label });
         rows.set(sweep, k * steps * D);
       });
-      if (format === "png") await writePicture(out!, gridPicture(args, rows, D, steps));
+      if (format === "png") await writePicture(out!, gridPicture(args, rows, D, steps, inputShapeOf(model)));
       else await writeMatrix(out!, rows, D);
       return 0;
     } finally {
