@@ -16,6 +16,8 @@ const vaeWorker :Workerd.Worker = (
     (name = "vaekit-ext.wasm", wasm = embed "node_modules/vaekit/dist/vaekit-ext.wasm"),
     # the trained model, as an ArrayBuffer
     (name = "model.safetensors", data = embed "model.safetensors"),
+    # a convolutional VAE on the same images (served under /conv)
+    (name = "conv.safetensors", data = embed "conv.safetensors"),
   ],
   compatibilityDate = "2025-01-01",
 );

@@ -103,8 +103,9 @@ async function rejects(method, path, body, status, pattern) {
   return res;
 }
 
-// The reference: the same model file, run by vaekit in this Node process.
+// The reference: the same model files, run by vaekit in this Node process.
 const local = await VAE.load(await readFile(new URL("./model.safetensors", import.meta.url)));
+const localConv = await VAE.load(await readFile(new URL("./conv.safetensors", import.meta.url)));
 const train = blobs(2000, 1);
 const trainRows = rowsOf(train.subarray(0, 5 * PIXELS), PIXELS);
 const noiseRows = rowsOf(new Float32Array(5 * PIXELS).map(random(99)), PIXELS);
@@ -171,6 +172,36 @@ try {
     assert.equal(res.body.samples.length, 256);
   });
 
+  await check("GET /conv describes the conv model: its image shape and layers", async () => {
+    const res = await call("GET", "/conv");
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.model, {
+      inputSize: PIXELS, latentSize: 2, likelihood: "bernoulli", inputShape: [12, 12, 1], encoder: ["conv2d", "conv2d", "flatten"],
+    });
+    assert.deepEqual(res.body.endpoints, ["POST /conv/encode", "POST /conv/score", "GET /conv/sample?n=&seed="]);
+  });
+
+  await check("POST /conv/encode and /conv/score: the conv VAE's answers equal vaekit in Node bit for bit", async () => {
+    const enc = await call("POST", "/conv/encode", { x: trainRows });
+    assert.equal(enc.status, 200);
+    const want = localConv.encode(trainRows);
+    assert.deepEqual(enc.body.mean, rowsOf(want.mean, 2));
+    assert.deepEqual(enc.body.logvar, rowsOf(want.logVar, 2));
+    const res = await call("POST", "/conv/score", { x: [...trainRows, ...noiseRows] });
+    assert.equal(res.status, 200);
+    const { score } = res.body;
+    assert.deepEqual(score, Array.from(localConv.anomalyScore([...trainRows, ...noiseRows], { samples: 4, seed: 0 })));
+    assert.ok(Math.max(...score.slice(0, 5)) * 3 < Math.min(...score.slice(5)), `blob scores ${score.slice(0, 5)} vs noise ${score.slice(5)}`);
+  });
+
+  await check("GET /conv/sample: seeded samples equal Node's; a bad row to /conv/encode is a 400", async () => {
+    const a = await call("GET", "/conv/sample?n=3&seed=7");
+    assert.equal(a.status, 200);
+    assert.deepEqual(a.body.samples, rowsOf(localConv.sample(3, { seed: 7 }), PIXELS));
+    await rejects("POST", "/conv/encode", { x: [valid.slice(1)] }, 400, /x\[0\] has 143 values; this model's rows have 144/);
+    await rejects("GET", "/conv/encode", undefined, 405, /GET is not allowed on \/conv\/encode; expected POST/);
+  });
+
   const badRow = (at, value) => {
     const row = [...valid];
     row[at] = value;
@@ -200,7 +231,7 @@ try {
     ["seed = 2^32", "GET", "/sample?n=2&seed=4294967296", undefined, 400, /"seed" is "4294967296"/],
     ["GET /encode", "GET", "/encode", undefined, 405, /GET is not allowed on \/encode; expected POST/],
     ["POST /sample", "POST", "/sample?n=2", "{}", 405, /POST is not allowed on \/sample; expected GET/],
-    ["unknown path", "GET", "/decode", undefined, 404, /no endpoint \/decode; expected one of POST \/encode, POST \/score, GET \/sample/],
+    ["unknown path", "GET", "/decode", undefined, 404, /no endpoint \/decode; expected one of POST \/encode, POST \/score, GET \/sample.*under \/conv/],
   ];
   for (const [name, method, path, body, status, pattern] of errors) {
     await check(`${status} for ${name}`, () => rejects(method, path, body, status, pattern));
@@ -219,6 +250,7 @@ try {
 } finally {
   await stop(child);
   local.dispose();
+  localConv.dispose();
 }
 if (failed > 0 && process.env.VERBOSE !== "0") console.log(`workerd output:\n${output()}`);
 console.log(`worker under workerd: ${passed} passed, ${failed} failed`);

@@ -3,23 +3,29 @@
 //   POST /score    {"x": [[...], ...]}  → {"score": [...]}   anomaly score per row = −ELBO in nats (higher = stranger)
 //   GET  /sample?n=4&seed=7            → {"seed": 7, "samples": [[...]]}   n decoded draws z ~ N(0, I)
 //   GET  /                             → the model's sizes and these endpoints
+//   /conv/encode, /conv/score, /conv/sample, GET /conv → the same over a convolutional VAE (conv.safetensors)
 // Bad requests get a 4xx status and {"error": "<what was wrong and what was expected>"}.
 import { VAE, InvalidInputError } from "vaekit"; // vaekit's workerd build imports its kernels as a wasm module
 import modelFile from "./model.safetensors";
+import convFile from "./conv.safetensors"; // a conv VAE (layer lists) on the same 12×12 images
 
 const MAX_ROWS = 256; // rows per /encode or /score request, and the largest n for /sample
 const MAX_BODY_BYTES = 4 << 20;
 const SCORE_SAMPLES = 4; // z samples averaged per −ELBO estimate (fixed seeds: the same row always scores the same)
 
 // Loaded once per isolate, on the first request that needs it; a failed load is retried by the next request.
-let loading;
-function model() {
-  loading ??= VAE.load(modelFile).catch((e) => {
-    loading = undefined;
-    throw e;
-  });
-  return loading;
+function loader(file) {
+  let loading;
+  return () => {
+    loading ??= VAE.load(file).catch((e) => {
+      loading = undefined;
+      throw e;
+    });
+    return loading;
+  };
 }
+const model = loader(modelFile);
+const convModel = loader(convFile);
 
 class HttpError extends Error {
   constructor(status, message, headers = {}) {
@@ -102,45 +108,53 @@ function integerParam(url, name, min, max, fallback) {
   return v;
 }
 
-const routes = {
-  "/": {
-    GET: async () => {
-      const { config } = await model();
-      return json({
-        model: { inputSize: config.inputSize, latentSize: config.latentSize, likelihood: config.likelihood },
-        endpoints: ["POST /encode", "POST /score", "GET /sample?n=&seed="],
-        maxRows: MAX_ROWS,
-      });
+/** The VAE endpoints under `prefix` over the model `model()` resolves to (an MLP or a conv VAE alike). */
+function vaeRoutes(prefix, model) {
+  return {
+    [prefix || "/"]: {
+      GET: async () => {
+        const { config } = await model();
+        return json({
+          model: {
+            inputSize: config.inputSize, latentSize: config.latentSize, likelihood: config.likelihood,
+            ...(config.inputShape ? { inputShape: config.inputShape, encoder: config.encoder.map((l) => l.type) } : {}),
+          },
+          endpoints: [`POST ${prefix}/encode`, `POST ${prefix}/score`, `GET ${prefix}/sample?n=&seed=`],
+          maxRows: MAX_ROWS,
+        });
+      },
     },
-  },
-  "/encode": {
-    POST: async (request) => {
-      const vae = await model();
-      const { inputSize, latentSize } = vae.config;
-      const { mean, logVar } = vae.encode(await readRows(request, inputSize));
-      return json({ mean: rows(mean, latentSize), logvar: rows(logVar, latentSize) });
+    [`${prefix}/encode`]: {
+      POST: async (request) => {
+        const vae = await model();
+        const { inputSize, latentSize } = vae.config;
+        const { mean, logVar } = vae.encode(await readRows(request, inputSize));
+        return json({ mean: rows(mean, latentSize), logvar: rows(logVar, latentSize) });
+      },
     },
-  },
-  "/score": {
-    POST: async (request) => {
-      const vae = await model();
-      const { inputSize } = vae.config;
-      const x = await readRows(request, inputSize);
-      // −ELBO per row, averaged over SCORE_SAMPLES draws of z with a fixed seed: a row always gets the same score.
-      const score = Array.from(vae.anomalyScore(x, { samples: SCORE_SAMPLES, seed: 0 }));
-      return json({ score });
+    [`${prefix}/score`]: {
+      POST: async (request) => {
+        const vae = await model();
+        const { inputSize } = vae.config;
+        const x = await readRows(request, inputSize);
+        // −ELBO per row, averaged over SCORE_SAMPLES draws of z with a fixed seed: a row always gets the same score.
+        const score = Array.from(vae.anomalyScore(x, { samples: SCORE_SAMPLES, seed: 0 }));
+        return json({ score });
+      },
     },
-  },
-  "/sample": {
-    GET: async (request) => {
-      const url = new URL(request.url);
-      const n = integerParam(url, "n", 1, MAX_ROWS);
-      const seed = integerParam(url, "seed", 0, 2 ** 32 - 1, crypto.getRandomValues(new Uint32Array(1))[0]);
-      const vae = await model();
-      return json({ seed, samples: rows(vae.sample(n, { seed }), vae.config.inputSize) });
+    [`${prefix}/sample`]: {
+      GET: async (request) => {
+        const url = new URL(request.url);
+        const n = integerParam(url, "n", 1, MAX_ROWS);
+        const seed = integerParam(url, "seed", 0, 2 ** 32 - 1, crypto.getRandomValues(new Uint32Array(1))[0]);
+        const vae = await model();
+        return json({ seed, samples: rows(vae.sample(n, { seed }), vae.config.inputSize) });
+      },
     },
-  },
-};
+  };
+}
+
+const routes = { ...vaeRoutes("", model), ...vaeRoutes("/conv", convModel) };
 
 export default {
   async fetch(request) {
@@ -148,7 +162,7 @@ export default {
     const route = routes[pathname];
     try {
       if (!route) {
-        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed=`);
+        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed= (and the same under /conv)`);
       }
       const handler = route[request.method];
       if (!handler) {
