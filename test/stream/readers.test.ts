@@ -239,7 +239,7 @@ describe("one IDX header parser (src/io/idx-header.ts)", () => {
     }
     const i32 = idxBytes(0x0c, [3, 2], [1, -2, 3, -4, 5, 2 ** 30]);
     const whole = await readIdx(i32);
-    const s = keep(await openIdx(new Blob([i32]), { output: "native" }));
+    const s = keep(await openIdx(new Blob([i32 as BlobPart]), { output: "native" }));
     expect(s.shape).toEqual(whole.shape);
     expect(Array.from(await s.read(0, 3))).toEqual(Array.from(whole.data));
   });
