@@ -202,6 +202,7 @@ const COPYABLE = [
   "nn/dense.ts", // for its Activation type (declarations); no code of it is used
   "io/safetensors.ts", // exportTorch's state_dict writer: stateless
   "models/layers-config.ts", // config.ts's layer-list checks (issue 13): stateless
+  "io/idx-header.ts", // the IDX header parser readIdx and vaekit/stream share (issue 19): stateless
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png", "ml-matrix"]; // ml-matrix: vaekit/metrics
 

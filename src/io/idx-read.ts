@@ -4,31 +4,19 @@
 // is kept, so a small file that inflates to gigabytes costs no more than its header allows.
 import { InvalidInputError } from "../errors.js";
 import { gunzip } from "./gunzip.js";
+import { type IdxElement, idxHeader } from "./idx-header.js";
 import type { IdxArray } from "./idx.js";
-
-const TYPES: Record<number, { size: number; name: string }> = {
-  0x08: { size: 1, name: "u8" },
-  0x09: { size: 1, name: "i8" },
-  0x0b: { size: 2, name: "i16" },
-  0x0c: { size: 4, name: "i32" },
-  0x0d: { size: 4, name: "f32" },
-  0x0e: { size: 8, name: "f64" },
-};
 
 export const fail = (m: string): never => {
   throw new InvalidInputError(`readIdx: ${m}`);
 };
 
 /** The header's element type, shape and total size in bytes; null while `b` is too short to tell. */
-export function header(b: Uint8Array): { type: { size: number; name: string }; shape: number[]; start: number; need: number } | null {
-  if (b[0] || b[1] || b.length < 2) fail("not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
-  if (b.length < 4) return null;
-  const type = Object.hasOwn(TYPES, b[2]) ? TYPES[b[2]] : fail(`unknown IDX element type 0x${b[2].toString(16)}`);
-  const start = 4 + 4 * b[3];
-  if (!b[3]) fail("truncated header (rank 0)");
-  if (b.length < start) return null;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const shape = Array.from({ length: b[3] }, (_, i) => dv.getUint32(4 + 4 * i));
+export function header(b: Uint8Array): { type: IdxElement; shape: number[]; start: number; need: number } | null {
+  if (b.length < 2) fail("not an IDX file (it must start with two zero bytes, a type byte and a rank byte)");
+  const h = idxHeader(b, "readIdx");
+  if ("need" in h) return null;
+  const { elem: type, shape, start } = h;
   const count = shape.reduce((a, n) => a * n, 1);
   if (count > 2 ** 28) fail(`shape [${shape}] declares ${count} values; at most 2^28 are read`);
   return { type, shape, start, need: start + count * type.size };

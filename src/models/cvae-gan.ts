@@ -518,6 +518,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
     return {
       seed: this.cfg.seed,
       groups: this.groups,
+      model: this as never, // resumable files: the epoch counter and order are the model's
       steps: [
         { name: "encoder", groups: ["encoder"], forwardBackward: run("encoder") },
         { name: "generator", groups: ["decoder"], forwardBackward: run("generator") },

@@ -18,7 +18,7 @@ import type { Terms } from "../train/fit.js";
 import { ParameterGroups, type ParameterGroup } from "../train/groups.js";
 import type { GanLayer } from "./gan-config.js";
 import type { ModelKind } from "./format.js";
-import { CHUNK, Model, STREAM, type SaveOptions } from "./model.js";
+import { CHUNK, Model, STREAM } from "./model.js";
 import type { ModelCapabilities } from "./model-api.js";
 import { optionsOf } from "./options.js";
 
@@ -224,25 +224,12 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
     this.#gone = true;
   }
 
-  /** A Gaussian posterior and a prior to sample from; no likelihood (the reconstruction error is in feature space). */
-  /**
-   * The weights as a model file (see Model.save). `{ optimizer: true }` is refused: the optimizer state of a model
-   * trained in parameter groups (one optimizer per group) is not stored in files yet, so training can't be resumed
-   * exactly from one.
-   *
-   * @example
-   * ```ts
-   * const bytes = model.save();
-   * ```
-   */
-  override save(options?: SaveOptions): Uint8Array {
-    if (options?.optimizer) {
-      throw new InvalidInputError(`save: { optimizer: true } is not available for ${this.kind}: the optimizer state of its ` +
-        "parameter groups is not stored in model files yet (resuming it exactly is not possible); save() without it");
-    }
-    return super.save(options);
+  /** The parameter groups with their optimizer states (src/train/state.ts stores and restores them: resumable files). */
+  protected trainingGroups(): ParameterGroups {
+    return this.groups;
   }
 
+  /** A Gaussian posterior and a prior to sample from; no likelihood (the reconstruction error is in feature space). */
   get capabilities(): ModelCapabilities {
     return { ...this.caps(this.D, this.classes, { z: this.L }, true, false), logLikelihood: false };
   }

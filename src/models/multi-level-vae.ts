@@ -23,7 +23,7 @@ import { configFromFile, readModelFile } from "./format.js";
 import type { Encoding } from "./latent-model.js";
 import { LikelihoodHead } from "./likelihood.js";
 import type { LatentCode, ModelCapabilities } from "./model-api.js";
-import { CHUNK, Model, STREAM, type EngineOptions, type SaveOptions } from "./model.js";
+import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
 import { resolveMultiLevelConfig, type MultiLevelVAEConfig, type ResolvedMultiLevelVAEConfig } from "./multi-level-config.js";
 import { optionsOf } from "./options.js";
 
@@ -194,22 +194,9 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
    * A style latent, a content latent and the decoder's input [style | content] (`z`, the space decodeAny, sampleAny,
    * interpolateAny and traverseAny work in); Gaussian posteriors and a standard normal prior.
    */
-  /**
-   * The weights as a model file (see Model.save). `{ optimizer: true }` is refused: the optimizer state of a model
-   * trained in parameter groups (one optimizer per group) is not stored in files yet, so training can't be resumed
-   * exactly from one.
-   *
-   * @example
-   * ```ts
-   * const bytes = model.save();
-   * ```
-   */
-  override save(options?: SaveOptions): Uint8Array {
-    if (options?.optimizer) {
-      throw new InvalidInputError(`save: { optimizer: true } is not available for ${this.kind}: the optimizer state of its ` +
-        "parameter groups is not stored in model files yet (resuming it exactly is not possible); save() without it");
-    }
-    return super.save(options);
+  /** The one parameter group with its optimizer state (src/train/state.ts stores and restores it: resumable files). */
+  protected trainingGroups(): ParameterGroups {
+    return (this.#groups ??= new ParameterGroups(this.e, this.params, this.grads, this.nParams, [{ name: "all", offset: 0, size: this.nParams }]));
   }
 
   get capabilities(): ModelCapabilities {
@@ -675,7 +662,7 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
   /** fit's target: one parameter group, one step per batch of whole groups. */
   #target(subgroupSize: number | undefined): SteppedTarget<FieldSet> {
     const b = this.#b, D = this.#D, Z = this.#S + this.#C;
-    this.#groups ??= new ParameterGroups(this.e, this.params, this.grads, this.nParams, [{ name: "all", offset: 0, size: this.nParams }]);
+    this.trainingGroups();
     let binarize: number | undefined, trainRows = 0, capacity = 1;
     const validate = (d: unknown, what: string, unit: boolean): FieldSet & { data: GroupedData } => {
       const given = typeof d === "object" && d !== null && !Array.isArray(d) && !ArrayBuffer.isView(d) && "x" in d
@@ -688,7 +675,8 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
     };
     return {
       seed: this.cfg.seed,
-      groups: this.#groups,
+      groups: this.#groups!,
+      model: this as never, // resumable files: the epoch counter, order and noise streams are the model's
       subgroupSize,
       validate,
       begin: (cap, o) => {

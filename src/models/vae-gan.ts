@@ -368,6 +368,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
     return {
       seed: this.cfg.seed,
       groups: this.groups,
+      model: this as never, // resumable files: the epoch counter and order are the model's
       steps: [
         { name: "encoder", groups: ["encoder"], forwardBackward: run("encoder") },
         { name: "decoder", groups: ["decoder"], forwardBackward: run("decoder"), shouldUpdate: (t) => (t as Terms & { updated: number }).updated !== 0 },

@@ -2,6 +2,7 @@
 // order) and CSV of numbers. A header is read and checked (sizes bounded before anything is allocated from them);
 // rows are then decoded batch by batch into Float32Array (scaled) or the file's own element type.
 import { InvalidInputError } from "../errors.js";
+import { idxHeader } from "../io/idx-header.js";
 
 /**
  * Options shared by every streaming reader.
@@ -45,13 +46,14 @@ interface Elem {
 
 const be = (size: number, name: string, make: (n: number) => Native, get: (dv: DataView, at: number) => number): Elem => ({ size, name, make, get });
 
-const IDX_TYPES: Record<number, Elem> = {
-  0x08: be(1, "u8", (n) => new Uint8Array(n), (dv, at) => dv.getUint8(at)),
-  0x09: be(1, "i8", (n) => new Int8Array(n), (dv, at) => dv.getInt8(at)),
-  0x0b: be(2, "i16", (n) => new Int16Array(n), (dv, at) => dv.getInt16(at, false)),
-  0x0c: be(4, "i32", (n) => new Int32Array(n), (dv, at) => dv.getInt32(at, false)),
-  0x0d: be(4, "f32", (n) => new Float32Array(n), (dv, at) => dv.getFloat32(at, false)),
-  0x0e: be(8, "f64", (n) => new Float64Array(n), (dv, at) => dv.getFloat64(at, false)),
+/** Decoders of the IDX element types (by the name src/io/idx-header.ts gives each type byte). */
+const IDX_TYPES: Record<string, Elem> = {
+  u8: be(1, "u8", (n) => new Uint8Array(n), (dv, at) => dv.getUint8(at)),
+  i8: be(1, "i8", (n) => new Int8Array(n), (dv, at) => dv.getInt8(at)),
+  i16: be(2, "i16", (n) => new Int16Array(n), (dv, at) => dv.getInt16(at, false)),
+  i32: be(4, "i32", (n) => new Int32Array(n), (dv, at) => dv.getInt32(at, false)),
+  f32: be(4, "f32", (n) => new Float32Array(n), (dv, at) => dv.getFloat32(at, false)),
+  f64: be(8, "f64", (n) => new Float64Array(n), (dv, at) => dv.getFloat64(at, false)),
 };
 
 const NPY_TYPES: Record<string, Elem> = {
@@ -92,19 +94,14 @@ function rowCheck(what: string, shape: number[], o: ReadOptions): number {
   return rowValues;
 }
 
-/** An IDX header from its first bytes; `need` more bytes when too short. */
+/** An IDX header from its first bytes (src/io/idx-header.ts, shared with readIdx); `need` more bytes when too short. */
 export function idxLayout(b: Uint8Array, what: string, o: ReadOptions): Layout | { need: number } {
   if (b.length < 4) return { need: 4 };
-  if (b[0] || b[1]) throw new InvalidInputError(`${what}: not an IDX file (it must start with two zero bytes, a type byte and a rank byte)`);
-  const elem = Object.hasOwn(IDX_TYPES, b[2]) ? IDX_TYPES[b[2]]
-    : (() => { throw new InvalidInputError(`${what}: unknown IDX element type 0x${b[2].toString(16)} (0x08 u8, 0x09 i8, 0x0b i16, 0x0c i32, 0x0d f32, 0x0e f64)`); })();
-  if (b[3] === 0) throw new InvalidInputError(`${what}: an IDX file of rank 0 holds no rows`);
-  const start = 4 + 4 * b[3];
-  if (b.length < start) return { need: start };
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const shape = Array.from({ length: b[3] }, (_, i) => dv.getUint32(4 + 4 * i));
-  const rowValues = rowCheck(what, shape, o);
-  return { format: "idx", shape, rows: shape[0], rowValues, rowBytes: rowValues * elem.size, start, elem };
+  const h = idxHeader(b, what);
+  if ("need" in h) return h;
+  const elem = IDX_TYPES[h.elem.name];
+  const rowValues = rowCheck(what, h.shape, o);
+  return { format: "idx", shape: h.shape, rows: h.shape[0], rowValues, rowBytes: rowValues * elem.size, start: h.start, elem };
 }
 
 const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];

@@ -81,6 +81,31 @@ export function setEpochs(owner: object, n: number): void {
   EPOCHS.set(owner, n);
 }
 
+/**
+ * How a model's last fit ordered its examples (resumable files store it, so that a resumed fit that leaves these
+ * options out shuffles as the first did, in memory or streamed): the shuffle seed, and the rows per shuffled range
+ * (1: the row shuffle, which equals ranges of one row; absent when batches were whole groups, or the data an async
+ * iterable that fit doesn't order).
+ */
+export interface Order {
+  seed: number;
+  range?: number;
+  /** false when the last fit did not shuffle (absent: it did). */
+  shuffle?: false;
+}
+
+const ORDERS = new WeakMap<object, Order>();
+
+/** The order of `owner`'s last fit (undefined before any epoch, or without shuffling). */
+export function orderOf(owner: object): Order | undefined {
+  return ORDERS.get(owner);
+}
+
+export function setOrder(owner: object, o: Order | undefined): void {
+  if (o) ORDERS.set(owner, { ...o });
+  else ORDERS.delete(owner);
+}
+
 const MONITOR = /^(validation\.)?[A-Za-z_]\w*$/;
 
 /** Checks a monitor's name before training: a log key, "validation.*" only with validation data. */

@@ -11,7 +11,7 @@ import { permutation } from "./shuffle.js";
 import type { Resolved, ScheduleSetting } from "./schedules.js";
 import {
   type CheckpointOptions, type CheckpointPlan, checkMonitor, checkpointPlan, type EarlyStoppingOptions, epochsOf,
-  monitored, setEpochs, type StopPlan, stopPlan, type TrainedModel, type Weights, weightsAt,
+  monitored, type Order, orderOf, setEpochs, setOrder, type StopPlan, stopPlan, type TrainedModel, type Weights, weightsAt,
 } from "./control.js";
 import "./state.js"; // save({ optimizer: true }) can write the state once training code is loaded
 import { type BatchStream, type RowSource, rangeOrder, streamKind } from "./source.js";
@@ -196,7 +196,9 @@ export interface FitOptions<T extends Terms = LossTerms> {
   /**
    * Continue the epoch count where this model's last fit (or the file it was loaded from, saved with
    * `{ optimizer: true }`) stopped, instead of numbering epochs from 1: shuffling, dynamic binarization and
-   * per-epoch schedules then go on as if the two fit calls were one. Default false.
+   * per-epoch schedules then go on as if the two fit calls were one. Default false. The order options left out
+   * (shuffle, shuffleSeed, shuffleRange) are then those of the model's last fit, or of the file's (so a streamed run
+   * resumed in memory, or the other way round, shuffles as one run would); given ones win.
    */
   resume?: boolean;
 }
@@ -406,6 +408,21 @@ function plan(options: unknown, seed: number): Plan & StreamPlan {
     throw new InvalidInputError("fit: binarizationSeed needs dynamicBinarization: true");
   }
   return { ...p, ...streamPlan(o) };
+}
+
+/**
+ * A resumed fit's order options that `o` leaves out, from the model's last fit (`stored`): the shuffle seed, shuffle
+ * off, and the rows per shuffled range (1 = the row shuffle, the same order in memory and streamed). Returns true
+ * when the range came from there (batches of whole groups then drop it).
+ */
+function inheritOrder(p: Plan & StreamPlan, o: FitOptions<Terms>, stored: Order | undefined, kind: string | undefined): boolean {
+  if (!stored) return false;
+  if (o.shuffleSeed === undefined) p.shuffleSeed = stored.seed;
+  if (o.shuffle === undefined && stored.shuffle === false) p.shuffle = false;
+  // an async iterable of batches is trained in the order it yields: no range to inherit
+  if (o.shuffleRange !== undefined || stored.range === undefined || kind === "batches") return false;
+  p.range = stored.range;
+  return true;
 }
 
 function stopIfAborted(signal: AbortSignal | undefined): void {
@@ -721,14 +738,19 @@ export async function fit<T extends Terms>(
     rates: new Map(),
   };
   const control = controlPlan(target, o as FitOptions<Terms>, plans, ctl.schedule);
-  // streamed data (a RowSource or an async iterable of batches) is validated chunk by chunk as it is read
+  // resume: the order options left out are the last fit's (stored in resumable files), so that shuffling goes on as
+  // in one run, in memory or streamed
   const kind = streamKind(data);
+  const inherited = o.resume === true ? inheritOrder(p, o as FitOptions<Terms>, orderOf(control.owner), kind) : false;
+  // streamed data (a RowSource or an async iterable of batches) is validated chunk by chunk as it is read
   const train = kind ? undefined : target.validate(data, "fit(x)", p.binarizeSeed !== undefined);
   const vKind = streamKind(o.validationData);
   const validation = o.validationData === undefined || vKind ? undefined : target.validate(o.validationData, "fit: validationData", false);
   const streamed = kind && await openStream(target, data as RowSource | BatchStream, kind, p, stepped);
   stopIfAborted(o.signal);
   const size = train ? train.rows : streamed!.rows;
+  const grouped = stepped && (train ? !!(train as FieldSet).fields.groups : !!streamed!.ids);
+  if (grouped && inherited) p.range = undefined; // the stored order was of rows; batches of whole groups have none
   const run = stepped ? steppedRun(target, p, train as FieldSet | undefined, plans!, size, ctl, streamed ? streamed.ids : undefined)
     : legacyRun(target, p, train, size, ctl);
   const epochOf = kind ? streamedEpochs(target, run, data as RowSource | BatchStream, kind, p, size)
@@ -780,6 +802,8 @@ export async function fit<T extends Terms>(
       stopIfAborted(o.signal);
     }
     setEpochs(control.owner, epoch);
+    setOrder(control.owner, kind === "batches" ? undefined
+      : { seed: p.shuffleSeed, ...(!p.shuffle ? { shuffle: false } : grouped ? {} : { range: p.range ?? 1 }) });
     const seconds = (now() - t0) / 1000;
     const log = { ...means<T>(sums, n), epoch, seconds, examplesPerSecond: n / seconds } as EpochLog<T>;
     if (multi) log.steps = Object.fromEntries(lanes.map((l, i) => [l.name, means<StepTerms>(stepSums[i], n)]));

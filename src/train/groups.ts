@@ -107,6 +107,11 @@ export class ParameterGroups {
     return o;
   }
 
+  /** The optimizer states made so far, by group name, in the groups' order (resumable files store them). */
+  made(): [ParameterGroup, Optimizer][] {
+    return this.list.filter((g) => this.#optimizers.has(g.name)).map((g) => [g, this.#optimizers.get(g.name)!]);
+  }
+
   /** Zeroes the whole gradient buffer (every group's slice and whatever lies between them). */
   zeroGradients(): void {
     this.e.k.zero_f32(this.grads, this.total);

@@ -218,3 +218,29 @@ describe("training from a file", () => {
     m.dispose();
   });
 });
+
+describe("one IDX header parser (src/io/idx-header.ts)", () => {
+  it("readIdx and the streaming readers refuse the same headers with the same typed message, and read the same shapes", async () => {
+    const headers: Record<string, number[]> = {
+      "not IDX": [1, 0, 8, 1, 0, 0, 0, 1, 7],
+      "unknown element type": [0, 0, 7, 1, 0, 0, 0, 1, 7],
+      "rank 0": [0, 0, 8, 0, 7, 7],
+    };
+    const tail = (e: unknown): string => (e instanceof InvalidInputError ? e.message.replace(/^[^:]*\): |^readIdx: /, "") : `not typed: ${String(e)}`);
+    for (const [what, bytes] of Object.entries(headers)) {
+      const b = Uint8Array.from(bytes);
+      const whole = await readIdx(b).then(() => "read", tail);
+      const streamed = await openIdx(new Blob([b])).then(() => "read", tail);
+      const batches = await collect(streamBatches(new Blob([b]), { format: "idx" })).then(() => "read", tail);
+      expect(whole, what).not.toBe("read");
+      expect(whole.startsWith("not typed"), what).toBe(false);
+      expect(streamed, what).toBe(whole);
+      expect(batches, what).toBe(whole);
+    }
+    const i32 = idxBytes(0x0c, [3, 2], [1, -2, 3, -4, 5, 2 ** 30]);
+    const whole = await readIdx(i32);
+    const s = keep(await openIdx(new Blob([i32 as BlobPart]), { output: "native" }));
+    expect(s.shape).toEqual(whole.shape);
+    expect(Array.from(await s.read(0, 3))).toEqual(Array.from(whole.data));
+  });
+});
