@@ -1,6 +1,6 @@
 // vaekit train --save-optimizer / --resume: two runs of the command (N epochs, then M more resumed from the first
 // run's file) write the bytes of one N + M epoch run, and --resume refuses model options (they come from the file).
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, mnistFiles, type Files } from "./helpers.js";
 
@@ -29,6 +29,51 @@ describe("vaekit train --resume", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--latent: --resume takes the model's class and config/);
   });
+});
+
+describe("vaekit train --resume for every model kind the command trains", () => {
+  // model flags (the first run only), training flags (both runs), and the data file, per kind
+  const writeCsv = (name: string, rows: number[][]): string => {
+    const path = f.path(name);
+    writeFileSync(path, rows.map((r) => r.join(",")).join("\n") + "\n");
+    return path;
+  };
+  const cases: Record<string, () => { model: string[]; train: string[]; data?: string }> = {
+    "vae-gan": () => ({ model: ["--model", "vae-gan", "--latent", "2", "--hidden", "8", "--discriminator", "8", "--seed", "2"], train: ["--batch-size", "100"] }),
+    "cvae-gan": () => ({
+      model: ["--model", "cvae-gan", "--latent", "2", "--hidden", "8", "--discriminator", "8", "--classifier", "8", "--seed", "3"],
+      train: ["--labels", f.labelsCsv, "--batch-size", "100"],
+    }),
+    "multi-level": () => ({
+      model: ["--model", "multi-level", "--style", "2", "--content", "2", "--hidden", "16", "--seed", "5"],
+      train: ["--groups", writeCsv("groups.csv", [["group"] as never, ...Array.from(f.y, (g) => [g])]), "--subgroup-size", "10", "--batch-size", "64"],
+    }),
+    hybrid: () => {
+      const n = f.y.length;
+      const present = writeCsv("present.csv", Array.from({ length: n }, (_, r) => [1, r % 3 === 0 ? 0 : 1]));
+      return { model: ["--model", "hybrid", "--parts", "top:392:bernoulli,bottom:392:bernoulli", "--latent", "3", "--hidden", "16", "--seed", "5"], train: ["--present", present, "--batch-size", "64"] };
+    },
+    vrnn: () => {
+      const rows = Array.from({ length: 48 }, (_, i) => Array.from({ length: 12 }, (_, j) => ((i * 7 + j * 3) % 10) / 10));
+      return { model: ["--model", "vrnn", "--steps", "4", "--state", "6", "--latent", "2", "--hidden", "6", "--seed", "1"], train: ["--batch-size", "16"], data: writeCsv("seq.csv", rows) };
+    },
+  };
+  for (const [kind, make] of Object.entries(cases)) {
+    it(`${kind}: 2 epochs, then 1 more resumed == 3 epochs in one run, byte for byte`, async () => {
+      const { model, train, data = f.npy } = make();
+      const [one, first, second] = ["one", "first", "second"].map((n) => f.path(`${kind}-${n}.safetensors`));
+      const run = async (argv: string[]) => {
+        const r = await cli(["train", data, "--quiet", "--save-optimizer", ...train, ...argv]);
+        expect(r.stderr).toBe("");
+        expect(r.code).toBe(0);
+      };
+      await run([...model, "--epochs", "3", "-o", one]);
+      await run([...model, "--epochs", "2", "-o", first]);
+      await run(["--epochs", "1", "--resume", first, "-o", second]);
+      expect(readFileSync(second).equals(readFileSync(one)), "the resumed run's file is the one-run file").toBe(true);
+      expect(readFileSync(first).equals(readFileSync(one))).toBe(false);
+    });
+  }
 });
 
 describe("vaekit train's training control flags", () => {

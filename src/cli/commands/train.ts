@@ -213,7 +213,10 @@ function slice(m: Matrix, labels: LabelSet | undefined, from: number, to: number
   return { x, y: labels.labels.subarray(from * w, to * w) };
 }
 
-const KIND_OF: Record<string, Kind> = { VAE: "vae", ConditionalVAE: "conditional", HierarchicalVAE: "hierarchical", Autoencoder: "autoencoder" };
+const KIND_OF: Record<string, Kind> = {
+  VAE: "vae", ConditionalVAE: "conditional", HierarchicalVAE: "hierarchical", Autoencoder: "autoencoder", VRNN: "vrnn",
+  VAEGAN: "vae-gan", CVAEGAN: "cvae-gan", MultiLevelVAE: "multi-level", HybridVAE: "hybrid",
+};
 
 async function create(kind: Kind, config: object): Promise<ModelApi<Terms>> {
   switch (kind) {
@@ -301,7 +304,7 @@ export const train: Command = {
     }
     // sequences (--model vrnn): a length per row; the config is built first for its steps
     const config = resumed ? undefined : modelConfig(args, kind, data.cols, args.whole("classes", labels?.classes ?? 2, 2, 65536));
-    const steps = (config as { steps?: number } | undefined)?.steps ?? 1;
+    const steps = ((config ?? resumed?.config) as { steps?: number } | undefined)?.steps ?? 1;
     const lengths = kind === "vrnn" ? await readLengths(args, "lengths", data.rows, steps, args.whole("limit", undefined, 1)) : undefined;
     let trainLengths = lengths;
     let validationLengths: Int32Array | undefined;
