@@ -224,11 +224,15 @@ ${likelihood(c, "self.decoder")}
 `;
 }
 
-/** The sparsity penalty per example as Python (`code`: the batch's codes). */
+/**
+ * The sparsity penalty per example as Python (`code`: the batch's codes). The KL penalty is weight·KL(ρ ‖ ρ̂) with
+ * ρ̂ over the batch, counted once per example as vaekit's summed loss counts it (the batch's mean loss is then
+ * reconstruction + weight·KL, as `evaluate` reports it).
+ */
 function sparsityPenalty(sp: { type: string; weight: number; rho?: number } | null): string {
   return !sp ? "0"
     : sp.type === "l1" ? `${py(sp.weight)} * code.abs().sum(-1)`
-    : `${py(sp.weight)} * kl_sparsity(code.mean(0), ${py(sp.rho!)}) / code.shape[0]`;
+    : `${py(sp.weight)} * kl_sparsity(code.mean(0), ${py(sp.rho!)})`;
 }
 
 function autoencoder(c: Config): string {
