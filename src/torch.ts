@@ -2,7 +2,7 @@
 // so the default entry stays within its size budget; it takes VAE and the errors from "vaekit" itself (the same
 // module instance as the application's).
 export { readTorch, loadTorch } from "./interop/torch.js";
-export type { TorchImportOptions, TorchImport } from "./interop/torch.js";
+export type { TorchImportOptions, TorchImport, TorchModelKind } from "./interop/torch.js";
 export { readFloatSafetensors } from "./interop/float-tensors.js";
 export type { ForeignTensor, FloatDtype } from "./interop/float-tensors.js";
 export { exportTorch } from "./interop/torch-export.js";
