@@ -15,6 +15,21 @@ import { exportTorch, loadTorch, readTorch, type TorchImportOptions, type TorchM
 const DIR = join(__dirname, "..", "fixtures", "torch-roundtrip");
 const WRITE = process.env.VAEKIT_WRITE_TORCH_ROUNDTRIP === "1";
 const TOL = 1e-5;
+const ROWS = 6; // the script's batch
+const NOISE_SEED = 3;
+
+/**
+ * A denoising autoencoder's corruption noise as vaekit draws it for `gradients(x, { seed: NOISE_SEED })` (per
+ * position, whatever x): for a mask the kept positions (1) and dropped ones (0), which the script hands the module's
+ * torch.rand_like (kept ⇔ ≥ p); for Gaussian noise ε of x + σ·ε, handed to torch.randn_like.
+ */
+function corruptionNoise(m: Autoencoder): { fn: string; values: number[] } | undefined {
+  const d = m.config.denoising;
+  if (!d) return undefined;
+  const D = m.config.inputSize;
+  if (d.type === "mask") return { fn: "rand_like", values: Array.from(m.corrupt(new Float32Array(ROWS * D).fill(1), { seed: NOISE_SEED })) };
+  return { fn: "randn_like", values: Array.from(m.corrupt(new Float32Array(ROWS * D), { seed: NOISE_SEED }), (v) => v / d.sigma) };
+}
 
 // a conv VAE with every layer kind and both of Keras's uneven "same" paddings (PaddedConv2d, CroppedConvTranspose2d)
 const CONV_ENCODER: LayerSpec[] = [
@@ -72,6 +87,10 @@ const CASES: Record<string, Case> = {
     make: () => Autoencoder.create({ inputSize: 10, hiddenSizes: [8], latentSize: 3, activation: "relu", latentActivation: "sigmoid", sparsity: { type: "kl", rho: 0.1, weight: 0.3 }, seed: 19 }),
     load: { kind: "Autoencoder", activation: "relu", latentActivation: "sigmoid" },
   },
+  "ae-mask-bernoulli": {
+    make: () => Autoencoder.create({ inputSize: 10, hiddenSizes: [8], latentSize: 3, activation: "relu", denoising: { type: "mask", p: 0.3 }, seed: 23 } as never),
+    load: { kind: "Autoencoder", activation: "relu" },
+  },
   "conv-vae-bernoulli": {
     make: () => VAE.create({ inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER, latentSize: 3, seed: 20 }),
     load: { inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER },
@@ -81,7 +100,7 @@ const CASES: Record<string, Case> = {
     load: { kind: "ConditionalVAE", inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER, likelihood: "gaussian" },
   },
   "conv-ae-laplace": {
-    make: () => Autoencoder.create({ inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER, latentSize: 3, latentActivation: "tanh", likelihood: "laplace", likelihoodScale: 0.7, seed: 22 } as never),
+    make: () => Autoencoder.create({ inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER, latentSize: 3, latentActivation: "tanh", likelihood: "laplace", likelihoodScale: 0.7, denoising: { type: "gaussian", sigma: 0.3 }, seed: 22 } as never),
     load: { kind: "Autoencoder", inputShape: [7, 6, 2], encoder: CONV_ENCODER, decoder: CONV_DECODER, latentActivation: "tanh", likelihood: "laplace", likelihoodScale: 0.7 },
   },
 };
@@ -121,7 +140,7 @@ const parts = (e: number[][] | number[]): number[][] => (Array.isArray(e[0]) ? e
 function loss(m: ModelApi<Terms>, f: Fixture): number {
   const x = Float32Array.from(f.x);
   if (m instanceof HierarchicalVAE) return m.gradients(x, { epsilon: { z1: Float32Array.from(f.epsilon[0]), z2: Float32Array.from(f.epsilon[1]) } }).loss;
-  if (m instanceof Autoencoder) return m.gradients(x).loss;
+  if (m instanceof Autoencoder) return m.gradients(x, { seed: NOISE_SEED }).loss;
   if (m instanceof ConditionalVAE) return m.gradients(x, f.y!, { epsilon: Float32Array.from(f.epsilon[0]) }).loss;
   return (m as VAE).gradients(x, { epsilon: Float32Array.from(f.epsilon[0]) }).loss;
 }
@@ -136,6 +155,8 @@ describe("vaekit → PyTorch → vaekit (scripts/make-torch-roundtrip.py)", () =
         writeFileSync(join(DIR, `${name}.py`), ex.python);
         writeFileSync(join(DIR, `${name}.safetensors`), ex.stateDict);
         writeFileSync(join(DIR, `${name}.config.json`), `${JSON.stringify(m.config)}\n`);
+        const noise = m instanceof Autoencoder ? corruptionNoise(m) : undefined;
+        if (noise) writeFileSync(join(DIR, `${name}.noise.json`), `${JSON.stringify(noise)}\n`);
         m.dispose();
       }
     });
