@@ -1,4 +1,5 @@
-// vaekit/torch: imports a PyTorch VAE's state_dict (saved as safetensors) into a vaekit VAE. A sub-path of its own,
+// vaekit/torch: imports a PyTorch state_dict (saved as safetensors) into a vaekit model (VAE, ConditionalVAE,
+// HierarchicalVAE, Autoencoder; MLP or conv layer lists), and exports vaekit models to PyTorch. A sub-path of its own,
 // so the default entry stays within its size budget; it takes VAE and the errors from "vaekit" itself (the same
 // module instance as the application's).
 export { readTorch, loadTorch } from "./interop/torch.js";

@@ -507,7 +507,10 @@ ${body}`;
  * `model.load_state_dict(load_safetensors(path))` needs no renaming) and the Python source of the equivalent
  * nn.Module, with `encode`, `decode` (the likelihood's mean, as vaekit's decode) and `forward(x)` = the training
  * loss. Continue training there (DDP included), save the state_dict as safetensors, and come back with `loadTorch`
- * (VAE) or `setWeights(readFloatSafetensors(bytes))` (any model: same names and layout).
+ * (`{ kind }` for a ConditionalVAE, HierarchicalVAE or Autoencoder; the layer lists for a conv model) or
+ * `setWeights(readFloatSafetensors(bytes))` (any model: same names and layout). Layer-list (conv) models export too:
+ * `encoder.layers` / `decoder.layers` as nn.ModuleLists indexed like the config, NCHW inside, vaekit's
+ * channels-last rows outside.
  *
  * @example
  * ```ts

@@ -5,8 +5,7 @@ import { InvalidInputError, ModelFormatError, VaekitError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { ConditionalVAEConfig, Likelihood, VAEConfig } from "../models/config.js";
 import { resolveConditionalConfig, resolveConfig, suggest } from "../models/config.js";
-import { resolveHierarchicalConfig } from "../models/hierarchical-config.js";
-import { resolveAutoencoderConfig } from "../models/autoencoder-config.js";
+import { activationOf } from "../models/config-checks.js";
 import {
   Autoencoder, ConditionalVAE, HierarchicalVAE, VAE, type AutoencoderConfig, type EngineOptions, type HierarchicalVAEConfig,
 } from "../index.js";
@@ -186,12 +185,25 @@ const dims = (s: readonly (number | string)[]): string => `[${s.join(", ")}]`;
  * - vaekit's own: encoder.hidden.{i}, encoder.mean, encoder.logvar, decoder.hidden.{i}, decoder.output;
  * - anything else through `options.names`.
  *
+ * `options.kind` reads the state_dict as another class (vaekit's naming, as `exportTorch` writes it): a
+ * "ConditionalVAE" (any of the namings above; `classes` from the shapes), a "HierarchicalVAE" (encoder.z1, encoder.z2,
+ * prior.z1, decoder) or an "Autoencoder" (encoder.hidden.{i}, encoder.code, decoder.*). A `decoder.logsigma` tensor
+ * is a learned σ. With `inputShape`, `encoder` and `decoder` (layer lists, as `VAE.create` takes them) it reads a
+ * conv model: vaekit's names (encoder.layers.{i}, …), or any PyTorch module tree — the modules with tensors under
+ * `encoder` and `decoder` (or the prefixes `names["encoder.layers"]` / `names["decoder.layers"]` give) matched in
+ * order to the layers with parameters, the heads found by name (fc_mu / fc_var, fc21 / fc22, …) or given in `names`;
+ * a missing conv or dense bias (PyTorch's bias=False) is zero, batch norm's num_batches_tracked (I64) is skipped.
+ *
  * @example
  * ```ts
  * import { readTorch, VAE } from "vaekit";
  * const { config, weights } = readTorch(await readFile("vae.safetensors"), { activation: "relu" });
  * const vae = await VAE.create(config);
  * vae.setWeights(weights);
+ * // a PyTorch conv VAE: nn.Sequential encoder / decoder, heads fc_mu / fc_var
+ * const conv = readTorch(bytes, { inputShape: [28, 28, 1], encoder: [
+ *   { type: "conv2d", filters: 32, kernelSize: 3, strides: 2, padding: 1, activation: "relu" },
+ *   { type: "flatten" }, { type: "dense", units: 16, activation: "relu" }], decoder });
  * ```
  */
 export function readTorch(bytes: Uint8Array | ArrayBuffer, options?: TorchImportOptions): TorchImport<VAEConfig>;
@@ -421,7 +433,7 @@ function readHierarchical(tensors: Map<string, ForeignTensor>, options: TorchImp
   };
   applyOptions(config, options, CONFIG_KEYS);
   if (learned) config.likelihoodScale = "learned";
-  resolveHierarchicalConfig(config);
+  checkShared(config);
   return { config, weights: r.weights, naming: "vaekit", kind: "HierarchicalVAE" };
 }
 
@@ -444,8 +456,20 @@ function readAutoencoder(tensors: Map<string, ForeignTensor>, options: TorchImpo
   const config: AutoencoderConfig = { inputSize, latentSize, hiddenSizes: e.sizes, decoderHiddenSizes: d.sizes };
   applyOptions(config, options, [...CONFIG_KEYS.filter((k) => k !== "beta"), "latentActivation"]);
   if (learned) config.likelihoodScale = "learned";
-  resolveAutoencoderConfig(config);
+  if (options.latentActivation !== undefined) activationOf("latentActivation", options.latentActivation, "identity");
+  checkShared(config);
   return { config, weights: r.weights, naming: "vaekit", kind: "Autoencoder" };
+}
+
+/**
+ * Checks the options every class shares (activation, slope, likelihood, scale, β, seed) as VAE.create checks them
+ * (InvalidConfigError), without the class's own config module (the class's create checks the rest).
+ */
+function checkShared(config: object): void {
+  const c = config as Record<string, unknown>;
+  const shared: Record<string, unknown> = { inputSize: c.inputSize, latentSize: 1 };
+  for (const k of CONFIG_KEYS) if (c[k] !== undefined) shared[k] = c[k];
+  resolveConfig(shared);
 }
 
 function noNames(options: TorchImportOptions<TorchModelKind>, kind: string): void {
