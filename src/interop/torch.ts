@@ -210,8 +210,8 @@ export function readTorch(bytes: Uint8Array | ArrayBuffer, options?: TorchImport
 export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions<"ConditionalVAE"> & { kind: "ConditionalVAE" }): TorchImport<ConditionalVAEConfig>;
 export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions<"HierarchicalVAE"> & { kind: "HierarchicalVAE" }): TorchImport<HierarchicalVAEConfig>;
 export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions<"Autoencoder"> & { kind: "Autoencoder" }): TorchImport<AutoencoderConfig>;
-export function readTorch(bytes: Uint8Array | ArrayBuffer, options?: TorchImportOptions<TorchModelKind>): TorchImport<AnyConfig>;
-export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions<TorchModelKind> = {}): TorchImport<AnyConfig> {
+export function readTorch(bytes: Uint8Array | ArrayBuffer, options?: TorchImportOptions<TorchModelKind>): TorchImport<VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig>;
+export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportOptions<TorchModelKind> = {}): TorchImport<VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig> {
   if (typeof options !== "object" || options === null) {
     throw new InvalidInputError(`readTorch: options must be an object such as { activation: "relu" }; got ${show(options)}`);
   }
@@ -240,8 +240,6 @@ export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportO
   return readVAE(tensors, options, kind);
 }
 
-/** Any config readTorch returns. */
-type AnyConfig = VAEConfig | ConditionalVAEConfig | HierarchicalVAEConfig | AutoencoderConfig;
 
 /**
  * The state_dict's float tensors (a DataParallel "module." prefix dropped). Batch norm's `num_batches_tracked`
