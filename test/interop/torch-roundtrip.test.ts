@@ -8,9 +8,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidInputError, ModelFormatError, VAE, type LayerSpec, type ModelApi, type Terms,
+  Autoencoder, ConditionalVAE, HierarchicalVAE, InvalidConfigError, InvalidInputError, ModelFormatError, VAE,
+  type LayerSpec, type ModelApi, type Terms,
 } from "../../src/index.js";
-import { exportTorch, loadTorch, readTorch, type TorchImportOptions, type TorchModelKind } from "../../src/torch.js";
+import {
+  exportTorch, loadTorch, readTorch, type TorchImportOptions, type TorchModelKind,
+} from "../../src/torch.js";
+import { f32Bytes, parseRaw, writeRaw } from "./raw-safetensors.js";
 
 const DIR = join(__dirname, "..", "fixtures", "torch-roundtrip");
 const WRITE = process.env.VAEKIT_WRITE_TORCH_ROUNDTRIP === "1";
@@ -281,9 +285,46 @@ describe("vaekit/torch reads PyTorch conv VAEs", () => {
     expect(() => readTorch(bytes(), { ...NATIVE, kind: "HierarchicalVAE" } as never)).toThrow(/layer lists.*go with kind VAE, ConditionalVAE, Autoencoder/);
     expect(() => readTorch(bytes(), { ...NATIVE, names: { "encoder.mean": "fc_mu", "encoder.logvar": "fc_lv" } })).toThrow(/missing tensor 'fc_lv\.weight'/);
   });
+
+  it("other module trees through options.names (a decoder split over modules, renamed heads); strays are refused", async () => {
+    // the same weights as PyTorch-VAE lays them out: decoder_input, then the decoder's Sequential; heads mu / lv
+    const rename = (k: string): string => k.replace(/^decoder\.0\./, "decoder_input.").replace(/^fc_mu\./, "mu.").replace(/^fc_var\./, "lv.");
+    // (the raw tensors, so batch norm's I64 num_batches_tracked stays as PyTorch wrote it)
+    const raw = new Map([...parseRaw(bytes()).tensors].map(([k, t]) => [rename(k), t]));
+    const renamed = writeRaw(raw);
+    const names = { "decoder.layers": ["decoder_input", "decoder"], "encoder.mean": "mu", "encoder.logvar": "lv" };
+    expect(() => readTorch(renamed, NATIVE)).toThrow(/no mean \/ log-variance heads found/);
+    const { naming } = readTorch(renamed, { ...NATIVE, names });
+    expect(naming).toBe("options.names");
+    const vae = await loadTorch(renamed, { ...NATIVE, names });
+    try {
+      close(vae.decode(Float32Array.from(f().z)), f().decode, "decode");
+    } finally {
+      vae.dispose();
+    }
+    raw.set("extra.weight", { dtype: "F32", shape: [2], bytes: f32Bytes([1, 2]) });
+    expect(() => readTorch(writeRaw(raw), { ...NATIVE, names })).toThrow(/unexpected tensor 'extra\.weight' \[2\]/);
+  });
 });
 
 describe("loadTorch's kinds: errors that teach", () => {
+  it("HierarchicalVAE and Autoencoder options are checked like create's", async () => {
+    const h = await CASES["hvae-tanh-learned"].make();
+    const hv = exportTorch(h).stateDict;
+    h.dispose();
+    expect(() => readTorch(hv, { kind: "HierarchicalVAE", activation: "rleu" } as never)).toThrow(InvalidConfigError);
+    expect(() => readTorch(hv, { kind: "HierarchicalVAE", names: { "encoder.mean": "x" } } as never)).toThrow(/read in vaekit's naming/);
+    expect(() => readTorch(hv, { kind: "HierarchicalVAE" })).toThrow(/"learned" is available for the Gaussian likelihood only/);
+    const { config } = readTorch(hv, { kind: "HierarchicalVAE", likelihood: "gaussian" });
+    expect([config.latentSizes, config.hiddenSizes, config.decoderHiddenSizes, config.likelihoodScale]).toEqual([[3, 2], [[7], [5]], [[6, 5], [4]], "learned"]);
+    const a = await CASES["ae-kl-bernoulli"].make();
+    const av = exportTorch(a).stateDict;
+    a.dispose();
+    expect(() => readTorch(av, { kind: "Autoencoder", beta: 2 } as never)).toThrow(/an Autoencoder has no KL term/);
+    expect(() => readTorch(av, { kind: "Autoencoder", latentActivation: "sigmoidd" } as never)).toThrow(InvalidConfigError);
+    expect(() => readTorch(av)).toThrow(/no known VAE naming/); // read as a VAE: no mean / logvar heads
+  });
+
   it("a ConditionalVAE's state_dict read as a VAE says the shapes don't fit; a wrong kind is refused", async () => {
     const m = await CASES["cvae-tanh-bernoulli"].make();
     const { stateDict } = exportTorch(m);
