@@ -232,6 +232,13 @@ export function readTorch(bytes: Uint8Array | ArrayBuffer, options: TorchImportO
     const r = readTorchLayers(tensors, options, kind);
     return { ...r, kind };
   }
+  const conv = [...tensors].find(([k, t]) => t.shape.length === 4 || /(^|\.)layers\.\d+\.running_(mean|var)$/.test(k) || k.startsWith("encoder.layers."));
+  if (conv) {
+    throw new ModelFormatError(
+      `tensor '${conv[0]}' ${dims(conv[1].shape)} belongs to a conv / layer-list model; a state_dict does not record its ` +
+        "strides, paddings or activations, so pass them: readTorch(bytes, { inputShape: [h, w, c], encoder: [...], decoder: [...] }) with the layer lists as VAE.create takes them",
+    );
+  }
   for (const key of ["classes"] as const) {
     if (options[key] !== undefined) throw new InvalidInputError(`readTorch: options.${key} goes with layer lists (encoder, decoder); an MLP's sizes come from the shapes`);
   }

@@ -281,6 +281,7 @@ describe("vaekit/torch reads PyTorch conv VAEs", () => {
     const fewer = NATIVE_DECODER.filter((_, i) => i !== 3) as LayerSpec[];
     expect(() => readTorch(bytes(), { ...NATIVE, decoder: fewer })).toThrow(/the state_dict's decoder has 4 modules with tensors \(decoder\.0, decoder\.3, decoder\.4, decoder\.6\) but options\.decoder has 3 layers with parameters/);
     expect(() => readTorch(bytes(), { inputShape: [12, 8, 2], encoder: NATIVE_ENCODER } as never)).toThrow(InvalidInputError);
+    expect(() => readTorch(bytes())).toThrow(/tensor 'decoder\.3\.weight' \[6, 4, 3, 3\] belongs to a conv \/ layer-list model.*pass them/);
     expect(() => readTorch(bytes(), { ...NATIVE, activation: "relu" } as never)).toThrow(/each layer carries its own activation/);
     expect(() => readTorch(bytes(), { ...NATIVE, kind: "HierarchicalVAE" } as never)).toThrow(/layer lists.*go with kind VAE, ConditionalVAE, Autoencoder/);
     expect(() => readTorch(bytes(), { ...NATIVE, names: { "encoder.mean": "fc_mu", "encoder.logvar": "fc_lv" } })).toThrow(/missing tensor 'fc_lv\.weight'/);
