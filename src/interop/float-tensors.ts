@@ -32,7 +32,8 @@ export type FloatDtype = "F32" | "F64" | "F16" | "BF16";
 
 const BYTES: Record<FloatDtype, number> = { F32: 4, F64: 8, F16: 2, BF16: 2 };
 
-function convert(dtype: FloatDtype, raw: Uint8Array, count: number): Float32Array {
+/** Converts one tensor's little-endian bytes of a float dtype to float32 (also used by interop/torch.ts). */
+export function convert(dtype: FloatDtype, raw: Uint8Array, count: number): Float32Array {
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float32Array(count);
   if (dtype === "F32") for (let i = 0; i < count; i++) out[i] = dv.getFloat32(4 * i, true);

@@ -5,6 +5,8 @@ import { InvalidInputError } from "../errors.js";
 import { show } from "../errors-format.js";
 import { encodeSafetensors, type Tensor } from "../io/safetensors.js";
 import type { ModelApi, Terms } from "../index.js";
+import { decodeSafetensors } from "../io/safetensors.js";
+import { planModel, type LayerSpec, type PlannedLayer } from "../models/layers-config.js";
 
 /**
  * What `exportTorch` writes: the state_dict as safetensors bytes (load it with safetensors' `load_file`, or the
@@ -31,7 +33,8 @@ const act = (name: string, slope: number): string => (name === "leaky_relu" ? `F
 const py = (v: number): string => (Number.isInteger(v) ? `${v}.0` : String(v));
 const list = (v: readonly number[]): string => `[${v.join(", ")}]`;
 
-const PRELUDE = `import math
+/** Imports and the state_dict reader: every module starts with them. */
+const BASE = `import math
 
 import torch
 import torch.nn as nn
@@ -53,7 +56,10 @@ def load_safetensors(path):
     return out
 
 
-class Gaussian(nn.Module):
+`;
+
+/** The MLP building blocks (HierarchicalVAE, and VAE, ConditionalVAE and Autoencoder with hiddenSizes). */
+const MLP = `class Gaussian(nn.Module):
     """An MLP ending in two heads: the mean and log-variance of a diagonal Gaussian."""
 
     def __init__(self, sizes, latent):
@@ -83,7 +89,10 @@ class Net(nn.Module):
         return getattr(self, self.name)(x)
 
 
-def log_normal(z, mean, logvar):
+`;
+
+/** The Gaussian log-density and the reparameterised sample. */
+const GAUSSIAN = `def log_normal(z, mean, logvar):
     """log N(z; mean, exp(logvar)), summed over the last dimension."""
     return (-0.5 * (math.log(2 * math.pi) + logvar + (z - mean) ** 2 / logvar.exp())).sum(-1)
 
@@ -91,6 +100,8 @@ def log_normal(z, mean, logvar):
 def sample(mean, logvar):
     return mean + (0.5 * logvar).exp() * torch.randn_like(mean)
 `;
+
+const PRELUDE = BASE + MLP + GAUSSIAN;
 
 const LIKELIHOODS: Record<string, (scale: string) => [mean: string, nll: string]> = {
   bernoulli: () => ["torch.sigmoid(out)", "F.binary_cross_entropy_with_logits(out, x, reduction=\"none\").sum(-1)"],
@@ -213,12 +224,21 @@ ${likelihood(c, "self.decoder")}
 `;
 }
 
+/**
+ * The sparsity penalty per example as Python (`code`: the batch's codes). The KL penalty is weight·KL(ρ ‖ ρ̂) with
+ * ρ̂ over the batch, counted once per example as vaekit's summed loss counts it (the batch's mean loss is then
+ * reconstruction + weight·KL, as `evaluate` reports it).
+ */
+function sparsityPenalty(sp: { type: string; weight: number; rho?: number } | null): string {
+  return !sp ? "0"
+    : sp.type === "l1" ? `${py(sp.weight)} * code.abs().sum(-1)`
+    : `${py(sp.weight)} * kl_sparsity(code.mean(0), ${py(sp.rho!)})`;
+}
+
 function autoencoder(c: Config): string {
   const sp = c.sparsity as { type: string; weight: number; rho?: number } | null;
   const dn = c.denoising as { type: string; p?: number; sigma?: number } | null;
-  const sparsity = !sp ? "0"
-    : sp.type === "l1" ? `${py(sp.weight)} * code.abs().sum(-1)`
-    : `${py(sp.weight)} * kl_sparsity(code.mean(0), ${py(sp.rho!)}) / code.shape[0]`;
+  const sparsity = sparsityPenalty(sp);
   const corrupt = !dn ? "x" : dn.type === "mask" ? `x * (torch.rand_like(x) >= ${py(dn.p!)})` : `x + ${py(dn.sigma!)} * torch.randn_like(x)`;
   return `${header(c, "Autoencoder", `The training loss is −log p(x | decoder(code))${sp ? ` plus the ${sp.type} sparsity penalty` : ""}${dn ? `, on ${dn.type}-corrupted inputs` : ""}, summed over the batch.`)}
 ${PRELUDE}
@@ -258,12 +278,239 @@ ${likelihood(c, "self.decoder")}
 `;
 }
 
+// ---- layer-list models (conv, batch norm, flatten, reshape): VAE, ConditionalVAE and Autoencoder ----
+
+const LAYERS_PRELUDE = `
+
+ACTIVATIONS = {
+    "identity": lambda x: x,
+    "relu": F.relu,
+    "leaky_relu": lambda x: F.leaky_relu(x, LEAKY_SLOPE),
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+}
+
+
+class Flatten(nn.Module):
+    """vaekit's flatten: an NCHW image as one row in channels-height-width order."""
+
+    def forward(self, x):
+        return x.flatten(1)
+
+
+class Reshape(nn.Module):
+    """vaekit's reshape to [h, w, c]: a row viewed as an NCHW image."""
+
+    def __init__(self, h, w, c):
+        super().__init__()
+        self.chw = (c, h, w)
+
+    def forward(self, x):
+        return x.view(-1, *self.chw)
+
+
+class PaddedConv2d(nn.Conv2d):
+    """nn.Conv2d after uneven zero padding (left, right, top, bottom): Keras's "same" with an odd total pad."""
+
+    def __init__(self, cin, cout, kernel, stride, pad):
+        super().__init__(cin, cout, kernel, stride)
+        self.pad = pad
+
+    def forward(self, x):
+        return super().forward(F.pad(x, self.pad))
+
+
+class CroppedConvTranspose2d(nn.ConvTranspose2d):
+    """nn.ConvTranspose2d whose full output loses (top, bottom, left, right) rows/columns: Keras's "same" with an
+    odd total crop (a negative crop at the end is PyTorch's output_padding)."""
+
+    def __init__(self, cin, cout, kernel, stride, crop):
+        t, b, l, r = crop
+        super().__init__(cin, cout, kernel, stride, output_padding=(max(-b, 0), max(-r, 0)))
+        self.crop = (t, max(b, 0), l, max(r, 0))
+
+    def forward(self, x):
+        t, b, l, r = self.crop
+        y = super().forward(x)
+        return y[:, :, t:y.shape[2] - b, l:y.shape[3] - r]
+
+
+class Layers(nn.Module):
+    """A vaekit layer list: layers[i] is the list's layer i (flatten and reshape keep their index), each followed by
+    its activation; a conditional model's one-hot label joins after layer \`join\`."""
+
+    def __init__(self, layers, activations, join=None):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+        self.activations = activations
+        self.join = join
+
+    def forward(self, x, label=None):
+        for i, (layer, act) in enumerate(zip(self.layers, self.activations)):
+            x = ACTIVATIONS[act](layer(x))
+            if i == self.join:
+                x = torch.cat([x, label], -1)
+        return x
+`;
+
+const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** One planned layer as a PyTorch module expression, with the same tensor names and layouts as vaekit's. */
+function layerModule(p: PlannedLayer): string {
+  const s = p.spec;
+  const g = p.geometry;
+  switch (s.type) {
+    case "dense":
+      return `nn.Linear(${size(p.input)}, ${s.units})`;
+    case "conv2d": {
+      const head = `${g!.inC}, ${g!.outC}, (${g!.kH}, ${g!.kW}), stride=(${g!.sH}, ${g!.sW})`;
+      if (g!.padTop === g!.padBottom && g!.padLeft === g!.padRight) return `nn.Conv2d(${head}, padding=(${g!.padTop}, ${g!.padLeft}))`;
+      return `PaddedConv2d(${head}, pad=(${g!.padLeft}, ${g!.padRight}, ${g!.padTop}, ${g!.padBottom}))`;
+    }
+    case "conv2dTranspose": {
+      const head = `${g!.inC}, ${g!.outC}, (${g!.kH}, ${g!.kW}), stride=(${g!.sH}, ${g!.sW})`;
+      // PyTorch crops `padding` off both ends of the full output, then adds output_padding (< stride) at the end
+      const fits = (begin: number, end: number, stride: number): boolean => begin >= end && begin - end < stride;
+      if (fits(g!.padTop, g!.padBottom, g!.sH) && fits(g!.padLeft, g!.padRight, g!.sW)) {
+        return `nn.ConvTranspose2d(${head}, padding=(${g!.padTop}, ${g!.padLeft}), output_padding=(${g!.padTop - g!.padBottom}, ${g!.padLeft - g!.padRight}))`;
+      }
+      return `CroppedConvTranspose2d(${head}, crop=(${g!.padTop}, ${g!.padBottom}, ${g!.padLeft}, ${g!.padRight}))`;
+    }
+    case "batchNorm":
+      return p.input.length === 3
+        ? `nn.BatchNorm2d(${p.input[2]}, eps=${py(s.epsilon ?? 1e-5)}, momentum=${py(s.momentum ?? 0.1)})`
+        : `nn.BatchNorm1d(${p.input[0]}, eps=${py(s.epsilon ?? 1e-5)}, momentum=${py(s.momentum ?? 0.1)})`;
+    case "flatten":
+      return "Flatten()";
+    default:
+      return `Reshape(${s.shape.join(", ")})`;
+  }
+}
+
+/** `Layers([...], [...], join)` for one planned list, one module per line with its index and output shape. */
+function layersSource(plan: readonly PlannedLayer[], join: number | undefined): string {
+  const shape = (o: readonly number[]): string => (o.length === 3 ? `[${o[2]}, ${o[0]}, ${o[1]}] (C, H, W)` : `[${o[0]}]`);
+  const rows = plan.map((p) => `            ${layerModule(p)},  # ${p.index}: ${p.spec.type} → ${shape(p.output)}`);
+  const acts = plan.map((p) => JSON.stringify((p.spec as { activation?: string }).activation ?? "identity"));
+  return `Layers([\n${rows.join("\n")}\n        ], [${acts.join(", ")}]${join === undefined ? "" : `, join=${join}`})`;
+}
+
+function layerModel(c: Config, kind: string): string {
+  const C = (c.classes as number | undefined) ?? 0;
+  const ae = kind === "Autoencoder";
+  const L = c.latentSize as number;
+  const inputShape = c.inputShape as number[];
+  const encoder = c.encoder as LayerSpec[], decoder = c.decoder as LayerSpec[];
+  const plan = planModel(inputShape, encoder, decoder, L, C);
+  const flatten = plan.encoder.find((p) => p.spec.type === "flatten");
+  const join = C && flatten ? flatten.index : undefined;
+  const encOut = plan.encoder[plan.encoder.length - 1].output[0];
+  const decOut = plan.decoder[plan.decoder.length - 1].output;
+  const image = inputShape.length === 3;
+  const bn = [...encoder, ...decoder].some((l) => l.type === "batchNorm");
+  const y = C ? ", y" : "";
+  const onehot = `F.one_hot(y.long(), ${C}).float()`;
+  const encIn = !C ? "self.images(x)" : join === undefined ? `torch.cat([x, ${onehot}], -1)` : `self.images(x), ${onehot}`;
+  const decIn = C ? `torch.cat([z, ${onehot}], -1)` : "z";
+  const note = ae
+    ? `The training loss is −log p(x | decoder(code))${c.sparsity ? " plus the sparsity penalty" : ""}${c.denoising ? ", on corrupted inputs" : ""}, summed over the batch.`
+    : `The training loss is the ELBO with β = ${c.beta}, one sample per example, summed over the batch; vaekit's IWAE, multi-sample, capacity and KL warm-up objectives are not reproduced here.`;
+  const modes = bn
+    ? "\n# Batch norm: call model.train() for the loss (batch statistics, as vaekit's fit) and model.eval() for encode/decode\n# (running statistics, as vaekit's encode/decode)."
+    : "";
+  const images = image
+    ? `        """vaekit's rows (height × width × channels, channels last) as NCHW images."""
+        return x.view(-1, ${inputShape[0]}, ${inputShape[1]}, ${inputShape[2]}).permute(0, 3, 1, 2)`
+    : `        """vaekit's rows: flat already."""
+        return x`;
+  const rows = decOut.length === 3
+    ? `        """The decoder's NCHW output as vaekit's rows (channels last)."""
+        return out.permute(0, 2, 3, 1).flatten(1)`
+    : `        """The decoder's output: flat rows already."""
+        return out`;
+  const heads = ae
+    ? `        self.encoder.code = nn.Linear(${encOut}, ${L})`
+    : `        self.encoder.mean = nn.Linear(${encOut}, ${L})\n        self.encoder.logvar = nn.Linear(${encOut}, ${L})`;
+  const sp = c.sparsity as { type: string; weight: number; rho?: number } | null;
+  const dn = c.denoising as { type: string; p?: number; sigma?: number } | null;
+  const body = ae
+    ? `
+    def encode(self, x):
+        """The code."""
+        return code_activation(self.encoder.code(self.encoder(${encIn})))
+
+    def decode(self, code):
+        """The mean of p(x | code)."""
+        return self.likelihood_mean(self.decoder_output(code))
+${likelihood(c, "self.decoder")}
+    def forward(self, x):
+        """The training loss, summed over the batch."""
+        code = self.encode(${!dn ? "x" : dn.type === "mask" ? `x * (torch.rand_like(x) >= ${py(dn.p!)})` : `x + ${py(dn.sigma!)} * torch.randn_like(x)`})
+        return (self.nll(self.decoder_output(code), x) + ${sparsityPenalty(sp)}).sum()
+`
+    : `
+    def encode(self, x${y}):
+        """The mean and log-variance of q(z | x${y})."""
+        h = self.encoder(${encIn})
+        return self.encoder.mean(h), self.encoder.logvar(h)
+
+    def decode(self, z${y}):
+        """The mean of p(x | z${y})."""
+        return self.likelihood_mean(self.decoder_output(z${y}))
+${likelihood(c, "self.decoder")}
+    def forward(self, x${y}):
+        """The training loss (−ELBO with β), summed over the batch."""
+        mean, logvar = self.encode(x${y})
+        out = self.decoder_output(sample(mean, logvar)${y})
+        kl = 0.5 * (logvar.exp() + mean ** 2 - 1 - logvar).sum(-1)
+        return (self.nll(out, x) + ${py(c.beta as number)} * kl).sum()
+`;
+  return `${header(c, kind, note)}#
+# Layer lists: encoder.layers[i] / decoder.layers[i] is the config's layer i with PyTorch's layouts (Conv2d
+# [out, in, kH, kW], ConvTranspose2d [in, out, kH, kW], Linear [out, in]); images are NCHW inside the network and
+# vaekit's channels-last rows outside it.${modes}
+${BASE}${GAUSSIAN}
+LEAKY_SLOPE = ${py(c.leakySlope)}
+${LAYERS_PRELUDE}${ae ? `
+
+def code_activation(x):
+    return ${act(c.latentActivation as string, c.leakySlope)}
+
+
+def kl_sparsity(mean_code, rho):
+    """Σ_j KL(Bernoulli(ρ) ‖ Bernoulli(mean activation of unit j))."""
+    q = mean_code.clamp(1e-6, 1 - 1e-6)
+    return (rho * torch.log(rho / q) + (1 - rho) * torch.log((1 - rho) / (1 - q))).sum()
+` : ""}
+
+class ${kind}(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = ${layersSource(plan.encoder, join)}
+${heads}
+        self.decoder = ${layersSource(plan.decoder, undefined)}${logSigma(c, "self.decoder")}
+
+    def images(self, x):
+${images}
+
+    def rows(self, out):
+${rows}
+
+    def decoder_output(self, z${y}):
+        """The decoder's last layer (before the likelihood's link) as vaekit's rows."""
+        return self.rows(self.decoder(${decIn}))
+${body}`;
+}
+
 /**
  * Exports a model to PyTorch: its weights as a state_dict in safetensors (the tensor names are the nn.Module's, so
  * `model.load_state_dict(load_safetensors(path))` needs no renaming) and the Python source of the equivalent
  * nn.Module, with `encode`, `decode` (the likelihood's mean, as vaekit's decode) and `forward(x)` = the training
  * loss. Continue training there (DDP included), save the state_dict as safetensors, and come back with `loadTorch`
- * (VAE) or `setWeights(readFloatSafetensors(bytes))` (any model: same names and layout).
+ * (`{ kind }` for a ConditionalVAE, HierarchicalVAE or Autoencoder; the layer lists for a conv model) or
+ * `setWeights(readFloatSafetensors(bytes))` (any model: same names and layout). Layer-list (conv) models export too:
+ * `encoder.layers` / `decoder.layers` as nn.ModuleLists indexed like the config, NCHW inside, vaekit's
+ * channels-last rows outside.
  *
  * @example
  * ```ts
@@ -280,16 +527,24 @@ export function exportTorch(model: ModelApi<Terms>): TorchExport {
   const c = model.config as Config;
   const kind = model.kind;
   let python: string;
-  if (kind === "VAE" || kind === "ConditionalVAE") python = vae(c, kind);
+  const layerLists = Array.isArray(c.encoder);
+  if (layerLists && (kind === "VAE" || kind === "ConditionalVAE" || kind === "Autoencoder")) python = layerModel(c, kind);
+  else if (kind === "VAE" || kind === "ConditionalVAE") python = vae(c, kind);
   else if (kind === "HierarchicalVAE") python = hierarchical(c);
   else if (kind === "Autoencoder") python = autoencoder(c);
   else throw new InvalidInputError(`exportTorch: no PyTorch definition for ${show(kind)} models yet; it exports VAE, ConditionalVAE, HierarchicalVAE and Autoencoder`);
   const weights = model.getWeights();
   const tensors = new Map<string, Tensor>();
-  for (const [name, data] of Object.entries(weights)) {
-    // nn.Linear's [out, in]: out is the length of the layer's bias
-    const out = name.endsWith(".weight") ? weights[name.replace(/\.weight$/, ".bias")]?.length : undefined;
-    tensors.set(name, { shape: out ? [out, data.length / out] : [data.length], data });
+  if (layerLists) {
+    // conv weights are 4-D ([out, in, kH, kW], ConvTranspose2d [in, out, kH, kW]): the model file has every shape
+    const saved = decodeSafetensors(model.save()).tensors;
+    for (const [name, data] of Object.entries(weights)) tensors.set(name, { shape: [...saved.get(name)!.shape], data });
+  } else {
+    for (const [name, data] of Object.entries(weights)) {
+      // nn.Linear's [out, in]: out is the length of the layer's bias
+      const out = name.endsWith(".weight") ? weights[name.replace(/\.weight$/, ".bias")]?.length : undefined;
+      tensors.set(name, { shape: out ? [out, data.length / out] : [data.length], data });
+    }
   }
   return { stateDict: encodeSafetensors(tensors, { format: "pt" }), python, className: kind };
 }
