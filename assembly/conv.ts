@@ -231,6 +231,131 @@ function bias_act_pass(Y: usize, b: usize, rows: i32, F: i32, act: i32, alpha: f
 
 // ---- conv2d --------------------------------------------------------------------------------------------------
 
+// Thin inputs (C < 4 channels, F a multiple of 8: the encoder's first layer, 28×28×1 → 32): the im2col rows are
+// only KH·KW·C long, so gathering them cost as much as the GEMM on them (bench/conv.mjs: enc1's forward spent 37 %
+// of its time outside the GEMM). conv_fwd_thin reads the taps from the image itself instead: each image is copied
+// once, zero-padded, into scratch ((H + PT + PB)·(W + PL + PR)·C floats), and 4×8 tiles (4 grid pixels × 8 output
+// channels) walk each pixel's window row by row — a window row is KW·C contiguous floats of the padded image, in
+// the im2col column order (ky, kx, c). Every element is summed as vk_nn_fused sums its im2col row (0 + a·w in k
+// order, the padding's +0·w terms included, then + bias, then act), so the result is bit-identical to the im2col
+// path and to conv2d_forward_scalar; pixels left over after the 4-pixel groups of an image go one at a time.
+
+/** Taps of 4 pixels (window origins p0…p3 in the padded image) × 8 output channels: act(Σ a·w + b) into c. */
+// @ts-ignore: decorator
+@inline
+function thin_4x8(c: usize, p0: usize, p1: usize, p2: usize, p3: usize, rowBytes: usize, KH: i32, run: i32,
+                  w: usize, ldb: usize, ldc: usize, bias: usize, act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let pb = w;
+  for (let ky = 0; ky < KH; ky++) {
+    const o = <usize>ky * rowBytes;
+    let a0 = p0 + o, a1 = p1 + o, a2 = p2 + o, a3 = p3 + o;
+    const end = a0 + (<usize>run << 2); // run ≥ 1
+    do {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      const x0 = v128.load32_splat(a0);
+      c00 = vk_madd(x0, b0, c00); c01 = vk_madd(x0, b1, c01);
+      const x1 = v128.load32_splat(a1);
+      c10 = vk_madd(x1, b0, c10); c11 = vk_madd(x1, b1, c11);
+      const x2 = v128.load32_splat(a2);
+      c20 = vk_madd(x2, b0, c20); c21 = vk_madd(x2, b1, c21);
+      const x3 = v128.load32_splat(a3);
+      c30 = vk_madd(x3, b0, c30); c31 = vk_madd(x3, b1, c31);
+      a0 += 4; a1 += 4; a2 += 4; a3 += 4; pb += ldb;
+    } while (a0 < end);
+  }
+  const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  v128.store(c, vk_act_vec(f32x4.add(c00, bv0), act, al)); v128.store(c, vk_act_vec(f32x4.add(c01, bv1), act, al), 16);
+  v128.store(r1, vk_act_vec(f32x4.add(c10, bv0), act, al)); v128.store(r1, vk_act_vec(f32x4.add(c11, bv1), act, al), 16);
+  v128.store(r2, vk_act_vec(f32x4.add(c20, bv0), act, al)); v128.store(r2, vk_act_vec(f32x4.add(c21, bv1), act, al), 16);
+  v128.store(r3, vk_act_vec(f32x4.add(c30, bv0), act, al)); v128.store(r3, vk_act_vec(f32x4.add(c31, bv1), act, al), 16);
+}
+
+/** One pixel × 8 output channels (the pixels after an image's 4-pixel groups). */
+// @ts-ignore: decorator
+@inline
+function thin_1x8(c: usize, p0: usize, rowBytes: usize, KH: i32, run: i32, w: usize, ldb: usize, bias: usize,
+                  act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let pb = w;
+  for (let ky = 0; ky < KH; ky++) {
+    let a0 = p0 + <usize>ky * rowBytes;
+    const end = a0 + (<usize>run << 2);
+    do {
+      const x0 = v128.load32_splat(a0);
+      c00 = vk_madd(x0, v128.load(pb), c00); c01 = vk_madd(x0, v128.load(pb, 16), c01);
+      a0 += 4; pb += ldb;
+    } while (a0 < end);
+  }
+  v128.store(c, vk_act_vec(f32x4.add(c00, v128.load(bias)), act, al));
+  v128.store(c, vk_act_vec(f32x4.add(c01, v128.load(bias, 16)), act, al), 16);
+}
+
+/** Whether conv_fwd_thin takes this layer: C < 4, F a multiple of 8, and a padded image fits in the im2col chunk's
+ *  part of scratch. */
+// @ts-ignore: decorator
+@inline
+function thin_input(geom: usize): bool {
+  const C = g(geom, 2), F = g(geom, 5);
+  if (C >= 4 || (F & 7) != 0) return false;
+  const K = g(geom, 6) * g(geom, 7) * C;
+  const padded = (g(geom, 0) + g(geom, 10) + g(geom, 12)) * (g(geom, 1) + g(geom, 11) + g(geom, 13)) * C;
+  return padded <= chunk_rows(K) * ((K + 3) & ~3);
+}
+
+function conv_fwd_thin(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom: usize, N: i32, act: i32,
+                       alpha: f32): void {
+  const H = g(geom, 0), Wd = g(geom, 1), C = g(geom, 2), OH = g(geom, 3), OW = g(geom, 4), F = g(geom, 5);
+  const KH = g(geom, 6), KW = g(geom, 7), SH = g(geom, 8), SW = g(geom, 9), PT = g(geom, 10), PL = g(geom, 11);
+  const Hp = H + PT + g(geom, 12), Wp = Wd + PL + g(geom, 13);
+  const run = KW * C, per = OH * OW, P4 = per & ~3;
+  const rowBytes = <usize>Wp * <usize>C << 2, pix = <usize>C << 2;
+  const dy = <usize>SH * rowBytes, dx = <usize>SW * pix; // window origin steps
+  const imgBytes = <usize>H * <usize>Wd * <usize>C << 2, inRow = <usize>Wd * <usize>C << 2;
+  const ldb = <usize>F << 2;
+  const al = f32x4.splat(alpha);
+  zero_f32s(scratch, Hp * Wp * C); // the border stays zero: only the interior is rewritten per image
+  for (let n = 0; n < N; n++) {
+    const src = X + <usize>n * imgBytes;
+    for (let iy = 0; iy < H; iy++) {
+      copy_f32(scratch + <usize>(iy + PT) * rowBytes + <usize>PL * pix, src + <usize>iy * inRow, Wd * C);
+    }
+    const y = Y + (<usize>n * <usize>per * <usize>F << 2);
+    let gy = 0, gx = 0;
+    let rowStart = scratch; // origin of (gy, 0)
+    for (let p = 0; p < per; ) {
+      if (p < P4) {
+        // the 4 pixels' window origins
+        const o0 = rowStart + <usize>gx * dx;
+        if (++gx == OW) { gx = 0; gy++; rowStart += dy; }
+        const o1 = rowStart + <usize>gx * dx;
+        if (++gx == OW) { gx = 0; gy++; rowStart += dy; }
+        const o2 = rowStart + <usize>gx * dx;
+        if (++gx == OW) { gx = 0; gy++; rowStart += dy; }
+        const o3 = rowStart + <usize>gx * dx;
+        if (++gx == OW) { gx = 0; gy++; rowStart += dy; }
+        const c = y + (<usize>p * ldb);
+        for (let j = 0; j < F; j += 8) {
+          const jo = <usize>j << 2;
+          thin_4x8(c + jo, o0, o1, o2, o3, rowBytes, KH, run, W + jo, ldb, ldb, b + jo, act, al);
+        }
+        p += 4;
+      } else {
+        const o0 = rowStart + <usize>gx * dx;
+        if (++gx == OW) { gx = 0; gy++; rowStart += dy; }
+        const c = y + (<usize>p * ldb);
+        for (let j = 0; j < F; j += 8) {
+          const jo = <usize>j << 2;
+          thin_1x8(c + jo, o0, rowBytes, KH, run, W + jo, ldb, b + jo, act, al);
+        }
+        p++;
+      }
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function conv_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom: usize, N: i32, act: i32, alpha: f32,
@@ -242,6 +367,10 @@ function conv_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom: 
   if (pointwise(geom)) {
     if (simd) vk_nn_fused(Y, X, W, rows, K, F, act, b, alpha);
     else vk_nn_fused_scalar(Y, X, W, rows, K, F, act, b, alpha);
+    return;
+  }
+  if (simd && thin_input(geom)) {
+    conv_fwd_thin(Y, X, W, b, scratch, geom, N, act, alpha);
     return;
   }
   const R = chunk_rows(K);
