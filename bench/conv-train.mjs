@@ -11,7 +11,7 @@
 // - vaekit: one round = vae.fit(x, { epochs: 1, batchSize: 128, learningRate: 1e-3, eps: 1e-7, lossReduction: "mean" })
 //   over BATCHES batches (the whole user-facing call), after a warm-up fit.
 // - PyTorch: BATCHES steps per round (zero_grad, forward, loss, backward, Adam, loss.item()).
-// - TF.js: one step of 32 images per round (its cpu backend needs tens of CPU seconds for a 128-image step).
+// - TF.js: one step of 4 images per round (its cpu backend needs minutes of CPU time for a 128-image step).
 //
 //   node bench/conv-train.mjs            (needs `npm run build`; BENCH_ROUNDS (default 3), BENCH_QUICK=1)
 // Writes bench/results/conv-train.json.
@@ -29,11 +29,11 @@ const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 3));
 const BATCH = 128;
-const BATCHES = QUICK ? 2 : 6;
-// TF.js's cpu backend takes tens of CPU seconds per 128-image step of this model: it is timed on one step of
+const BATCHES = QUICK ? 2 : 4;
+// TF.js's cpu backend takes minutes of CPU time per 128-image step of this model: it is timed on one step of
 // TFJS_BATCH images per round (images/s of a conv net hardly depend on the batch size there; said in the results)
 const TFJS_STEPS = 1;
-const TFJS_BATCH = 32;
+const TFJS_BATCH = 4;
 const TARGETS = { exact1OverPytorch1: 0.5, exact1OverTfjs: 10 };
 const rate = (r) => r.examples / r.seconds;
 
