@@ -13,7 +13,7 @@
 // - PyTorch: BATCHES steps per round (zero_grad, forward, loss, backward, Adam, loss.item()).
 // - TF.js: one step of 4 images per round (its cpu backend needs minutes of CPU time for a 128-image step).
 //
-//   node bench/conv-train.mjs            (needs `npm run build`; BENCH_ROUNDS (default 3), BENCH_QUICK=1)
+//   node bench/conv-train.mjs            (needs `npm run build`; BENCH_ROUNDS (default 5), BENCH_QUICK=1)
 // Writes bench/results/conv-train.json.
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -27,7 +27,7 @@ import { torchAvailable } from "./train-step.mjs";
 
 const PYTHON = process.env.BENCH_PYTHON ?? "/usr/bin/python3";
 const QUICK = process.env.BENCH_QUICK === "1";
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 3));
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 2 : 5));
 const BATCH = 128;
 const BATCHES = QUICK ? 2 : 4;
 // TF.js's cpu backend takes minutes of CPU time per 128-image step of this model: it is timed on one step of
