@@ -231,6 +231,147 @@ function bias_act_pass(Y: usize, b: usize, rows: i32, F: i32, act: i32, alpha: f
 
 // ---- conv2d --------------------------------------------------------------------------------------------------
 
+// Thin images (C < 4 channels, F a multiple of 8: conv2d's forward on the encoder's 28×28×1 → 32, and
+// conv2d_transpose's dX = im2col(dZ)·Wᵀ on the last decoder layer's 28×28×1 dZ): the im2col rows are only KH·KW·C
+// long, so gathering them cost as much as the GEMM on them (bench/conv.mjs: 37 % and 53 % of those calls' time was
+// outside the GEMM). thin_direct reads the taps from the image itself instead: each image is copied
+// once, zero-padded, into scratch ((H + PT + PB)·(W + PL + PR)·C floats), and 4×8 tiles (4 grid pixels × 8 output
+// channels) walk each pixel's window row by row — a window row is KW·C contiguous floats of the padded image, in
+// the im2col column order (ky, kx, c). Every element is summed as vk_nn_fused sums its im2col row (0 + a·w in k
+// order, the padding's +0·w terms included, then + bias, then act), so the result is bit-identical to the im2col
+// path and to conv2d_forward_scalar; pixels left over after the 4-pixel groups of an image go one at a time.
+
+/** Taps of 4 pixels (window origins p0…p3 in the padded image) × 8 output channels: act(Σ a·w + b) into c. */
+// @ts-ignore: decorator
+@inline
+function thin_4x8(c: usize, p0: usize, p1: usize, p2: usize, p3: usize, rowBytes: usize, KH: i32, run: i32,
+                  w: usize, ldb: usize, ldc: usize, bias: usize, act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let pb = w;
+  for (let ky = 0; ky < KH; ky++) {
+    const o = <usize>ky * rowBytes;
+    let a0 = p0 + o, a1 = p1 + o, a2 = p2 + o, a3 = p3 + o;
+    const end = a0 + (<usize>run << 2); // run ≥ 1
+    do {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+      const x0 = v128.load32_splat(a0);
+      c00 = vk_madd(x0, b0, c00); c01 = vk_madd(x0, b1, c01);
+      const x1 = v128.load32_splat(a1);
+      c10 = vk_madd(x1, b0, c10); c11 = vk_madd(x1, b1, c11);
+      const x2 = v128.load32_splat(a2);
+      c20 = vk_madd(x2, b0, c20); c21 = vk_madd(x2, b1, c21);
+      const x3 = v128.load32_splat(a3);
+      c30 = vk_madd(x3, b0, c30); c31 = vk_madd(x3, b1, c31);
+      a0 += 4; a1 += 4; a2 += 4; a3 += 4; pb += ldb;
+    } while (a0 < end);
+  }
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (act < 0) { // no epilogue (a dX product)
+    v128.store(c, c00); v128.store(c, c01, 16); v128.store(r1, c10); v128.store(r1, c11, 16);
+    v128.store(r2, c20); v128.store(r2, c21, 16); v128.store(r3, c30); v128.store(r3, c31, 16);
+    return;
+  }
+  const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+  v128.store(c, vk_act_vec(f32x4.add(c00, bv0), act, al)); v128.store(c, vk_act_vec(f32x4.add(c01, bv1), act, al), 16);
+  v128.store(r1, vk_act_vec(f32x4.add(c10, bv0), act, al)); v128.store(r1, vk_act_vec(f32x4.add(c11, bv1), act, al), 16);
+  v128.store(r2, vk_act_vec(f32x4.add(c20, bv0), act, al)); v128.store(r2, vk_act_vec(f32x4.add(c21, bv1), act, al), 16);
+  v128.store(r3, vk_act_vec(f32x4.add(c30, bv0), act, al)); v128.store(r3, vk_act_vec(f32x4.add(c31, bv1), act, al), 16);
+}
+
+/** One pixel × 8 output channels (the pixels after an image's 4-pixel groups). */
+// @ts-ignore: decorator
+@inline
+function thin_1x8(c: usize, p0: usize, rowBytes: usize, KH: i32, run: i32, w: usize, ldb: usize, bias: usize,
+                  act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let pb = w;
+  for (let ky = 0; ky < KH; ky++) {
+    let a0 = p0 + <usize>ky * rowBytes;
+    const end = a0 + (<usize>run << 2);
+    do {
+      const x0 = v128.load32_splat(a0);
+      c00 = vk_madd(x0, v128.load(pb), c00); c01 = vk_madd(x0, v128.load(pb, 16), c01);
+      a0 += 4; pb += ldb;
+    } while (a0 < end);
+  }
+  if (act < 0) { v128.store(c, c00); v128.store(c, c01, 16); return; }
+  v128.store(c, vk_act_vec(f32x4.add(c00, v128.load(bias)), act, al));
+  v128.store(c, vk_act_vec(f32x4.add(c01, v128.load(bias, 16)), act, al), 16);
+}
+
+/** Zero rows/columns a thin pass pads the image with after its last row/column: as far as the grid's last window
+ *  reaches past the image (conv2d: at most PB/PR; conv2d_transpose's dX: its windows over dZ). */
+// @ts-ignore: decorator
+@inline
+function pad_after(grid: i32, S: i32, P: i32, K: i32, img: i32): i32 {
+  const p = (grid - 1) * S - P + K - img;
+  return p > 0 ? p : 0;
+}
+
+/** Whether the direct path takes a product: image channels IC < 4, output channels F a multiple of 8, and the
+ *  zero-padded image fits in `room` floats of scratch. */
+// @ts-ignore: decorator
+@inline
+function thin_fits(IH: i32, IW: i32, IC: i32, GH: i32, GW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32,
+                   PL: i32, room: i32): bool {
+  if (IC >= 4 || (F & 7) != 0) return false;
+  const Hp = PT + IH + pad_after(GH, SH, PT, KH, IH), Wp = PL + IW + pad_after(GW, SW, PL, KW, IW);
+  return Hp * Wp * IC <= room;
+}
+
+/** Y[N·GH·GW, F] = act(im2col(X)·W + b) (act < 0: no bias, no activation) for images X [N, IH, IW, IC] on a grid of
+ *  GH × GW windows — the im2col path's product, bit for bit, without the gather (see above). */
+function thin_direct(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, IH: i32, IW: i32, IC: i32,
+                     GH: i32, GW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, act: i32,
+                     alpha: f32): void {
+  const Hp = PT + IH + pad_after(GH, SH, PT, KH, IH), Wp = PL + IW + pad_after(GW, SW, PL, KW, IW);
+  const run = KW * IC, per = GH * GW, P4 = per & ~3;
+  const rowBytes = <usize>Wp * <usize>IC << 2, pix = <usize>IC << 2;
+  const dy = <usize>SH * rowBytes, dx = <usize>SW * pix; // window origin steps
+  const imgBytes = <usize>IH * <usize>IW * <usize>IC << 2, inRow = <usize>IW * <usize>IC << 2;
+  const ldb = <usize>F << 2;
+  const al = f32x4.splat(alpha);
+  zero_f32s(scratch, Hp * Wp * IC); // the border stays zero: only the interior is rewritten per image
+  for (let n = 0; n < N; n++) {
+    const src = X + <usize>n * imgBytes;
+    for (let iy = 0; iy < IH; iy++) {
+      copy_f32(scratch + <usize>(iy + PT) * rowBytes + <usize>PL * pix, src + <usize>iy * inRow, IW * IC);
+    }
+    const y = Y + (<usize>n * <usize>per * <usize>F << 2);
+    let gx = 0;
+    let rowStart = scratch; // window origin of grid pixel (gy, 0)
+    for (let p = 0; p < per; ) {
+      if (p < P4) {
+        // the 4 pixels' window origins
+        const o0 = rowStart + <usize>gx * dx;
+        if (++gx == GW) { gx = 0; rowStart += dy; }
+        const o1 = rowStart + <usize>gx * dx;
+        if (++gx == GW) { gx = 0; rowStart += dy; }
+        const o2 = rowStart + <usize>gx * dx;
+        if (++gx == GW) { gx = 0; rowStart += dy; }
+        const o3 = rowStart + <usize>gx * dx;
+        if (++gx == GW) { gx = 0; rowStart += dy; }
+        const c = y + (<usize>p * ldb);
+        for (let j = 0; j < F; j += 8) {
+          const jo = <usize>j << 2;
+          thin_4x8(c + jo, o0, o1, o2, o3, rowBytes, KH, run, W + jo, ldb, ldb, b + jo, act, al);
+        }
+        p += 4;
+      } else {
+        const o0 = rowStart + <usize>gx * dx;
+        if (++gx == GW) { gx = 0; rowStart += dy; }
+        const c = y + (<usize>p * ldb);
+        for (let j = 0; j < F; j += 8) {
+          const jo = <usize>j << 2;
+          thin_1x8(c + jo, o0, rowBytes, KH, run, W + jo, ldb, b + jo, act, al);
+        }
+        p++;
+      }
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline
 function conv_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom: usize, N: i32, act: i32, alpha: f32,
@@ -242,6 +383,11 @@ function conv_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom: 
   if (pointwise(geom)) {
     if (simd) vk_nn_fused(Y, X, W, rows, K, F, act, b, alpha);
     else vk_nn_fused_scalar(Y, X, W, rows, K, F, act, b, alpha);
+    return;
+  }
+  const SH = g(geom, 8), SW = g(geom, 9), PT = g(geom, 10), PL = g(geom, 11);
+  if (simd && thin_fits(H, Wd, C, OH, OW, F, KH, KW, SH, SW, PT, PL, chunk_rows(K) * ((K + 3) & ~3))) {
+    thin_direct(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, F, KH, KW, SH, SW, PT, PL, act, alpha);
     return;
   }
   const R = chunk_rows(K);
@@ -461,6 +607,13 @@ function convt_dx(dX: usize, dZ: usize, W: usize, scratch: usize, geom: usize, N
   // Wᵀ [K, C] after the im2col chunk: im2col(dZ)·Wᵀ on the NN tiles
   const WT = scratch + (<usize>R * <usize>K << 2);
   transpose_f32(WT, W, C, K);
+  // thin dZ (F < 4 channels: the last decoder layer's 28×28×1) and C a multiple of 8: windows read straight from a
+  // zero-padded copy of each dZ image in the first R·K floats of scratch (Wᵀ lies after them), no im2col
+  const SH = g(geom, 8), SW = g(geom, 9), PT = g(geom, 10), PL = g(geom, 11);
+  if (simd && !pw && thin_fits(OH, OW, F, H, Wd, C, KH, KW, SH, SW, PT, PL, R * K)) {
+    thin_direct(dX, dZ, WT, 0, scratch, N, OH, OW, F, H, Wd, C, KH, KW, SH, SW, PT, PL, -1, 0);
+    return;
+  }
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);
     let a = dZ + (<usize>r * <usize>F << 2);

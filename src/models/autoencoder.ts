@@ -486,6 +486,8 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
         const r = this.#rows(data, what, this.#lik.unitData || unit);
         return { rows: r.rows, x: r.values };
       },
+      // layer lists with batch norm after a dense layer need 2 rows per batch (a Stack knows; an Mlp has no minimum)
+      minRows: Math.max((this.#encoder as { minRows?: number }).minRows ?? 1, (this.#decoder as { minRows?: number }).minRows ?? 1),
       batchInput: (rows, o) => {
         capacity = rows;
         binarize = o.binarizeSeed;

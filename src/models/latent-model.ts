@@ -488,6 +488,8 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
           if (C) this.e.write(b.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
         };
       },
+      // layer lists with batch norm: the encoder sees rows, the decoder rows·K (a Stack knows its minimum; an Mlp has none)
+      minRows: Math.max((this.encoder as { minRows?: number }).minRows ?? 1, Math.ceil(((this.decoder as { minRows?: number }).minRows ?? 1) / K)),
       forwardBackward: (rows, gradScale) => {
         ws();
         this.trainNormals(b.eps.ptr, rows * K * L);

@@ -2,6 +2,7 @@
 // one): batch statistics in training passes (the running statistics updated only by fit's steps), running
 // statistics in inference. γ and β are parameters; running_mean and running_var are non-trainable buffers that
 // files carry (PyTorch's state_dict names). An activation may follow (applied after the normalisation).
+import { InvalidInputError } from "../errors.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 import type { Activation, ParameterLayout } from "./dense.js";
 import type { ParamTensor } from "./module.js";
@@ -35,7 +36,7 @@ export class BatchNorm {
   #pre!: Tensor;
   #stats!: Tensor;
 
-  constructor(readonly layout: ParameterLayout, name: string, readonly channels: number, readonly positions: number,
+  constructor(readonly layout: ParameterLayout, readonly name: string, readonly channels: number, readonly positions: number,
     readonly momentum: number, readonly eps: number, readonly activation: Activation, readonly alpha: number,
     perm?: (torch: number) => number) {
     const C = channels, P = pad4(C);
@@ -87,6 +88,14 @@ export class BatchNorm {
   }
 
   /**
+   * The fewest rows a training batch needs here: a channel's batch variance needs at least two values, and a row
+   * gives `positions` of them (1 after a dense layer: one row alone has variance 0; PyTorch refuses it too).
+   */
+  get minRows(): number {
+    return this.positions >= 2 ? 1 : 2;
+  }
+
+  /**
    * Normalises `rows` rows of x: with the batch's statistics in a training pass (updating the running ones when
    * the pass is one of fit's steps: `t.fit`), with the running statistics in inference.
    */
@@ -97,6 +106,12 @@ export class BatchNorm {
     const act = this.activation, ident = act === "identity";
     const pre = ident ? y : this.#pre;
     const mean = this.#stats.ptr, invStd = mean + 8 * C;
+    if (t.scale && M < 2) {
+      // refused before anything is written (fit checks in-memory batches up front; this catches the rest)
+      throw new InvalidInputError(`${this.name} (batchNorm): a training batch of ${rows} row${rows === 1 ? "" : "s"} gives ` +
+        `${M} value per channel, and batch statistics need at least 2 (the variance of one value is 0; PyTorch refuses ` +
+        `it too). Train on batches of at least ${this.minRows} rows (a batchSize that leaves no last batch of 1 row)`);
+    }
     if (!t.scale) e.k.batchnorm_forward_eval(pre.ptr, x.ptr, gamma, beta, run, run + P * 4, M, C, C, this.eps);
     else e.k.batchnorm_forward_train(pre.ptr, mean, invStd, x.ptr, gamma, beta, t.fit ? run : 0, run + P * 4, M, C, C, this.eps, this.momentum);
     if (!ident) e.k.activation_forward(y.ptr, pre.ptr, M * C, ACTIVATION_CODES[act], this.alpha);

@@ -2,7 +2,7 @@
 // "Convolution" and "Batch norm"), in one place: a layer's geometry turned into the kernels' 16-i32 descriptor, the
 // scratch they need, and the weight layouts they use.
 import type { ConvGeometry } from "../models/layers-config.js";
-import { convChunkRows } from "../runtime/conv.js";
+import { convGeometry, convScratchFloats } from "../runtime/conv.js";
 import type { Engine } from "../runtime/engine.js";
 
 /**
@@ -26,13 +26,14 @@ export function geometryWords(g: ConvGeometry): Int32Array {
   return Int32Array.from([g.inH, g.inW, g.inC, g.outH, g.outW, g.outC, g.kH, g.kW, g.sH, g.sW, g.padTop, g.padLeft, pb, pr, oph, opw]);
 }
 
-/** Floats of scratch a conv layer's kernels need on an engine with `threads` threads (one im2col chunk each). */
+/**
+ * Floats of scratch a conv layer's kernels need on an engine with `threads` threads (one im2col chunk each): the
+ * runtime's convScratchFloats of the layer's descriptor, so the modules and the kernels share one formula.
+ */
 export function convScratch(g: ConvGeometry, transpose: boolean, threads: number): number {
-  // as src/runtime/conv.ts's convScratchFloats: an im2col chunk of K rounded up to 4, and the weights transposed
-  // (conv2d) or padded (conv2d_transpose) to that width, per thread
-  const K = g.kH * g.kW * (transpose ? g.outC : g.inC);
-  const K4 = (K + 3) & ~3;
-  return (convChunkRows(K) * K4 + (transpose ? g.inC : g.outC) * K4) * Math.max(1, threads);
+  const [inH, inW, inC, , , outC, kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, outPadH, outPadW] = geometryWords(g);
+  const spec = { inH, inW, inC, outC, kH, kW, strideH, strideW, padTop, padLeft, padBottom, padRight, outPadH, outPadW, transpose };
+  return convScratchFloats(convGeometry(spec), threads);
 }
 
 /** Writes the descriptor into the 16 words at `ptr` (a workspace tensor: it may move between passes). */

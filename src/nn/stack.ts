@@ -140,6 +140,11 @@ export class Stack {
 
   constructor(readonly layers: readonly Layer[], readonly inSize: number, readonly outSize: number, readonly join?: JoinLabel) {}
 
+  /** The fewest rows a training batch may have (2 with a batch-norm layer after a dense one; see BatchNorm.minRows). */
+  get minRows(): number {
+    return this.layers.reduce((m, l) => Math.max(m, (l as { minRows?: number }).minRows ?? 1), 1);
+  }
+
   declare(ws: Workspace, rows: (d: Dims) => number): void {
     for (const l of this.layers) l.declare(ws, rows);
   }

@@ -243,6 +243,11 @@ export interface TrainingTarget<T extends Terms = Terms, D extends Dataset = Dat
   mark?(): () => void;
   /** Throws a typed error when batches of `rows` would take the model past its memory limit. */
   fits?(rows: number): void;
+  /**
+   * The fewest rows a training batch may have (2 when a batch-norm layer follows a dense one: one row has no
+   * variance). fit refuses in-memory data whose batches would have fewer before the first step.
+   */
+  minRows?: number;
   /** Called after each optimizer step (advances schedules such as KL warm-up). */
   stepTaken(): void;
   /** Squared L2 norm of the gradient buffer. */
@@ -512,6 +517,11 @@ function legacyRun<T extends Terms, D extends Dataset>(target: TrainingTarget<T,
   n: number, ctl: Control): Run {
   const bs = Math.min(p.batchSize, n);
   target.fits?.(bs);
+  if (train && target.minRows && Math.min(bs, n % bs || bs) < target.minRows) {
+    throw new InvalidInputError(`fit: ${n} examples in batches of ${bs} leave a batch of ${Math.min(bs, n % bs || bs)} row(s), and this ` +
+      `model's batch-norm layers need at least ${target.minRows} rows per training batch (one row has no batch variance). ` +
+      "Choose a batchSize that leaves a larger last batch, or drop or add an example");
+  }
   const put = target.batchInput(bs, { binarizeSeed: p.binarizeSeed });
   // no optimizer.prepare here: its state is (re)made by the first step, so a fit refused at its first batch leaves
   // the state of the last fit as it was
@@ -663,7 +673,13 @@ const stepName = (lane: Lane, multi: boolean): string => (multi ? `, step '${lan
  */
 function step(lane: Lane, batch: Batch | undefined, rows: number, p: Plan, epoch: number, b: number, multi: boolean): Terms {
   const undo = lane.mark?.();
-  const t = lane.run(batch, rows, p.mean ? 1 / rows : 1);
+  let t: Terms;
+  try {
+    t = lane.run(batch, rows, p.mean ? 1 / rows : 1);
+  } catch (e) {
+    undo?.(); // a pass refused mid-way (e.g. batch norm on one row) leaves the noise streams where they were
+    throw e;
+  }
   if (!Number.isFinite(t.loss)) {
     undo?.();
     throw new TrainingDivergedError(

