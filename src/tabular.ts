@@ -6,3 +6,5 @@ export type { AnomalyScores, ImputeOptions, ResolvedTabularVAEConfig, TabularVAE
 export { Codec, inferSchema, MAX_CATEGORIES } from "./tabular/schema.js";
 export type { Cell, Column, ColumnSpec, ColumnType, Encoded, TableRecord } from "./tabular/schema.js";
 export { parseCsv, toCsv } from "./tabular/csv.js";
+export { scanSchema } from "./tabular/scan.js";
+export type { EncodedRows, TableChunk } from "./models/tabular-vae.js";

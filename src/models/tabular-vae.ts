@@ -15,6 +15,7 @@ import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Activation } from "../nn/dense.js";
 import type { EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
+import type { BatchStream, RowSource } from "../train/source.js";
 import {
   checked, Codec, inferSchema, isMissing, partsOf, recordsOf, type Cell, type Column, type ColumnSpec, type Encoded,
   type TableRecord,
@@ -100,6 +101,30 @@ export interface ImputeOptions {
   samples?: number;
   seed?: number;
 }
+
+/**
+ * Encoded rows with their presence mask: `x` [n, inputSize] (0 where missing) and `mask` [n, columns], as
+ * `encodeRecords` returns them and `openTable`'s reads (vaekit/tabular-arrow) give them to `fit`.
+ *
+ * @example
+ * ```ts
+ * const { x, mask }: EncodedRows = model.encodeRecords(records);
+ * ```
+ */
+export interface EncodedRows {
+  readonly x: Float32Array;
+  readonly mask: Float32Array;
+}
+
+/**
+ * What a streamed table gives `fit` per read or per batch: records, or encoded rows with their mask.
+ *
+ * @example
+ * ```ts
+ * const batches: BatchStream<TableChunk> = { async *[Symbol.asyncIterator]() { yield records.slice(0, 64); } };
+ * ```
+ */
+export type TableChunk = readonly TableRecord[] | EncodedRows;
 
 /** Training rows of a tabular model: encoded values and the presence mask. */
 interface TabData extends Encoded {
@@ -317,6 +342,7 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     }
     if (Array.isArray(x) && x.length === 0) throw new InvalidInputError(`${what}: no records`);
     const W = this.#W, P = this.#P;
+    if (isEncoded(x)) return this.#encoded(x, what);
     const values = numericRows(x, W, what);
     const n = values.length / W;
     const mask = new Float32Array(n * P), xs = new Float32Array(values.length);
@@ -349,6 +375,22 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
       });
     }
     return { rows: n, x: xs, mask };
+  }
+
+  /** Encoded rows with their presence mask (what encodeRecords and openTable's reads return), checked. */
+  #encoded(d: { x: Float32Array; mask: Float32Array }, what: string): TabData {
+    const W = this.#W, P = this.#P, n = d.x.length / W;
+    if (!Number.isInteger(n) || n < 1 || d.mask.length !== n * P) {
+      throw new InvalidInputError(`${what}: encoded rows { x, mask } need x of n × ${W} values and mask of n × ${P} (one per column); ` +
+        `got ${d.x.length} and ${d.mask.length}`);
+    }
+    for (let i = 0; i < d.mask.length; i++) {
+      if (d.mask[i] !== 0 && d.mask[i] !== 1) throw new InvalidInputError(`${what}: mask[${i}] is ${d.mask[i]}; a presence mask holds 0 (missing) or 1`);
+    }
+    for (let i = 0; i < d.x.length; i++) {
+      if (!Number.isFinite(d.x[i])) throw new InvalidInputError(`${what}: x[${i}] is ${d.x[i]}; encoded rows are finite (0 where the mask is 0)`);
+    }
+    return { rows: n, x: d.x, mask: d.mask };
   }
 
   // ---- passes ----
@@ -413,8 +455,10 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
   // ---- training and evaluation ----
 
   /**
-   * Trains on records (or encoded rows with NaN for missing cells); resolves with one log per epoch. Missing cells
-   * add nothing to the loss and get no gradient. Rejects (leaving the weights of the last completed step) on bad data
+   * Trains on records (or encoded rows with NaN for missing cells, or `{ x, mask }`); resolves with one log per
+   * epoch. A table bigger than memory streams: a RowSource (vaekit/tabular-arrow's `openTable` reads Parquet and
+   * Arrow files by row groups; fit shuffles it by seeded row ranges) or an async iterable of batches, each chunk
+   * records or `{ x, mask }`. Missing cells add nothing to the loss and get no gradient. Rejects (leaving the weights of the last completed step) on bad data
    * or options — naming the record and the field — on a non-finite loss, or when `signal` aborts.
    *
    * @example
@@ -422,7 +466,7 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
    * await model.fit(records, { epochs: 100, batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 });
    * ```
    */
-  fit(x: readonly TableRecord[] | Data, options?: FitOptions): Promise<EpochLog[]> {
+  fit(x: readonly TableRecord[] | Data | EncodedRows | RowSource<TableChunk> | BatchStream<TableChunk>, options?: FitOptions): Promise<EpochLog[]> {
     return this.train(() => this.#target(), x, options);
   }
 
@@ -784,6 +828,12 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     this.#parts.dispose();
     super.dispose();
   }
+}
+
+/** Encoded rows with their mask ({ x, mask } of Float32Arrays), as openTable's reads and encodeRecords return. */
+function isEncoded(x: unknown): x is { x: Float32Array; mask: Float32Array } {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) &&
+    (x as { x?: unknown }).x instanceof Float32Array && (x as { mask?: unknown }).mask instanceof Float32Array;
 }
 
 /** Numeric rows [n, W] with NaN allowed (missing cells). */

@@ -333,45 +333,61 @@ export class Codec {
     const rs = recordsOf(records, what);
     const n = rs.length, W = this.width, P = this.schema.length;
     const x = new Float32Array(n * W), mask = new Float32Array(n * P);
-    for (let r = 0; r < n; r++) {
-      const rec = rs[r];
-      this.schema.forEach((c, p) => {
-        const v = rec[c.name];
-        if (isMissing(v)) return;
-        const at = r * W + this.offsets[p];
-        const bad = (expected: string): never => {
-          throw new InvalidInputError(`${what}: record ${r}, field ${JSON.stringify(c.name)}: ${typeof v} ${show(v)} — expected ${expected}`);
-        };
-        switch (c.type) {
-          case "continuous":
-            if (typeof v !== "number" || !Number.isFinite(v)) bad("a finite number (null for missing)");
-            x[at] = ((v as number) - c.mean!) / c.std!;
-            break;
-          case "bounded":
-            if (typeof v !== "number" || !Number.isFinite(v)) bad(`a number in [${c.min}, ${c.max}] (null for missing)`);
-            if ((v as number) < c.min! || (v as number) > c.max!) bad(`a number in the column's range [${c.min}, ${c.max}]`);
-            x[at] = ((v as number) - c.min!) / (c.max! - c.min!);
-            break;
-          case "count":
-            if (typeof v !== "number" || !Number.isInteger(v) || v < 0) bad("a whole number ≥ 0 (null for missing)");
-            x[at] = v as number;
-            break;
-          case "binary":
-            if (v === c.values![0]) x[at] = 0;
-            else if (v === c.values![1]) x[at] = 1;
-            else bad(`${show(c.values![0])} or ${show(c.values![1])}`);
-            break;
-          case "categorical": {
-            const i = this.#index[p].get(v as string);
-            if (i === undefined) bad(`one of the categories learned in training (${c.categories!.slice(0, 8).map(show).join(", ")}${c.categories!.length > 8 ? ", …" : ""})`);
-            x[at + i!] = 1;
-            break;
-          }
-        }
-        mask[r * P + p] = 1;
-      });
-    }
+    for (let r = 0; r < n; r++) this.encodeRecord(rs[r], r, x, mask, what);
     return { rows: n, x, mask };
+  }
+
+  /**
+   * Encodes one record into row `r` of `x` [.., width] and `mask` [.., columns] (both zero there beforehand), as
+   * `encode` does. `unknown` "missing" masks a category the schema doesn't list instead of refusing it and returns
+   * how many cells it masked so (a table read in row groups may hold categories its first rows didn't).
+   */
+  encodeRecord(rec: TableRecord, r: number, x: Float32Array, mask: Float32Array, what: string, unknown: "error" | "missing" = "error",
+    label = r): number {
+    const W = this.width, P = this.schema.length;
+    let masked = 0;
+    this.schema.forEach((c, p) => {
+      const v = rec[c.name];
+      if (isMissing(v)) return;
+      const at = r * W + this.offsets[p];
+      const bad = (expected: string): never => {
+        throw new InvalidInputError(`${what}: record ${label}, field ${JSON.stringify(c.name)}: ${typeof v} ${show(v)} — expected ${expected}`);
+      };
+      switch (c.type) {
+        case "continuous":
+          if (typeof v !== "number" || !Number.isFinite(v)) bad("a finite number (null for missing)");
+          x[at] = ((v as number) - c.mean!) / c.std!;
+          break;
+        case "bounded":
+          if (typeof v !== "number" || !Number.isFinite(v)) bad(`a number in [${c.min}, ${c.max}] (null for missing)`);
+          if ((v as number) < c.min! || (v as number) > c.max!) bad(`a number in the column's range [${c.min}, ${c.max}]`);
+          x[at] = ((v as number) - c.min!) / (c.max! - c.min!);
+          break;
+        case "count":
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0) bad("a whole number ≥ 0 (null for missing)");
+          x[at] = v as number;
+          break;
+        case "binary":
+          if (v === c.values![0]) x[at] = 0;
+          else if (v === c.values![1]) x[at] = 1;
+          else bad(`${show(c.values![0])} or ${show(c.values![1])}`);
+          break;
+        case "categorical": {
+          const i = this.#index[p].get(v as string);
+          if (i === undefined) {
+            if (unknown === "missing") {
+              masked++;
+              return;
+            }
+            bad(`one of the categories learned in training (${c.categories!.slice(0, 8).map(show).join(", ")}${c.categories!.length > 8 ? ", …" : ""})`);
+          }
+          x[at + i!] = 1;
+          break;
+        }
+      }
+      mask[r * P + p] = 1;
+    });
+    return masked;
   }
 
   /** The raw value of column p from its distribution mean at `at` of a means row (categorical: the likeliest). */
