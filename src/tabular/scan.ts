@@ -2,7 +2,7 @@
 // per column, counts and sums (continuous), the range (bounded), the distinct values (binary, categorical) — never
 // the records. Types come from the first batch unless given, as inferSchema would pick them.
 import { InvalidInputError } from "../errors.js";
-import { checked, inferSchema, isMissing, MAX_CATEGORIES, recordsOf, type Cell, type Column, type ColumnSpec, type TableRecord } from "./schema.js";
+import { checked, countLikelihood, inferSchema, isMissing, MAX_CATEGORIES, recordsOf, type Cell, type Column, type ColumnSpec, type TableRecord } from "./schema.js";
 
 interface Acc {
   n: number;
@@ -90,8 +90,12 @@ export async function scanSchema(batches: AsyncIterable<readonly TableRecord[]> 
       }
       case "bounded":
         return checked({ name: c.name, type: c.type, min: c.min ?? a.min, max: c.max ?? a.max });
-      case "count":
-        return checked({ name: c.name, type: c.type, ...(c.likelihood ? { likelihood: c.likelihood } : {}) });
+      case "count": {
+        const given = columns?.find((s) => s.name === c.name)?.likelihood;
+        const mean = a.sum / a.n;
+        const likelihood = given ?? countLikelihood(a.n, mean, Math.max(0, a.sumSq / a.n - mean * mean));
+        return checked({ name: c.name, type: c.type, ...(likelihood === "negative-binomial" ? { likelihood } : {}) });
+      }
       default: {
         // binary and categorical: inferSchema's own rules on the distinct values
         const recs = [...a.distinct].map((v) => ({ [c.name]: v }));

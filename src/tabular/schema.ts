@@ -7,7 +7,8 @@ import type { PartSpec } from "../nn/parts.js";
 /**
  * A column's type: `continuous` (real numbers, standardised; Gaussian or Laplace), `bounded` (real numbers on a
  * known range [min, max], scaled to [0, 1]; continuous Bernoulli), `binary` (two values; Bernoulli), `categorical`
- * (strings, numbers or booleans from a learned list; softmax), `count` (non-negative integers; Poisson).
+ * (strings, numbers or booleans from a learned list; softmax), `count` (non-negative integers; Poisson or negative
+ * binomial).
  *
  * @example
  * ```ts
@@ -53,8 +54,13 @@ export type TableRecord = Record<string, Cell>;
 export interface ColumnSpec {
   readonly name: string;
   readonly type?: ColumnType;
-  /** continuous columns: "gaussian" (default) or "laplace", with a learned scale per column. */
-  readonly likelihood?: "gaussian" | "laplace";
+  /**
+   * continuous columns: "gaussian" (default) or "laplace", with a learned scale per column. count columns: "poisson"
+   * or "negative-binomial" (a learned dispersion r per column: variance μ + μ²/r). Inferred counts are Poisson unless
+   * the training data are clearly overdispersed — at least 20 values whose variance exceeds twice their mean — then
+   * negative binomial (a stored column without a likelihood is Poisson).
+   */
+  readonly likelihood?: "gaussian" | "laplace" | "poisson" | "negative-binomial";
   readonly mean?: number;
   readonly std?: number;
   readonly min?: number;
@@ -200,8 +206,17 @@ function inferColumn(s: ColumnSpec, rs: readonly TableRecord[]): Column {
       const min = s.min ?? Math.min(...nums), max = s.max ?? Math.max(...nums);
       return checked({ name: s.name, type, min, max });
     }
-    case "count":
-      return checked({ name: s.name, type });
+    case "count": {
+      if (s.likelihood !== undefined && s.likelihood !== "poisson" && s.likelihood !== "negative-binomial") {
+        throw new InvalidConfigError(`schema: ${col(s.name)} has likelihood ${show(s.likelihood)}; a count column takes "poisson" or "negative-binomial"`);
+      }
+      let m = 0, q = 0;
+      for (const v of nums) m += v;
+      m /= Math.max(1, nums.length);
+      for (const v of nums) q += (v - m) ** 2;
+      const likelihood = s.likelihood ?? countLikelihood(nums.length, m, q / Math.max(1, nums.length));
+      return checked({ name: s.name, type, ...(likelihood === "negative-binomial" ? { likelihood } : {}) });
+    }
     case "binary": {
       let values = s.values;
       if (!values) {
@@ -223,6 +238,20 @@ function inferColumn(s: ColumnSpec, rs: readonly TableRecord[]): Column {
       return checked({ name: s.name, type, categories });
     }
   }
+}
+
+/**
+ * The likelihood schema inference gives a count column from its n values' mean and (population) variance: Poisson
+ * unless clearly overdispersed (n ≥ 20 and variance > 2 × mean), then negative binomial.
+ *
+ * @example
+ * ```ts
+ * countLikelihood(100, 3, 2.9); // "poisson"
+ * countLikelihood(100, 3, 30); // "negative-binomial"
+ * ```
+ */
+export function countLikelihood(n: number, mean: number, variance: number): "poisson" | "negative-binomial" {
+  return n >= 20 && variance > 2 * mean ? "negative-binomial" : "poisson";
 }
 
 function complete(c: Column): boolean {
@@ -263,6 +292,9 @@ export function checked(c: Column): Column {
       break;
     }
     case "count":
+      if (c.likelihood !== undefined && c.likelihood !== "poisson" && c.likelihood !== "negative-binomial") {
+        throw new InvalidConfigError(`${where}: a count column's likelihood is "poisson" or "negative-binomial", got ${show(c.likelihood)}`);
+      }
       break;
     default:
       throw new InvalidConfigError(`${where}: type ${show(c.type)} is not one of ${TYPES.join(", ")}`);
@@ -274,10 +306,10 @@ export function checked(c: Column): Column {
 export function partsOf(schema: readonly Column[]): PartSpec[] {
   return schema.map((c) => {
     switch (c.type) {
-      case "continuous": return { name: c.name, likelihood: c.likelihood ?? "gaussian", width: 1, scale: "learned" };
+      case "continuous": return { name: c.name, likelihood: c.likelihood === "laplace" ? "laplace" : "gaussian", width: 1, scale: "learned" };
       case "bounded": return { name: c.name, likelihood: "continuous-bernoulli", width: 1 };
       case "binary": return { name: c.name, likelihood: "bernoulli", width: 1 };
-      case "count": return { name: c.name, likelihood: "poisson", width: 1 };
+      case "count": return { name: c.name, likelihood: c.likelihood === "negative-binomial" ? "negative-binomial" : "poisson", width: 1 };
       case "categorical": return { name: c.name, likelihood: "categorical", width: c.categories!.length };
     }
   });
