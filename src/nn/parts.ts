@@ -117,7 +117,7 @@ export class Parts {
       if (s.likelihood === "categorical" && s.width < 2) throw new InvalidConfigError(`${where}: a categorical part needs at least 2 categories, got ${s.width}`);
       const scaled = s.likelihood === "gaussian" || s.likelihood === "laplace" || s.likelihood === "negative-binomial";
       if (s.scale !== undefined) {
-        if (!scaled) throw new InvalidConfigError(`${where}: scale applies to gaussian, laplace and negative-binomial parts only, not ${s.likelihood}`);
+        if (!scaled) throw new InvalidConfigError(`${where}: scale applies to gaussian and laplace parts (their σ or b) and negative-binomial parts (the dispersion r) only, not ${s.likelihood}`);
         if (s.scale !== "learned" && !(typeof s.scale === "number" && s.scale > 0 && Number.isFinite(s.scale))) {
           throw new InvalidConfigError(`${where}: scale must be a positive finite number or "learned", got ${String(s.scale)}`);
         }
