@@ -122,7 +122,8 @@ export function cellOf(v: unknown, name: string): Cell {
 
 /** Node's fs/promises, for paths (a name in a variable: the web and workerd bundles must not name a node: module). */
 async function nodeFs(what: string): Promise<typeof import("node:fs/promises")> {
-  const name = "node:fs/promises";
+  // joined at run time so that no minifier folds it into a literal import bundlers would try to resolve
+  const name = ["node", "fs/promises"].join(":");
   try {
     return (await import(/* @vite-ignore */ name)) as typeof import("node:fs/promises");
   } catch {

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { extension, readBytes, writeBytes } from "../files.js";
 import { Progress } from "../progress.js";
 import { QUIET } from "../shared-options.js";
+import { streamFitOptions, streams } from "../stream-data.js";
 
 type Tabular = typeof import("../../tabular.js");
 type TableRecord = import("../../tabular.js").TableRecord;
@@ -86,7 +87,6 @@ export async function trainTabular(args: Args, ctx: Context, options: readonly s
   if (extension(output) !== ".safetensors") throw new UsageError(`-o '${output}': a model file ends in .safetensors`);
   const path = args.positionals[0];
   const columnar = [".parquet", ".arrow", ".feather", ".ipc"].includes(extension(path));
-  const { streams, streamFitOptions } = await import("../stream-data.js");
   const streamed = await streams(args, path);
   if (streamed && !columnar) throw new UsageError(`'${path}': --tabular streams Parquet and Arrow IPC files; load ${extension(path)} tables whole (--stream never), or convert the table`);
   const spec = args.string("columns");
