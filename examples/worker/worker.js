@@ -3,9 +3,15 @@
 //   POST /score    {"x": [[...], ...]}  → {"score": [...]}   anomaly score per row = −ELBO in nats (higher = stranger)
 //   GET  /sample?n=4&seed=7            → {"seed": 7, "samples": [[...]]}   n decoded draws z ~ N(0, I)
 //   GET  /                             → the model's sizes and these endpoints
+//   POST /tabular/score, POST /tabular/impute, GET /tabular → raw JSON records: scores, per-field shares,
+//                                        imputations (tabular.js)
 // Bad requests get a 4xx status and {"error": "<what was wrong and what was expected>"}.
 import { VAE, InvalidInputError } from "vaekit"; // vaekit's workerd build imports its kernels as a wasm module
 import modelFile from "./model.safetensors";
+// the tabular endpoints (tabular.js): a TabularVAE on raw JSON records, from vaekit/tabular — the same vaekit as above
+import { TabularVAE } from "vaekit/tabular";
+import tabularFile from "./tabular.safetensors";
+import { tabularRoutes } from "./tabular.js";
 
 const MAX_ROWS = 256; // rows per /encode or /score request, and the largest n for /sample
 const MAX_BODY_BYTES = 4 << 20;
@@ -142,13 +148,24 @@ const routes = {
   },
 };
 
+// Loaded like the VAE: once per isolate, on the first tabular request.
+let loadingTabular;
+function tabularModel() {
+  loadingTabular ??= TabularVAE.load(tabularFile).catch((e) => {
+    loadingTabular = undefined;
+    throw e;
+  });
+  return loadingTabular;
+}
+Object.assign(routes, tabularRoutes(tabularModel, { HttpError, json, InvalidInputError, maxBodyBytes: MAX_BODY_BYTES }));
+
 export default {
   async fetch(request) {
     const { pathname } = new URL(request.url);
     const route = routes[pathname];
     try {
       if (!route) {
-        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed=`);
+        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed=, GET /tabular, POST /tabular/score, POST /tabular/impute`);
       }
       const handler = route[request.method];
       if (!handler) {
