@@ -33,7 +33,11 @@ interface GroupReader {
  * const input: TableInput = "flights-3m.parquet";
  * ```
  */
-export type TableInput = string | Uint8Array | ArrayBuffer | Blob | { byteLength: number; slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer> };
+export type TableInput = string | Uint8Array | ArrayBuffer | Blob | {
+  byteLength: number;
+  /** Bytes [start, end) of the file. */
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer>;
+};
 
 /**
  * Options of `openTable`.
@@ -99,7 +103,9 @@ export interface TableSource {
   /** Rows per row group / record batch, in file order (over the rows served). */
   readonly groupRows: readonly number[];
   readonly stats: TableSourceStats;
+  /** Rows [start, start + count) encoded: x [count, inputSize] and mask [count, columns]. */
   read(start: number, count: number): Promise<{ x: Float32Array; mask: Float32Array }>;
+  /** Closes the file (a path's handle) and drops the cached groups; reads after it fail. */
   close(): Promise<void>;
 }
 
