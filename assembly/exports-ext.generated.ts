@@ -8,7 +8,7 @@ export { conv2d_forward, conv2d_backward, conv2d_transpose_forward, conv2d_trans
 export { batchnorm_forward_train, batchnorm_forward_eval, batchnorm_backward } from "./batchnorm";
 export {
   parts_bernoulli_loss, parts_gaussian_loss, parts_laplace_loss, parts_cbernoulli_loss, parts_poisson_loss,
-  parts_categorical_loss,
+  parts_negbinomial_loss, parts_categorical_loss,
 } from "./parts";
 export {
   gru_cell_forward, gru_cell_backward, lstm_cell_forward, lstm_cell_backward, rows_concat, rows_split_add, rows_mask,

@@ -53,7 +53,8 @@ export { vexp, vexp_scalar, vlog1p, vlog1p_scalar } from "./vmath";
 export {
   parts_bernoulli_loss, parts_bernoulli_loss_scalar, parts_gaussian_loss, parts_gaussian_loss_scalar,
   parts_laplace_loss, parts_laplace_loss_scalar, parts_cbernoulli_loss, parts_cbernoulli_loss_scalar,
-  parts_poisson_loss, parts_poisson_loss_scalar, parts_categorical_loss,
+  parts_poisson_loss, parts_poisson_loss_scalar, parts_negbinomial_loss, parts_negbinomial_loss_scalar,
+  parts_categorical_loss,
 } from "./parts";
 export {
   gru_cell_forward, gru_cell_forward_scalar, gru_cell_backward, gru_cell_backward_scalar, lstm_cell_forward,

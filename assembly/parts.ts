@@ -20,6 +20,12 @@
 //   continuous Bernoulli (logits, x ∈ [0, 1]): cbernoulli.ts's cb_term / cb_dmean.
 //   Poisson (log rate η, x a count ≥ 0): e^η − x·η + log Γ(x + 1); ∂η = e^η − x. log Γ(x + 1) is computed in f64
 //     (upward recurrence to 8, then Stirling's series with four terms: error < 1e-12 there) and rounded to f32.
+//   negative binomial (log mean η, log dispersion s = log r, x a count ≥ 0; mean μ = e^η, variance μ + μ²/r), in
+//     f64 and rounded to f32 once: with ℓ = log(r + μ) = max(s, η) + log1p(e^(−|s − η|)),
+//     log Γ(r) − log Γ(x + r) + log Γ(x + 1) + (r + x)·ℓ − r·s − x·η;  ∂η = (r + x)·σ(η − s) − x;
+//     ∂s = r·(ψ(r) − ψ(x + r) + ℓ + (r + x)/(r + μ) − s − 1). log Γ as log_factorial's series, ψ by the upward
+//     recurrence to 8 and its asymptotic series (error < 1e-12 there). The four-lane helpers call the scalar ones
+//     per lane (the terms are f64), so the SIMD kernel and its twin agree bit for bit.
 // A part's loss is the f64 sum of its w element terms in d order, rounded once to f32 (for w = 1, the term).
 // The SIMD kernels take four parts at a time when w = 1 (a table's columns), four elements of one part at a time
 // otherwise (their lanes added in order); lane i computes the bits of the scalar helper on element i, so every
@@ -40,6 +46,8 @@
 @inline const K_CB: i32 = 3;
 // @ts-ignore: decorator
 @inline const K_POISSON: i32 = 4;
+// @ts-ignore: decorator
+@inline const K_NB: i32 = 5;
 
 // @ts-ignore: decorator
 @inline const HALF_LOG_2PI_F32: f32 = 0.91893853320467274178;
@@ -58,6 +66,46 @@ function log_factorial(x: f64): f64 {
   const iz2 = iz * iz;
   const series = iz * (0.08333333333333333 - iz2 * (0.002777777777777778 - iz2 * (0.0007936507936507937 - iz2 * 0.0005952380952380953)));
   return acc + (z - 0.5) * Math.log(z) - z + 0.91893853320467274178 + series;
+}
+
+/** ψ(z), the digamma function, for z > 0 in f64. */
+function digamma(z: f64): f64 {
+  let acc: f64 = 0;
+  while (z < 8.0) {
+    acc -= 1.0 / z;
+    z += 1.0;
+  }
+  const iz = 1.0 / z;
+  const iz2 = iz * iz;
+  return acc + Math.log(z) - 0.5 * iz - iz2 * (0.08333333333333333 - iz2 * (0.008333333333333333 - iz2 * (0.003968253968253968 - iz2 * 0.004166666666666667)));
+}
+
+/** log(e^a + e^b) in f64. */
+// @ts-ignore: decorator
+@inline
+function log_add_exp(a: f64, b: f64): f64 {
+  return max<f64>(a, b) + Math.log1p(Math.exp(-abs<f64>(a - b)));
+}
+
+function nb_term(l: f32, x: f32, s: f32): f32 {
+  const eta = <f64>l, xs = <f64>x, ls = <f64>s;
+  const r = Math.exp(ls);
+  const lrm = log_add_exp(ls, eta);
+  return <f32>(log_factorial(r - 1.0) - log_factorial(xs + r - 1.0) + log_factorial(xs) + (r + xs) * lrm - r * ls - xs * eta);
+}
+
+function nb_grad(l: f32, x: f32, s: f32): f32 {
+  const xs = <f64>x, ls = <f64>s;
+  const r = Math.exp(ls);
+  return <f32>((r + xs) / (1.0 + Math.exp(ls - <f64>l)) - xs);
+}
+
+function nb_dscale(l: f32, x: f32, s: f32): f32 {
+  const eta = <f64>l, xs = <f64>x, ls = <f64>s;
+  const r = Math.exp(ls);
+  const lrm = log_add_exp(ls, eta);
+  // (r + x)/(r + μ) = (r + x)·e^(−ℓ)
+  return <f32>(r * (digamma(r) - digamma(xs + r) + lrm + (r + xs) * Math.exp(-lrm) - ls - 1.0));
 }
 
 // ---- scalar element helpers
@@ -79,6 +127,7 @@ function term1(kind: i32, l: f32, x: f32, s: f32): f32 {
     return a + (s + LOG_2_F32);
   }
   if (kind == K_CB) return cb_term(l, x, exp_f32(-abs<f32>(l)));
+  if (kind == K_NB) return nb_term(l, x, s);
   return (exp_f32(l) - x * l) + <f32>log_factorial(<f64>x);
 }
 
@@ -96,6 +145,7 @@ function grad1(kind: i32, l: f32, x: f32, s: f32): f32 {
     return select<f32>(ib, select<f32>(-ib, 0.0, diff < 0), diff > 0);
   }
   if (kind == K_CB) return cb_dmean(l, x, exp_f32(-abs<f32>(l)));
+  if (kind == K_NB) return nb_grad(l, x, s);
   return exp_f32(l) - x;
 }
 
@@ -103,6 +153,7 @@ function grad1(kind: i32, l: f32, x: f32, s: f32): f32 {
 // @ts-ignore: decorator
 @inline
 function dscale1(kind: i32, l: f32, x: f32, s: f32): f32 {
+  if (kind == K_NB) return nb_dscale(l, x, s);
   if (kind == K_GAUSS) {
     const diff = l - x;
     return <f32>1.0 - diff * (diff * exp_f32(s * -2.0));
@@ -111,6 +162,17 @@ function dscale1(kind: i32, l: f32, x: f32, s: f32): f32 {
 }
 
 // ---- four-lane element helpers (lane i = the scalar helper on lane i)
+
+/** f(lane i of l, x, s) for each lane: the four-lane form of an f64 scalar helper. */
+// @ts-ignore: decorator
+@inline
+function lanes4(f: (l: f32, x: f32, s: f32) => f32, l: v128, x: v128, s: v128): v128 {
+  return f32x4(
+    f(f32x4.extract_lane(l, 0), f32x4.extract_lane(x, 0), f32x4.extract_lane(s, 0)),
+    f(f32x4.extract_lane(l, 1), f32x4.extract_lane(x, 1), f32x4.extract_lane(s, 1)),
+    f(f32x4.extract_lane(l, 2), f32x4.extract_lane(x, 2), f32x4.extract_lane(s, 2)),
+    f(f32x4.extract_lane(l, 3), f32x4.extract_lane(x, 3), f32x4.extract_lane(s, 3)));
+}
 
 // @ts-ignore: decorator
 @inline
@@ -131,6 +193,7 @@ function term4(kind: i32, l: v128, x: v128, s: v128): v128 {
     return f32x4.add(a, f32x4.add(s, f32x4.splat(LOG_2_F32)));
   }
   if (kind == K_CB) return cb_term_f32x4(l, x, exp_f32x4(f32x4.neg(f32x4.abs(l))));
+  if (kind == K_NB) return lanes4(nb_term, l, x, s);
   const lf = f32x4(
     <f32>log_factorial(<f64>f32x4.extract_lane(x, 0)), <f32>log_factorial(<f64>f32x4.extract_lane(x, 1)),
     <f32>log_factorial(<f64>f32x4.extract_lane(x, 2)), <f32>log_factorial(<f64>f32x4.extract_lane(x, 3)));
@@ -154,12 +217,14 @@ function grad4(kind: i32, l: v128, x: v128, s: v128): v128 {
     return v128.bitselect(ib, neg, f32x4.gt(diff, zero));
   }
   if (kind == K_CB) return cb_dmean_f32x4(l, x, exp_f32x4(f32x4.neg(f32x4.abs(l))));
+  if (kind == K_NB) return lanes4(nb_grad, l, x, s);
   return f32x4.sub(exp_f32x4(l), x);
 }
 
 // @ts-ignore: decorator
 @inline
 function dscale4(kind: i32, l: v128, x: v128, s: v128): v128 {
+  if (kind == K_NB) return lanes4(nb_dscale, l, x, s);
   const one = f32x4.splat(1.0);
   if (kind == K_GAUSS) {
     const diff = f32x4.sub(l, x);
@@ -178,7 +243,7 @@ function run(kind: i32, simd: bool, dout: usize, dpar: usize, losses: usize, out
   const scv = f32x4.splat(sc);
   const zero = f32x4.splat(0.0);
   const ones = i32x4.splat(-1);
-  const scaled = kind == K_GAUSS || kind == K_LAPLACE;
+  const scaled = kind == K_GAUSS || kind == K_LAPLACE || kind == K_NB;
   for (let b = 0; b < B; b++) {
     const po = out + ((<usize>b * <usize>ostride) << 2);
     const pg = dout + ((<usize>b * <usize>ostride) << 2);
@@ -300,6 +365,16 @@ export function parts_poisson_loss(dout: usize, losses: usize, out: usize, x: us
 export function parts_poisson_loss_scalar(dout: usize, losses: usize, out: usize, x: usize, mask: usize, B: i32,
   n: i32, w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64): void {
   run(K_POISSON, false, dout, 0, losses, out, x, 0, mask, B, n, w, ostride, xstride, lstride, scale);
+}
+
+export function parts_negbinomial_loss(dout: usize, dlogdisp: usize, losses: usize, out: usize, x: usize,
+  logdisp: usize, mask: usize, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64): void {
+  run(K_NB, true, dout, dlogdisp, losses, out, x, logdisp, mask, B, n, w, ostride, xstride, lstride, scale);
+}
+
+export function parts_negbinomial_loss_scalar(dout: usize, dlogdisp: usize, losses: usize, out: usize, x: usize,
+  logdisp: usize, mask: usize, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64): void {
+  run(K_NB, false, dout, dlogdisp, losses, out, x, logdisp, mask, B, n, w, ostride, xstride, lstride, scale);
 }
 
 export function parts_categorical_loss(dout: usize, losses: usize, out: usize, x: usize, mask: usize, B: i32, n: i32,

@@ -419,6 +419,13 @@ export const KERNELS = [
     abi: "Poisson parts, log rates η: losses[b,j] = mask ? Σ e^η − x·η + log Γ(x + 1) : 0; dout += scale·(e^η − x)",
   },
   {
+    name: "parts_negbinomial_loss", source: "parts", builds: EXT, twin: true,
+    params: "dout: ptr, dlogdisp: ptr, losses: ptr, out: ptr, x: ptr, logdisp: ptr, mask: ptr, B: i32, n: i32, " +
+      "w: i32, ostride: i32, xstride: i32, lstride: i32, scale: f64",
+    returns: "void",
+    abi: "negative binomial parts, log mean η, log dispersion s = log r [n·w]: losses[b,j] = mask ? Σ log Γ(r) − log Γ(x + r) + log Γ(x + 1) + (r + x)·log(r + e^η) − r·s − x·η : 0; dout += scale·((r + x)·σ(η − s) − x); dlogdisp += scale·∂/∂s unless 0",
+  },
+  {
     name: "parts_categorical_loss", source: "parts", builds: EXT,
     noTwin: "scalar code: a softmax in f64 over each part's few categories",
     params: "dout: ptr, losses: ptr, out: ptr, x: ptr, mask: ptr, B: i32, n: i32, w: i32, ostride: i32, xstride: i32, " +

@@ -2,7 +2,11 @@
 // VAE. The readers are optional peer dependencies loaded on first use — apache-arrow for Arrow, hyparquet (with
 // hyparquet-compressors for ZSTD/Brotli/LZ4/gzip pages) for Parquet — so vaekit's core keeps zero dependencies.
 import { InvalidInputError, UnsupportedRuntimeError } from "./errors.js";
-import type { Cell, TableRecord } from "./tabular/schema.js";
+import type { TableRecord } from "./tabular/schema.js";
+import { cellOf } from "./tabular/source.js";
+
+export { openTable, tableBatches } from "./tabular/source.js";
+export type { TableInput, TableSource, TableSourceOptions, TableSourceStats } from "./tabular/source.js";
 
 /**
  * What this module needs of an Arrow table (apache-arrow's Table has it).
@@ -31,15 +35,6 @@ export interface ArrowTableLike {
 export interface ArrowColumnLike {
   /** The value of row i. */
   get(i: number): unknown;
-}
-
-/** A cell from Arrow/Parquet: bigint → number, Date → milliseconds since the epoch, the rest as is. */
-function cellOf(v: unknown, name: string): Cell {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "bigint") return Number(v);
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;
-  throw new InvalidInputError(`column ${JSON.stringify(name)} holds ${Array.isArray(v) || ArrayBuffer.isView(v) ? "a list or binary value" : typeof v}; tabular columns hold numbers, strings, booleans or dates`);
 }
 
 async function load<T>(name: string, what: string): Promise<T> {

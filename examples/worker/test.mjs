@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { VAE } from "vaekit";
+import { TabularVAE } from "vaekit/tabular";
 import { PIXELS, blobs, random } from "./data.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -110,6 +111,13 @@ const train = blobs(2000, 1);
 const trainRows = rowsOf(train.subarray(0, 5 * PIXELS), PIXELS);
 const noiseRows = rowsOf(new Float32Array(5 * PIXELS).map(random(99)), PIXELS);
 const valid = rowsOf(train.subarray(0, PIXELS), PIXELS)[0];
+
+const localTabular = await TabularVAE.load(await readFile(new URL("./tabular.safetensors", import.meta.url)));
+const penguins = [
+  { Species: "Adelie", Island: "Torgersen", "Beak Length (mm)": 39.1, "Beak Depth (mm)": 18.7, "Flipper Length (mm)": 181, "Body Mass (g)": 3750, Sex: "MALE" },
+  { Species: "Gentoo", Island: "Biscoe", "Beak Length (mm)": null, "Beak Depth (mm)": 15, "Flipper Length (mm)": 220, "Body Mass (g)": null, Sex: null },
+  { Species: "Adelie", Island: "Torgersen", "Beak Length (mm)": 39.1, "Beak Depth (mm)": 18.7, "Flipper Length (mm)": 181, "Body Mass (g)": 9000, Sex: "MALE" },
+];
 
 const { child, output } = await startWorkerd(port);
 console.log(`workerd serving on ${base}`);
@@ -237,6 +245,47 @@ try {
     await check(`${status} for ${name}`, () => rejects(method, path, body, status, pattern));
   }
 
+  // ---- the tabular routes (tabular.js over vaekit/tabular): raw JSON records ----
+  await check("GET /tabular lists the columns with their learned preprocessing", async () => {
+    const res = await call("GET", "/tabular");
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.columns, localTabular.schema);
+  });
+
+  await check("POST /tabular/score: scores, per-field shares and imputations equal to Node's, the odd record highest", async () => {
+    const res = await call("POST", "/tabular/score", { records: penguins });
+    assert.equal(res.status, 200);
+    const want = localTabular.anomalyScore(penguins);
+    assert.deepEqual(res.body.scores, Array.from(want.scores));
+    res.body.fields.forEach((f, i) => {
+      for (const [name, v] of Object.entries(want.columns)) assert.equal(f[name], Number.isNaN(v[i]) ? null : v[i], `record ${i} field ${name}`);
+    });
+    assert.equal(res.body.fields[1]["Body Mass (g)"], null, "a missing field has no share");
+    assert.ok(res.body.scores[2] > res.body.scores[0] + 5, `a 9 kg Adelie scores ${res.body.scores[2]} vs ${res.body.scores[0]}`);
+    const odd = Object.entries(res.body.fields[2]).sort((a, b) => b[1] - a[1])[0][0];
+    assert.equal(odd, "Body Mass (g)");
+    assert.deepEqual(res.body.imputed, localTabular.impute(penguins));
+  });
+
+  await check("POST /tabular/impute: missing fields filled as Node fills them, observed ones kept", async () => {
+    const res = await call("POST", "/tabular/impute", { records: penguins.slice(1, 2), samples: 20 });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.records, localTabular.impute(penguins.slice(1, 2), { samples: 20, seed: 0 }));
+    assert.equal(res.body.records[0]["Beak Depth (mm)"], 15);
+    assert.equal(typeof res.body.records[0]["Body Mass (g)"], "number");
+  });
+
+  const tabularErrors = [
+    ["an unknown category", { records: [{ ...penguins[0], Species: "Emperor" }] }, 400, /record 0, field "Species": string "Emperor" — expected one of the categories/],
+    ["a string in a numeric field", { records: [penguins[0], { ...penguins[0], "Body Mass (g)": "heavy" }] }, 400, /record 1, field "Body Mass \(g\)": string "heavy" — expected a finite number/],
+    ["no records", { records: [] }, 400, /no non-empty "records"/],
+    ["too many records", { records: Array(300).fill(penguins[0]) }, 413, /at most 256/],
+  ];
+  for (const [name, body, status, pattern] of tabularErrors) {
+    await check(`${status} for /tabular/score with ${name}`, () => rejects("POST", "/tabular/score", body, status, pattern));
+  }
+  await check("400 for /tabular/impute with samples out of range", () => rejects("POST", "/tabular/impute", { records: penguins, samples: -1 }, 400, /"samples" is -1/));
+
   await check("405 answers say which method is allowed", async () => {
     const res = await rejects("DELETE", "/score", undefined, 405, /expected POST/);
     assert.equal(res.headers.get("allow"), "POST");
@@ -251,6 +300,7 @@ try {
   await stop(child);
   local.dispose();
   localConv.dispose();
+  localTabular.dispose();
 }
 if (failed > 0 && process.env.VERBOSE !== "0") console.log(`workerd output:\n${output()}`);
 console.log(`worker under workerd: ${passed} passed, ${failed} failed`);

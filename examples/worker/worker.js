@@ -4,20 +4,26 @@
 //   GET  /sample?n=4&seed=7            → {"seed": 7, "samples": [[...]]}   n decoded draws z ~ N(0, I)
 //   GET  /                             → the model's sizes and these endpoints
 //   /conv/encode, /conv/score, /conv/sample, GET /conv → the same over a convolutional VAE (conv.safetensors)
+//   POST /tabular/score, POST /tabular/impute, GET /tabular → raw JSON records: scores, per-field shares,
+//                                        imputations (tabular.js)
 // Bad requests get a 4xx status and {"error": "<what was wrong and what was expected>"}.
 import { VAE, InvalidInputError } from "vaekit"; // vaekit's workerd build imports its kernels as a wasm module
 import modelFile from "./model.safetensors";
 import convFile from "./conv.safetensors"; // a conv VAE (layer lists) on the same 12×12 images
+// the tabular endpoints (tabular.js): a TabularVAE on raw JSON records, from vaekit/tabular — the same vaekit as above
+import { TabularVAE } from "vaekit/tabular";
+import tabularFile from "./tabular.safetensors";
+import { tabularRoutes } from "./tabular.js";
 
 const MAX_ROWS = 256; // rows per /encode or /score request, and the largest n for /sample
 const MAX_BODY_BYTES = 4 << 20;
 const SCORE_SAMPLES = 4; // z samples averaged per −ELBO estimate (fixed seeds: the same row always scores the same)
 
 // Loaded once per isolate, on the first request that needs it; a failed load is retried by the next request.
-function loader(file) {
+function loader(file, Model = VAE) {
   let loading;
   return () => {
-    loading ??= VAE.load(file).catch((e) => {
+    loading ??= Model.load(file).catch((e) => {
       loading = undefined;
       throw e;
     });
@@ -156,13 +162,15 @@ function vaeRoutes(prefix, model) {
 
 const routes = { ...vaeRoutes("", model), ...vaeRoutes("/conv", convModel) };
 
+Object.assign(routes, tabularRoutes(loader(tabularFile, TabularVAE), { HttpError, json, InvalidInputError, maxBodyBytes: MAX_BODY_BYTES }));
+
 export default {
   async fetch(request) {
     const { pathname } = new URL(request.url);
     const route = routes[pathname];
     try {
       if (!route) {
-        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed= (and the same under /conv)`);
+        throw new HttpError(404, `no endpoint ${pathname}; expected one of POST /encode, POST /score, GET /sample?n=&seed= (and the same under /conv), GET /tabular, POST /tabular/score, POST /tabular/impute`);
       }
       const handler = route[request.method];
       if (!handler) {

@@ -13,6 +13,7 @@
 // log p(h|d) need — is trained directly by the examples that have only d; and the precisions add, so more parts
 // give a sharper posterior. The notes' alternative bound with a learned q(h|d) would need a sampler of h for every
 // likelihood; the product of experts integrates h out instead.
+import { logSumExp } from "./importance.js";
 import { InvalidInputError } from "../errors.js";
 import { count, seedOf, toRows, type Data, type Rows } from "../io/data.js";
 import { gridPoints, traversePoints } from "../latent/grid.js";
@@ -102,14 +103,7 @@ function build(cfg: ResolvedHybridVAEConfig) {
   return { layout, names, encoders, decoders, parts };
 }
 
-const LSE = (v: Float64Array, from: number, n: number): number => {
-  let m = -Infinity;
-  for (let i = 0; i < n; i++) m = Math.max(m, v[from + i]);
-  if (m === -Infinity) return m;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.exp(v[from + i] - m);
-  return m + Math.log(s);
-};
+const LSE = logSumExp;
 
 /**
  * A hybrid VAE: named observation parts (each its own likelihood and decoder) sharing one latent, trained on

@@ -15,11 +15,13 @@ import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { Activation } from "../nn/dense.js";
 import type { EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
+import type { BatchStream, RowSource } from "../train/source.js";
 import {
   checked, Codec, inferSchema, isMissing, partsOf, recordsOf, type Cell, type Column, type ColumnSpec, type Encoded,
   type TableRecord,
 } from "../tabular/schema.js";
 import { configFromFile, readModelFile } from "./format.js";
+import { logWeightsScale } from "./importance.js";
 import type { Encoding, GradientResult } from "./latent-model.js";
 import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
 import type { ModelCapabilities } from "./model-api.js";
@@ -99,6 +101,118 @@ export interface AnomalyScores {
 export interface ImputeOptions {
   samples?: number;
   seed?: number;
+}
+
+/**
+ * Encoded rows with their presence mask: `x` [n, inputSize] (0 where missing) and `mask` [n, columns], as
+ * `encodeRecords` returns them and `openTable`'s reads (vaekit/tabular-arrow) give them to `fit`.
+ *
+ * @example
+ * ```ts
+ * const { x, mask }: EncodedRows = model.encodeRecords(records);
+ * ```
+ */
+export interface EncodedRows {
+  readonly x: Float32Array;
+  readonly mask: Float32Array;
+}
+
+/**
+ * What a streamed table gives `fit` per read or per batch: records, or encoded rows with their mask.
+ *
+ * @example
+ * ```ts
+ * const batches: BatchStream<TableChunk> = { async *[Symbol.asyncIterator]() { yield records.slice(0, 64); } };
+ * ```
+ */
+export type TableChunk = readonly TableRecord[] | EncodedRows;
+
+/**
+ * Options of `imputeMultiple`: `copies` completed copies (default 5), `samples` codes drawn per record to resample
+ * from (default 100), `seed` of the draws (default: the model's seed).
+ *
+ * @example
+ * ```ts
+ * const copies = model.imputeMultiple(records, { copies: 20, samples: 200, seed: 3 });
+ * ```
+ */
+export interface MultipleImputeOptions {
+  copies?: number;
+  samples?: number;
+  seed?: number;
+}
+
+/** The noise stream of imputeMultiple's codes (distinct from impute's STREAM.reconstruct). */
+const STREAM_IMPUTE = 37;
+
+/**
+ * Uniforms in [0, 1) for copy j of record i under a seed: a counter-based hash (splitmix32 of seed, record, copy and
+ * the draw's index), so every draw is fixed by its place whatever else the call does.
+ */
+function uniforms(seed: number, i: number, j: number): () => number {
+  let n = 0;
+  const mix = (h: number): number => {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  };
+  const key = mix(mix(mix(seed ^ 0x9e3779b9) + i) + j);
+  return () => {
+    const a = mix(key + Math.imul(++n, 0x9e3779b9)), b = mix(a ^ 0x5bd1e995);
+    return (a * 2 ** 21 + (b >>> 11)) / 2 ** 53; // 53 random bits
+  };
+}
+
+/** A standard normal from two uniforms (Box–Muller). */
+const gauss = (u: () => number): number => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
+
+/**
+ * One draw of a column's likelihood at decoder output l (its first value; `logits` all of a categorical column's),
+ * in the encoded space (standardised, scaled to [0, 1], a count, 0/1); categorical: writes the one-hot into `hot` and
+ * returns its first value.
+ */
+function drawCell(c: Column, logits: Float32Array, l: number, logScale: number, u: () => number, hot: Float32Array): number {
+  switch (c.type) {
+    case "continuous": {
+      if (c.likelihood === "laplace") {
+        const v = u() - 0.5;
+        return l - Math.exp(logScale) * Math.sign(v) * Math.log(1 - 2 * Math.abs(v));
+      }
+      return l + Math.exp(logScale) * gauss(u);
+    }
+    case "bounded": {
+      // continuous Bernoulli by its inverse CDF: x = log1p(v·(e^l − 1)) / l (v itself at l ≈ 0)
+      const v = u();
+      return Math.abs(l) < 1e-6 ? v : Math.min(1, Math.max(0, Math.log1p(v * Math.expm1(l)) / l));
+    }
+    case "binary":
+      return u() < 1 / (1 + Math.exp(-l)) ? 1 : 0;
+    case "categorical": {
+      let m = -Infinity, sum = 0;
+      for (const v of logits) m = Math.max(m, v);
+      for (const v of logits) sum += Math.exp(v - m);
+      let pick = u() * sum, k = 0;
+      while (k < logits.length - 1 && (pick -= Math.exp(logits[k] - m)) >= 0) k++;
+      hot[k] = 1;
+      return hot[0];
+    }
+    case "count": {
+      const mu = Math.exp(l);
+      // negative binomial: a gamma-Poisson mixture by inversion of its pmf; Poisson likewise (normal beyond mean 500)
+      const r = c.likelihood === "negative-binomial" ? Math.exp(logScale) : Infinity;
+      if (mu > 500) return Math.max(0, Math.round(mu + Math.sqrt(mu + (Number.isFinite(r) ? mu * mu / r : 0)) * gauss(u)));
+      const q = Number.isFinite(r) ? mu / (r + mu) : 0;
+      let p = Number.isFinite(r) ? Math.exp(r * Math.log(r / (r + mu))) : Math.exp(-mu);
+      let k = 0, acc = p;
+      const v = u();
+      while (acc <= v && k < 100_000 && p > 0) {
+        p *= Number.isFinite(r) ? ((k + r) / (k + 1)) * q : mu / (k + 1);
+        k++;
+        acc += p;
+      }
+      return k;
+    }
+  }
 }
 
 /** Training rows of a tabular model: encoded values and the presence mask. */
@@ -317,6 +431,7 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     }
     if (Array.isArray(x) && x.length === 0) throw new InvalidInputError(`${what}: no records`);
     const W = this.#W, P = this.#P;
+    if (isEncoded(x)) return this.#encoded(x, what);
     const values = numericRows(x, W, what);
     const n = values.length / W;
     const mask = new Float32Array(n * P), xs = new Float32Array(values.length);
@@ -349,6 +464,22 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
       });
     }
     return { rows: n, x: xs, mask };
+  }
+
+  /** Encoded rows with their presence mask (what encodeRecords and openTable's reads return), checked. */
+  #encoded(d: { x: Float32Array; mask: Float32Array }, what: string): TabData {
+    const W = this.#W, P = this.#P, n = d.x.length / W;
+    if (!Number.isInteger(n) || n < 1 || d.mask.length !== n * P) {
+      throw new InvalidInputError(`${what}: encoded rows { x, mask } need x of n × ${W} values and mask of n × ${P} (one per column); ` +
+        `got ${d.x.length} and ${d.mask.length}`);
+    }
+    for (let i = 0; i < d.mask.length; i++) {
+      if (d.mask[i] !== 0 && d.mask[i] !== 1) throw new InvalidInputError(`${what}: mask[${i}] is ${d.mask[i]}; a presence mask holds 0 (missing) or 1`);
+    }
+    for (let i = 0; i < d.x.length; i++) {
+      if (!Number.isFinite(d.x[i])) throw new InvalidInputError(`${what}: x[${i}] is ${d.x[i]}; encoded rows are finite (0 where the mask is 0)`);
+    }
+    return { rows: n, x: d.x, mask: d.mask };
   }
 
   // ---- passes ----
@@ -410,11 +541,49 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     return { out: this.e.read(out.ptr, rows * this.#W), losses: this.e.read(this.#b.losses.ptr, rows * this.#P) };
   }
 
+  /**
+   * K codes per batch row drawn from q(z|x_obs) (posterior statistics s [rows, 2L]; ε from `stream` of `seed`, draw k of
+   * the chunk at row offset + k·rows) and their log importance weights [rows, K]: log p(x_obs|z_k) + log p(z_k) −
+   * log q(z_k|x_obs), up to a constant per row. `draw(out, k)` gets each draw's decoder outputs [rows, W].
+   */
+  #proposals(s: Float32Array, rows: number, K: number, seed: number, stream: number, offset: number,
+    draw: (out: Float32Array, k: number) => void): Float64Array {
+    const L = this.#L, P = this.#P;
+    const logw = new Float64Array(rows * K);
+    const eps = new Float32Array(rows * L);
+    for (let k = 0; k < K; k++) {
+      this.normals(this.#b.eps.ptr, rows, L, seed, stream, offset + k * rows);
+      eps.set(this.e.f32(this.#b.eps.ptr, rows * L));
+      const z = this.e.f32(this.#b.z.ptr, rows * L);
+      for (let r = 0; r < rows; r++) {
+        let lp = 0, lq = 0;
+        for (let l = 0; l < L; l++) {
+          const mu = s[r * 2 * L + l], lv = s[r * 2 * L + L + l], e = eps[r * L + l];
+          const zz = mu + Math.exp(0.5 * lv) * e;
+          z[r * L + l] = zz;
+          lp += -0.5 * zz * zz;
+          lq += -0.5 * e * e - 0.5 * lv;
+        }
+        logw[r * K + k] = lp - lq;
+      }
+      const { out, losses } = this.#decodeZ(rows);
+      for (let r = 0; r < rows; r++) {
+        let nll = 0;
+        for (let p = 0; p < P; p++) nll += losses[r * P + p];
+        logw[r * K + k] -= nll;
+      }
+      draw(out, k);
+    }
+    return logw;
+  }
+
   // ---- training and evaluation ----
 
   /**
-   * Trains on records (or encoded rows with NaN for missing cells); resolves with one log per epoch. Missing cells
-   * add nothing to the loss and get no gradient. Rejects (leaving the weights of the last completed step) on bad data
+   * Trains on records (or encoded rows with NaN for missing cells, or `{ x, mask }`); resolves with one log per
+   * epoch. A table bigger than memory streams: a RowSource (vaekit/tabular-arrow's `openTable` reads Parquet and
+   * Arrow files by row groups; fit shuffles it by seeded row ranges) or an async iterable of batches, each chunk
+   * records or `{ x, mask }`. Missing cells add nothing to the loss and get no gradient. Rejects (leaving the weights of the last completed step) on bad data
    * or options — naming the record and the field — on a non-finite loss, or when `signal` aborts.
    *
    * @example
@@ -422,7 +591,7 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
    * await model.fit(records, { epochs: 100, batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 });
    * ```
    */
-  fit(x: readonly TableRecord[] | Data, options?: FitOptions): Promise<EpochLog[]> {
+  fit(x: readonly TableRecord[] | Data | EncodedRows | RowSource<TableChunk> | BatchStream<TableChunk>, options?: FitOptions): Promise<EpochLog[]> {
     return this.train(() => this.#target(), x, options);
   }
 
@@ -681,37 +850,11 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
         return;
       }
       // importance-weighted: z_k = μ + σ·ε_k; log w_k = log p(x_obs|z_k) + log p(z_k) − log q(z_k|x)
-      const acc = new Float64Array(rows * W), logw = new Float64Array(rows * K);
+      const acc = new Float64Array(rows * W);
       const draws: Float32Array[] = [];
-      const eps = new Float32Array(rows * L);
-      for (let k = 0; k < K; k++) {
-        this.normals(this.#b.eps.ptr, rows, L, seed, STREAM.reconstruct, start * K + k * rows);
-        eps.set(this.e.f32(this.#b.eps.ptr, rows * L));
-        const z = this.e.f32(this.#b.z.ptr, rows * L);
-        for (let r = 0; r < rows; r++) {
-          let lp = 0, lq = 0;
-          for (let l = 0; l < L; l++) {
-            const mu = s[r * 2 * L + l], lv = s[r * 2 * L + L + l], e = eps[r * L + l];
-            const zz = mu + Math.exp(0.5 * lv) * e;
-            z[r * L + l] = zz;
-            lp += -0.5 * zz * zz;
-            lq += -0.5 * e * e - 0.5 * lv;
-          }
-          logw[r * K + k] = lp - lq;
-        }
-        const { out, losses } = this.#decodeZ(rows);
-        for (let r = 0; r < rows; r++) {
-          let nll = 0;
-          for (let p = 0; p < P; p++) nll += losses[r * P + p];
-          logw[r * K + k] -= nll;
-        }
-        draws.push(this.#parts.means(out, rows));
-      }
+      const logw = this.#proposals(s, rows, K, seed, STREAM.reconstruct, start * K, (out) => draws.push(this.#parts.means(out, rows)));
       for (let r = 0; r < rows; r++) {
-        let m = -Infinity;
-        for (let k = 0; k < K; k++) m = Math.max(m, logw[r * K + k]);
-        let tot = 0;
-        for (let k = 0; k < K; k++) tot += Math.exp(logw[r * K + k] - m);
+        const { max: m, sum: tot } = logWeightsScale(logw, r * K, K);
         for (let k = 0; k < K; k++) {
           const w = Math.exp(logw[r * K + k] - m) / tot;
           for (let i = 0; i < W; i++) acc[r * W + i] += w * draws[k][r * W + i];
@@ -726,6 +869,71 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
       });
       return out;
     });
+  }
+
+  /**
+   * Multiple imputation: `copies` completed copies of the records (default 5), each missing field drawn from the
+   * posterior predictive p(x_mis | x_obs) — MIWAE's sampling importance resampling: `samples` codes (default 100)
+   * drawn from q(z | x_obs), one of them picked by its importance weight p(x_obs|z)p(z)/q(z|x_obs), then the field
+   * drawn from its column's likelihood at that code (with the learned scales and dispersions). Observed fields are
+   * kept as given, so the copies differ only where fields are missing; their spread shows how uncertain each fill
+   * is. Seeded (default: the model's seed) and stateless: the same call gives the same copies, and a rejected call
+   * changes nothing. Returns copies[j][i] = copy j of record i.
+   *
+   * @example
+   * ```ts
+   * const copies = model.imputeMultiple(records, { copies: 10, seed: 1 });
+   * const massOfFirst = copies.map((c) => c[0].body_mass_g); // 10 plausible values for record 0's missing mass
+   * ```
+   */
+  imputeMultiple(records: readonly TableRecord[], options: MultipleImputeOptions = {}): TableRecord[][] {
+    this.live("imputeMultiple");
+    const o = optionsOf(options, ["copies", "samples", "seed"], "imputeMultiple");
+    const M = intOption("imputeMultiple: copies", o.copies, 5, 1, 10_000);
+    const K = intOption("imputeMultiple: samples", o.samples, 100, 1, 10_000);
+    const seed = seedOf("imputeMultiple: seed", o.seed, this.cfg.seed);
+    const rs = recordsOf(records, "imputeMultiple(records)");
+    const data = this.#codec.encode(rs, "imputeMultiple(records)");
+    const W = this.#W, P = this.#P, schema = this.cfg.schema, offsets = this.#codec.offsets;
+    const weights = this.getWeights();
+    const scaleOf = schema.map((c) => weights[`decoder.columns.${c.name}.${c.type === "count" ? "log_dispersion" : "log_scale"}`]?.[0] ?? 0);
+    const copies: TableRecord[][] = Array.from({ length: M }, () => rs.map((r) => ({ ...r })));
+    const cell = new Float32Array(W);
+    // decoder outputs of every draw are kept for the chunk: at most CHUNK rows × K × W floats, so fewer rows per
+    // chunk when K·W is large
+    const block = Math.max(1, Math.min(data.rows, Math.floor(2 ** 22 / (K * W))));
+    for (let b0 = 0; b0 < data.rows; b0 += block) {
+      const bn = Math.min(block, data.rows - b0);
+      const part = { rows: bn, x: data.x.subarray(b0 * W, (b0 + bn) * W), mask: data.mask.subarray(b0 * P, (b0 + bn) * P) };
+      this.#chunks(bn, (start, rows) => {
+        this.#putRows(part, start, rows);
+        const st = this.#stats(rows).slice();
+        const outs: Float32Array[] = [];
+        const logw = this.#proposals(st, rows, K, seed, STREAM_IMPUTE, (b0 + start) * K, (out) => outs.push(out));
+        for (let r = 0; r < rows; r++) {
+          const i = b0 + start + r;
+          if (!schema.some((_, p) => data.mask[i * P + p] === 0)) continue;
+          const { max, sum } = logWeightsScale(logw, r * K, K);
+          for (let j = 0; j < M; j++) {
+            const u = uniforms(seed, i, j);
+            // pick a code by its weight, then draw each missing field at it
+            let k = 0, c = Math.exp(logw[r * K] - max) / sum;
+            const pick = u();
+            while (k < K - 1 && c <= pick) c += Math.exp(logw[r * K + ++k] - max) / sum;
+            const out = outs[k];
+            schema.forEach((col, p) => {
+              if (data.mask[i * P + p] !== 0) return;
+              const at = offsets[p], l = out[r * W + at];
+              const w = col.type === "categorical" ? col.categories!.length : 1;
+              cell.fill(0, at, at + w);
+              cell[at] = drawCell(col, out.subarray(r * W + at, r * W + at + w), l, scaleOf[p], u, cell.subarray(at, at + w));
+              copies[j][i][col.name] = this.#codec.value(p, cell, at);
+            });
+          }
+        }
+      });
+    }
+    return copies;
   }
 
   /**
@@ -784,6 +992,12 @@ export class TabularVAE extends Model<ResolvedTabularVAEConfig, LossTerms> {
     this.#parts.dispose();
     super.dispose();
   }
+}
+
+/** Encoded rows with their mask ({ x, mask } of Float32Arrays), as openTable's reads and encodeRecords return. */
+function isEncoded(x: unknown): x is { x: Float32Array; mask: Float32Array } {
+  return typeof x === "object" && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) &&
+    (x as { x?: unknown }).x instanceof Float32Array && (x as { mask?: unknown }).mask instanceof Float32Array;
 }
 
 /** Numeric rows [n, W] with NaN allowed (missing cells). */

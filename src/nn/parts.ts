@@ -10,19 +10,22 @@ import type { Tensor } from "./tensor.js";
 /**
  * The likelihood of one part: `bernoulli` (logits, data in [0, 1]), `gaussian` (mean; σ fixed or learned),
  * `laplace` (location; scale b fixed or learned), `continuous-bernoulli` (logits, data in [0, 1]), `poisson` (log
- * rate, data counts ≥ 0), `categorical` (one logit per category, data one-hot).
+ * rate, data counts ≥ 0), `categorical` (one logit per category, data one-hot), `negative-binomial` (log mean, data
+ * counts ≥ 0; its dispersion r — variance μ + μ²/r — fixed or learned as `scale`).
  *
  * @example
  * ```ts
  * const kind: PartLikelihood = "categorical";
  * ```
  */
-export type PartLikelihood = "bernoulli" | "gaussian" | "laplace" | "continuous-bernoulli" | "poisson" | "categorical";
+export type PartLikelihood = "bernoulli" | "gaussian" | "laplace" | "continuous-bernoulli" | "poisson" | "categorical" | "negative-binomial";
 
 /**
  * One named part of a row: its likelihood and width (elements; categories for a categorical part). `scale` is the
  * Gaussian σ or the Laplace b: a positive number (fixed) or `"learned"` (a per-element log scale parameter saved as
- * `<prefix>.<name>.log_scale`, initialised to 0); default 1. Other likelihoods take no scale.
+ * `<prefix>.<name>.log_scale`, initialised to 0); default 1. For a negative binomial part `scale` is the dispersion
+ * r: a positive number or `"learned"` (saved as `<prefix>.<name>.log_dispersion`, initialised to 0: r = 1); default
+ * "learned". Other likelihoods take no scale.
  *
  * @example
  * ```ts
@@ -51,7 +54,7 @@ export interface PartsPlacement {
   readonly xStride?: number;
 }
 
-const KINDS: readonly PartLikelihood[] = ["bernoulli", "gaussian", "laplace", "continuous-bernoulli", "poisson", "categorical"];
+const KINDS: readonly PartLikelihood[] = ["bernoulli", "gaussian", "laplace", "continuous-bernoulli", "poisson", "categorical", "negative-binomial"];
 
 /** A run of adjacent parts the kernel scores in one call (same likelihood, width and scale mode). */
 interface Run {
@@ -112,9 +115,9 @@ export class Parts {
         throw new InvalidConfigError(`${where}: width must be an integer in [1, 2^20], got ${s.width}`);
       }
       if (s.likelihood === "categorical" && s.width < 2) throw new InvalidConfigError(`${where}: a categorical part needs at least 2 categories, got ${s.width}`);
-      const scaled = s.likelihood === "gaussian" || s.likelihood === "laplace";
+      const scaled = s.likelihood === "gaussian" || s.likelihood === "laplace" || s.likelihood === "negative-binomial";
       if (s.scale !== undefined) {
-        if (!scaled) throw new InvalidConfigError(`${where}: scale applies to gaussian and laplace parts only, not ${s.likelihood}`);
+        if (!scaled) throw new InvalidConfigError(`${where}: scale applies to gaussian and laplace parts (their σ or b) and negative-binomial parts (the dispersion r) only, not ${s.likelihood}`);
         if (s.scale !== "learned" && !(typeof s.scale === "number" && s.scale > 0 && Number.isFinite(s.scale))) {
           throw new InvalidConfigError(`${where}: scale must be a positive finite number or "learned", got ${String(s.scale)}`);
         }
@@ -122,10 +125,13 @@ export class Parts {
       offsets.push(width);
       width += s.width;
     }
+    // a negative binomial part's dispersion is learned unless given
+    specs = specs.map((s) => (s.likelihood === "negative-binomial" && s.scale === undefined ? { ...s, scale: "learned" as const } : s));
     this.specs = specs.map((s) => ({ ...s }));
     this.width = width;
     this.offsets = offsets;
-    this.logScales = specs.map((s) => s.scale === "learned" && layout ? layout.vector(`${prefix}.${s.name}.log_scale`, s.width, 0) : undefined);
+    this.logScales = specs.map((s) => s.scale === "learned" && layout
+      ? layout.vector(`${prefix}.${s.name}.${s.likelihood === "negative-binomial" ? "log_dispersion" : "log_scale"}`, s.width, 0) : undefined);
     if (specs.some((s) => s.scale === "learned") && !layout) {
       throw new InvalidConfigError("parts: a learned scale needs the model's parameter layout");
     }
@@ -200,7 +206,7 @@ export class Parts {
         const learned = r.param >= 0;
         const par = learned ? t.params + r.param * 4 : this.#constants(t.e) + r.at * 4;
         const dpar = learned && dout ? t.grads + r.param * 4 : 0;
-        const f = r.kind === "gaussian" ? k.parts_gaussian_loss : k.parts_laplace_loss;
+        const f = r.kind === "gaussian" ? k.parts_gaussian_loss : r.kind === "laplace" ? k.parts_laplace_loss : k.parts_negbinomial_loss;
         return f(dout, dpar, losses, out, x, par, mask, rows, r.n, r.w, os, xs, P, s);
       }
     }
@@ -219,7 +225,7 @@ export class Parts {
 
   /**
    * Distribution means of decoder outputs [rows, outStride] (host arrays), per part into [rows, width]: sigmoid
-   * (Bernoulli), the location (Gaussian, Laplace), the continuous Bernoulli mean, e^η (Poisson), softmax
+   * (Bernoulli), the location (Gaussian, Laplace), the continuous Bernoulli mean, e^η (Poisson, negative binomial), softmax
    * (categorical).
    */
   means(out: Float32Array, rows: number, outStride = this.width): Float32Array {
@@ -238,7 +244,7 @@ export class Parts {
           const l = out[o + c];
           if (s.likelihood === "bernoulli") res[d + c] = 1 / (1 + Math.exp(-l));
           else if (s.likelihood === "continuous-bernoulli") res[d + c] = Math.abs(l) < 1e-4 ? 0.5 + l / 12 : 1 / (1 - Math.exp(-l)) - 1 / l;
-          else if (s.likelihood === "poisson") res[d + c] = Math.exp(l);
+          else if (s.likelihood === "poisson" || s.likelihood === "negative-binomial") res[d + c] = Math.exp(l);
           else res[d + c] = l;
         }
       });

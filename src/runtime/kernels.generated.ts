@@ -181,6 +181,15 @@ export interface KernelExports {
     lstride: number, scale: number,
   ): void;
   /**
+   * parts.ts — negative binomial parts, log mean η, log dispersion s = log r [n·w]: losses[b,j] = mask ? Σ log Γ(r) −
+   * log Γ(x + r) + log Γ(x + 1) + (r + x)·log(r + e^η) − r·s − x·η : 0; dout += scale·((r + x)·σ(η − s) − x); dlogdisp
+   * += scale·∂/∂s unless 0.
+   */
+  parts_negbinomial_loss(
+    dout: P, dlogdisp: P, losses: P, out: P, x: P, logdisp: P, mask: P, B: number, n: number, w: number,
+    ostride: number, xstride: number, lstride: number, scale: number,
+  ): void;
+  /**
    * parts.ts — categorical parts of w logits: losses[b,j] = mask ? Σ_c x_c·(logsumexp(l) − l_c) : 0; dout +=
    * scale·(softmax(l)·Σx − x).
    */
@@ -221,8 +230,8 @@ export const EXT_KERNELS = [
   "continuous_bernoulli_loss", "cbernoulli_mean", "conv2d_forward", "conv2d_backward", "conv2d_transpose_forward",
   "conv2d_transpose_backward", "batchnorm_forward_train", "batchnorm_forward_eval", "batchnorm_backward",
   "parts_bernoulli_loss", "parts_gaussian_loss", "parts_laplace_loss", "parts_cbernoulli_loss", "parts_poisson_loss",
-  "parts_categorical_loss", "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward", "lstm_cell_backward",
-  "rows_concat", "rows_split_add", "rows_mask", "kl_gauss_loss",
+  "parts_negbinomial_loss", "parts_categorical_loss", "gru_cell_forward", "gru_cell_backward", "lstm_cell_forward",
+  "lstm_cell_backward", "rows_concat", "rows_split_add", "rows_mask", "kl_gauss_loss",
 ] as const satisfies readonly (keyof KernelExports)[];
 
 /** dist/vaekit-mt.wasm's exports: every kernel of KernelExports plus the parts of the thread splits. */

@@ -7,7 +7,8 @@ import type { PartSpec } from "../nn/parts.js";
 /**
  * A column's type: `continuous` (real numbers, standardised; Gaussian or Laplace), `bounded` (real numbers on a
  * known range [min, max], scaled to [0, 1]; continuous Bernoulli), `binary` (two values; Bernoulli), `categorical`
- * (strings, numbers or booleans from a learned list; softmax), `count` (non-negative integers; Poisson).
+ * (strings, numbers or booleans from a learned list; softmax), `count` (non-negative integers; Poisson or negative
+ * binomial).
  *
  * @example
  * ```ts
@@ -53,8 +54,13 @@ export type TableRecord = Record<string, Cell>;
 export interface ColumnSpec {
   readonly name: string;
   readonly type?: ColumnType;
-  /** continuous columns: "gaussian" (default) or "laplace", with a learned scale per column. */
-  readonly likelihood?: "gaussian" | "laplace";
+  /**
+   * continuous columns: "gaussian" (default) or "laplace", with a learned scale per column. count columns: "poisson"
+   * or "negative-binomial" (a learned dispersion r per column: variance μ + μ²/r). Inferred counts are Poisson unless
+   * the training data are clearly overdispersed — at least 20 values whose variance exceeds twice their mean — then
+   * negative binomial (a stored column without a likelihood is Poisson).
+   */
+  readonly likelihood?: "gaussian" | "laplace" | "poisson" | "negative-binomial";
   readonly mean?: number;
   readonly std?: number;
   readonly min?: number;
@@ -200,8 +206,17 @@ function inferColumn(s: ColumnSpec, rs: readonly TableRecord[]): Column {
       const min = s.min ?? Math.min(...nums), max = s.max ?? Math.max(...nums);
       return checked({ name: s.name, type, min, max });
     }
-    case "count":
-      return checked({ name: s.name, type });
+    case "count": {
+      if (s.likelihood !== undefined && s.likelihood !== "poisson" && s.likelihood !== "negative-binomial") {
+        throw new InvalidConfigError(`schema: ${col(s.name)} has likelihood ${show(s.likelihood)}; a count column takes "poisson" or "negative-binomial"`);
+      }
+      let m = 0, q = 0;
+      for (const v of nums) m += v;
+      m /= Math.max(1, nums.length);
+      for (const v of nums) q += (v - m) ** 2;
+      const likelihood = s.likelihood ?? countLikelihood(nums.length, m, q / Math.max(1, nums.length));
+      return checked({ name: s.name, type, ...(likelihood === "negative-binomial" ? { likelihood } : {}) });
+    }
     case "binary": {
       let values = s.values;
       if (!values) {
@@ -223,6 +238,20 @@ function inferColumn(s: ColumnSpec, rs: readonly TableRecord[]): Column {
       return checked({ name: s.name, type, categories });
     }
   }
+}
+
+/**
+ * The likelihood schema inference gives a count column from its n values' mean and (population) variance: Poisson
+ * unless clearly overdispersed (n ≥ 20 and variance > 2 × mean), then negative binomial.
+ *
+ * @example
+ * ```ts
+ * countLikelihood(100, 3, 2.9); // "poisson"
+ * countLikelihood(100, 3, 30); // "negative-binomial"
+ * ```
+ */
+export function countLikelihood(n: number, mean: number, variance: number): "poisson" | "negative-binomial" {
+  return n >= 20 && variance > 2 * mean ? "negative-binomial" : "poisson";
 }
 
 function complete(c: Column): boolean {
@@ -263,6 +292,9 @@ export function checked(c: Column): Column {
       break;
     }
     case "count":
+      if (c.likelihood !== undefined && c.likelihood !== "poisson" && c.likelihood !== "negative-binomial") {
+        throw new InvalidConfigError(`${where}: a count column's likelihood is "poisson" or "negative-binomial", got ${show(c.likelihood)}`);
+      }
       break;
     default:
       throw new InvalidConfigError(`${where}: type ${show(c.type)} is not one of ${TYPES.join(", ")}`);
@@ -274,10 +306,10 @@ export function checked(c: Column): Column {
 export function partsOf(schema: readonly Column[]): PartSpec[] {
   return schema.map((c) => {
     switch (c.type) {
-      case "continuous": return { name: c.name, likelihood: c.likelihood ?? "gaussian", width: 1, scale: "learned" };
+      case "continuous": return { name: c.name, likelihood: c.likelihood === "laplace" ? "laplace" : "gaussian", width: 1, scale: "learned" };
       case "bounded": return { name: c.name, likelihood: "continuous-bernoulli", width: 1 };
       case "binary": return { name: c.name, likelihood: "bernoulli", width: 1 };
-      case "count": return { name: c.name, likelihood: "poisson", width: 1 };
+      case "count": return { name: c.name, likelihood: c.likelihood === "negative-binomial" ? "negative-binomial" : "poisson", width: 1 };
       case "categorical": return { name: c.name, likelihood: "categorical", width: c.categories!.length };
     }
   });
@@ -333,45 +365,61 @@ export class Codec {
     const rs = recordsOf(records, what);
     const n = rs.length, W = this.width, P = this.schema.length;
     const x = new Float32Array(n * W), mask = new Float32Array(n * P);
-    for (let r = 0; r < n; r++) {
-      const rec = rs[r];
-      this.schema.forEach((c, p) => {
-        const v = rec[c.name];
-        if (isMissing(v)) return;
-        const at = r * W + this.offsets[p];
-        const bad = (expected: string): never => {
-          throw new InvalidInputError(`${what}: record ${r}, field ${JSON.stringify(c.name)}: ${typeof v} ${show(v)} — expected ${expected}`);
-        };
-        switch (c.type) {
-          case "continuous":
-            if (typeof v !== "number" || !Number.isFinite(v)) bad("a finite number (null for missing)");
-            x[at] = ((v as number) - c.mean!) / c.std!;
-            break;
-          case "bounded":
-            if (typeof v !== "number" || !Number.isFinite(v)) bad(`a number in [${c.min}, ${c.max}] (null for missing)`);
-            if ((v as number) < c.min! || (v as number) > c.max!) bad(`a number in the column's range [${c.min}, ${c.max}]`);
-            x[at] = ((v as number) - c.min!) / (c.max! - c.min!);
-            break;
-          case "count":
-            if (typeof v !== "number" || !Number.isInteger(v) || v < 0) bad("a whole number ≥ 0 (null for missing)");
-            x[at] = v as number;
-            break;
-          case "binary":
-            if (v === c.values![0]) x[at] = 0;
-            else if (v === c.values![1]) x[at] = 1;
-            else bad(`${show(c.values![0])} or ${show(c.values![1])}`);
-            break;
-          case "categorical": {
-            const i = this.#index[p].get(v as string);
-            if (i === undefined) bad(`one of the categories learned in training (${c.categories!.slice(0, 8).map(show).join(", ")}${c.categories!.length > 8 ? ", …" : ""})`);
-            x[at + i!] = 1;
-            break;
-          }
-        }
-        mask[r * P + p] = 1;
-      });
-    }
+    for (let r = 0; r < n; r++) this.encodeRecord(rs[r], r, x, mask, what);
     return { rows: n, x, mask };
+  }
+
+  /**
+   * Encodes one record into row `r` of `x` [.., width] and `mask` [.., columns] (both zero there beforehand), as
+   * `encode` does. `unknown` "missing" masks a category the schema doesn't list instead of refusing it and returns
+   * how many cells it masked so (a table read in row groups may hold categories its first rows didn't).
+   */
+  encodeRecord(rec: TableRecord, r: number, x: Float32Array, mask: Float32Array, what: string, unknown: "error" | "missing" = "error",
+    label = r): number {
+    const W = this.width, P = this.schema.length;
+    let masked = 0;
+    this.schema.forEach((c, p) => {
+      const v = rec[c.name];
+      if (isMissing(v)) return;
+      const at = r * W + this.offsets[p];
+      const bad = (expected: string): never => {
+        throw new InvalidInputError(`${what}: record ${label}, field ${JSON.stringify(c.name)}: ${typeof v} ${show(v)} — expected ${expected}`);
+      };
+      switch (c.type) {
+        case "continuous":
+          if (typeof v !== "number" || !Number.isFinite(v)) bad("a finite number (null for missing)");
+          x[at] = ((v as number) - c.mean!) / c.std!;
+          break;
+        case "bounded":
+          if (typeof v !== "number" || !Number.isFinite(v)) bad(`a number in [${c.min}, ${c.max}] (null for missing)`);
+          if ((v as number) < c.min! || (v as number) > c.max!) bad(`a number in the column's range [${c.min}, ${c.max}]`);
+          x[at] = ((v as number) - c.min!) / (c.max! - c.min!);
+          break;
+        case "count":
+          if (typeof v !== "number" || !Number.isInteger(v) || v < 0) bad("a whole number ≥ 0 (null for missing)");
+          x[at] = v as number;
+          break;
+        case "binary":
+          if (v === c.values![0]) x[at] = 0;
+          else if (v === c.values![1]) x[at] = 1;
+          else bad(`${show(c.values![0])} or ${show(c.values![1])}`);
+          break;
+        case "categorical": {
+          const i = this.#index[p].get(v as string);
+          if (i === undefined) {
+            if (unknown === "missing") {
+              masked++;
+              return;
+            }
+            bad(`one of the categories learned in training (${c.categories!.slice(0, 8).map(show).join(", ")}${c.categories!.length > 8 ? ", …" : ""})`);
+          }
+          x[at + i!] = 1;
+          break;
+        }
+      }
+      mask[r * P + p] = 1;
+    });
+    return masked;
   }
 
   /** The raw value of column p from its distribution mean at `at` of a means row (categorical: the likeliest). */

@@ -14,9 +14,9 @@ beforeAll(async () => {
   tf = await loadTf();
 });
 
-type Kind = "bernoulli" | "gaussian" | "laplace" | "cbernoulli" | "poisson" | "categorical";
-const SCALED = new Set<Kind>(["gaussian", "laplace"]);
-const TWINNED: Kind[] = ["bernoulli", "gaussian", "laplace", "cbernoulli", "poisson"];
+type Kind = "bernoulli" | "gaussian" | "laplace" | "cbernoulli" | "poisson" | "categorical" | "negbinomial";
+const SCALED = new Set<Kind>(["gaussian", "laplace", "negbinomial"]);
+const TWINNED: Kind[] = ["bernoulli", "gaussian", "laplace", "cbernoulli", "poisson", "negbinomial"];
 const ALL: Kind[] = [...TWINNED, "categorical"];
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -41,7 +41,13 @@ function ref(kind: Kind, l: number[], x: number[], s: number[]): number {
     else if (kind === "gaussian") t += 0.5 * ((li - xi) * Math.exp(-s[d])) ** 2 + s[d] + HALF_LOG_2PI;
     else if (kind === "laplace") t += Math.abs(li - xi) * Math.exp(-s[d]) + s[d] + Math.LN2;
     else if (kind === "cbernoulli") t += softplus(li) - xi * li - Math.log(li / Math.tanh(li / 2));
-    else t += Math.exp(li) - xi * li + logFactorial(xi);
+    else if (kind === "negbinomial") {
+      // log Γ(x + r) − log Γ(r) = Σ_{i<x} log(r + i) for a whole count x
+      const r = Math.exp(s[d]);
+      let lg = 0;
+      for (let i = 0; i < xi; i++) lg += Math.log(r + i);
+      t += -lg + logFactorial(xi) + (r + xi) * Math.log(r + Math.exp(li)) - r * s[d] - xi * li;
+    } else t += Math.exp(li) - xi * li + logFactorial(xi);
   }
   return t;
 }
@@ -61,7 +67,7 @@ function makeCase(kind: Kind, B: number, n: number, w: number, seed: number, mas
     x.set(u);
     for (let i = 0; i < x.length; i += 5) x[i] = out[i]; // exact zeros of out − x
   }
-  if (kind === "poisson") for (let i = 0; i < x.length; i++) x[i] = Math.floor(x[i] * 12);
+  if (kind === "poisson" || kind === "negbinomial") for (let i = 0; i < x.length; i++) x[i] = Math.floor(x[i] * 12);
   if (kind === "categorical") {
     x.fill(0);
     const pick = randomArray(B * n, seed + 2, 0, w);
@@ -216,6 +222,12 @@ describe("parts kernels: values, masks and gradients", () => {
         if (kind === "laplace") return tf.sum(tf.add(tf.mul(tf.abs(tf.sub(l, xt)), tf.exp(tf.neg(s))), s));
         if (kind === "cbernoulli") return tf.sum(tf.sub(tf.sub(tf.softplus(l), tf.mul(xt, l)), tf.log(tf.div(l, tf.tanh(tf.mul(0.5, l))))));
         if (kind === "poisson") return tf.sum(tf.sub(tf.exp(l), tf.mul(xt, l)));
+        if (kind === "negbinomial") {
+          const r = tf.exp(s);
+          let t = tf.sub(tf.mul(tf.add(r, xt), tf.log(tf.add(r, tf.exp(l)))), tf.add(tf.mul(r, s), tf.mul(xt, l)));
+          for (let i = 0; i < 12; i++) t = tf.sub(t, tf.mul(tf.cast(tf.greater(xt, i), "float32"), tf.log(tf.add(r, i))));
+          return tf.sum(t);
+        }
         return tf.sum(tf.mul(xt, tf.neg(tf.logSoftmax(l))));
       };
       const lt = tf.tensor2d(L, [c.B, W]);

@@ -459,7 +459,7 @@ export function vrnnObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VrnnConfi
 export interface TabularColumn {
   name: string;
   type: "continuous" | "bounded" | "binary" | "categorical" | "count";
-  likelihood?: "gaussian" | "laplace";
+  likelihood?: "gaussian" | "laplace" | "poisson" | "negative-binomial";
   width: number;
 }
 

@@ -8,6 +8,7 @@ import { UsageError } from "../errors.js";
 import { extension, readBytes, writeBytes } from "../files.js";
 import { Progress } from "../progress.js";
 import { QUIET } from "../shared-options.js";
+import { streamFitOptions, streams } from "../stream-data.js";
 
 type Tabular = typeof import("../../tabular.js");
 type TableRecord = import("../../tabular.js").TableRecord;
@@ -67,7 +68,12 @@ export const TABULAR_OPTIONS: OptionSpec[] = [
 
 /** The train options --tabular reads; any other is refused. */
 const TABULAR_READS = new Set(["tabular", "columns", "latent", "hidden", "decoder-hidden", "activation", "beta", "seed", "epochs",
-  "batch-size", "learning-rate", "shuffle-seed", "limit", "output", "quiet", "help"]);
+  "batch-size", "learning-rate", "shuffle-seed", "limit", "output", "quiet", "help",
+  // a Parquet or Arrow file over the stream threshold is streamed (stream-data.ts's flags)
+  "stream", "stream-above", "shuffle-range", "read-ahead"]);
+
+/** Rows per shuffled range of a streamed table when --shuffle-range is not given: about a row group's worth. */
+const TABLE_RANGE = 65_536;
 
 /** `vaekit train <table> --tabular`; `options`: the names of every option train accepts. */
 export async function trainTabular(args: Args, ctx: Context, options: readonly string[]): Promise<number> {
@@ -79,12 +85,25 @@ export async function trainTabular(args: Args, ctx: Context, options: readonly s
   const t = await tabular();
   const output = args.string("output", "model.safetensors");
   if (extension(output) !== ".safetensors") throw new UsageError(`-o '${output}': a model file ends in .safetensors`);
-  const records = await readRecords(args.positionals[0], args.whole("limit", undefined, 1));
+  const path = args.positionals[0];
+  const columnar = [".parquet", ".arrow", ".feather", ".ipc"].includes(extension(path));
+  const streamed = await streams(args, path);
+  if (streamed && !columnar) throw new UsageError(`'${path}': --tabular streams Parquet and Arrow IPC files; load ${extension(path)} tables whole (--stream never), or convert the table`);
   const spec = args.string("columns");
   const columns = spec?.split(",").map((c) => {
     const [name, type] = c.split(":");
     return type ? { name, type: type as never } : { name };
   });
+  let records: TableRecord[] = [];
+  let source: import("../../tabular-arrow.js").TableSource | undefined;
+  let schema: import("../../tabular.js").Column[] | undefined;
+  const limit = args.whole("limit", undefined, 1);
+  if (streamed) {
+    // bigger than memory: one pass infers the schema, then fit reads row groups / record batches as it needs them
+    const ta = await import("../../tabular-arrow.js");
+    const names = columns?.map((c) => c.name);
+    schema = await t.scanSchema(ta.tableBatches(path, { ...(names ? { columns: names } : {}), rowEnd: limit }), columns);
+  } else records = await readRecords(path, limit);
   const hidden = args.string("hidden")?.split(",").map(Number);
   const config: Record<string, unknown> = { latentSize: args.whole("latent", 8, 1, 4096), seed: args.whole("seed", 0, 0, 2 ** 32 - 1), columns };
   if (hidden) config.hiddenSizes = hidden;
@@ -92,17 +111,25 @@ export async function trainTabular(args: Args, ctx: Context, options: readonly s
   if (dh) config.decoderHiddenSizes = dh;
   if (args.has("activation")) config.activation = args.string("activation");
   if (args.has("beta")) config.beta = args.number("beta", 1, { min: 0 });
-  const model = await t.TabularVAE.fromRecords(records, config as never);
+  let model: import("../../tabular.js").TabularVAE;
+  if (schema) {
+    const { columns: _c, ...rest } = config;
+    model = await t.TabularVAE.create({ ...rest, schema } as never);
+    source = await (await import("../../tabular-arrow.js")).openTable(path, model.schema, { rowEnd: limit });
+  } else model = await t.TabularVAE.fromRecords(records, config as never);
+  const n = source ? source.rows : records.length;
   const epochs = args.whole("epochs", 10, 1, 1e9);
-  const batchSize = Math.min(args.whole("batch-size", 128, 1, 1 << 20), records.length);
+  const batchSize = Math.min(args.whole("batch-size", 128, 1, 1 << 20), n);
   const progress = new Progress(ctx.stderr, { unit: "records", quiet: args.flag("quiet"), now: ctx.now });
   let snapshot: Uint8Array | undefined, last = 0;
-  progress.start(epochs * records.length);
+  progress.start(epochs * n);
   try {
-    await model.fit(records, {
+    const stream = source ? { shuffleRange: TABLE_RANGE, ...streamFitOptions(args) } : streamFitOptions(args);
+    await model.fit(source ?? records, {
+      ...stream,
       epochs, batchSize, learningRate: args.number("learning-rate", 1e-3, { min: 0, open: true }), signal: ctx.signal,
       ...(args.has("shuffle-seed") ? { shuffleSeed: args.whole("shuffle-seed", 0, 0, 2 ** 32 - 1) } : {}),
-      onBatchEnd: (b) => progress.update((b.epoch - 1) * records.length + Math.min(records.length, (b.batch + 1) * batchSize), `epoch ${b.epoch}/${epochs}`, `loss ${b.loss.toFixed(2)}`),
+      onBatchEnd: (b) => progress.update((b.epoch - 1) * n + Math.min(n, (b.batch + 1) * batchSize), `epoch ${b.epoch}/${epochs}`, `loss ${b.loss.toFixed(2)}`),
       onEpochEnd: (log) => {
         snapshot = model.save();
         last = log.loss;
@@ -117,11 +144,12 @@ export async function trainTabular(args: Args, ctx: Context, options: readonly s
     return 130;
   } finally {
     model.dispose();
+    await source?.close();
   }
   progress.clear();
   await writeBytes(output, snapshot!);
   if (!args.flag("quiet")) {
-    ctx.stderr.write(`vaekit train: saved ${output} (TabularVAE, ${model.schema.length} columns, ${epochs} epochs, loss ${last.toFixed(3)})\n`);
+    ctx.stderr.write(`vaekit train: saved ${output} (TabularVAE, ${schema?.length ?? model.schema.length} columns, ${epochs} epochs${source ? `, streamed ${n} rows` : ""}, loss ${last.toFixed(3)})\n`);
   }
   return 0;
 }
