@@ -173,7 +173,7 @@ export class FidClassifier {
    *
    * @example
    * ```ts
-   * c.accuracy(testImages, testLabels); // ≈ 0.969
+   * c.accuracy(testImages, testLabels); // ≈ 0.981
    * ```
    */
   accuracy(images: Data, labels: ArrayLike<number>): number {
