@@ -178,14 +178,14 @@ function layers(name: string, v: unknown, fallback: DenseList, act: Activation):
   return v.map((l: unknown, i) => {
     if (typeof l !== "object" || l === null) throw new InvalidConfigError(`${name}[${i}] must be a layer object such as { type: "dense", units: 512 }; got ${show(l)}`);
     const o = l as Record<string, unknown>;
+    if (o.type !== "dense") {
+      throw new InvalidConfigError(`${name}[${i}] has type ${show(o.type)}; without inputShape the networks are MLPs of "dense" layers ` +
+        "(give inputShape, e.g. [28, 28, 1], for conv layer lists)");
+    }
     for (const k of Object.keys(o)) {
       if (!["type", "units", "activation"].includes(k)) {
         throw new InvalidConfigError(`${name}[${i}]: unknown dense-layer option '${k}'${suggest(k, ["type", "units", "activation"])}`);
       }
-    }
-    if (o.type !== "dense") {
-      throw new InvalidConfigError(`${name}[${i}] has type ${show(o.type)}; without inputShape the networks are MLPs of "dense" layers ` +
-        "(give inputShape, e.g. [28, 28, 1], for conv layer lists)");
     }
     return { type: "dense", units: size(`${name}[${i}].units`, o.units), activation: activationOf(`${name}[${i}].activation`, o.activation, act) };
   });

@@ -101,6 +101,9 @@ describe("VAEGAN with conv layer lists", () => {
 describe("CVAEGAN with conv layer lists", () => {
   const cbase: CVAEGANConfig = {
     ...base, classes: C,
+    // tanh features: with a piecewise-linear conv layer the pairwise feature loss would not depend on its bias at
+    // all (f(x) − f(x′) cancels it), leaving float32 rounding noise against an exact 0
+    discriminator: [conv(3), { type: "flatten" }, { type: "dense", units: 6 }],
     classifier: [conv(2), { type: "flatten" }, { type: "dense", units: 4 }],
     weights: { kl: 1.5, encoderPairwise: 0.7, generatorPairwise: 0.3, featureMatching: 2 }, seed: 6,
   } as CVAEGANConfig;

@@ -75,7 +75,8 @@ describe("fid", () => {
     const near = await fid(train, test);
     const noise = randomArray(5000 * 784, 5, 0, 1);
     const far = await fid(noise, test);
-    expect(near).toBeLessThan(10);
+    // the conv classifier's features reach ≈ 20: 5,000 vs 5,000 images score ≈ 17 (10,000 vs 10,000: 2.9)
+    expect(near).toBeLessThan(25);
     expect(far).toBeGreaterThan(30 * near);
     // symmetric
     expect(Math.abs((await fid(test, train)) - near)).toBeLessThan(1e-6 * near + 1e-9);
