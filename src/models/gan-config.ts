@@ -320,6 +320,9 @@ export function resolveCVAEGANConfig(config: unknown): ResolvedCVAEGANConfig {
   if (base.inputShape) {
     if (c.classifier === undefined) throw new InvalidConfigError("with inputShape, give the classifier as a layer list (e.g. conv2d layers, a flatten and dense layers); it has no default");
     classifier = fullList("classifier", c.classifier, base.activation);
+    if (!classifier.some((l) => PARAMETRISED.includes(l.type))) {
+      throw new InvalidConfigError("the classifier's list needs a dense or conv layer (f_C is its last hidden output)");
+    }
     planFlat("classifier", classifier, base.inputShape);
   } else classifier = layers("classifier", c.classifier, [{ type: "dense", units: 512 }, { type: "dense", units: 256 }], base.activation);
   const w = (c.weights ?? {}) as Record<string, unknown>;

@@ -227,7 +227,8 @@ export function splitLayerNet(layout: ParameterLayout, prefix: string, list: rea
   const plan = planLayers(prefix, list, shape, classes);
   const whole = layerStack(layout, prefix, plan, shape.reduce((a, b) => a * b, 1), alpha, classes,
     { size: out.size, activation: out.activation, parts: out.parts ?? [{ name: `${prefix}.output`, col: 0, cols: out.size }] });
-  const k = moduleIndex(plan, split, classes) + 1;
+  // the modules up to and including spec layer `split` (a flatten or reshape there has no module of its own)
+  const k = moduleIndex(plan, split, classes) + (["flatten", "reshape"].includes(plan[split].spec.type) ? 0 : 1);
   const mods = whole.layers as Layer[];
   const first = new LayerStack(mods.slice(0, k), whole.inSize, mods[k - 1].outSize, whole.join);
   const rest = new LayerStack(mods.slice(k), mods[k - 1].outSize, whole.outSize);

@@ -125,6 +125,23 @@ describe("CVAEGAN with conv layer lists", () => {
     });
   }
 
+  it("takes f_C and the discriminator's head from lists that end at their flatten (generator step gradient)", async () => {
+    const m = await CVAEGAN.create({ ...cbase, discriminator: [conv(3), { type: "flatten" }], classifier: [conv(2), { type: "flatten" }] });
+    const labels = [2, 0, 1, 2];
+    const n = labels.length;
+    const x = unit(n, 51), eps = randomArray(n * L, 52, -2, 2), prior = randomArray(n * L, 53, -2, 2);
+    const cfg = m.config as unknown as CvaeGanConfig;
+    const yv = oneHot(labels);
+    const result = m.gradients(x, labels, { step: "generator", epsilon: eps, prior });
+    const r = await expectGradients({
+      model: m, result, label: "conv CVAEGAN generator (lists ending at flatten)",
+      objective: (o, W) => cvaeGanObjective(o, W, cfg, "generator", o.input(x, n, D), o.input(yv, n, C), yv, n, o.input(eps, n, L), o.input(prior, n, L)),
+    });
+    expect(r.fdWorst).toBeLessThan(2e-5);
+    await expect(CVAEGAN.create({ ...cbase, classifier: [{ type: "flatten" }] })).rejects.toThrow(/classifier's list needs a dense or conv layer/);
+    m.dispose();
+  });
+
   it("updates only the step's group, bit for bit, and save/load round-trips", async () => {
     const x = unit(12, 41), labels = Array.from({ length: 12 }, (_, i) => i % C);
     const m = await CVAEGAN.create({ ...cbase, balance: null });
