@@ -11,13 +11,17 @@
 // All: batch 64, the first --train-images MNIST training images (pixels / 255), shuffled each epoch, seeds fixed,
 // one thread.
 //
-// Scores (the report phase): FID over the 64 penultimate features of the committed MLP MNIST classifier
-// (vaekit/metrics, test/fixtures/metrics/), between the 10,000 test images and (a) 10,000 samples z ~ N(0, I) (for
+// Scores (the report phase): FID over the 64 penultimate features of the committed conv MNIST classifier
+// (vaekit/metrics, test/fixtures/metrics/fid-mnist-conv-classifier.*), between the 10,000 test images and (a) 10,000 samples z ~ N(0, I) (for
 // CVAE-GAN, 1,000 per class), (b) the reconstructions of the 10,000 test images. Lower is better. CVAE-GAN: the
 // share of 1,000 samples per class that the classifier labels with the class asked for.
 //
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan [--epochs 10] [--train-images 60000]
-//   node --import tsx bench/gan-repro.mjs --phase report [--at 5] → bench/results/gan-repro.json, docs/pictures/gan-*.png
+//   node --import tsx bench/gan-repro.mjs --phase train --run vaegan-lr1e-3 --tag NAME --config '{"gamma":10}' (a study run)
+//   node --import tsx bench/gan-repro.mjs --phase report [--at 5] [--only a,b] [--out file.json] [--pictures]
+//     → bench/results/gan-repro.json (every run trained in the build folder), docs/pictures/gan-*.png with --pictures
+// Committed results: GAN_BUILD=bench/.build/gan-real/, --train-images 15000 --epochs 3 (cvaegan 20000), report with
+// --pictures; the study: GAN_BUILD=bench/.build/gan-study/, 5000 images, 3 epochs, --out gan-study.json.
 // (tsx: vaekit/gan and vaekit/metrics are read from src/ until the build has their sub-paths.) Checkpoints (one per
 // epoch) and per-epoch logs live in bench/.build/gan/ (git ignores it).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -37,6 +41,14 @@ const { values: args } = parseArgs({
     "train-images": { type: "string", default: "60000" },
     samples: { type: "string", default: "10000" },
     at: { type: "string" },
+    // a study run: --tag NAME saves under NAME, --config / --fit (JSON) override the run's create / fit options
+    tag: { type: "string" },
+    // report: only these runs (comma-separated), results into --out
+    only: { type: "string" },
+    out: { type: "string", default: "gan-repro.json" },
+    pictures: { type: "boolean", default: false },
+    config: { type: "string" },
+    fit: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -58,23 +70,15 @@ const GAN_NETS = {
 // pins the image down); β 0.05 (the feature error is a Gaussian-like error, far weaker than the VAE's Bernoulli)
 const WIDE = { discriminator: [dense(1024, "leaky_relu"), dense(256, "leaky_relu")], featureLayer: 0, beta: 0.05 };
 const GAN_FIT = { batchSize: 64, learningRate: 3e-4, beta1: 0.5, shuffleSeed: 1 };
+const VAE_NETS = { inputSize: 784, hiddenSizes: [HIDDEN], latentSize: LATENT, activation: "relu", likelihood: "bernoulli", seed: 1 };
+const CVAEGAN_NETS = { ...GAN_NETS, classes: 10, discriminator: [dense(256, "leaky_relu"), dense(128, "leaky_relu")], classifier: [dense(256, "leaky_relu"), dense(128, "leaky_relu")] };
+const run = (name, make, load, fit, base, more = {}) => ({ name, createWith: (o = {}) => make({ ...base, ...o }), create: () => make(base), load, fit, ...more });
 export const RUNS = {
-  vae: {
-    name: "VAE (Bernoulli)", create: () => core.VAE.create({ inputSize: 784, hiddenSizes: [HIDDEN], latentSize: LATENT, activation: "relu", likelihood: "bernoulli", seed: 1 }),
-    load: (b) => core.VAE.load(b), fit: { batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 },
-  },
-  vaegan: {
-    name: "VAE-GAN (Adam 3e-4, β1 0.5)", create: () => gan.VAEGAN.create({ ...GAN_NETS, ...WIDE }), load: (b) => gan.VAEGAN.load(b), fit: GAN_FIT,
-  },
-  "vaegan-lr1e-3": {
-    name: "VAE-GAN (encoder and decoder Adam 1e-3, discriminator 3e-4, β1 0.5)", create: () => gan.VAEGAN.create({ ...GAN_NETS, ...WIDE }), load: (b) => gan.VAEGAN.load(b),
-    fit: { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } },
-  },
-  cvaegan: {
-    name: "CVAE-GAN", labels: true,
-    create: () => gan.CVAEGAN.create({ ...GAN_NETS, classes: 10, discriminator: [dense(256, "leaky_relu"), dense(128, "leaky_relu")], classifier: [dense(256, "leaky_relu"), dense(128, "leaky_relu")] }),
-    load: (b) => gan.CVAEGAN.load(b), fit: GAN_FIT,
-  },
+  vae: run("VAE (Bernoulli)", (c) => core.VAE.create(c), (b) => core.VAE.load(b), { batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 }, VAE_NETS),
+  vaegan: run("VAE-GAN (Adam 3e-4, β1 0.5)", (c) => gan.VAEGAN.create(c), (b) => gan.VAEGAN.load(b), GAN_FIT, { ...GAN_NETS, ...WIDE }),
+  "vaegan-lr1e-3": run("VAE-GAN (encoder and decoder Adam 1e-3, discriminator 3e-4, β1 0.5)", (c) => gan.VAEGAN.create(c), (b) => gan.VAEGAN.load(b),
+    { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, { ...GAN_NETS, ...WIDE }),
+  cvaegan: run("CVAE-GAN", (c) => gan.CVAEGAN.create(c), (b) => gan.CVAEGAN.load(b), GAN_FIT, CVAEGAN_NETS, { labels: true }),
 };
 
 function mnist(name) {
@@ -94,11 +98,16 @@ export async function labels(name, n) {
   return n === undefined ? y : y.subarray(0, n);
 }
 
-async function train(runName) {
-  const run = RUNS[runName];
-  if (!run) throw new Error(`--run must be one of ${Object.keys(RUNS).join(", ")}`);
+async function train(base) {
+  const known = RUNS[base];
+  if (!known) throw new Error(`--run must be one of ${Object.keys(RUNS).join(", ")}`);
+  const runName = args.tag ?? base;
+  const over = args.config ? JSON.parse(args.config) : undefined, fitOver = args.fit ? JSON.parse(args.fit) : {};
+  const run = { ...known, fit: { ...known.fit, ...fitOver } };
+  if (over) run.create = () => known.createWith(over);
   const epochs = Number(args.epochs), n = Number(args["train-images"]);
   mkdirSync(BUILD, { recursive: true });
+  writeFileSync(`${BUILD}${runName}.run.json`, JSON.stringify({ base, config: over ?? {}, fit: fitOver, trainImages: n, seed: 1, shuffleSeed: 1 }) + "\n");
   const x = await images("train-images-idx3-ubyte", n);
   const y = run.labels ? await labels("train-labels-idx1-ubyte", n) : undefined;
   const model = await run.create();
@@ -122,14 +131,18 @@ async function report() {
   const nS = Number(args.samples);
   const test = await images("t10k-images-idx3-ubyte");
   const testY = await labels("t10k-labels-idx1-ubyte");
-  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, feature: "penultimate 64 features of the committed MLP MNIST classifier (test/fixtures/metrics)", runs: {} };
+  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, feature: "penultimate 64 features of the committed conv MNIST classifier (test/fixtures/metrics/fid-mnist-conv-classifier)", runs: {} };
   const classifier = await metrics.FidClassifier.create();
   out.classifierTestAccuracy = classifier.accuracy(test, testY);
   out.fidTrainVsTest = await metrics.fidFromStatistics(classifier.statistics(await images("train-images-idx3-ubyte", 10000)), classifier.statistics(test));
   const testStats = classifier.statistics(test);
   mkdirSync(`${ROOT}docs/pictures`, { recursive: true });
-  for (const [name, run] of Object.entries(RUNS)) {
-    if (!existsSync(`${BUILD}${name}.jsonl`)) continue;
+  // every run trained in BUILD: the named runs and tagged study runs (--tag), each with its settings
+  const trained = readdirSync(BUILD).filter((f) => f.endsWith(".jsonl")).map((f) => f.slice(0, -6)).filter((n) => !args.only || args.only.split(",").includes(n));
+  for (const name of trained) {
+    const meta = existsSync(`${BUILD}${name}.run.json`) ? JSON.parse(readFileSync(`${BUILD}${name}.run.json`, "utf8")) : { base: name, config: {}, fit: {} };
+    const run = RUNS[meta.base];
+    if (!run) continue;
     const logs = readFileSync(`${BUILD}${name}.jsonl`, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
     // every run scored at the same epoch (--at), or its last one
     const last = args.at === undefined ? logs[logs.length - 1] : logs.find((l) => l.epoch === Number(args.at));
@@ -137,7 +150,7 @@ async function report() {
     logs.length = last.epoch;
     const model = await run.load(readFileSync(`${BUILD}${name}@${last.epoch}.safetensors`));
     let samples, rec;
-    const r = { name: run.name, epochs: last.epoch, trainSeconds: logs.reduce((s, l) => s + l.seconds, 0), perEpoch: logs };
+    const r = { name: run.name, base: meta.base, trainImages: meta.trainImages, configOverride: meta.config, fitOverride: meta.fit, epochs: last.epoch, trainSeconds: logs.reduce((s, l) => s + l.seconds, 0), perEpoch: logs };
     if (run.labels) {
       const per = Math.floor(nS / 10);
       const asked = Int32Array.from({ length: per * 10 }, (_, i) => Math.floor(i / per));
@@ -153,7 +166,7 @@ async function report() {
     r.fidSamples = await metrics.fidFromStatistics(classifier.statistics(samples), testStats);
     r.fidReconstructions = await metrics.fidFromStatistics(classifier.statistics(rec), testStats);
     const grid = run.labels ? pictureOrder(samples, nS) : samples.subarray(0, 64 * 784);
-    writeFileSync(`${ROOT}docs/pictures/gan-${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: run.labels ? 10 : 8 })));
+    if (args.pictures) writeFileSync(`${ROOT}docs/pictures/gan-${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: run.labels ? 10 : 8 })));
     out.runs[name] = r;
     model.dispose();
     console.log(name, JSON.stringify({ fidSamples: r.fidSamples, fidReconstructions: r.fidReconstructions, classAccuracy: r.classAccuracy }));
@@ -163,7 +176,7 @@ async function report() {
   out.trainImages = Number(args["train-images"]);
   out.scoredAtEpoch = args.at === undefined ? "each run's last" : Number(args.at);
   out.loadAverage = loadavg()[0];
-  writeFileSync(`${RESULTS}gan-repro.json`, JSON.stringify(out, null, 1) + "\n");
+  writeFileSync(`${RESULTS}${args.out}`, JSON.stringify(out, null, 1) + "\n");
 }
 
 /** 8 samples of each class, one class per column. */

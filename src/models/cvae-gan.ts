@@ -18,12 +18,11 @@ import type { Batch, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms } from
 import type { Label } from "./conditional-vae.js";
 import type { CVAEGANConfig, ResolvedCVAEGANConfig } from "./gan-config.js";
 import { configFromFile, readModelFile } from "./format.js";
-import { buildLayers, buildNets, GanModel, Stack, type PassPlan } from "./gan-model.js";
+import { buildLayers, buildNets, GanModel, splitLayerNet, Stack, type GanGradients, type Net, type PassPlan } from "./gan-model.js";
 import { labelRows, type Labels } from "./labels.js";
 import type { Encoding } from "./latent-model.js";
 import { Model, type EngineOptions } from "./model.js";
 import { optionsOf } from "./options.js";
-import type { GanGradients } from "./vae-gan.js";
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -74,13 +73,17 @@ const STEPS: readonly CVAEGANStep[] = ["encoder", "generator", "discriminator", 
 export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
   #trainDiscriminator = true;
   #batchStep = 0;
-  readonly #cFeatures: Stack;
-  readonly #cHead: Stack;
+  readonly #cFeatures: Net;
+  readonly #cHead: Net;
 
   private constructor(e: Engine, cfg: ResolvedCVAEGANConfig) {
     const nets = buildNets(cfg, cfg.classes, {
       group: "classifier",
       build: (layout) => {
+        if (cfg.inputShape) {
+          const c = splitLayerNet(layout, "classifier", cfg.classifier, cfg.inputShape, cfg.leakySlope, cfg.classifier.length - 1, { size: cfg.classes, activation: "identity" });
+          return { features: c.first, head: c.rest };
+        }
         const layers = buildLayers(layout, "classifier", cfg.inputSize, cfg.classifier, { name: "output", size: cfg.classes, activation: "identity" });
         return { features: new Stack(layers.slice(0, -1), cfg.leakySlope), head: new Stack(layers.slice(-1), cfg.leakySlope) };
       },
@@ -103,7 +106,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
   static async create(config: CVAEGANConfig, options: EngineOptions = {}): Promise<CVAEGAN> {
     const { resolveCVAEGANConfig } = await import("./gan-config.js");
     const cfg = resolveCVAEGANConfig(config);
-    const m = new CVAEGAN(await Model.engine(options, undefined, false), cfg);
+    const m = new CVAEGAN(await Model.engine(options, undefined, !!cfg.inputShape), cfg);
     m.initialise();
     return m;
   }
@@ -120,7 +123,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
     const file = await readModelFile(bytes, "CVAEGAN");
     const { resolveCVAEGANConfig } = await import("./gan-config.js");
     const cfg = configFromFile(() => resolveCVAEGANConfig(file.config));
-    return new CVAEGAN(await Model.engine(options, file, false), cfg).restore(file);
+    return new CVAEGAN(await Model.engine(options, file, !!cfg.inputShape), cfg).restore(file);
   }
 
   /**
@@ -271,22 +274,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
     const step = (o.step ?? "encoder") as CVAEGANStep;
     if (!STEPS.includes(step)) throw new InvalidInputError(`gradients: step must be one of ${STEPS.map((s) => `"${s}"`).join(", ")}; got ${String(o.step)}`);
     const d = this.#data(x, labels, "gradients");
-    const n = d.rows;
-    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
-    const prior = o.prior === undefined ? undefined : toRows(o.prior, this.L, "gradients: prior");
-    for (const [name, v] of [["epsilon", eps], ["prior", prior]] as const) {
-      if (v && v.rows !== n) throw new InvalidInputError(`gradients: ${name} has ${v.rows} rows but x has ${n}; give one row of ${this.L} values per example`);
-    }
-    const seed = seedOf("gradients: seed", o.seed, 0);
-    this.fits("gradients", n);
-    this.dims(n);
-    this.putRows(d.x, d.y, 0, n);
-    this.evalNoise(n, seed, 0);
-    if (eps) this.e.write(this.b.eps.ptr, eps.values);
-    if (prior) this.e.write(this.b.z.ptr + n * this.L * 4, prior.values);
-    this.e.k.zero_f32(this.grads, this.nParams);
-    const terms = this.#step(step, n, 1, false);
-    return { loss: terms.loss, gradients: this.gradientTensors() };
+    return this.stepGradients(o, d.x, d.y, d.rows, (n) => this.#step(step, n, 1, false));
   }
 
   /**
@@ -453,11 +441,7 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
       return { loss: ce, accuracy: hits };
     }
     if (step === "discriminator") {
-      const plan: PassPlan = { prior: true, head: true, frozen: { encoder: train, decoder: train } };
-      const { R } = this.forward(t, B, plan, 0);
-      const real = this.bce(t, 0, B, 1 - this.cfg.labelSmoothing, 1, R);
-      const reconstructed = this.bce(t, B, B, 0, 1, R);
-      const prior = this.bce(t, 2 * B, B, 0, 1, R);
+      const { real, reconstructed, prior } = this.discriminatorLoss(t, B, train);
       const verdict = this.balanceOf(real / B, prior / B);
       this.#trainDiscriminator = verdict.discriminator || !this.cfg.balance;
       if (gradScale) t.backward();

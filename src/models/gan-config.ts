@@ -4,23 +4,20 @@ import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
 import { activationOf, configObject, initOf, positive, seedConfig, size, suggest, type WeightInit } from "./config-checks.js";
+import { planLayers, resolveLayers, shapeOf, shapeText, type LayerSpec, type PlannedLayer } from "./layers-config.js";
 
 /**
- * One layer of a network's layer list. Today the dense (fully connected) layer; the list form is the one vaekit's
- * convolution layers use, so conv lists slot in where the engine has them.
+ * One layer of a network's layer list: a dense layer (MLP networks, no `inputShape`), or with `inputShape` any layer
+ * of vaekit's layer lists — conv2d, conv2dTranspose, flatten, reshape, dense (batch norm is refused: the
+ * discriminator and decoder run real, reconstructed and prior rows in one batch, whose statistics would mix them).
  *
  * @example
  * ```ts
- * const layers: GanLayer[] = [{ type: "dense", units: 512 }, { type: "dense", units: 256, activation: "leaky_relu" }];
+ * const layers: GanLayer[] = [{ type: "conv2d", filters: 16, kernelSize: 4, strides: 2, padding: 1 }, { type: "flatten" },
+ *   { type: "dense", units: 256, activation: "leaky_relu" }];
  * ```
  */
-export interface GanLayer {
-  type: "dense";
-  /** Output width. */
-  units: number;
-  /** Default: the config's `activation`. */
-  activation?: Activation;
-}
+export type GanLayer = LayerSpec;
 
 /**
  * Pythae's equilibrium rule (after Larsen et al.'s code): with the discriminator's mean binary cross-entropies on
@@ -48,8 +45,16 @@ export interface GanBalance {
  * ```
  */
 export interface VAEGANConfig {
-  /** Values per example (784 for 28×28 images). */
-  inputSize: number;
+  /** Values per example (784 for 28×28 images); may be left out when `inputShape` is given. */
+  inputSize?: number;
+  /**
+   * [height, width, channels] of the images (channels last): makes every network a full vaekit layer list, so conv
+   * layers may appear. Then each list is as in the conv VAE: the encoder, discriminator and classifier lists end flat
+   * (a flatten, then dense layers; their heads follow), and the decoder's list ends with the image itself (its last
+   * layer outputs inputShape, or inputSize flat values; that layer's activation defaults to `outputActivation`).
+   * Without it (the default, null) the networks are MLPs: dense layers only, the decoder's output layer appended.
+   */
+  inputShape?: [number, number, number] | null;
   /** Latent dimensions. */
   latentSize: number;
   /** The encoder's hidden layers, input side first (then the mean and log-variance heads). Default one dense layer of 512. */
@@ -99,7 +104,9 @@ export interface VAEGANConfig {
  * const { gamma, featureLayer }: ResolvedVAEGANConfig = model.config;
  * ```
  */
-export interface ResolvedVAEGANConfig extends Required<Omit<VAEGANConfig, "balance">> {
+export interface ResolvedVAEGANConfig extends Required<Omit<VAEGANConfig, "balance" | "inputShape">> {
+  /** Present in the layer-list form only (an MLP model's config and file have no inputShape). */
+  inputShape?: [number, number, number];
   encoder: GanLayer[];
   decoder: GanLayer[];
   discriminator: GanLayer[];
@@ -154,14 +161,16 @@ export interface ResolvedCVAEGANConfig extends Omit<ResolvedVAEGANConfig, "gamma
 }
 
 const COMMON = [
-  "inputSize", "latentSize", "encoder", "decoder", "discriminator", "featureLayer", "activation", "leakySlope",
+  "inputSize", "inputShape", "latentSize", "encoder", "decoder", "discriminator", "featureLayer", "activation", "leakySlope",
   "outputActivation", "labelSmoothing", "balance", "init", "seed",
 ];
 const VAEGAN_KEYS = [...COMMON, "beta", "gamma", "generatorLoss"];
 const CVAEGAN_KEYS = [...COMMON, "classes", "classifier", "weights"];
 const OUTPUTS = ["sigmoid", "tanh", "identity"];
 
-function layers(name: string, v: unknown, fallback: GanLayer[], act: Activation): GanLayer[] {
+type DenseList = { type: "dense"; units: number; activation?: Activation }[];
+
+function layers(name: string, v: unknown, fallback: DenseList, act: Activation): DenseList {
   if (v === undefined) return fallback.map((l) => ({ ...l, activation: l.activation ?? act }));
   if (!Array.isArray(v) || v.length === 0) {
     throw new InvalidConfigError(`${name} must be a non-empty layer list such as [{ type: "dense", units: 512 }]; got ${show(v)}`);
@@ -169,30 +178,98 @@ function layers(name: string, v: unknown, fallback: GanLayer[], act: Activation)
   return v.map((l: unknown, i) => {
     if (typeof l !== "object" || l === null) throw new InvalidConfigError(`${name}[${i}] must be a layer object such as { type: "dense", units: 512 }; got ${show(l)}`);
     const o = l as Record<string, unknown>;
+    if (o.type !== "dense") {
+      throw new InvalidConfigError(`${name}[${i}] has type ${show(o.type)}; without inputShape the networks are MLPs of "dense" layers ` +
+        "(give inputShape, e.g. [28, 28, 1], for conv layer lists)");
+    }
     for (const k of Object.keys(o)) {
       if (!["type", "units", "activation"].includes(k)) {
         throw new InvalidConfigError(`${name}[${i}]: unknown dense-layer option '${k}'${suggest(k, ["type", "units", "activation"])}`);
       }
     }
-    if (o.type !== "dense") {
-      throw new InvalidConfigError(`${name}[${i}] has type ${show(o.type)}; VAEGAN and CVAEGAN layer lists take "dense" layers in this build`);
-    }
     return { type: "dense", units: size(`${name}[${i}].units`, o.units), activation: activationOf(`${name}[${i}].activation`, o.activation, act) };
   });
 }
 
-function common(c: Record<string, unknown>) {
+const PARAMETRISED = ["dense", "conv2d", "conv2dTranspose"];
+const count = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** A layer list of the layer-list form: each layer checked, activations not named filled with `act`. */
+function fullList(name: string, v: unknown, act: Activation, lastAct?: Activation): LayerSpec[] {
+  if (!Array.isArray(v)) return resolveLayers(name, v);
+  const filled = v.map((l: unknown, i) => {
+    if (typeof l !== "object" || l === null || Array.isArray(l)) return l;
+    const o = l as Record<string, unknown>;
+    if (o.type === "batchNorm") {
+      throw new InvalidConfigError(`${name}[${i}]: batchNorm is not available in VAEGAN / CVAEGAN networks (the discriminator and the ` +
+        "decoder run real, reconstructed and prior rows as one batch, whose statistics would mix them); leave it out");
+    }
+    if (!PARAMETRISED.includes(o.type as string) || o.activation !== undefined) return l;
+    return { ...o, activation: i === v.length - 1 && lastAct ? lastAct : act };
+  });
+  return resolveLayers(name, filled);
+}
+
+/** Plans a list that must end flat (a head of dense outputs follows). */
+function planFlat(name: string, list: readonly LayerSpec[], input: readonly number[], classes = 0): PlannedLayer[] {
+  const plan = planLayers(name, list, input, classes);
+  const out = plan[plan.length - 1].output;
+  if (out.length !== 1) {
+    throw new InvalidConfigError(`${name}[${plan.length - 1}] (${plan[plan.length - 1].spec.type}) outputs ${shapeText(out)}; the ${name} must end flat (add { type: "flatten" }) for the dense output that follows it`);
+  }
+  return plan;
+}
+
+/** The networks of the layer-list form (`inputShape` given), checked shape by shape. */
+function layerForm(c: Record<string, unknown>, act: Activation, outAct: Activation, classes: number) {
+  const inputShape = shapeOf("inputShape", c.inputShape);
+  if (inputShape.length !== 3) throw new InvalidConfigError(`inputShape must be [height, width, channels] (e.g. [28, 28, 1]); got ${show(c.inputShape)}`);
+  const D = count(inputShape);
+  if (c.inputSize !== undefined && c.inputSize !== D) {
+    throw new InvalidConfigError(`inputSize ${show(c.inputSize)} disagrees with inputShape ${shapeText(inputShape)} (${D} values); give only inputShape`);
+  }
+  const L = size("latentSize", c.latentSize);
+  for (const k of ["encoder", "decoder", "discriminator"]) {
+    if (c[k] === undefined) throw new InvalidConfigError(`with inputShape, give the ${k} as a layer list (e.g. conv2d layers, a flatten and dense layers); it has no default`);
+  }
+  const encoder = fullList("encoder", c.encoder, act);
+  const decoder = fullList("decoder", c.decoder, act, outAct);
+  const discriminator = fullList("discriminator", c.discriminator, act);
+  if (classes && !encoder.some((l) => l.type === "flatten")) {
+    throw new InvalidConfigError(`a conditional model's label joins the encoder after its flatten; this encoder over images ${shapeText(inputShape)} has no { type: "flatten" }`);
+  }
+  planFlat("encoder", encoder, inputShape, classes);
+  planFlat("discriminator", discriminator, inputShape);
+  const dec = planLayers("decoder", decoder, [L + classes]);
+  const out = dec[dec.length - 1].output;
+  if (!(out.length === 1 ? out[0] === D : out.join() === inputShape.join())) {
+    throw new InvalidConfigError(`decoder[${dec.length - 1}] (${dec[dec.length - 1].spec.type}) outputs ${shapeText(out)}; with inputShape the decoder's list ends with the image: shape ${shapeText(inputShape)} (or ${D} flat values)`);
+  }
+  return { inputShape: inputShape as [number, number, number], inputSize: D, encoder, decoder, discriminator };
+}
+
+function common(c: Record<string, unknown>, classes = 0) {
   const activation = activationOf("activation", c.activation, "leaky_relu");
-  const encoder = layers("encoder", c.encoder, [{ type: "dense", units: 512 }], activation);
-  const decoder = layers("decoder", c.decoder, encoder.slice().reverse().map((l) => ({ ...l })), activation);
-  const discriminator = layers("discriminator", c.discriminator, [{ type: "dense", units: 1024 }, { type: "dense", units: 256 }], activation);
+  const outputActivation = (c.outputActivation ?? "sigmoid") as ResolvedVAEGANConfig["outputActivation"];
+  if (!OUTPUTS.includes(outputActivation)) {
+    throw new InvalidConfigError(`outputActivation must be "sigmoid", "tanh" or "identity"; got ${show(c.outputActivation)}`);
+  }
+  let encoder: GanLayer[], decoder: GanLayer[], discriminator: GanLayer[], inputShape: [number, number, number] | null = null;
+  let inputSize: number;
+  if (c.inputShape !== undefined && c.inputShape !== null) {
+    ({ encoder, decoder, discriminator, inputShape, inputSize } = layerForm(c, activation, outputActivation, classes));
+  } else {
+    encoder = layers("encoder", c.encoder, [{ type: "dense", units: 512 }], activation);
+    decoder = layers("decoder", c.decoder, (encoder as DenseList).slice().reverse().map((l) => ({ ...l })), activation);
+    discriminator = layers("discriminator", c.discriminator, [{ type: "dense", units: 1024 }, { type: "dense", units: 256 }], activation);
+    inputSize = size("inputSize", c.inputSize);
+  }
   const featureLayer = c.featureLayer === undefined ? 0 : c.featureLayer;
   if (typeof featureLayer !== "number" || !Number.isInteger(featureLayer) || featureLayer < 0 || featureLayer >= discriminator.length) {
     throw new InvalidConfigError(`featureLayer must be the index of a discriminator layer, 0 to ${discriminator.length - 1}; got ${show(c.featureLayer)}`);
   }
-  const outputActivation = (c.outputActivation ?? "sigmoid") as ResolvedVAEGANConfig["outputActivation"];
-  if (!OUTPUTS.includes(outputActivation)) {
-    throw new InvalidConfigError(`outputActivation must be "sigmoid", "tanh" or "identity"; got ${show(c.outputActivation)}`);
+  if (!PARAMETRISED.includes(discriminator[featureLayer].type)) {
+    throw new InvalidConfigError(`featureLayer ${featureLayer} is a ${discriminator[featureLayer].type} layer; Dis_l must be the output of a dense or conv layer (the one before it or after it)`);
   }
   const labelSmoothing = c.labelSmoothing === undefined ? 0 : positive("labelSmoothing", c.labelSmoothing, true);
   if (labelSmoothing >= 1) throw new InvalidConfigError(`labelSmoothing must be in [0, 1); got ${show(c.labelSmoothing)}`);
@@ -205,7 +282,7 @@ function common(c: Record<string, unknown>) {
     balance = { equilibrium: positive("balance.equilibrium", b.equilibrium), margin: positive("balance.margin", b.margin, true) };
   }
   return {
-    inputSize: size("inputSize", c.inputSize),
+    inputSize, ...(inputShape ? { inputShape } : {}),
     latentSize: size("latentSize", c.latentSize),
     encoder, decoder, discriminator, featureLayer, activation,
     leakySlope: c.leakySlope === undefined ? 0.2 : positive("leakySlope", c.leakySlope, true),
@@ -234,12 +311,20 @@ export function resolveVAEGANConfig(config: unknown): ResolvedVAEGANConfig {
 /** Checks a CVAEGANConfig and fills its defaults. */
 export function resolveCVAEGANConfig(config: unknown): ResolvedCVAEGANConfig {
   const c = configObject(config, "CVAEGAN", CVAEGAN_KEYS, "{ inputSize: 784, latentSize: 16, classes: 10 }");
-  const base = common(c);
   const classes = c.classes;
   if (typeof classes !== "number" || !Number.isInteger(classes) || classes < 2 || classes > 65536) {
     throw new InvalidConfigError(`classes must be an integer from 2 to 65536 (the number of class labels); got ${show(classes)}`);
   }
-  const classifier = layers("classifier", c.classifier, [{ type: "dense", units: 512 }, { type: "dense", units: 256 }], base.activation);
+  const base = common(c, classes);
+  let classifier: GanLayer[];
+  if (base.inputShape) {
+    if (c.classifier === undefined) throw new InvalidConfigError("with inputShape, give the classifier as a layer list (e.g. conv2d layers, a flatten and dense layers); it has no default");
+    classifier = fullList("classifier", c.classifier, base.activation);
+    if (!classifier.some((l) => PARAMETRISED.includes(l.type))) {
+      throw new InvalidConfigError("the classifier's list needs a dense or conv layer (f_C is its last hidden output)");
+    }
+    planFlat("classifier", classifier, base.inputShape);
+  } else classifier = layers("classifier", c.classifier, [{ type: "dense", units: 512 }, { type: "dense", units: 256 }], base.activation);
   const w = (c.weights ?? {}) as Record<string, unknown>;
   if (typeof w !== "object" || w === null || Array.isArray(w)) throw new InvalidConfigError(`weights must be an object of loss weights; got ${show(c.weights)}`);
   const names = ["kl", "encoderPairwise", "generatorPairwise", "featureMatching"];

@@ -4,7 +4,7 @@
 // split at its feature layer l, the noise of training keyed on the model's step count (no hidden stream state), and
 // the inference calls (encode, decode, reconstruct, sample, interpolate, traverse, latentGrid).
 import { InvalidInputError } from "../errors.js";
-import { toRows, type Rows } from "../io/data.js";
+import { seedOf, toRows, type Rows } from "../io/data.js";
 import { gridPoints, traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions } from "../latent/interpolate.js";
 import { concatCols } from "../nn/concat.js";
@@ -17,13 +17,29 @@ import type { Engine } from "../runtime/engine.js";
 import type { Terms } from "../train/fit.js";
 import { ParameterGroups, type ParameterGroup } from "../train/groups.js";
 import type { GanLayer } from "./gan-config.js";
+import { Tensor as TensorHandle } from "../nn/tensor.js";
+import { JoinLabel, type Layer } from "../nn/stack.js";
+import { stack as layerStack } from "./layer-nets.js";
+import { planLayers, type DenseLayerSpec, type PlannedLayer } from "./layers-config.js";
 import type { ModelKind } from "./format.js";
 import { CHUNK, Model, STREAM } from "./model.js";
 import type { ModelCapabilities } from "./model-api.js";
 import { optionsOf } from "./options.js";
 
+/** What the GAN passes need of a network: an MLP Stack or a LayerStack (conv layer lists). */
+export interface Net {
+  readonly layers: readonly unknown[];
+  readonly inSize: number;
+  readonly outSize: number;
+  /** The label a conditional encoder joins after its flatten (layer lists only). */
+  readonly join?: JoinLabel;
+  declare(ws: Workspace, rows: (d: Dims) => number, fanOut?: boolean): void;
+  readonly output: Tensor;
+  run(t: Tape, x: Tensor, rows: number, inputGrad?: boolean): Tensor;
+}
+
 /** A stack of dense layers run on a tape (the layer-list counterpart of Mlp, with names `${prefix}.layers.{i}`). */
-export class Stack {
+export class Stack implements Net {
   #outs: Tensor[] = [];
 
   constructor(readonly layers: readonly DenseLayer[], readonly alpha: number) {}
@@ -62,12 +78,67 @@ export class Stack {
   }
 }
 
+/**
+ * A network of vaekit's layer-list modules (conv2d, conv2dTranspose, dense, the label join) with the Stack
+ * interface the GAN passes use: `fanOut` gives the output a gradient two writers may fill (a copy of the last
+ * module's output, its gradient copied back), `inputGrad` false runs the first module on a view of x without its
+ * gradient.
+ */
+export class LayerStack implements Net {
+  #out: Tensor | undefined;
+  readonly #view = new TensorHandle(() => 0);
+
+  constructor(readonly layers: readonly Layer[], readonly inSize: number, readonly outSize: number, readonly join?: JoinLabel) {}
+
+  declare(ws: Workspace, rows: (d: Dims) => number, fanOut = false): void {
+    for (const l of this.layers) l.declare(ws, rows);
+    this.#out = fanOut ? ws.tensor((d) => rows(d) * this.outSize, true, true) : undefined;
+  }
+
+  get output(): Tensor {
+    return this.#out ?? this.layers[this.layers.length - 1].output;
+  }
+
+  run(t: Tape, x: Tensor, rows: number, inputGrad = true): Tensor {
+    let h = x;
+    if (!inputGrad && x.grad) {
+      this.#view.ptr = x.ptr;
+      h = this.#view;
+    }
+    for (const l of this.layers) h = l.run(t, h, rows);
+    const out = this.#out;
+    if (!out) return h;
+    const n = rows * this.outSize, k = t.e.k, inner = h;
+    k.repeat_rows_forward(out.ptr, inner.ptr, 1, n, 1);
+    t.record(() => {
+      if (t.has(out.grad!)) t.over(inner.grad!, n, (d) => k.repeat_rows_forward(d, out.grad!.ptr, 1, n, 1));
+    });
+    return out;
+  }
+}
+
+/** Module count of the planned layers before spec index `l` (flatten and reshape have none; a label join has one). */
+function moduleIndex(plan: readonly PlannedLayer[], l: number, classes: number): number {
+  let m = 0, joined = false;
+  for (const p of plan) {
+    if (p.index === l) return m;
+    if (p.spec.type === "flatten") {
+      if (classes && !joined) {
+        joined = true;
+        m++;
+      }
+    } else if (p.spec.type !== "reshape") m++;
+  }
+  return m;
+}
+
 /** Adds a layer list (and an optional output layer) to the layout: `${prefix}.layers.{i}`, then `${prefix}.${out.name}`. */
 export function buildLayers(layout: ParameterLayout, prefix: string, inSize: number, list: readonly GanLayer[],
   out?: { name: string; size: number; activation: Activation; parts?: readonly TensorPart[] }): DenseLayer[] {
   const layers: DenseLayer[] = [];
   let width = inSize;
-  list.forEach((l, i) => {
+  list.forEach((spec, i) => {
+    const l = spec as DenseLayerSpec;
     layers.push(layout.add(`${prefix}.layers.${i}`, width, l.units, l.activation ?? "leaky_relu"));
     width = l.units;
   });
@@ -78,9 +149,24 @@ export function buildLayers(layout: ParameterLayout, prefix: string, inSize: num
   return layers;
 }
 
+/**
+ * Result of `VAEGAN.gradients` and `CVAEGAN.gradients`: one step's loss summed over the batch and its gradient over
+ * every tensor.
+ *
+ * @example
+ * ```ts
+ * const { loss, gradients }: GanGradients = model.gradients(x, { step: "discriminator", seed: 1 });
+ * ```
+ */
+export interface GanGradients {
+  loss: number;
+  gradients: Record<string, Float32Array>;
+}
+
 /** The resolved config fields every GAN model has. */
 export interface GanBaseConfig {
   inputSize: number;
+  inputShape?: [number, number, number];
   latentSize: number;
   encoder: GanLayer[];
   decoder: GanLayer[];
@@ -97,19 +183,20 @@ export interface GanBaseConfig {
 /** The networks of a GAN model, laid out network by network (each a contiguous slice: a parameter group). */
 export interface GanNets {
   layout: ParameterLayout;
-  encoder: Stack;
-  decoder: Stack;
+  encoder: Net;
+  decoder: Net;
   /** Discriminator layers 0 … featureLayer (output: the features Dis_l) and the rest down to the logit. */
-  features: Stack;
-  head: Stack;
+  features: Net;
+  head: Net;
   groups: ParameterGroup[];
   /** Any further networks (CVAEGAN's classifier), by name. */
-  extra: Record<string, Stack>;
+  extra: Record<string, Net>;
 }
 
 /** Builds encoder, decoder and discriminator for D inputs, L latents, and `classes` label columns joined to the encoder's and decoder's inputs. */
 export function buildNets(cfg: GanBaseConfig, classes: number,
-  more?: { group: string; build: (layout: ParameterLayout) => Record<string, Stack> }): GanNets {
+  more?: { group: string; build: (layout: ParameterLayout) => Record<string, Net> }): GanNets {
+  if (cfg.inputShape) return buildLayerNets(cfg, cfg.inputShape, classes, more);
   const layout = new ParameterLayout();
   const D = cfg.inputSize, L = cfg.latentSize, a = cfg.leakySlope;
   const groups: ParameterGroup[] = [];
@@ -129,6 +216,49 @@ export function buildNets(cfg: GanBaseConfig, classes: number,
   if (more) group(more.group);
   const l = cfg.featureLayer;
   return { layout, encoder, decoder, features: new Stack(dis.slice(0, l + 1), a), head: new Stack(dis.slice(l + 1), a), groups, extra };
+}
+
+/**
+ * A layer list that ends flat and a dense head after it (`out` units, named `${prefix}.output`, or `parts`) as
+ * two LayerStacks split after spec layer `split` (the whole list and the head when split is the last layer).
+ */
+export function splitLayerNet(layout: ParameterLayout, prefix: string, list: readonly GanLayer[], shape: readonly number[], alpha: number,
+  split: number, out: { size: number; activation: Activation; parts?: TensorPart[] }, classes = 0): { first: LayerStack; rest: LayerStack } {
+  const plan = planLayers(prefix, list, shape, classes);
+  const whole = layerStack(layout, prefix, plan, shape.reduce((a, b) => a * b, 1), alpha, classes,
+    { size: out.size, activation: out.activation, parts: out.parts ?? [{ name: `${prefix}.output`, col: 0, cols: out.size }] });
+  // the modules up to and including spec layer `split` (a flatten or reshape there has no module of its own)
+  const k = moduleIndex(plan, split, classes) + (["flatten", "reshape"].includes(plan[split].spec.type) ? 0 : 1);
+  const mods = whole.layers as Layer[];
+  const first = new LayerStack(mods.slice(0, k), whole.inSize, mods[k - 1].outSize, whole.join);
+  const rest = new LayerStack(mods.slice(k), mods[k - 1].outSize, whole.outSize);
+  return { first, rest };
+}
+
+/** The layer-list form (conv layers): every network from vaekit's layer-list modules, laid out network by network. */
+function buildLayerNets(cfg: GanBaseConfig, shape: [number, number, number], classes: number,
+  more?: { group: string; build: (layout: ParameterLayout) => Record<string, Net> }): GanNets {
+  const layout = new ParameterLayout();
+  const D = cfg.inputSize, L = cfg.latentSize, a = cfg.leakySlope;
+  const groups: ParameterGroup[] = [];
+  let from = 0;
+  const group = (name: string): void => {
+    groups.push({ name, offset: from, size: layout.size - from });
+    from = layout.size;
+  };
+  const encPlan = planLayers("encoder", cfg.encoder, shape, classes);
+  const enc = layerStack(layout, "encoder", encPlan, D, a, classes,
+    { size: 2 * L, parts: [{ name: "encoder.mean", col: 0, cols: L }, { name: "encoder.logvar", col: L, cols: L }] });
+  const encoder = new LayerStack(enc.layers, D, 2 * L, enc.join);
+  group("encoder");
+  const decStack = layerStack(layout, "decoder", planLayers("decoder", cfg.decoder, [L + classes]), L + classes, a, 0);
+  const decoder = new LayerStack(decStack.layers, L + classes, D);
+  group("decoder");
+  const dis = splitLayerNet(layout, "discriminator", cfg.discriminator, shape, a, cfg.featureLayer, { size: 1, activation: "identity" });
+  group("discriminator");
+  const extra = more ? more.build(layout) : {};
+  if (more) group(more.group);
+  return { layout, encoder, decoder, features: dis.first, head: dis.rest, groups, extra };
 }
 
 /** What a pass runs: prior rows (x_p), the discriminator's head, and which networks' backward is recorded. */
@@ -160,11 +290,11 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
   protected readonly D: number;
   protected readonly L: number;
   protected readonly classes: number;
-  protected readonly encoder: Stack;
-  protected readonly decoder: Stack;
-  protected readonly features: Stack;
-  protected readonly head: Stack;
-  protected readonly extra: Record<string, Stack>;
+  protected readonly encoder: Net;
+  protected readonly decoder: Net;
+  protected readonly features: Net;
+  protected readonly head: Net;
+  protected readonly extra: Record<string, Net>;
   protected readonly b: GanTensors;
   readonly #groupList: ParameterGroup[];
   #groups: ParameterGroups | undefined;
@@ -286,6 +416,11 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
   /** The encoder's input: x, or [x | y]. */
   protected encIn(t: Tape, B: number): Tensor {
     if (!this.classes) return this.b.x;
+    if (this.encoder.join) {
+      // a layer list's label joins after its flatten
+      this.encoder.join.y = this.b.y;
+      return this.b.x;
+    }
     concatCols(t, this.b.xc, this.b.x, this.D, this.b.y, this.classes, B);
     return this.b.xc;
   }
@@ -456,6 +591,42 @@ export abstract class GanModel<C extends GanBaseConfig, T extends Terms> extends
       throw new InvalidInputError(`latentGrid needs a 2-D latent space; this model has latentSize ${this.L} (use traverse() for one dimension at a time)`);
     }
     return gridPoints(optionsOf(options, ["size", "range", ...extra], "latentGrid")).points;
+  }
+
+  /**
+   * What `gradients` does after checking its step and data (both models): ε and z_p from `epsilon` / `prior` or
+   * drawn from `seed`, the gradient buffer zeroed, one step run by `step` at the current weights.
+   */
+  protected stepGradients(o: Record<string, unknown>, x: Float32Array, y: Float32Array | undefined, n: number,
+    step: (n: number) => Terms): GanGradients {
+    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
+    const prior = o.prior === undefined ? undefined : toRows(o.prior, this.L, "gradients: prior");
+    for (const [name, v] of [["epsilon", eps], ["prior", prior]] as const) {
+      if (v && v.rows !== n) throw new InvalidInputError(`gradients: ${name} has ${v.rows} rows but x has ${n}; give one row of ${this.L} values per example`);
+    }
+    const seed = seedOf("gradients: seed", o.seed, 0);
+    this.fits("gradients", n);
+    this.dims(n);
+    this.putRows(x, y, 0, n);
+    this.evalNoise(n, seed, 0);
+    if (eps) this.e.write(this.b.eps.ptr, eps.values);
+    if (prior) this.e.write(this.b.z.ptr + n * this.L * 4, prior.values);
+    this.e.k.zero_f32(this.grads, this.nParams);
+    const terms = step(n);
+    return { loss: terms.loss, gradients: this.gradientTensors() };
+  }
+
+  /**
+   * The discriminator's step (both models): encoder and decoder frozen in training, the BCEs of real data (target
+   * 1 − labelSmoothing), reconstructions and prior samples (target 0), each with its gradient.
+   */
+  protected discriminatorLoss(t: Tape, B: number, train: boolean): { real: number; reconstructed: number; prior: number } {
+    const plan: PassPlan = { prior: true, head: true, frozen: { encoder: train, decoder: train } };
+    const { R } = this.forward(t, B, plan, 0);
+    const real = this.bce(t, 0, B, 1 - this.cfg.labelSmoothing, 1, R);
+    const reconstructed = this.bce(t, B, B, 0, 1, R);
+    const prior = this.bce(t, 2 * B, B, 0, 1, R);
+    return { real, reconstructed, prior };
   }
 
   /** The balance rule's verdict from a batch's discriminator BCEs on real data and on prior samples (means). */

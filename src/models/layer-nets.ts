@@ -26,8 +26,8 @@ export interface LayerNets {
 
 const count = (s: Shape): number => s.reduce((a, b) => a * b, 1);
 
-/** The modules of one planned list; `head` (the encoder's) is a dense layer appended after the last layer. */
-function stack(layout: ParameterLayout, prefix: string, plan: readonly PlannedLayer[], inSize: number, alpha: number,
+/** The modules of one planned list; `head` (the encoder's) is a dense layer appended after the last layer (also run by vaekit/gan and vaekit/metrics). */
+export function stack(layout: ParameterLayout, prefix: string, plan: readonly PlannedLayer[], inSize: number, alpha: number,
   classes: number, head?: { size: number; parts: TensorPart[]; activation?: Activation }): Stack {
   const layers: Layer[] = [];
   let join: JoinLabel | undefined;

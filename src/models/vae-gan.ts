@@ -13,7 +13,7 @@ import type { Engine } from "../runtime/engine.js";
 import type { Batch, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms } from "../train/fit.js";
 import type { ResolvedVAEGANConfig, VAEGANConfig } from "./gan-config.js";
 import { configFromFile, readModelFile } from "./format.js";
-import { buildNets, GanModel, type PassPlan } from "./gan-model.js";
+import { buildNets, GanModel, type GanGradients, type PassPlan } from "./gan-model.js";
 import type { Encoding } from "./latent-model.js";
 import { Model, type EngineOptions } from "./model.js";
 import { optionsOf } from "./options.js";
@@ -46,18 +46,7 @@ export interface VAEGANTerms extends Terms {
  */
 export type VAEGANStep = "encoder" | "decoder" | "discriminator";
 
-/**
- * Result of `VAEGAN.gradients`: one step's loss summed over the batch and its gradient over every tensor.
- *
- * @example
- * ```ts
- * const { loss, gradients }: GanGradients = model.gradients(x, { step: "discriminator", seed: 1 });
- * ```
- */
-export interface GanGradients {
-  loss: number;
-  gradients: Record<string, Float32Array>;
-}
+export type { GanGradients } from "./gan-model.js";
 
 const STEPS: readonly VAEGANStep[] = ["encoder", "decoder", "discriminator"];
 
@@ -98,7 +87,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
   static async create(config: VAEGANConfig, options: EngineOptions = {}): Promise<VAEGAN> {
     const { resolveVAEGANConfig } = await import("./gan-config.js");
     const cfg = resolveVAEGANConfig(config);
-    const m = new VAEGAN(await Model.engine(options, undefined, false), cfg);
+    const m = new VAEGAN(await Model.engine(options, undefined, !!cfg.inputShape), cfg);
     m.initialise();
     return m;
   }
@@ -115,7 +104,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
     const file = await readModelFile(bytes, "VAEGAN");
     const { resolveVAEGANConfig } = await import("./gan-config.js");
     const cfg = configFromFile(() => resolveVAEGANConfig(file.config));
-    return new VAEGAN(await Model.engine(options, file, false), cfg).restore(file);
+    return new VAEGAN(await Model.engine(options, file, !!cfg.inputShape), cfg).restore(file);
   }
 
   /**
@@ -240,22 +229,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
     const step = (o.step ?? "encoder") as VAEGANStep;
     if (!STEPS.includes(step)) throw new InvalidInputError(`gradients: step must be "encoder", "decoder" or "discriminator"; got ${String(o.step)}`);
     const r = this.rowsOf(x, "gradients(x)");
-    const n = r.rows;
-    const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
-    const prior = o.prior === undefined ? undefined : toRows(o.prior, this.L, "gradients: prior");
-    for (const [name, v] of [["epsilon", eps], ["prior", prior]] as const) {
-      if (v && v.rows !== n) throw new InvalidInputError(`gradients: ${name} has ${v.rows} rows but x has ${n}; give one row of ${this.L} values per example`);
-    }
-    const seed = seedOf("gradients: seed", o.seed, 0);
-    this.fits("gradients", n);
-    this.dims(n);
-    this.putRows(r.values, undefined, 0, n);
-    this.evalNoise(n, seed, 0);
-    if (eps) this.e.write(this.b.eps.ptr, eps.values);
-    if (prior) this.e.write(this.b.z.ptr + n * this.L * 4, prior.values);
-    this.e.k.zero_f32(this.grads, this.nParams);
-    const terms = this.#step(step, n, 1, false);
-    return { loss: terms.loss, gradients: this.gradientTensors() };
+    return this.stepGradients(o, r.values, undefined, r.rows, (n) => this.#step(step, n, 1, false));
   }
 
   /**
@@ -329,11 +303,7 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
       if (gradScale) t.backward();
       return { loss: c.gamma * rec + adversarial, reconstruction: rec, adversarial, updated: verdict.decoder ? B : 0 };
     }
-    const plan: PassPlan = { prior: true, head: true, frozen: { encoder: train, decoder: train } };
-    const { R } = this.forward(t, B, plan, 0);
-    const real = this.bce(t, 0, B, 1 - c.labelSmoothing, 1, R);
-    const reconstructed = this.bce(t, B, B, 0, 1, R);
-    const prior = this.bce(t, 2 * B, B, 0, 1, R);
+    const { real, reconstructed, prior } = this.discriminatorLoss(t, B, train);
     if (gradScale) t.backward();
     return { loss: real + reconstructed + prior, real, reconstructed, prior, updated: this.#trainDiscriminator ? B : 0 };
   }

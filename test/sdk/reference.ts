@@ -2,6 +2,7 @@
 // operations with two back ends: float64 matrices (for central finite differences) and TensorFlow.js tensors
 // (for autograd). They take the weights by name in PyTorch layout and the noise as explicit arrays, so they see
 // exactly what a vaekit model sees.
+import { runLayers } from "./conv-reference.js";
 
 /** The operations the reference objectives need. Row vectors ([1, m]) broadcast over rows in add/sub/mul. */
 export interface Ops<T> {
@@ -504,6 +505,8 @@ export interface GanLayerRef {
 
 export interface VaeGanConfig {
   inputSize: number;
+  /** The layer-list form (conv layers): null for MLP networks. */
+  inputShape?: number[] | null;
   latentSize: number;
   encoder: GanLayerRef[];
   decoder: GanLayerRef[];
@@ -534,6 +537,7 @@ export function bceSum<T>(o: Ops<T>, a: T, t: number): T {
  * discriminator's features and logits of any rows. `y`: one-hot labels joined to the encoder's and decoder's inputs.
  */
 export function ganPieces<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, x: T, eps: T, prior: T, y?: T) {
+  if (cfg.inputShape) return ganLayerPieces(o, W, cfg, cfg.inputShape, x, eps, prior, y);
   const s = cfg.leakySlope;
   const h = layerList(o, W, "encoder", y ? o.concat(x, y) : x, cfg.encoder, s);
   const mu = o.linear(h, W["encoder.mean.weight"], W["encoder.mean.bias"]);
@@ -547,13 +551,43 @@ export function ganPieces<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig,
   const feats = (u: T): T => layerList(o, W, "discriminator", u, cfg.discriminator, s, 0, l + 1);
   const logit = (f: T): T => o.linear(layerList(o, W, "discriminator", f, cfg.discriminator, s, l + 1),
     W["discriminator.output.weight"], W["discriminator.output.bias"]);
-  return { mu, lv, xr: dec(z), xp: dec(prior), feats, logit };
+  return { mu, lv, xr: dec(z), xp: dec(prior), feats, logit, featureSize: cfg.discriminator[l].units };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const rowsOf = (t: any): number => t.rows ?? t.shape[0];
+
+/**
+ * The layer-list form's pieces (vaekit/gan with inputShape): the networks as PyTorch layer lists (conv-reference.ts's
+ * runLayers), the label joining the encoder after its flatten and the decoder at its input; the decoder's list ends
+ * with the image; the discriminator's layers after l run from l's output shape (the layers up to l skipped).
+ */
+function ganLayerPieces<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, shape: number[], x: T, eps: T, prior: T, y?: T) {
+  const s = cfg.leakySlope, n = rowsOf(x);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const list = (v: unknown) => v as any[];
+  const [h] = runLayers(o, W, "encoder", list(cfg.encoder), x, n, shape, s, true, y);
+  const mu = o.linear(h, W["encoder.mean.weight"], W["encoder.mean.bias"]);
+  const lv = o.linear(h, W["encoder.logvar.weight"], W["encoder.logvar.bias"]);
+  const z = o.add(mu, o.mul(o.exp(o.scale(lv, 0.5)), eps));
+  const dec = (zz: T): T => {
+    const input = y ? o.concat(zz, y) : zz;
+    return runLayers(o, W, "decoder", list(cfg.decoder), input, rowsOf(zz), [colsOf(input)], s, true)[0];
+  };
+  const l = cfg.featureLayer, dis = list(cfg.discriminator);
+  const upTo = dis.slice(0, l + 1);
+  const [, fShape] = runLayers(o, W, "discriminator", upTo, x, n, shape, s, true);
+  const feats = (u: T): T => runLayers(o, W, "discriminator", upTo, u, rowsOf(u), shape, s, true)[0];
+  const rest = [...upTo.map(() => ({ type: "skip" })), ...dis.slice(l + 1)];
+  const logit = (f: T): T => o.linear(runLayers(o, W, "discriminator", rest, f, rowsOf(f), fShape, s, true)[0],
+    W["discriminator.output.weight"], W["discriminator.output.bias"]);
+  return { mu, lv, xr: dec(z), xp: dec(prior), feats, logit, featureSize: fShape.reduce((a, b) => a * b, 1) };
 }
 
 /** Σ over the batch of one VAEGAN step's loss, with ε and z_p [n, L]. */
 export function vaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanConfig, step: string, x: T, n: number, eps: T, prior: T): T {
   const p = ganPieces(o, W, cfg, x, eps, prior);
-  const h = cfg.discriminator[cfg.featureLayer].units;
+  const h = p.featureSize;
   const fx = p.feats(x), fr = p.feats(p.xr);
   const llike = o.addScalar(o.scale(o.sumAll(o.square(o.sub(fx, fr))), 0.5), n * h * HALF_LOG_2PI);
   if (step === "encoder") {
@@ -584,7 +618,8 @@ export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGa
   const s = cfg.leakySlope, C = cfg.classes, w = cfg.weights;
   const p = ganPieces(o, W, { ...cfg, beta: 1, gamma: 1, generatorLoss: "" }, x, eps, prior, y);
   const cls = cfg.classifier;
-  const fC = (u: T): T => layerList(o, W, "classifier", u, cls, s);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const fC = (u: T): T => (cfg.inputShape ? runLayers(o, W, "classifier", cls as any[], u, rowsOf(u), cfg.inputShape, s, true)[0] : layerList(o, W, "classifier", u, cls, s));
   const logitsC = (f: T): T => o.linear(f, W["classifier.output.weight"], W["classifier.output.bias"]);
   // every tensor takes part in every step's expression (0 · the unused ones), so that autograd sees all of them
   const none = o.scale(Object.values(W).map((t) => o.sumAll(t)).reduce((a, b) => o.add(a, b)), 0);
@@ -605,7 +640,7 @@ export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGa
   const fdp = p.feats(p.xp), fcp = fC(p.xp);
   const ones = o.input(new Float64Array(n).fill(1 / n), 1, n);
   const zeros = (h: number): T => o.input(new Float64Array(h), 1, h);
-  const hD = cfg.discriminator[cfg.featureLayer].units, hC = cls[cls.length - 1].units;
+  const hD = p.featureSize, hC = colsOf(fcx);
   const gd = half(o.linear(ones, o.transpose(fdx), zeros(hD)), o.linear(ones, o.transpose(fdp), zeros(hD)));
   const counts = new Float64Array(C);
   for (let r = 0; r < n; r++) for (let c = 0; c < C; c++) counts[c] += yv[r * C + c];
@@ -615,6 +650,9 @@ export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGa
   const gc = half(o.linear(Yn, o.transpose(fcx), zeros(hC)), o.linear(Yn, o.transpose(fcp), zeros(hC)));
   return o.add(o.add(o.scale(pairwise, w.generatorPairwise), o.scale(o.add(gd, gc), n * w.featureMatching)), none);
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const colsOf = (t: any): number => t.cols ?? t.shape[1];
 
 // ---- grouped models (vaekit/grouped) ----
 
