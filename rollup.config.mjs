@@ -203,6 +203,8 @@ const COPYABLE = [
   "io/safetensors.ts", // exportTorch's state_dict writer: stateless
   "models/layers-config.ts", // config.ts's layer-list checks (issue 13): stateless
   "io/idx-header.ts", // the IDX header parser readIdx and vaekit/stream share (issue 19): stateless
+  // vaekit/onnx: the module kinds' ONNX export hooks (stateless functions; their module classes are tree-shaken away)
+  "nn/mlp.ts", "nn/stack.ts", "nn/conv2d.ts", "nn/batch-norm.ts",
 ];
 const PEERS = ["@tensorflow/tfjs-core", "fast-png", "ml-matrix"]; // ml-matrix: vaekit/metrics
 

@@ -2,11 +2,13 @@
 // receives, or a live tf.LayersModel) into vaekit. Reads JSON and bytes only: TF.js itself is not needed here.
 // Keras/TF.js Dense layers hold kernel [in, out] and bias [out]; vaekit keeps PyTorch's [out, in], so kernels are
 // transposed. Activations come from the Dense layers' `activation` or from an Activation / ReLU / LeakyReLU layer
-// that directly follows a linear Dense.
+// that directly follows a linear Dense. Models with Conv2D / Conv2DTranspose / BatchNormalization layers (Keras's
+// conv VAE) are read by tfjs-conv.ts into a layer-list VAE instead.
 import { InvalidInputError, ModelFormatError, VAE, VaekitError, type EngineOptions, type Likelihood, type VAEConfig } from "../index.js";
 import { show } from "../errors-format.js";
 import { parseBoundedJson } from "../io/json-depth.js";
 import { halfToNumber } from "./half.js";
+import { hasConvLayers, listLayers, readLayerLists } from "./tfjs-conv.js";
 
 /**
  * One weight as a TF.js weights manifest describes it.
@@ -134,8 +136,8 @@ export interface TfjsImport {
   skipped: string[];
 }
 
-type ActivationKind = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "identity";
-interface Act { kind: ActivationKind; slope: number; from: string }
+export type ActivationKind = "relu" | "leaky_relu" | "tanh" | "sigmoid" | "identity";
+export interface Act { kind: ActivationKind; slope: number; from: string }
 interface Dense {
   name: string;
   model: string; // "encoder", "decoder" or "model"
@@ -147,17 +149,19 @@ interface Dense {
   bias: Float32Array | undefined;
 }
 interface Parsed { denses: Dense[]; outputs: string[]; skipped: string[] }
+/** A model's weights by normalised name (tfjs-conv.ts reads them too). */
+export type WeightTable = Map<string, { shape: number[]; values: Float32Array }>;
 
 const OPTION_KEYS = ["likelihood", "likelihoodScale", "beta", "seed", "names"];
 const PASS_THROUGH = new Set(["InputLayer", "Dropout", "Flatten", "Reshape", "GaussianNoise", "GaussianDropout", "AlphaDropout"]);
 const ACTIVATION_LAYERS = new Set(["Activation", "ReLU", "LeakyReLU"]);
 
-const fail = (msg: string): never => {
+export const fail = (msg: string): never => {
   throw new ModelFormatError(msg);
 };
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function activation(name: unknown, layer: string): Act {
+export function activation(name: unknown, layer: string): Act {
   const a = name ?? "linear";
   if (a === "linear") return { kind: "identity", slope: 0, from: layer };
   if (a === "relu" || a === "tanh" || a === "sigmoid") return { kind: a, slope: 0, from: layer };
@@ -165,7 +169,7 @@ function activation(name: unknown, layer: string): Act {
 }
 
 /** The activation of an Activation / ReLU / LeakyReLU layer. */
-function activationLayer(cls: string, config: Record<string, unknown>, layer: string): Act {
+export function activationLayer(cls: string, config: Record<string, unknown>, layer: string): Act {
   if (cls === "Activation") return activation(config.activation, layer);
   if (cls === "LeakyReLU") {
     const alpha = config.alpha ?? config.negative_slope ?? 0.3; // TF.js' default alpha is 0.3
@@ -180,7 +184,7 @@ function activationLayer(cls: string, config: Record<string, unknown>, layer: st
 }
 
 /** Weights of one model by (normalised) name, decoded to float32. */
-function weightTable(specs: readonly TfjsWeightSpec[], data: Uint8Array, model: string): Map<string, { shape: number[]; values: Float32Array }> {
+export function weightTable(specs: readonly TfjsWeightSpec[], data: Uint8Array, model: string): Map<string, { shape: number[]; values: Float32Array }> {
   const table = new Map<string, { shape: number[]; values: Float32Array }>();
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
@@ -209,7 +213,7 @@ function weightTable(specs: readonly TfjsWeightSpec[], data: Uint8Array, model: 
   return table;
 }
 
-function find(table: Map<string, { shape: number[]; values: Float32Array }>, layer: string, part: string): { shape: number[]; values: Float32Array } | undefined {
+export function find(table: Map<string, { shape: number[]; values: Float32Array }>, layer: string, part: string): { shape: number[]; values: Float32Array } | undefined {
   const exact = table.get(`${layer}/${part}`);
   if (exact) return exact;
   const hits = [...table.keys()].filter((k) => k.endsWith(`/${layer}/${part}`));
@@ -270,7 +274,7 @@ function parseTopology(topology: unknown, table: ReturnType<typeof weightTable>,
       flows.set(name, source);
     } else {
       if ([...table.keys()].some((k) => k === name || k.startsWith(`${name}/`) || k.includes(`/${name}/`))) {
-        fail(`layer '${name}' of the ${model} model is a ${cls} with weights; vaekit imports Dense layers (and their activations) only`);
+        fail(`layer '${name}' of the ${model} model is a ${cls} with weights; vaekit imports Dense, Conv2D, Conv2DTranspose and BatchNormalization layers (and their activations)`);
       }
       skipped.push(name);
       flows.set(name, undefined);
@@ -294,7 +298,7 @@ function concat(parts: readonly (ArrayBuffer | ArrayBufferView)[]): Uint8Array {
 }
 
 /** Brings any model form to (topology, specs, bytes). */
-async function artifactsOf(m: unknown, model: string): Promise<{ topology: unknown; specs: TfjsWeightSpec[]; data: Uint8Array }> {
+export async function artifactsOf(m: unknown, model: string): Promise<{ topology: unknown; specs: TfjsWeightSpec[]; data: Uint8Array }> {
   if (isObject(m) && typeof m.save === "function" && !("modelTopology" in m)) {
     let got: TfjsArtifacts | undefined;
     await (m as unknown as TfjsSaveable).save({
@@ -388,7 +392,12 @@ function transposed(d: Dense, cols: [number, number] = [0, d.outSize]): [Float32
 
 /**
  * Reads the Dense weights of TF.js layers models into a vaekit config and weights (kernels transposed to
- * vaekit's [out, in]). Sizes come from the kernels; the hidden activation from the Dense layers (or a following
+ * vaekit's [out, in]). An encoder and a decoder with Conv2D, Conv2DTranspose or BatchNormalization layers (such as
+ * Keras's conv VAE) become a layer-list config instead: one `encoder` / `decoder` entry per Keras layer (Conv2D,
+ * Conv2DTranspose, Dense, BatchNormalization, Flatten, Reshape; activation layers fold into the layer before them;
+ * Keras's "same"/"valid" padding kept), its weights in vaekit's PyTorch layouts (conv kernels from Keras's
+ * [kH, kW, in, out] — Conv2DTranspose [kH, kW, out, in] — and dense columns/rows around a Flatten/Reshape from
+ * H-W-C to C-H-W order), the encoder ending in two linear Dense heads (or one of 2·latent units). Sizes come from the kernels; the hidden activation from the Dense layers (or a following
  * Activation / ReLU / LeakyReLU layer), and it must be the same in every hidden layer; the mean and log-variance
  * layers must be linear; a sigmoid output means a Bernoulli likelihood. Weights stored as float32 or quantized
  * (uint8, uint16, float16) are accepted. Anything that does not fit says which layer and what was expected
@@ -398,6 +407,7 @@ function transposed(d: Dense, cols: [number, number] = [0, d.outSize]): [Float32
  * ```ts
  * import { readTfjs } from "vaekit/tfjs";
  * const { config, weights, layers } = await readTfjs({ encoder: encoderModel, decoder: decoderModel });
+ * // Keras's conv VAE: config.encoder[0] is { type: "conv2d", filters: 32, kernelSize: [3, 3], strides: [2, 2], padding: "same", activation: "relu" }
  * ```
  */
 export async function readTfjs(source: TfjsSource, options: TfjsImportOptions = {}): Promise<TfjsImport> {
@@ -411,10 +421,17 @@ export async function readTfjs(source: TfjsSource, options: TfjsImportOptions = 
   const pair = isObject(source) && "encoder" in source && "decoder" in source;
   const models: [string, unknown][] = pair ? [["encoder", source.encoder], ["decoder", source.decoder]] : [["model", source]];
   const parsed: Parsed[] = [];
+  const read: [string, unknown, WeightTable][] = [];
   for (const [label, m] of models) {
     const a = await artifactsOf(m, label);
-    parsed.push(parseTopology(a.topology, weightTable(a.specs, a.data, label), label));
+    read.push([label, a.topology, weightTable(a.specs, a.data, label)]);
   }
+  if (read.some(([, topology]) => hasConvLayers(topology))) { // conv / batch-norm layers: a layer-list VAE (tfjs-conv.ts)
+    if (!pair) throw new InvalidInputError("readTfjs: a model with conv or batch-norm layers is imported from { encoder, decoder } models");
+    const [enc, dec] = read.map(([label, topology, table]) => listLayers(topology, table, label));
+    return readLayerLists(enc, dec, options);
+  }
+  for (const [label, topology, table] of read) parsed.push(parseTopology(topology, table, label));
   let slots: Slot[];
   if (options.names !== undefined) slots = byNames(parsed.flatMap((p) => p.denses), options.names);
   else if (pair) slots = byOrder(parsed[0], parsed[1]);

@@ -4,8 +4,8 @@
 // files carry (PyTorch's state_dict names). An activation may follow (applied after the normalisation).
 import { InvalidInputError } from "../errors.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
-import type { Activation, ParameterLayout } from "./dense.js";
-import type { ParamTensor } from "./module.js";
+import { activationOnnx, type Activation, type ParameterLayout } from "./dense.js";
+import type { OnnxGraph, ParamTensor } from "./module.js";
 import type { Tape } from "./tape.js";
 import type { Dims, Tensor, Workspace } from "./tensor.js";
 
@@ -125,4 +125,22 @@ export class BatchNorm {
     });
     return y;
   }
+}
+
+/**
+ * ONNX export hook of a batch-norm layer saved as `name` (inference: the running statistics): a
+ * BatchNormalization node over the channels (axis 1: NCHW after a conv layer, [N, C] after a dense one) taking the
+ * file's weight, bias, running_mean and running_var, then its activation.
+ *
+ * @example
+ * ```ts
+ * batchNormOnnx(g, "encoder.layers.1", 32, 1e-5, "relu", 0, "encoder.layers.0", "encoder.layers.1");
+ * ```
+ */
+export function batchNormOnnx(g: OnnxGraph, name: string, channels: number, eps: number, activation: Activation, alpha: number,
+  input: string, output: string): void {
+  const act = activation !== "identity";
+  const inputs = [input, ...["weight", "bias", "running_mean", "running_var"].map((t) => g.weight(`${name}.${t}`, [channels]))];
+  g.node("BatchNormalization", name, inputs, act ? `${name}.linear` : output, [["epsilon", "float", eps]]);
+  if (act) activationOnnx(g, activation, alpha, `${name}.activation`, `${name}.linear`, output);
 }

@@ -4,8 +4,8 @@
 import type { ConvGeometry } from "../models/layers-config.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
 import { convScratch, geometryWords, putGeometry, weightIndex } from "./conv-kernels.js";
-import type { Activation, ParameterLayout } from "./dense.js";
-import type { ParamTensor } from "./module.js";
+import { activationOnnx, type Activation, type ParameterLayout } from "./dense.js";
+import type { OnnxAttribute, OnnxGraph, ParamTensor } from "./module.js";
 import type { Tape } from "./tape.js";
 import type { Dims, Tensor, Workspace } from "./tensor.js";
 
@@ -120,4 +120,28 @@ export class Conv2d {
     });
     return y;
   }
+}
+
+/**
+ * ONNX export hook of a conv2d (or, with `transpose`, conv2dTranspose) layer saved as `name`: a Conv (ConvTranspose)
+ * node on NCHW values with the file's weight as is (ONNX's W is PyTorch's [out, in, kH, kW], ConvTranspose's
+ * [in, out, kH, kW]), the geometry's zeros as `pads` (begin and end may differ: Keras's "same") and, for a
+ * transposed layer, a negative end crop as `output_padding`; then its activation.
+ *
+ * @example
+ * ```ts
+ * conv2dOnnx(g, "encoder.layers.0", plan[0].geometry!, false, "relu", 0, "x.nchw", "encoder.layers.0");
+ * ```
+ */
+export function conv2dOnnx(g: OnnxGraph, name: string, geom: ConvGeometry, transpose: boolean, activation: Activation, alpha: number,
+  input: string, output: string): void {
+  const { kH, kW, inC, outC, sH, sW, padTop, padLeft, padBottom, padRight } = geom;
+  const act = activation !== "identity";
+  const weight = g.weight(`${name}.weight`, transpose ? [inC, outC, kH, kW] : [outC, inC, kH, kW]);
+  const bias = g.weight(`${name}.bias`, [outC]);
+  const attributes: OnnxAttribute[] = [["kernel_shape", "ints", [kH, kW]], ["strides", "ints", [sH, sW]]];
+  attributes.push(["pads", "ints", [padTop, padLeft, Math.max(padBottom, 0), Math.max(padRight, 0)]]);
+  if (transpose && (padBottom < 0 || padRight < 0)) attributes.push(["output_padding", "ints", [Math.max(-padBottom, 0), Math.max(-padRight, 0)]]);
+  g.node(transpose ? "ConvTranspose" : "Conv", name, [input, weight, bias], act ? `${name}.linear` : output, attributes);
+  if (act) activationOnnx(g, activation, alpha, `${name}.activation`, `${name}.linear`, output);
 }

@@ -1,7 +1,7 @@
 // Dense layers as slices of one flat parameter buffer, and stacks of them run as kernel calls.
 import type { Engine } from "../runtime/engine.js";
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
-import type { InitKernels, ParameterBlock, ParamTensor } from "./module.js";
+import type { InitKernels, OnnxGraph, ParameterBlock, ParamTensor } from "./module.js";
 
 /**
  * The activations a dense layer can fuse into its epilogue.
@@ -226,4 +226,46 @@ export function stackBackward(
     e.k.dense_backward(dinput, grads + l.w * 4, grads + l.b * 4, douts[i], input, params + l.w * 4, outs[i],
       rows, l.inSize, l.outSize, ACTIVATION_CODES[l.activation], alpha);
   }
+}
+
+// ---- ONNX export hooks (src/interop/onnx.ts composes them; no model runs them) ----
+
+/**
+ * ONNX export hook of an activation: writes its node (Relu, LeakyRelu with `alpha`, Tanh, Sigmoid) named `name`
+ * from `input` to `output`. The identity writes nothing and returns false (the caller then names its own output
+ * `output`).
+ *
+ * @example
+ * ```ts
+ * activationOnnx(g, "leaky_relu", 0.2, "encoder.hidden.0.activation", "encoder.hidden.0.linear", "encoder.hidden.0");
+ * ```
+ */
+export function activationOnnx(g: OnnxGraph, activation: Activation, alpha: number, name: string, input: string, output: string): boolean {
+  switch (activation) {
+    case "relu": g.node("Relu", name, [input], output); break;
+    case "leaky_relu": g.node("LeakyRelu", name, [input], output, [["alpha", "float", alpha]]); break;
+    case "tanh": g.node("Tanh", name, [input], output); break;
+    case "sigmoid": g.node("Sigmoid", name, [input], output); break;
+    default: return false;
+  }
+  return true;
+}
+
+/**
+ * ONNX export hook of a dense layer saved as `name`.weight [outSize, inSize] and `name`.bias [outSize] (PyTorch's
+ * nn.Linear): a Gemm with transB = 1 named `name`, then its activation (`name`.activation) when it has one, the
+ * pre-activation value being `name`.linear.
+ *
+ * @example
+ * ```ts
+ * denseOnnx(g, "encoder.hidden.0", 784, 400, "relu", 0, "x", "encoder.hidden.0");
+ * ```
+ */
+export function denseOnnx(g: OnnxGraph, name: string, inSize: number, outSize: number, activation: Activation, alpha: number,
+  input: string, output: string): void {
+  const act = activation !== "identity";
+  const weight = g.weight(`${name}.weight`, [outSize, inSize]);
+  const bias = g.weight(`${name}.bias`, [outSize]);
+  g.node("Gemm", name, [input, weight, bias], act ? `${name}.linear` : output, [["transB", "int", 1]]);
+  if (act) activationOnnx(g, activation, alpha, `${name}.activation`, `${name}.linear`, output);
 }

@@ -1,6 +1,7 @@
 // Module: a multilayer perceptron — hidden dense layers with one activation, then an output layer — laid out in a
 // flat parameter buffer, its layer outputs and their gradients as typed workspace tensors, run on a tape.
-import { stackBackward, stackForward, type Activation, type DenseLayer, type ParameterLayout, type TensorPart } from "./dense.js";
+import { denseOnnx, stackBackward, stackForward, type Activation, type DenseLayer, type ParameterLayout, type TensorPart } from "./dense.js";
+import type { OnnxGraph } from "./module.js";
 import type { Tape } from "./tape.js";
 import type { Dims, Tensor, Workspace } from "./tensor.js";
 
@@ -64,4 +65,26 @@ export class Mlp {
     });
     return this.output;
   }
+}
+
+/**
+ * ONNX export hook of an MLP laid out by `spec` (the same spec its constructor takes): its hidden layers, each a
+ * dense layer whose output value is named after it, then its output layer — one Gemm per part (e.g. a head's mean
+ * and log-variance), part k's value named `outputs[k]`.
+ *
+ * @example
+ * ```ts
+ * mlpOnnx(g, { prefix: "decoder", inSize: 20, hiddenSizes: [400], activation: "relu", outSize: 784, outName: "output" }, 0, "z", ["logits"]);
+ * ```
+ */
+export function mlpOnnx(g: OnnxGraph, spec: MlpSpec, alpha: number, input: string, outputs: readonly string[]): void {
+  let width = spec.inSize;
+  spec.hiddenSizes.forEach((h, i) => {
+    const name = `${spec.prefix}.hidden.${i}`;
+    denseOnnx(g, name, width, h, spec.activation, alpha, input, name);
+    input = name;
+    width = h;
+  });
+  const parts = spec.outParts ?? [{ name: spec.outName, col: 0, cols: spec.outSize }];
+  parts.forEach((p, k) => denseOnnx(g, `${spec.prefix}.${p.name}`, width, p.cols, spec.outActivation ?? "identity", alpha, input, outputs[k]));
 }

@@ -40,3 +40,35 @@ export interface InitKernels {
   rng_uniform(out: number, n: number, key0: number, key1: number, ctr0: number, ctr1: number): void;
   uniform_symmetric(x: number, n: number, bound: number): void;
 }
+
+// ---- export hooks: each module kind writes its own ONNX nodes (src/interop/onnx.ts provides the graph) ----
+
+/**
+ * An ONNX node attribute: its name, kind and value ("ints" is a list, e.g. a Conv's pads).
+ *
+ * @example
+ * ```ts
+ * const pads: OnnxAttribute = ["pads", "ints", [1, 1, 1, 1]];
+ * ```
+ */
+export type OnnxAttribute = [name: string, kind: "int" | "float" | "ints", value: number | readonly number[]];
+
+/**
+ * The ONNX graph a module's export hook writes into: a module adds its parameters as initializers (by their names
+ * and PyTorch shapes in model files, which ONNX's operators share) and its nodes, from a named input value to a
+ * named output value. Image values are NCHW inside the graph (ONNX's and PyTorch's layout).
+ *
+ * @example
+ * ```ts
+ * const w = g.weight("encoder.layers.0.weight", [32, 1, 3, 3]);
+ * g.node("Conv", "encoder.layers.0", ["x.nchw", w, g.weight("encoder.layers.0.bias", [32])], "encoder.layers.0", [["strides", "ints", [2, 2]]]);
+ * ```
+ */
+export interface OnnxGraph {
+  /** Adds the model's tensor `name` (its file name and PyTorch shape) as a float initializer; returns its value name. */
+  weight(name: string, shape: readonly number[]): string;
+  /** Adds an int64 constant (a Reshape's target shape); returns its value name. */
+  ints(name: string, values: readonly number[]): string;
+  /** Appends a node computing `output` from `inputs`. */
+  node(op: string, name: string, inputs: readonly string[], output: string, attributes?: readonly OnnxAttribute[]): void;
+}

@@ -3,8 +3,11 @@
 // (channels-last data needs no copy) — the encoder or decoder of a layer-list model. A conditional model's label
 // joins after the flatten (its columns appended to the flat rows).
 import { ACTIVATION_CODES } from "../runtime/kernels.js";
-import type { Activation, ParameterLayout, TensorPart } from "./dense.js";
-import type { ParamTensor } from "./module.js";
+import type { PlannedLayer } from "../models/layers-config.js";
+import { batchNormOnnx } from "./batch-norm.js";
+import { conv2dOnnx } from "./conv2d.js";
+import { denseOnnx, type Activation, type ParameterLayout, type TensorPart } from "./dense.js";
+import type { OnnxGraph, ParamTensor } from "./module.js";
 import { concatCols } from "./concat.js";
 import type { Tape } from "./tape.js";
 import type { Dims, Tensor, Workspace } from "./tensor.js";
@@ -160,4 +163,45 @@ export class Stack {
     for (const l of this.layers) h = l.run(t, h, rows);
     return h;
   }
+}
+
+/**
+ * ONNX export hook of a layer list (the planned layers of `config.encoder` or `config.decoder`, named
+ * `${prefix}.layers.{i}`): each layer's own hook in order, and flatten / reshape as the views they are in NCHW —
+ * Flatten (axis 1: PyTorch's flatten(1), C-H-W order, the order a following dense layer's file columns use) and
+ * Reshape to [N, C, H, W] (PyTorch's view). Image values are NCHW; `input` is the list's input value (NCHW when the
+ * list starts on images). Returns the last layer's value name. A label join (conditional models) is not exported.
+ *
+ * @example
+ * ```ts
+ * const h = layersOnnx(g, "encoder", plan.encoder, cfg.leakySlope, "x.nchw");
+ * ```
+ */
+export function layersOnnx(g: OnnxGraph, prefix: string, plan: readonly PlannedLayer[], alpha: number, input: string): string {
+  let h = input;
+  for (const p of plan) {
+    const s = p.spec, name = `${prefix}.layers.${p.index}`;
+    switch (s.type) {
+      case "dense":
+        denseOnnx(g, name, p.input[0], s.units, s.activation ?? "identity", alpha, h, name);
+        break;
+      case "conv2d":
+      case "conv2dTranspose":
+        conv2dOnnx(g, name, p.geometry!, s.type === "conv2dTranspose", s.activation ?? "identity", alpha, h, name);
+        break;
+      case "batchNorm":
+        batchNormOnnx(g, name, p.input.length === 3 ? p.input[2] : p.input[0], s.epsilon ?? 1e-5, s.activation ?? "identity", alpha, h, name);
+        break;
+      case "flatten":
+        g.node("Flatten", name, [h], name, [["axis", "int", 1]]);
+        break;
+      case "reshape": {
+        const [H, W, C] = s.shape;
+        g.node("Reshape", name, [h, g.ints(`${name}.shape`, [0, C, H, W])], name);
+        break;
+      }
+    }
+    h = name;
+  }
+  return h;
 }
