@@ -64,7 +64,7 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 cvae.dispose();
 const result = {
-  what: "CVAE training step vs the concat module's copies per step (bench/concat-cost.mjs)", rounds: ROUNDS, data: data.source,
+  what: "CVAE training step vs the concat module's copies per step (bench/concat-cost.mjs)", dist: arg("dist") ?? "dist", rounds: ROUNDS, data: data.source,
   date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(),
   stepMicros: median(steps), copyMicros: median(copy), share: median(copy) / median(steps), steps, copies: copy,
 };
