@@ -168,7 +168,10 @@ export class Autoencoder extends LatentModel<ResolvedAutoencoderConfig, Autoenco
    */
   encode(x: Data): Float32Array {
     this.live("encode");
-    return this.encodeRows(this.#data(x, "encode(x)"), [this.#H], (t, rows) => [this.#encoder.run(t, this.x, rows, this.#b.xnz.ptr)])[0];
+    const data = this.#data(x, "encode(x)"), H = this.#H;
+    const out = new Float32Array(data.rows * H);
+    this.encodeRows(data, (t, start, rows) => out.set(this.e.f32(this.#encoder.run(t, this.x, rows, this.#b.xnz.ptr).ptr, rows * H), start * H));
+    return out;
   }
 
   /**

@@ -197,13 +197,17 @@ export class HierarchicalVAE extends LatentModel<ResolvedHierarchicalVAEConfig, 
    */
   encode(x: Data): HierarchicalEncoding {
     this.live("encode");
+    const data = this.#data(x, "encode(x)");
     const [L1, L2] = [this.#L1, this.#L2];
-    const [s1, s2] = this.encodeRows(this.#data(x, "encode(x)"), [2 * L1, 2 * L2], (t, rows) => {
+    const out = { z1: HierarchicalVAE.encoding(data.rows, L1), z2: HierarchicalVAE.encoding(data.rows, L2) };
+    this.encodeRows(data, (t, start, rows) => {
       const s1 = this.#q1.run(t, this.x, rows, this.#b.xnz.ptr);
       this.meanOf(this.#b.z1, s1, rows, L1);
-      return [s1, this.#q2.run(t, this.#b.z1, rows)];
+      const s2 = this.#q2.run(t, this.#b.z1, rows);
+      this.posteriorRows(out.z1, s1, start, rows, L1);
+      this.posteriorRows(out.z2, s2, start, rows, L2);
     });
-    return { z1: HierarchicalVAE.posterior(s1, L1), z2: HierarchicalVAE.posterior(s2, L2) };
+    return out;
   }
 
   /**

@@ -300,25 +300,26 @@ export abstract class LatentModel<C extends LatentConfig, T extends Terms> exten
     }
   }
 
-  /** What `run` gives per latent layer for every row of data ([n, widths[i]] each: posterior stats or codes). */
-  protected encodeRows(data: LatentData, widths: readonly number[], run: (t: Tape, rows: number) => Tensor[]): Float32Array[] {
-    const outs = widths.map((w) => new Float32Array(data.rows * w));
+  /** Runs `run` on every row of data in chunks (inference passes, x and labels in place), e.g. to read codes out. */
+  protected encodeRows(data: LatentData, run: (t: Tape, start: number, rows: number) => void): void {
     this.chunks(data.rows, 1, false, (start, rows) => {
       this.putRows(data, start, rows);
-      run(this.pass(0), rows).forEach((s, i) => outs[i].set(this.e.f32(s.ptr, rows * widths[i]), start * widths[i]));
+      run(this.pass(0), start, rows);
     });
-    return outs;
   }
 
-  /** Splits posterior stats rows [n, 2L] ([μ | log σ²]) into an Encoding. */
-  protected static posterior(stats: Float32Array, L: number): Encoding {
-    const n = stats.length / (2 * L);
-    const mean = new Float32Array(n * L), logVar = new Float32Array(n * L);
-    for (let r = 0; r < n; r++) {
-      mean.set(stats.subarray(r * 2 * L, r * 2 * L + L), r * L);
-      logVar.set(stats.subarray(r * 2 * L + L, (r + 1) * 2 * L), r * L);
+  /** An Encoding of n rows of L values, for `posteriorRows` to fill. */
+  protected static encoding(n: number, L: number): Encoding {
+    return { mean: new Float32Array(n * L), logVar: new Float32Array(n * L) };
+  }
+
+  /** Copies posterior stats rows [rows, 2L] ([μ | log σ²]) into rows start … of an Encoding. */
+  protected posteriorRows(enc: Encoding, stats: Tensor, start: number, rows: number, L: number): void {
+    const s = this.e.f32(stats.ptr, rows * 2 * L);
+    for (let r = 0; r < rows; r++) {
+      enc.mean.set(s.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
+      enc.logVar.set(s.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
     }
-    return { mean, logVar };
   }
 
   /** z = the means of stats rows [rows, 2L] (written into z [rows, L]). */

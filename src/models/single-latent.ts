@@ -243,8 +243,9 @@ export abstract class SingleLatentModel<C extends ResolvedVAEConfig> extends Lat
 
   /** Posterior means and log-variances of every row. */
   protected encodeData(data: LatentData): Encoding {
-    const [stats] = this.encodeRows(data, [2 * this.L], (t, rows) => [this.encoder.run(t, this.#encIn(t, rows), rows, this.#b.xnz.ptr)]);
-    return SingleLatentModel.posterior(stats, this.L);
+    const L = this.L, enc = SingleLatentModel.encoding(data.rows, L);
+    this.encodeRows(data, (t, start, rows) => this.posteriorRows(enc, this.encoder.run(t, this.#encIn(t, rows), rows, this.#b.xnz.ptr), start, rows, L));
+    return enc;
   }
 
   /** Decodes n latent rows (labels: one-hot rows [n, C]) to the likelihood's mean. */
