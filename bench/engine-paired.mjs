@@ -8,7 +8,8 @@
 // same figures per CPU second of the process (process.cpuUsage) are reported beside the wall-clock ones: on a loaded
 // machine they leave out the time the process waits for a core.
 //
-// Usage: node bench/engine-paired.mjs --old <dist folder of the baseline> --new <dist folder> [--out file.json]
+// Usage: node bench/engine-paired.mjs --old <dist folder of the baseline> --new <dist folder> [--threads n] [--out file.json]
+// (--threads: every model of both builds on n threads, default 1.)
 // Env: BENCH_ROUNDS (default 9), BENCH_QUICK=1 (3 rounds).
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -22,6 +23,7 @@ const arg = (name) => {
 };
 const dirs = { old: arg("old"), new: arg("new") ?? "dist" };
 if (!dirs.old) throw new Error("usage: node bench/engine-paired.mjs --old <baseline dist folder> --new <dist folder> [--out file]");
+const THREADS = Number(arg("threads") ?? 1);
 const ROUNDS = process.env.BENCH_QUICK ? 3 : Number(process.env.BENCH_ROUNDS ?? 9);
 const BATCH = 128, BATCHES = 40, CALLS = 200, BLOCKS = 10, D = 784, C = 10;
 const SHORT = 10; // batches per training block: a round alternates old and new over 4 blocks of 10 batches
@@ -33,9 +35,11 @@ const base = { inputSize: D, hiddenSizes: [400], latentSize: 20, activation: "re
 
 async function contender(dir) {
   const m = await import(pathToFileURL(resolve(dir, "index.js")).href);
-  const vae = await m.VAE.create(base);
-  const iwae = await m.VAE.create({ ...base, objective: "iwae", samples: 5 });
-  const cvae = await m.ConditionalVAE.create({ ...base, classes: C });
+  const eo = { threads: THREADS };
+  const vae = await m.VAE.create(base, eo);
+  const iwae = await m.VAE.create({ ...base, objective: "iwae", samples: 5 }, eo);
+  const cvae = await m.ConditionalVAE.create({ ...base, classes: C }, eo);
+  if (vae.engineInfo.threads !== THREADS) throw new Error(`${dir}: asked for ${THREADS} threads, got ${vae.engineInfo.threads}: ${vae.engineInfo.fallbacks}`);
   let seed = 1;
   // each case returns [work done, wall milliseconds, CPU milliseconds of this process]
   const fit = (model, data, batches = BATCHES, y = undefined) => async () => {
@@ -112,7 +116,7 @@ for (const n of names) {
 const out = arg("out");
 if (out) {
   writeFileSync(out, JSON.stringify({
-    what: "paired old-vs-new builds, one process, interleaved rounds (bench/engine-paired.mjs)", rounds: ROUNDS,
+    what: "paired old-vs-new builds, one process, interleaved rounds (bench/engine-paired.mjs)", rounds: ROUNDS, threads: THREADS,
     data: data.source, date: new Date().toISOString(), node: process.version, cpus: cpus().length, loadavg: loadavg(), results,
   }, null, 2) + "\n");
 }

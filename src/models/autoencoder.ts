@@ -1,7 +1,7 @@
 // The deterministic autoencoder: code h = f(x̃) (x̃ the input, corrupted in training for a denoising autoencoder),
 // reconstruction g(h) scored against the clean x by a likelihood, plus an optional sparsity penalty on h.
 import { InvalidInputError } from "../errors.js";
-import { seedOf, toRows, type Data, type Rows } from "../io/data.js";
+import { seedOf, toRows, type Data } from "../io/data.js";
 import { traversePoints } from "../latent/grid.js";
 import { interpolatePath, interpolationOptions, type InterpolationMethod } from "../latent/interpolate.js";
 import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
@@ -10,11 +10,11 @@ import type { AutoencoderNets } from "./layer-nets.js";
 import type { Tape } from "../nn/tape.js";
 import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
-import type { BatchStream, Dataset, EpochLog, FitOptions, RowSource, TrainingTarget } from "../train/fit.js";
+import type { BatchStream, EpochLog, FitOptions, RowSource } from "../train/fit.js";
 import { resolveAutoencoderConfig, type AutoencoderConfig, type Denoising, type ResolvedAutoencoderConfig } from "./autoencoder-config.js";
 import { configFromFile, readModelFile } from "./format.js";
-import { LikelihoodHead } from "./likelihood.js";
-import { CHUNK, cbern, Model, STREAM, type EngineOptions } from "./model.js";
+import { LatentModel, type LatentData } from "./latent-model.js";
+import { STREAM, type EngineOptions } from "./model.js";
 import type { LatentCode, ModelCapabilities } from "./model-api.js";
 import { optionsOf } from "./options.js";
 
@@ -46,11 +46,6 @@ export interface AutoencoderGradients extends AutoencoderTerms {
   gradients: Record<string, Float32Array>;
 }
 
-interface AeData extends Dataset {
-  readonly x: Float32Array;
-}
-
-
 /** An encoder or decoder: an Mlp, or a layer list's Stack (loaded only for layer-list configs). */
 interface Net {
   readonly output: Tensor;
@@ -75,14 +70,12 @@ const aeNets = async (c: unknown): Promise<AutoencoderNets | undefined> =>
  * const clean = ae.reconstruct(noisyX);
  * ```
  */
-export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTerms> {
+export class Autoencoder extends LatentModel<ResolvedAutoencoderConfig, AutoencoderTerms> {
   readonly #encoder: Net;
   readonly #decoder: Net;
-  readonly #lik: LikelihoodHead;
-  readonly #D: number;
   readonly #H: number;
-  /** x, its corruption xn, the first layer's scratch, per-row −log p(x|·) and penalty, ρ̂ [H], likelihood scratch [D]. */
-  readonly #b: { x: Tensor; xn: Tensor; xnz: Tensor; rec: Tensor; pen: Tensor; rhohat: Tensor; uni: Tensor };
+  /** x's corruption xn, the first layer's scratch, per-row penalty, ρ̂ [H]; −log p(x|·) per row. */
+  readonly #b: { xn: Tensor; xnz: Tensor; rec: Tensor; pen: Tensor; rhohat: Tensor };
 
   private constructor(e: Engine, cfg: ResolvedAutoencoderConfig, nets?: AutoencoderNets) {
     const layout = nets?.layout ?? new ParameterLayout();
@@ -95,21 +88,18 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
       outSize: cfg.inputSize, outName: "output",
     }, cfg.leakySlope);
     const logSigma = nets ? nets.logSigma : cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", cfg.inputSize, 0).offset : -1;
-    super(e, cfg, layout, "Autoencoder");
+    super(e, cfg, layout, "Autoencoder", 0, logSigma);
     this.#encoder = encoder;
     this.#decoder = decoder;
-    this.#lik = new LikelihoodHead(cfg, cfg.inputSize, logSigma);
-    const D = (this.#D = cfg.inputSize), H = (this.#H = cfg.latentSize);
+    const D = this.D, H = (this.#H = cfg.latentSize);
     const ws = this.ws;
     this.#b = {
-      x: ws.tensor((d) => d.B * D), xn: ws.tensor((d) => d.B * D), xnz: ws.tensor((d) => sparseInputScratch(d.B, D)),
-      rec: ws.tensor((d) => d.B), pen: ws.tensor((d) => d.B), rhohat: ws.tensor(() => H), uni: ws.tensor(() => D),
+      xn: ws.tensor((d) => d.B * D), xnz: ws.tensor((d) => sparseInputScratch(d.B, D)),
+      rec: ws.tensor((d) => d.B), pen: ws.tensor((d) => d.B), rhohat: ws.tensor(() => H),
     };
     encoder.declare(ws, (d) => d.B);
     decoder.declare(ws, (d) => d.B);
   }
-
-
 
   /**
    * Creates an autoencoder (weights initialised like PyTorch's nn.Linear from `config.seed`).
@@ -123,7 +113,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   static async create(config: AutoencoderConfig, options: EngineOptions = {}): Promise<Autoencoder> {
     const nets = await aeNets(config);
     const cfg = nets?.cfg ?? resolveAutoencoderConfig(config);
-    const m = new Autoencoder(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
+    const m = new Autoencoder(await Autoencoder.engineFor(options, undefined, cfg, nets), cfg, nets);
     m.initialise();
     return m;
   }
@@ -140,7 +130,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const file = await readModelFile(bytes, "Autoencoder");
     const nets = await aeNets(file.config).catch((e: unknown) => configFromFile((): never => { throw e; }));
     const cfg = nets?.cfg ?? configFromFile(() => resolveAutoencoderConfig(file.config));
-    return new Autoencoder(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
+    return new Autoencoder(await Autoencoder.engineFor(options, file, cfg, nets), cfg, nets).restore(file);
   }
 
   /**
@@ -152,7 +142,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    * ```
    */
   fit(x: Data | RowSource<Data> | BatchStream<Data>, options?: FitOptions<AutoencoderTerms>): Promise<EpochLog<AutoencoderTerms>[]> {
-    return this.train(() => this.#target(), x, options);
+    return this.train(() => this.target(), x, options);
   }
 
   /**
@@ -165,19 +155,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   evaluate(x: Data): AutoencoderTerms {
     this.live("evaluate");
-    const data = this.#rows(x, "evaluate(x)");
-    let rec = 0, l1 = 0;
-    const act = new Float64Array(this.#H);
-    const b = this.#b;
-    this.#chunks(data.rows, (start, rows) => {
-      this.e.write(b.x.ptr, data.values.subarray(start * this.#D, (start + rows) * this.#D));
-      const penalty = this.#forward(rows, b.x, 0, act);
-      rec += this.sumAt(b.rec.ptr, rows);
-      l1 += penalty();
-    });
-    const n = data.rows;
-    const sparsity = this.cfg.sparsity?.type === "kl" ? this.#klPenalty(act.map((v) => v / n)) : l1 / n;
-    return { loss: rec / n + sparsity, reconstruction: rec / n, sparsity };
+    return this.evaluateData(this.#data(x, "evaluate(x)"));
   }
 
   /**
@@ -190,15 +168,9 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   encode(x: Data): Float32Array {
     this.live("encode");
-    const data = this.#rows(x, "encode(x)");
-    const H = this.#H, D = this.#D;
+    const data = this.#data(x, "encode(x)"), H = this.#H;
     const out = new Float32Array(data.rows * H);
-    const b = this.#b;
-    this.#chunks(data.rows, (start, rows) => {
-      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
-      const h = this.#encoder.run(this.pass(0), b.x, rows, b.xnz.ptr);
-      out.set(this.e.f32(h.ptr, rows * H), start * H);
-    });
+    this.encodeRows(data, (t, start, rows) => out.set(this.e.f32(this.#encoder.run(t, this.x, rows, this.#b.xnz.ptr).ptr, rows * H), start * H));
     return out;
   }
 
@@ -215,7 +187,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const H = this.#H;
     const data = toRows(code, H, "decode(code)");
     this.fits("decode", data.rows, true);
-    return this.#decodeWith(data.rows, (start, rows) => this.e.write(this.#encoder.output.ptr, data.values.subarray(start * H, (start + rows) * H)));
+    return this.decodeWith(data.rows, undefined, (_t, start, rows) => this.e.write(this.#encoder.output.ptr, data.values.subarray(start * H, (start + rows) * H)));
   }
 
   /**
@@ -228,12 +200,10 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   reconstruct(x: Data): Float32Array {
     this.live("reconstruct");
-    const data = this.#rows(x, "reconstruct(x)");
-    const D = this.#D;
-    const b = this.#b;
-    return this.#decodeWith(data.rows, (start, rows) => {
-      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
-      this.#encoder.run(this.pass(0), b.x, rows, b.xnz.ptr);
+    const data = this.#data(x, "reconstruct(x)");
+    return this.decodeWith(data.rows, undefined, (t, start, rows) => {
+      this.putRows(data, start, rows);
+      this.#encoder.run(t, this.x, rows, this.#b.xnz.ptr);
     });
   }
 
@@ -251,15 +221,14 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const o = optionsOf(options, ["seed", "noise"], "corrupt");
     const noise = o.noise === undefined ? this.cfg.denoising : resolveAutoencoderConfig({ inputSize: 1, latentSize: 1, denoising: o.noise, seed: 0 }).denoising;
     if (!noise) throw new InvalidInputError("corrupt: this autoencoder has no denoising noise; pass { noise: { type: \"mask\", p } } or { type: \"gaussian\", sigma }");
-    const data = this.#rows(x, "corrupt(x)", false);
+    const data = this.#data(x, "corrupt(x)", false);
     const seed = seedOf("corrupt: seed", o.seed, 0);
-    const D = this.#D;
-    const out = new Float32Array(data.values.length);
-    const b = this.#b;
-    this.#chunks(data.rows, (start, rows) => {
-      this.e.write(b.x.ptr, data.values.subarray(start * D, (start + rows) * D));
+    const D = this.D;
+    const out = new Float32Array(data.x.length);
+    this.chunks(data.rows, 1, false, (start, rows) => {
+      this.putRows(data, start, rows);
       this.#corruptRows(rows, noise, seed, STREAM.corrupt, start);
-      out.set(this.e.f32(b.xn.ptr, rows * D), start * D);
+      out.set(this.e.f32(this.#b.xn.ptr, rows * D), start * D);
     });
     return out;
   }
@@ -276,15 +245,15 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   gradients(x: Data, options: { seed?: number } = {}): AutoencoderGradients {
     this.live("gradients");
-    const data = this.#rows(x, "gradients(x)");
+    const data = this.#data(x, "gradients(x)");
     const seed = seedOf("gradients: seed", optionsOf(options, ["seed"], "gradients").seed, 0);
     const n = data.rows;
     this.fits("gradients(x)", n);
-    this.#lay(n); // one batch: the KL penalty is a function of the whole batch
-    this.e.write(this.#b.x.ptr, data.values);
+    this.ws.layout({ B: n, K: 1, multi: false, total: 0 }); // one batch: the KL penalty is a function of the whole batch
+    this.putRows(data, 0, n);
     if (this.cfg.denoising) this.#corruptRows(n, this.cfg.denoising, seed, STREAM.corrupt, 0);
     this.e.k.zero_f32(this.grads, this.nParams);
-    const t = this.#forwardBackward(n, 1);
+    const t = this.objective(n, 1, 1);
     return { ...t, gradients: this.gradientTensors() };
   }
 
@@ -298,20 +267,19 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
    */
   anomalyScore(x: Data): Float64Array {
     this.live("anomalyScore");
-    const data = this.#rows(x, "anomalyScore(x)");
+    const data = this.#data(x, "anomalyScore(x)");
     const out = new Float64Array(data.rows);
-    const b = this.#b;
-    this.#chunks(data.rows, (start, rows) => {
-      this.e.write(b.x.ptr, data.values.subarray(start * this.#D, (start + rows) * this.#D));
-      this.#forward(rows, b.x, 0);
-      out.set(this.e.f32(b.rec.ptr, rows), start);
+    this.chunks(data.rows, 1, false, (start, rows) => {
+      this.putRows(data, start, rows);
+      this.#forward(rows, this.x, 0);
+      out.set(this.e.f32(this.#b.rec.ptr, rows), start);
     });
     return out;
   }
 
   /** A deterministic code: no posterior, prior or likelihood of x. */
   get capabilities(): ModelCapabilities {
-    return this.caps(this.#D, 0, { code: this.#H }, false);
+    return this.caps(this.D, 0, { code: this.#H }, false);
   }
 
   protected codeOf(code: Float32Array): LatentCode {
@@ -367,29 +335,21 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
 
   // ---- internals ----
 
-  #rows(x: unknown, what: string, unit = this.#lik.unitData): Rows {
-    return toRows(x, this.#D, what, unit, unit ? (this.#lik.unitData ? this.#lik.unitHint : " for dynamic binarization") : "", this.scan);
+  #data(x: unknown, what: string, unit?: boolean): LatentData {
+    const r = this.rowsOf(x, what, unit);
+    return { rows: r.rows, x: r.values };
   }
 
   #code(v: ArrayLike<number>, what: string): Float32Array {
     const values = Float32Array.from(v);
     if (values.length === this.#H) return toRows(values, this.#H, what).values;
-    if (values.length === this.#D) return this.encode(values);
-    throw new InvalidInputError(`${what} has ${values.length} values; give a code (${this.#H} values) or an input (${this.#D} values)`);
-  }
-
-  /** Lays the workspace out for `rows` rows. */
-  #lay(rows: number): void {
-    this.ws.layout({ B: rows, K: 1, multi: false, total: 0 });
-  }
-
-  #chunks(n: number, body: (start: number, rows: number) => void): void {
-    this.ws.chunks(n, (B) => ({ B, K: 1, multi: false, total: 0 }), body, CHUNK);
+    if (values.length === this.D) return this.encode(values);
+    throw new InvalidInputError(`${what} has ${values.length} values; give a code (${this.#H} values) or an input (${this.D} values)`);
   }
 
   /** xn = corrupted x, rows at stream counters [offset, offset + rows) (per row, so batching doesn't matter). */
   #corruptRows(rows: number, noise: Denoising, seed: number, stream: number, offset: number): void {
-    const D = this.#D, per = Math.ceil(D / 4), { x, xn } = this.#b;
+    const D = this.D, per = Math.ceil(D / 4), x = this.x, { xn } = this.#b;
     const call = (out: number, x: number, n: number, row: number) => {
       const c = row * per;
       const c0 = c % 2 ** 32, c1 = Math.floor(c / 2 ** 32);
@@ -400,17 +360,35 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     else for (let r = 0; r < rows; r++) call(xn.ptr + r * D * 4, x.ptr + r * D * 4, D, offset + r);
   }
 
-  /** Decodes n codes, written by fillCode into the encoder's output tensor, to the likelihood's mean. */
-  #decodeWith(n: number, fillCode: (start: number, rows: number) => void): Float32Array {
-    const D = this.#D;
-    const out = new Float32Array(n * D);
-    this.#chunks(n, (start, rows) => {
-      fillCode(start, rows);
-      const y = this.#decoder.run(this.pass(0), this.#encoder.output, rows);
-      this.#lik.mean(this.e, y.ptr, rows);
-      out.set(this.e.f32(y.ptr, rows * D), start * D);
+  // ---- the graph, for the shared implementation ----
+
+  /** The decoder on the code in the encoder's output tensor. */
+  protected generate(t: Tape, rows: number): Tensor {
+    return this.#decoder.run(t, this.#encoder.output, rows);
+  }
+
+  /** Training noise: the denoising corruption of the batch (its own stream, per row), when configured. */
+  protected trainNoise(rows: number): void {
+    const noise = this.cfg.denoising, per = Math.ceil(this.D / 4);
+    if (!noise) return;
+    const c = this.trainBlocks[STREAM.trainNoise] ?? 0;
+    this.#corruptRows(rows, noise, this.cfg.seed, STREAM.trainNoise, c / per);
+    this.trainBlocks[STREAM.trainNoise] = c + rows * per;
+  }
+
+  /** Mean terms per example on clean inputs (no corruption); the KL sparsity penalty uses ρ̂ over all of x. */
+  protected evaluateData(data: LatentData): AutoencoderTerms {
+    let rec = 0, l1 = 0;
+    const act = new Float64Array(this.#H);
+    this.chunks(data.rows, 1, false, (start, rows) => {
+      this.putRows(data, start, rows);
+      const penalty = this.#forward(rows, this.x, 0, act);
+      rec += this.sumAt(this.#b.rec.ptr, rows);
+      l1 += penalty();
     });
-    return out;
+    const n = data.rows;
+    const sparsity = this.cfg.sparsity?.type === "kl" ? this.#klPenalty(act.map((v) => v / n)) : l1 / n;
+    return { loss: rec / n + sparsity, reconstruction: rec / n, sparsity };
   }
 
   /**
@@ -423,7 +401,7 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
     const h = this.#encoder.run(t, input, rows, this.#b.xnz.ptr);
     const penalty = this.#penalty(t, h, rows, act);
     const out = this.#decoder.run(t, h, rows);
-    this.#lik.nll(t, this.#b.rec, out, this.#b.x, rows);
+    this.lik.nll(t, this.#b.rec, out, this.x, rows);
     return penalty;
   }
 
@@ -465,50 +443,16 @@ export class Autoencoder extends Model<ResolvedAutoencoderConfig, AutoencoderTer
   }
 
   /** Forward and backward of one batch (input already in xn when denoising); gradients accumulate. */
-  #forwardBackward(rows: number, gradScale: number): AutoencoderTerms {
-    const b = this.#b;
-    const penalty = this.#forward(rows, this.cfg.denoising ? b.xn : b.x, gradScale);
+  protected objective(rows: number, _K: number, gradScale: number): AutoencoderTerms {
+    const penalty = this.#forward(rows, this.cfg.denoising ? this.#b.xn : this.x, gradScale);
     this.tape.backward();
     const sparsity = penalty();
-    const reconstruction = this.sumAt(b.rec.ptr, rows);
+    const reconstruction = this.sumAt(this.#b.rec.ptr, rows);
     return { loss: reconstruction + sparsity, reconstruction, sparsity };
   }
 
-  #target(): TrainingTarget<AutoencoderTerms, AeData> {
-    const D = this.#D;
-    let capacity = 1;
-    let binarize: number | undefined;
-    const b = this.#b;
-    const ws = (): void => this.#lay(capacity);
-    return {
-      ...this.targetBase(),
-      validate: (data, what, unit) => {
-        const r = this.#rows(data, what, this.#lik.unitData || unit);
-        return { rows: r.rows, x: r.values };
-      },
-      // layer lists with batch norm after a dense layer need 2 rows per batch (a Stack knows; an Mlp has no minimum)
-      minRows: Math.max((this.#encoder as { minRows?: number }).minRows ?? 1, (this.#decoder as { minRows?: number }).minRows ?? 1),
-      batchInput: (rows, o) => {
-        capacity = rows;
-        binarize = o.binarizeSeed;
-        ws();
-        return (r, data, src, epoch, index, total) => {
-          ws();
-          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
-        };
-      },
-      forwardBackward: (rows, gradScale) => {
-        ws();
-        const noise = this.cfg.denoising;
-        if (noise) {
-          const c = this.trainBlocks[STREAM.trainNoise] ?? 0;
-          this.#corruptRows(rows, noise, this.cfg.seed, STREAM.trainNoise, c / Math.ceil(D / 4));
-          this.trainBlocks[STREAM.trainNoise] = c + rows * Math.ceil(D / 4);
-        }
-        this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#forwardBackward(rows, gradScale);
-      },
-      evaluate: (data) => this.evaluate(data.x),
-    };
+  /** Layer lists with batch norm after a dense layer need 2 rows per batch (a Stack knows; an Mlp has no minimum). */
+  protected minRows(): number {
+    return Math.max((this.#encoder as { minRows?: number }).minRows ?? 1, (this.#decoder as { minRows?: number }).minRows ?? 1);
   }
 }

@@ -11,10 +11,10 @@ import type { ConditionalVAEConfig, ResolvedConditionalVAEConfig } from "./confi
 import { configFromFile, readModelFile } from "./format.js";
 import { labelRows, type Labels } from "./labels.js";
 import {
-  DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
-  type LogLikelihoodOptions,
+  DEFAULT_LL_SAMPLES, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData, type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { CHUNK, cbern, Model, type EngineOptions } from "./model.js";
+import { CHUNK, type EngineOptions } from "./model.js";
+import { layerNetsOf, SingleLatentModel, type Nets } from "./single-latent.js";
 import { intOption, optionsOf } from "./options.js";
 
 /**
@@ -52,7 +52,7 @@ export interface LabelledData {
  * const sevens = cvae.sample(16, { label: 7, seed: 1 });
  * ```
  */
-export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
+export class ConditionalVAE extends SingleLatentModel<ResolvedConditionalVAEConfig> {
   private constructor(e: Engine, cfg: ResolvedConditionalVAEConfig, nets?: Nets) {
     super(e, cfg, "ConditionalVAE", cfg.classes, nets);
   }
@@ -69,7 +69,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const { resolveConditionalConfig } = await import("./config.js"); // a chunk of its own, as in VAE.create
     const cfg = resolveConditionalConfig(config);
     const nets = await layerNetsOf(cfg, cfg.classes);
-    const m = new ConditionalVAE(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
+    const m = new ConditionalVAE(await ConditionalVAE.engineFor(options, undefined, cfg, nets), cfg, nets);
     m.initialise();
     return m;
   }
@@ -87,7 +87,7 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const { resolveConditionalConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConditionalConfig(file.config));
     const nets = await layerNetsOf(cfg, cfg.classes);
-    return new ConditionalVAE(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
+    return new ConditionalVAE(await ConditionalVAE.engineFor(options, file, cfg, nets), cfg, nets).restore(file);
   }
 
   /**
@@ -146,11 +146,9 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
    */
   decode(z: Data, labels: Labels | Label): Float32Array {
     this.live("decode");
-    const L = this.L;
-    const data = toRows(z, L, "decode(z)");
+    const data = toRows(z, this.L, "decode(z)");
     this.fits("decode", data.rows, true);
-    const y = this.#labelsFor(labels, data.rows, "decode");
-    return this.decodeWith(data.rows, y, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
+    return this.decodeRows(data.rows, data.values, this.#labelsFor(labels, data.rows, "decode"));
   }
 
   /**
@@ -201,7 +199,9 @@ export class ConditionalVAE extends LatentModel<ResolvedConditionalVAEConfig> {
     const o = optionsOf(options, ["epsilon", "seed"], "gradients");
     const data = this.#data(x, labels, "gradients");
     const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
-    return this.gradientsData(data, eps, seedOf("gradients: seed", o.seed, 0));
+    const seed = seedOf("gradients: seed", o.seed, 0);
+    if (eps) this.epsilonRows(eps, data.rows);
+    return this.gradientsData(data, eps && [eps], seed);
   }
 
   /**

@@ -1,26 +1,21 @@
-// The engine of VAE and ConditionalVAE: an MLP encoder to (μ, log σ²) of q(z|x[, y]), the reparameterization
-// z = μ + σ·ε, an MLP decoder p(x|z[, y]), a fused likelihood and the KL or importance-weighted terms. A label y
-// (one-hot rows, `classes` wide) is appended to the encoder's input and to the decoder's input when classes > 0.
+// The shared implementation of every encoder–decoder model (VAE, ConditionalVAE, HierarchicalVAE, Autoencoder): the
+// data and label rows, the noise streams, chunking and bounded-memory importance sampling, and encode / decode /
+// sample / evaluate / gradients / logLikelihood / elbo and the training target over them. A model supplies its graph:
+// the training objective on a batch of B examples × K samples, log w per sample (models with a prior and a
+// likelihood), what its encoder gives per latent layer, how a latent input is decoded, and how the prior is drawn.
 import { InvalidInputError } from "../errors.js";
 import { toRows, type Rows } from "../io/data.js";
-import { ParameterLayout, sparseInputScratch } from "../nn/dense.js";
-import { concatCols } from "../nn/concat.js";
-import { gaussianLogDensity } from "../nn/gaussian.js";
-import { klStandardNormal } from "../nn/kl.js";
-import { Mlp } from "../nn/mlp.js";
-import { logMeanExp, repeatRows } from "../nn/repeat.js";
-import { reparameterize } from "../nn/reparameterize.js";
+import { logMeanExp } from "../nn/repeat.js";
 import type { Tape } from "../nn/tape.js";
-import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
+import type { Dims, Tensor } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
-import type { Dataset, LossTerms, TrainingTarget } from "../train/fit.js";
-import type { ResolvedVAEConfig } from "./config.js";
-import type { ModelKind } from "./format.js";
+import type { Dataset, Terms, TrainingTarget } from "../train/fit.js";
+import type { ModelFile, ModelKind } from "./format.js";
 import { sampleBlocks } from "./importance.js";
 import { LikelihoodHead } from "./likelihood.js";
-import { CHUNK, Model, STREAM } from "./model.js";
-import type { ModelCapabilities } from "./model-api.js";
-import { betaAt, capacityAt } from "./schedule.js";
+import { CHUNK, Model, STREAM, type EngineOptions } from "./model.js";
+import type { ParameterLayout } from "../nn/dense.js";
+import type { LikelihoodChoice } from "./config-checks.js";
 
 /** Training and evaluation data of a latent model: x rows and (conditional models) one-hot label rows. */
 export interface LatentData extends Dataset {
@@ -78,90 +73,87 @@ export const DEFAULT_LL_SAMPLES = 1000;
 export const MAX_LL_SAMPLES = 100_000;
 const DEFAULT_BLOCK = 1024;
 
-/** An encoder or decoder: an Mlp, or a layer list's Stack (src/nn/stack.ts: loaded only for layer-list configs). */
-interface Net {
-  declare(ws: Workspace, rows: (d: Dims) => number): void;
-  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
-  /** A layer list's label join after its flatten (a conditional model's label is then not joined at the input). */
-  join?: { y: Tensor };
+/** What the shared implementation reads of a latent model's config. */
+export interface LatentConfig extends LikelihoodChoice {
+  readonly seed: number;
+  readonly inputSize: number;
+  readonly objective?: string;
+  readonly samples?: number;
 }
 
-export interface Nets {
-  layout: ParameterLayout;
-  encoder: Net;
-  decoder: Net;
-  lik: LikelihoodHead;
-  ext?: boolean;
+/** Whether a config's likelihood needs the EXT kernels (the continuous Bernoulli's live in dist/vaekit-ext.wasm). */
+const extLikelihood = (cfg: LatentConfig): boolean => cfg.likelihood === "continuous-bernoulli";
+
+/** Adds loss terms into running sums (f64, from 0, in call order): the sums, made at the first call. */
+function addTerms<T extends Terms>(sums: T | undefined, t: T): T {
+  if (!sums) {
+    sums = { ...t };
+    for (const k of Object.keys(t) as (keyof T)[]) (sums[k] as number) = 0;
+  }
+  for (const k of Object.keys(t) as (keyof T)[]) (sums[k] as number) += t[k] as number;
+  return sums;
 }
 
-/** A layer-list config's networks (loaded with their modules on first use), or undefined for an MLP config. */
-export const layerNetsOf = async (cfg: ResolvedVAEConfig, classes: number): Promise<Nets | undefined> =>
-  cfg.encoder && (await import("./layer-nets.js")).layerNets(cfg, classes);
-
-function build(cfg: ResolvedVAEConfig, classes: number): Nets {
-  const layout = new ParameterLayout();
-  const L = cfg.latentSize, D = cfg.inputSize;
-  const encoder = new Mlp(layout, {
-    prefix: "encoder", inSize: D + classes, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation,
-    outSize: 2 * L, outName: "head", outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
-  }, cfg.leakySlope);
-  const decoder = new Mlp(layout, {
-    prefix: "decoder", inSize: L + classes, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation,
-    outSize: D, outName: "output",
-  }, cfg.leakySlope);
-  const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
-  return { layout, encoder, decoder, lik: new LikelihoodHead(cfg, D, logSigma) };
-}
-
-/** The typed tensors of a latent model's passes (B examples, K samples each, R = B·K decoder rows). */
-interface LatentTensors {
-  /** x [B, D], labels y [B, C], encoder input [x | y] [B, D + C], the first layer's zero-skipping scratch. */
-  x: Tensor; y: Tensor; xc: Tensor; xnz: Tensor;
-  /** ε, z [R, L] (z with gradient), the decoder input [z | y] [R, L + C]. */
-  eps: Tensor; z: Tensor; zc: Tensor;
-  /** Per row: −log p(x|z) [R], KL [B], capacity weights, likelihood scratch [D]. */
-  rec: Tensor; kl: Tensor; rw: Tensor; uni: Tensor;
-  /** k-sample pass: repeated stats and x, log q and log p (gradients: the seeds), log w, weights, log-mean-exp (f64). */
-  statsRep: Tensor; xRep: Tensor; lq: Tensor; lp: Tensor; logw: Tensor; wts: Tensor; lme: Tensor;
-  /** A whole log-likelihood estimate's log w, weights and results (Dims.total samples per example). */
-  logwAll: Tensor; wAll: Tensor; lmeAll: Tensor;
-}
-
-export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, LossTerms> {
-  protected readonly encoder: Net;
-  protected readonly decoder: Net;
+export abstract class LatentModel<C extends LatentConfig, T extends Terms> extends Model<C, T> {
   protected readonly lik: LikelihoodHead;
   /** Width of the conditioning label (0: unconditional). */
   protected readonly classes: number;
   protected readonly D: number;
-  protected readonly L: number;
-  readonly #b: LatentTensors;
+  /** x [B, D], labels y [B, C], the likelihood's scratch [D]. */
+  protected readonly x: Tensor;
+  protected readonly y: Tensor;
+  protected readonly uni: Tensor;
+  /**
+   * k-sample passes (Dims.multi): log w [R], its normalized weights [R], log-mean-exp (f64) [B]; a whole
+   * log-likelihood estimate's log w, weights and results (Dims.total samples per example).
+   */
+  protected readonly logw: Tensor;
+  protected readonly wts: Tensor;
+  protected readonly lme: Tensor;
+  readonly #all: { logw: Tensor; w: Tensor; lme: Tensor };
+  /** The ε tensors of a pass, [B·K rows, width] each: noise i draws from its purpose's stream + i·STREAM.second. */
+  protected noise: readonly { tensor: Tensor; width: number }[] = [];
 
-  protected constructor(e: Engine, cfg: C, kind: ModelKind, classes: number, given?: Nets) {
-    const nets = given ?? build(cfg, classes);
-    super(e, cfg, nets.layout, kind);
-    this.encoder = nets.encoder;
-    this.decoder = nets.decoder;
-    this.lik = nets.lik;
-    this.classes = classes;
-    const D = (this.D = cfg.inputSize), L = (this.L = cfg.latentSize), C = classes;
+  protected constructor(e: Engine, cfg: C, layout: ParameterLayout, kind: ModelKind, classes: number, logSigma: number) {
+    super(e, cfg, layout, kind);
+    const D = (this.D = cfg.inputSize), C = (this.classes = classes);
+    this.lik = new LikelihoodHead(cfg, D, logSigma);
     const ws = this.ws;
-    const B = (d: Dims): number => d.B, R = (d: Dims): number => d.B * d.K;
     const multi = (n: (d: Dims) => number) => (d: Dims): number => (d.multi ? n(d) : 0);
     const all = (d: Dims): number => (d.total ? Math.max(d.B * d.total, d.total) : 0);
-    this.#b = {
-      x: ws.tensor((d) => B(d) * D), y: ws.tensor((d) => B(d) * C), xc: ws.tensor((d) => (C ? B(d) * (D + C) : 0)),
-      xnz: ws.tensor((d) => sparseInputScratch(B(d), D + C)),
-      eps: ws.tensor((d) => R(d) * L), z: ws.tensor((d) => R(d) * L, true), zc: ws.tensor((d) => (C ? R(d) * (L + C) : 0), true),
-      rec: ws.tensor(R), kl: ws.tensor(B), rw: ws.tensor((d) => Math.max(B(d), R(d))), uni: ws.tensor(() => D),
-      statsRep: ws.tensor(multi((d) => R(d) * 2 * L), true), xRep: ws.tensor(multi((d) => R(d) * D)),
-      lq: ws.tensor(multi(R), true), lp: ws.tensor(multi(R), true), logw: ws.tensor(multi(R)), wts: ws.tensor(multi(R)),
-      lme: ws.tensor(multi((d) => 2 * B(d))),
-      logwAll: ws.tensor(all), wAll: ws.tensor(all), lmeAll: ws.tensor((d) => (d.total ? 2 * B(d) : 0)),
-    };
-    if (this.encoder.join) this.encoder.join.y = this.#b.y;
-    this.encoder.declare(ws, B);
-    this.decoder.declare(ws, R);
+    this.x = ws.tensor((d) => d.B * D);
+    this.y = ws.tensor((d) => d.B * C);
+    this.uni = ws.tensor(() => D);
+    this.logw = ws.tensor(multi((d) => d.B * d.K));
+    this.wts = ws.tensor(multi((d) => d.B * d.K));
+    this.lme = ws.tensor(multi((d) => 2 * d.B));
+    this.#all = { logw: ws.tensor(all), w: ws.tensor(all), lme: ws.tensor((d) => (d.total ? 2 * d.B : 0)) };
+  }
+
+  /**
+   * The engine of a new or loaded latent model, the one place that decides its kernels: the EXT build when a layer
+   * of its networks (`nets.ext`) or its likelihood (the continuous Bernoulli) calls EXT kernels.
+   */
+  protected static engineFor(options: EngineOptions, file: ModelFile | undefined, cfg: LatentConfig, nets?: { ext: boolean }): Promise<Engine> {
+    return Model.engine(options, file, nets?.ext || extLikelihood(cfg));
+  }
+
+  // ---- what a model's graph provides ----
+
+  /** The training objective on B examples × K samples (x, labels and noise in place), summed; backward when gradScale ≠ 0. */
+  protected abstract objective(B: number, K: number, gradScale: number): T;
+
+  /** log w per (example, sample) row into `logw` (f32, byte pointer) for B examples × K samples, noise in place. */
+  protected logWeights(_B: number, _K: number, _logw: number): void {
+    throw new Error(`vaekit internal: ${this.kind} has no importance weights`);
+  }
+
+  /** The generative network on its latent input (filled by the caller): the likelihood's parameters [rows, D]. */
+  protected abstract generate(t: Tape, rows: number): Tensor;
+
+  /** Draws the prior into the generative network's latent input: `rows` rows at counter `row` of the sample stream. */
+  protected drawPrior(_t: Tape, _rows: number, _seed: number, _row: number): void {
+    throw new Error(`vaekit internal: ${this.kind} has no prior`);
   }
 
   // ---- data ----
@@ -170,311 +162,209 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
     return toRows(x, this.D, what, unit, unit ? (this.lik.unitData ? this.lik.unitHint : " for dynamic binarization") : "", this.scan);
   }
 
-  // ---- workspace ----
+  /** Checks fit's data (`unit`: dynamic binarization needs [0, 1]); a conditional model's holds labels too. */
+  protected validateData(data: unknown, what: string, unit: boolean): LatentData {
+    const r = this.rowsOf(data, what, this.lik.unitData || unit);
+    return { rows: r.rows, x: r.values };
+  }
 
-  /** Lays the workspace out for B examples with K samples each (`multi`: the k-sample tensors too). */
-  #dims(B: number, K: number, multi: boolean, total = 0): void {
-    this.ws.layout({ B, K, multi, total });
+  /** True when training and evaluate use the k-sample path (IWAE, or an ELBO averaged over several samples). */
+  protected get multiSample(): boolean {
+    return this.cfg.objective === "iwae" || (this.cfg.samples ?? 1) > 1;
+  }
+
+  /** Samples per example of training, evaluate and gradients. */
+  protected get K(): number {
+    return this.multiSample ? this.cfg.samples! : 1;
+  }
+
+  /** Whether those passes need the k-sample tensors (log w and its weights). */
+  protected get multi(): boolean {
+    return this.multiSample;
   }
 
   /** Runs `body` over chunks of at most `chunk` examples, the workspace laid out for the first (largest) one. */
-  #chunks(n: number, K: number, multi: boolean, body: (start: number, rows: number) => void, chunk = CHUNK): void {
+  protected chunks(n: number, K: number, multi: boolean, body: (start: number, rows: number) => void, chunk = CHUNK): void {
     this.ws.chunks(n, (B) => ({ B, K, multi, total: 0 }), body, chunk);
   }
 
   /** Writes rows [start, start + rows) of x (and y) into the batch tensors. */
-  #putRows(x: Float32Array, y: Float32Array | undefined, start: number, rows: number): void {
+  protected putRows(data: LatentData, start: number, rows: number): void {
     const { D, classes: C } = this;
-    this.e.write(this.#b.x.ptr, x.subarray(start * D, (start + rows) * D));
-    if (C) this.e.write(this.#b.y.ptr, y!.subarray(start * C, (start + rows) * C));
+    this.e.write(this.x.ptr, data.x.subarray(start * D, (start + rows) * D));
+    if (C) this.e.write(this.y.ptr, data.y!.subarray(start * C, (start + rows) * C));
   }
 
-  /** Encoder input: x, or [x | y] rows for a conditional model. */
-  #encIn(t: Tape, rows: number): Tensor {
-    const b = this.#b;
-    if (!this.classes || this.encoder.join) return b.x;
-    concatCols(t, b.xc, b.x, this.D, b.y, this.classes, rows);
-    return b.xc;
+  /** Evaluation noise for rows [offset, offset + R) of the (example, sample) sequence. */
+  protected evalNoise(R: number, seed: number, offset: number): void {
+    this.noise.forEach((n, i) => this.normals(n.tensor.ptr, R, n.width, seed, STREAM.evaluate + i * STREAM.second, offset));
   }
 
-  /** Decoder input: z, or [z | label of example ⌊r/K⌋] rows for a conditional model. */
-  #decIn(t: Tape, R: number, K: number): Tensor {
-    const b = this.#b;
-    if (!this.classes) return b.z;
-    concatCols(t, b.zc, b.z, this.L, b.y, this.classes, R, K);
-    return b.zc;
+  /** Training noise for a batch of `rows` examples × K samples: continues the model's own streams. */
+  protected trainNoise(rows: number, K: number): void {
+    this.noise.forEach((n, i) => this.trainNormals(n.tensor.ptr, rows * K * n.width, STREAM.train + i * STREAM.second));
   }
 
-  // ---- the ELBO with one sample (ε in eps) ----
+  // ---- the shared calls ----
 
-  /** −ELBO terms of `rows` examples (x, y, ε in place); with gradScale ≠ 0 its gradient accumulates into grads. */
-  #elbo(rows: number, gradScale: number): LossTerms {
-    const { k } = this.e;
-    const c = this.cfg, b = this.#b, L = this.L;
-    const t = this.pass(gradScale);
-    const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
-    reparameterize(t, b.z, b.eps, stats, rows, L);
-    const out = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
-    this.lik.nll(t, b.rec, out, b.x, rows);
-    const sr = this.sumAt(b.rec.ptr, rows);
-    let terms: LossTerms;
-    if (c.capacity) {
-      const cap = capacityAt(c.capacity, this.steps);
-      const gamma = c.capacity.gamma;
-      klStandardNormal(t, b.kl, stats, rows, L, gamma * gradScale);
-      const kl = this.e.f32(b.kl.ptr, rows);
-      const w = this.e.f32(b.rw.ptr, rows);
-      let sk = 0, pen = 0;
-      for (let r = 0; r < rows; r++) {
-        sk += kl[r];
-        pen += Math.abs(kl[r] - cap);
-        w[r] = kl[r] > cap ? 1 : kl[r] < cap ? -1 : 0;
-      }
-      if (gradScale) k.scale_rows(stats.grad!.ptr, b.rw.ptr, rows, 2 * L);
-      terms = { loss: sr + gamma * pen, reconstruction: sr, kl: sk };
-    } else {
-      const beta = betaAt(c.beta, c.klWarmup, this.steps);
-      klStandardNormal(t, b.kl, stats, rows, L, beta * gradScale);
-      const sk = this.sumAt(b.kl.ptr, rows);
-      terms = { loss: sr + beta * sk, reconstruction: sr, kl: sk };
-    }
-    t.backward();
-    return terms;
-  }
-
-  // ---- K samples per example (ε in eps, [B·K, L], example-major) ----
-
-  /**
-   * For B examples and K samples each: rec [R] = −log p(x|z), log w [R] = log p(x|z) + log p(z) − log q(z|x) into
-   * `logw`, and the analytic KL per example into kl. The tape is left recorded for `#samplesObjective`'s backward.
-   * (log q and log p are taken before the decoder runs, so that the backward pass adds their gradients into z's
-   * after the decoder's, in the order the model always summed them.)
-   */
-  #samples(B: number, K: number, gradScale: number, logw: number, wts: Tensor | undefined): void {
-    const b = this.#b, { L, D } = this;
-    const R = B * K;
-    const t = this.pass(gradScale);
-    const stats = this.encoder.run(t, this.#encIn(t, B), B, b.xnz.ptr);
-    repeatRows(t, b.statsRep, stats, B, 2 * L, K);
-    reparameterize(t, b.z, b.eps, b.statsRep, R, L);
-    gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
-    gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
-    const out = this.decoder.run(t, this.#decIn(t, R, K), R);
-    repeatRows(t, b.xRep, b.x, B, D, K);
-    this.lik.nll(t, b.rec, out, b.xRep, R, wts, b.uni);
-    klStandardNormal(t, b.kl, stats, B, L, 0, false);
-    const rec = this.e.f32(b.rec.ptr, R), lq = this.e.f32(b.lq.ptr, R), lp = this.e.f32(b.lp.ptr, R);
-    const lw = this.e.f32(logw, R);
-    for (let r = 0; r < R; r++) lw[r] = -rec[r] + lp[r] - lq[r];
-  }
-
-  /**
-   * The k-sample objective on B examples: IWAE's −log mean_k w, or (objective "elbo") −mean_k log w; with
-   * gradScale, backward too. Returns summed terms (reconstruction and kl: the mean over samples of −log p(x|z)
-   * and the analytic KL).
-   */
-  #samplesObjective(B: number, K: number, gradScale: number, iwae: boolean): LossTerms {
-    const b = this.#b;
-    const R = B * K;
-    this.#samples(B, K, gradScale, b.logw.ptr, b.wts);
-    let bound = 0;
-    if (iwae) {
-      const lme = logMeanExp(this.tape, b.lme.ptr, b.wts.ptr, b.logw.ptr, B, K);
-      for (let i = 0; i < B; i++) bound += lme[i];
-    } else {
-      this.e.f32(b.wts.ptr, R).fill(1 / K);
-      bound = this.sumAt(b.logw.ptr, R) / K;
-    }
-    const rec = this.sumAt(b.rec.ptr, R) / K;
-    const kl = this.sumAt(b.kl.ptr, B);
-    if (gradScale) {
-      // seeds: ∂(−bound)/∂log q = gradScale·w, ∂(−bound)/∂log p = −gradScale·w (the likelihood weights its rows by w)
-      const w = this.e.f32(b.wts.ptr, R), g = this.e.f32(b.lp.grad!.ptr, R), gn = this.e.f32(b.lq.grad!.ptr, R);
-      for (let r = 0; r < R; r++) {
-        gn[r] = gradScale * w[r];
-        g[r] = -gn[r];
-      }
-      this.tape.backward();
-    }
-    return { loss: -bound, reconstruction: rec, kl };
-  }
-
-  /** One Gaussian latent layer z, a prior and a likelihood; conditioned on `classes` labels when > 0. */
-  get capabilities(): ModelCapabilities {
-    return this.caps(this.D, this.classes, { z: this.L }, true);
-  }
-
-  /** True when training uses the k-sample path (IWAE, or an ELBO averaged over several samples). */
-  protected get multiSample(): boolean {
-    return this.cfg.objective === "iwae" || this.cfg.samples > 1;
-  }
-
-  #objective(rows: number, K: number, gradScale: number): LossTerms {
-    return this.multiSample ? this.#samplesObjective(rows, K, gradScale, this.cfg.objective === "iwae") : this.#elbo(rows, gradScale);
-  }
-
-  // ---- evaluation ----
-
-  /** Mean objective terms per example with the evaluate stream's ε (row r of the data: counters of row r). */
-  protected evaluateData(data: LatentData, seed: number): LossTerms {
-    const { L } = this;
-    const K = this.multiSample ? this.cfg.samples : 1;
-    const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    this.#chunks(data.rows, K, this.multiSample, (start, rows) => {
-      this.#putRows(data.x, data.y, start, rows);
-      this.normals(this.#b.eps.ptr, rows * K, L, seed, STREAM.evaluate, start * K);
-      const t = this.#objective(rows, K, 0);
-      sums.loss += t.loss;
-      sums.reconstruction += t.reconstruction;
-      sums.kl += t.kl;
+  /** Mean objective terms per example with the evaluate stream's noise (row r of the data: counters of row r). */
+  protected evaluateData(data: LatentData, seed: number): T {
+    const K = this.K;
+    let sums: T | undefined;
+    this.chunks(data.rows, K, this.multi, (start, rows) => {
+      this.putRows(data, start, rows);
+      this.evalNoise(rows * K, seed, start * K);
+      sums = addTerms(sums, this.objective(rows, K, 0));
     }, Math.max(1, Math.floor(CHUNK / K)));
     const n = data.rows;
-    return { loss: sums.loss / n, reconstruction: sums.reconstruction / n, kl: sums.kl / n };
-  }
-
-  /** Gradient of the summed objective (ε given [n·K, L] or drawn like evaluate's); the model is unchanged. */
-  protected gradientsData(data: LatentData, epsilon: Rows | undefined, seed: number): GradientResult {
-    const { L } = this;
-    const K = this.multiSample ? this.cfg.samples : 1;
-    if (epsilon && epsilon.rows !== data.rows * K) {
-      throw new InvalidInputError(
-        `gradients: epsilon has ${epsilon.rows} rows but x has ${data.rows}` +
-          (K > 1 ? ` examples × ${K} samples = ${data.rows * K}; give one ε row per example and sample (example-major)` : "; give one ε row per example"),
-      );
-    }
-    this.e.k.zero_f32(this.grads, this.nParams);
-    const sums = { loss: 0, reconstruction: 0, kl: 0 };
-    this.#chunks(data.rows, K, this.multiSample, (start, rows) => {
-      this.#putRows(data.x, data.y, start, rows);
-      if (epsilon) this.e.write(this.#b.eps.ptr, epsilon.values.subarray(start * K * L, (start + rows) * K * L));
-      else this.normals(this.#b.eps.ptr, rows * K, L, seed, STREAM.evaluate, start * K);
-      const t = this.#objective(rows, K, 1);
-      sums.loss += t.loss;
-      sums.reconstruction += t.reconstruction;
-      sums.kl += t.kl;
-    }, Math.max(1, Math.floor(CHUNK / K)));
-    return { ...sums, gradients: this.gradientTensors() };
+    const out = { ...sums! };
+    for (const k of Object.keys(out) as (keyof T)[]) (out[k] as number) /= n;
+    return out;
   }
 
   /**
-   * Per example: log p(x) estimated by log mean_k w_k over k importance samples from q(z|x) (IWAE's bound
-   * L_k, which rises towards log p(x) as k grows), computed in blocks of at most `batchSize` decoder rows.
+   * Gradient of the summed objective, the noise given (`epsilon[i]`: [n·K, width] rows of noise i) or drawn like
+   * evaluate's; the model is unchanged.
+   */
+  protected gradientsData(data: LatentData, epsilon: readonly Rows[] | undefined, seed: number): T & { gradients: Record<string, Float32Array> } {
+    const K = this.K;
+    this.e.k.zero_f32(this.grads, this.nParams);
+    let sums: T | undefined;
+    this.chunks(data.rows, K, this.multi, (start, rows) => {
+      this.putRows(data, start, rows);
+      if (epsilon) {
+        this.noise.forEach((n, i) => this.e.write(n.tensor.ptr, epsilon[i].values.subarray(start * K * n.width, (start + rows) * K * n.width)));
+      } else this.evalNoise(rows * K, seed, start * K);
+      sums = addTerms(sums, this.objective(rows, K, 1));
+    }, Math.max(1, Math.floor(CHUNK / K)));
+    return { ...sums!, gradients: this.gradientTensors() };
+  }
+
+  /** Checks given ε rows against x's examples × the training samples K (example-major). */
+  protected epsilonRows(eps: Rows, examples: number, what = "epsilon"): void {
+    const K = this.K;
+    if (eps.rows !== examples * K) {
+      throw new InvalidInputError(
+        `gradients: ${what} has ${eps.rows} rows but x has ${examples}` +
+          (K > 1 ? ` examples × ${K} samples = ${examples * K}; give one ε row per example and sample (example-major)` : "; give one ε row per example"),
+      );
+    }
+  }
+
+  /**
+   * Per example: log p(x) estimated by log mean_k w_k over k importance samples from q (IWAE's bound L_k, which rises
+   * towards log p(x) as k grows), computed in blocks of at most `block` decoder rows.
    */
   protected logLikelihoodData(data: LatentData, samples: number, seed: number, block: number): Float64Array {
-    const { L } = this, b = this.#b;
-    const K = samples;
+    const K = samples, a = this.#all;
     const out = new Float64Array(data.rows);
     const rowsMax = Math.min(block, Math.max(K, 1) * CHUNK);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(rowsMax / K)));
     const kMax = Math.min(K, rowsMax);
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      this.#dims(B, kMax, true, K);
-      if (blk.k0 === 0) this.#putRows(data.x, data.y, blk.start, blk.examples);
-      const R = blk.examples * blk.samples;
-      this.normals(b.eps.ptr, R, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
-      this.#samples(blk.examples, blk.samples, 0, b.logwAll.ptr + blk.k0 * 4, undefined);
-      if (blk.k0 + blk.samples === K) {
-        out.set(logMeanExp(this.tape, b.lmeAll.ptr, b.wAll.ptr, b.logwAll.ptr, blk.examples, K), blk.start);
-      }
+      this.ws.layout({ B, K: kMax, multi: true, total: K });
+      if (blk.k0 === 0) this.putRows(data, blk.start, blk.examples);
+      this.evalNoise(blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.logWeights(blk.examples, blk.samples, a.logw.ptr + blk.k0 * 4);
+      if (blk.k0 + blk.samples === K) out.set(logMeanExp(this.tape, a.lme.ptr, a.w.ptr, a.logw.ptr, blk.examples, K), blk.start);
     }
     return out;
   }
 
-  /** Per example: the ELBO log p(x|z) − KL averaged over `samples` draws of z (evaluate's ε for sample 0). */
+  /** Per example: the ELBO averaged over `samples` draws (evaluate's noise for sample 0). */
   protected elboData(data: LatentData, samples: number, seed: number): Float64Array {
-    const { L } = this, b = this.#b;
     const K = samples;
     const out = new Float64Array(data.rows);
     const B = Math.max(1, Math.min(CHUNK, Math.floor(DEFAULT_BLOCK / K)));
     const kMax = Math.min(K, DEFAULT_BLOCK);
-    const recSum = new Float64Array(data.rows);
     for (const blk of sampleBlocks(data.rows, K, B, kMax)) {
-      this.#dims(B, kMax, true);
-      if (blk.k0 === 0) this.#putRows(data.x, data.y, blk.start, blk.examples);
-      this.normals(b.eps.ptr, blk.examples * blk.samples, L, seed, STREAM.evaluate, blk.start * K + blk.k0);
-      this.#samples(blk.examples, blk.samples, 0, b.logw.ptr, undefined);
-      const rec = this.e.f32(b.rec.ptr, blk.examples * blk.samples);
-      const kl = this.e.f32(b.kl.ptr, blk.examples);
-      for (let i = 0; i < blk.examples; i++) {
-        let s = 0;
-        for (let j = 0; j < blk.samples; j++) s += rec[i * blk.samples + j];
-        recSum[blk.start + i] += s;
-        if (blk.k0 + blk.samples === K) out[blk.start + i] = -recSum[blk.start + i] / K - kl[i];
-      }
+      this.ws.layout({ B, K: kMax, multi: true, total: 0 });
+      if (blk.k0 === 0) this.putRows(data, blk.start, blk.examples);
+      this.evalNoise(blk.examples * blk.samples, seed, blk.start * K + blk.k0);
+      this.logWeights(blk.examples, blk.samples, this.logw.ptr);
+      this.elboRows(blk.start, blk.examples, blk.samples, blk.k0 + blk.samples === K, K, out);
     }
     return out;
   }
 
-  /** Posterior means and log-variances of every row. */
-  protected encodeData(data: LatentData): { mean: Float32Array; logVar: Float32Array } {
-    const L = this.L;
-    const mean = new Float32Array(data.rows * L);
-    const logVar = new Float32Array(data.rows * L);
-    this.#chunks(data.rows, 1, false, (start, rows) => {
-      this.#putRows(data.x, data.y, start, rows);
-      const t = this.pass(0);
-      const stats = this.e.f32(this.encoder.run(t, this.#encIn(t, rows), rows, this.#b.xnz.ptr).ptr, rows * 2 * L);
-      for (let r = 0; r < rows; r++) {
-        mean.set(stats.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
-        logVar.set(stats.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
-      }
+  /**
+   * Adds a block's share of the ELBO (`samples` samples of examples start …) into out: by default every term
+   * sampled, mean over the K samples of log w.
+   */
+  protected elboRows(start: number, examples: number, samples: number, _last: boolean, K: number, out: Float64Array): void {
+    const lw = this.e.f32(this.logw.ptr, examples * samples);
+    for (let i = 0; i < examples; i++) {
+      let s = 0;
+      for (let j = 0; j < samples; j++) s += lw[i * samples + j];
+      out[start + i] += s / K;
+    }
+  }
+
+  /** Runs `run` on every row of data in chunks (inference passes, x and labels in place), e.g. to read codes out. */
+  protected encodeRows(data: LatentData, run: (t: Tape, start: number, rows: number) => void): void {
+    this.chunks(data.rows, 1, false, (start, rows) => {
+      this.putRows(data, start, rows);
+      run(this.pass(0), start, rows);
     });
-    return { mean, logVar };
+  }
+
+  /** An Encoding of n rows of L values, for `posteriorRows` to fill. */
+  protected static encoding(n: number, L: number): Encoding {
+    return { mean: new Float32Array(n * L), logVar: new Float32Array(n * L) };
+  }
+
+  /** Copies posterior stats rows [rows, 2L] ([μ | log σ²]) into rows start … of an Encoding. */
+  protected posteriorRows(enc: Encoding, stats: Tensor, start: number, rows: number, L: number): void {
+    const s = this.e.f32(stats.ptr, rows * 2 * L);
+    for (let r = 0; r < rows; r++) {
+      enc.mean.set(s.subarray(r * 2 * L, r * 2 * L + L), (start + r) * L);
+      enc.logVar.set(s.subarray(r * 2 * L + L, (r + 1) * 2 * L), (start + r) * L);
+    }
+  }
+
+  /** z = the means of stats rows [rows, 2L] (written into z [rows, L]). */
+  protected meanOf(z: Tensor, stats: Tensor, rows: number, L: number): void {
+    const s = this.e.f32(stats.ptr, rows * 2 * L), d = this.e.f32(z.ptr, rows * L);
+    for (let r = 0; r < rows; r++) d.set(s.subarray(r * 2 * L, r * 2 * L + L), r * L);
   }
 
   /**
-   * Decodes n latent rows, written by fillZ at byte pointer z ([rows, L]), to the likelihood's mean (labels: one-hot
-   * rows [n, C]).
+   * Decodes n rows to the likelihood's mean: `fill` writes the generative network's latent input for rows
+   * [start, start + rows) (labels: one-hot rows [n, C] of a conditional model).
    */
-  protected decodeWith(n: number, labels: Float32Array | undefined, fillZ: (start: number, rows: number, z: number) => void): Float32Array {
+  protected decodeWith(n: number, labels: Float32Array | undefined, fill: (t: Tape, start: number, rows: number) => void): Float32Array {
     const D = this.D, C = this.classes;
     const out = new Float32Array(n * D);
-    this.#chunks(n, 1, false, (start, rows) => {
-      fillZ(start, rows, this.#b.z.ptr);
-      if (C) this.e.write(this.#b.y.ptr, labels!.subarray(start * C, (start + rows) * C));
+    this.chunks(n, 1, false, (start, rows) => {
       const t = this.pass(0);
-      const y = this.decoder.run(t, this.#decIn(t, rows, 1), rows);
+      fill(t, start, rows);
+      if (C) this.e.write(this.y.ptr, labels!.subarray(start * C, (start + rows) * C));
+      const y = this.generate(t, rows);
       this.lik.mean(this.e, y.ptr, rows);
       out.set(this.e.f32(y.ptr, rows * D), start * D);
     });
     return out;
   }
 
-  /** Reconstructions: decode(μ(x)) or, with sample, decode(z ~ q(z|x)). */
-  protected reconstructData(data: LatentData, sample: boolean, seed: number): Float32Array {
-    const { L } = this, b = this.#b;
-    return this.decodeWith(data.rows, data.y, (start, rows) => {
-      this.#putRows(data.x, data.y, start, rows);
-      const t = this.pass(0);
-      const stats = this.encoder.run(t, this.#encIn(t, rows), rows, b.xnz.ptr);
-      if (sample) {
-        this.normals(b.eps.ptr, rows, L, seed, STREAM.reconstruct, start);
-        reparameterize(t, b.z, b.eps, stats, rows, L);
-      } else {
-        const s = this.e.f32(stats.ptr, rows * 2 * L);
-        const z = this.e.f32(b.z.ptr, rows * L);
-        for (let r = 0; r < rows; r++) z.set(s.subarray(r * 2 * L, r * 2 * L + L), r * L);
-      }
-    });
-  }
-
-  /** n draws z ~ N(0, I) decoded (labels for a conditional model). */
+  /** n ancestral draws from the prior, decoded (labels for a conditional model). */
   protected sampleData(n: number, labels: Float32Array | undefined, seed: number, offset: number): Float32Array {
-    return this.decodeWith(n, labels, (start, rows, z) => this.normals(z, rows, this.L, seed, STREAM.sample, offset + start));
+    return this.decodeWith(n, labels, (t, start, rows) => this.drawPrior(t, rows, seed, offset + start));
   }
 
   // ---- training ----
 
-  protected abstract validateData(data: unknown, what: string, unit: boolean): LatentData;
+  /** The fewest rows a training batch may have (layer lists with batch norm; see BatchNorm.minRows): 1 unless a model says. */
+  protected minRows(_K: number): number {
+    return 1;
+  }
 
-  protected target(): TrainingTarget<LossTerms, LatentData> {
-    const { D, L, classes: C } = this;
-    const b = this.#b;
-    const K = this.multiSample ? this.cfg.samples : 1;
+  protected target(): TrainingTarget<T, LatentData> {
+    const { D, classes: C } = this;
+    const K = this.K;
     let capacity = 1;
     let binarize: number | undefined;
     // Laid out on every use: validation between epochs may have re-laid the workspace out for more rows.
-    const ws = (): void => this.#dims(capacity, K, this.multiSample);
+    const ws = (): void => this.ws.layout({ B: capacity, K, multi: this.multi, total: 0 });
     return {
       ...this.targetBase(),
       validate: (data, what, unit) => this.validateData(data, what, unit),
@@ -484,17 +374,16 @@ export abstract class LatentModel<C extends ResolvedVAEConfig> extends Model<C, 
         ws();
         return (r, data, src, epoch, index, total) => {
           ws();
-          this.writeTrainingRow(b.x, b.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
-          if (C) this.e.write(b.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
+          this.writeTrainingRow(this.x, this.uni, r, data.x, data.rows, D, src, epoch, binarize, index, total);
+          if (C) this.e.write(this.y.ptr + r * C * 4, data.y!.subarray(src * C, (src + 1) * C));
         };
       },
-      // layer lists with batch norm: the encoder sees rows, the decoder rows·K (a Stack knows its minimum; an Mlp has none)
-      minRows: Math.max((this.encoder as { minRows?: number }).minRows ?? 1, Math.ceil(((this.decoder as { minRows?: number }).minRows ?? 1) / K)),
+      minRows: this.minRows(K),
       forwardBackward: (rows, gradScale) => {
         ws();
-        this.trainNormals(b.eps.ptr, rows * K * L);
+        this.trainNoise(rows, K);
         this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#objective(rows, K, gradScale);
+        return this.objective(rows, K, gradScale);
       },
       evaluate: (data, seed) => this.evaluateData(data, seed),
     };

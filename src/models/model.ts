@@ -85,9 +85,6 @@ export const STREAM = {
 /** Rows per kernel call outside training: bounds the workspace whatever n is. */
 export const CHUNK = 256;
 
-/** Whether a config's likelihood needs the EXT kernels (the continuous Bernoulli's live in dist/vaekit-ext.wasm). */
-export const cbern = (cfg: object): boolean => (cfg as { likelihood?: unknown }).likelihood === "continuous-bernoulli";
-
 /** Per-row counters of a noise stream: `blocks` Philox blocks per row, row r of a call at rowOffset + r. */
 function counter(row: number, blocks: number): [number, number] {
   const c = row * blocks;

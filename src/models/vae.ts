@@ -10,10 +10,10 @@ import type { ResolvedVAEConfig, VAEConfig } from "./config.js";
 import { configFromFile, readModelFile } from "./format.js";
 import type { Engine } from "../runtime/engine.js";
 import {
-  DEFAULT_LL_SAMPLES, LatentModel, layerNetsOf, type Nets, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData,
-  type LogLikelihoodOptions,
+  DEFAULT_LL_SAMPLES, MAX_LL_SAMPLES, type Encoding, type GradientResult, type LatentData, type LogLikelihoodOptions,
 } from "./latent-model.js";
-import { CHUNK, cbern, Model, type EngineOptions } from "./model.js";
+import { CHUNK, type EngineOptions } from "./model.js";
+import { layerNetsOf, SingleLatentModel, type Nets } from "./single-latent.js";
 import { intOption, optionsOf } from "./options.js";
 
 export type { EngineOptions } from "./model.js";
@@ -34,7 +34,7 @@ export { FORMAT_VERSION } from "./format.js";
  * vae.dispose();
  * ```
  */
-export class VAE extends LatentModel<ResolvedVAEConfig> {
+export class VAE extends SingleLatentModel<ResolvedVAEConfig> {
   private constructor(e: Engine, cfg: ResolvedVAEConfig, nets?: Nets) {
     super(e, cfg, "VAE", 0, nets);
   }
@@ -52,7 +52,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const { resolveConfig } = await import("./config.js"); // a chunk of its own: resolving configs is create/load-time work
     const cfg = resolveConfig(config);
     const nets = await layerNetsOf(cfg, 0);
-    const vae = new VAE(await Model.engine(options, undefined, nets?.ext || cbern(cfg)), cfg, nets);
+    const vae = new VAE(await VAE.engineFor(options, undefined, cfg, nets), cfg, nets);
     vae.initialise();
     return vae;
   }
@@ -71,7 +71,7 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const { resolveConfig } = await import("./config.js");
     const cfg = configFromFile(() => resolveConfig(file.config));
     const nets = await layerNetsOf(cfg, 0);
-    return new VAE(await Model.engine(options, file, nets?.ext || cbern(cfg)), cfg, nets).restore(file);
+    return new VAE(await VAE.engineFor(options, file, cfg, nets), cfg, nets).restore(file);
   }
 
   /**
@@ -131,10 +131,9 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
    */
   decode(z: Data): Float32Array {
     this.live("decode");
-    const L = this.L;
-    const data = toRows(z, L, "decode(z)");
+    const data = toRows(z, this.L, "decode(z)");
     this.fits("decode", data.rows, true);
-    return this.decodeWith(data.rows, undefined, (start, rows, z) => this.e.write(z, data.values.subarray(start * L, (start + rows) * L)));
+    return this.decodeRows(data.rows, data.values, undefined);
   }
 
   /**
@@ -187,7 +186,8 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     const data = this.#data(x, "gradients(x)");
     const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, this.L, "gradients: epsilon");
     const seed = seedOf("gradients: seed", o.seed, 0);
-    return this.gradientsData(data, eps, seed);
+    if (eps) this.epsilonRows(eps, data.rows);
+    return this.gradientsData(data, eps && [eps], seed);
   }
 
   /**
@@ -336,9 +336,5 @@ export class VAE extends LatentModel<ResolvedVAEConfig> {
     if (values.length === this.L) return toRows(values, this.L, what).values;
     if (values.length === this.D) return this.encode(values).mean;
     throw new InvalidInputError(`${what} has ${values.length} values; give a latent code (${this.L} values) or an input (${this.D} values)`);
-  }
-
-  protected validateData(data: unknown, what: string, unit: boolean): LatentData {
-    return this.#data(data, what, this.lik.unitData || unit);
   }
 }
