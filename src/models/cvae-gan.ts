@@ -18,7 +18,7 @@ import type { Batch, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms } from
 import type { Label } from "./conditional-vae.js";
 import type { CVAEGANConfig, ResolvedCVAEGANConfig } from "./gan-config.js";
 import { configFromFile, readModelFile } from "./format.js";
-import { buildLayers, buildNets, GanModel, splitLayerNet, Stack, type GanGradients, type Net, type PassPlan } from "./gan-model.js";
+import { buildLayers, buildNets, GanModel, NO_BINARIZATION, splitLayerNet, Stack, type GanGradients, type Net, type PassPlan } from "./gan-model.js";
 import { labelRows, type Labels } from "./labels.js";
 import type { Encoding } from "./latent-model.js";
 import { Model, type EngineOptions } from "./model.js";
@@ -509,7 +509,8 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
         { name: "discriminator", groups: ["discriminator"], forwardBackward: run("discriminator"), shouldUpdate: (t) => (t as Terms & { updated: number }).updated !== 0 },
         { name: "classifier", groups: ["classifier"], forwardBackward: run("classifier") },
       ],
-      validate: (data, what) => {
+      validate: (data, what, unit) => {
+        if (unit) throw new InvalidInputError(NO_BINARIZATION);
         if (typeof data !== "object" || data === null || !("x" in data) || !("labels" in data)) {
           throw new InvalidInputError(`${what}: expected { x, labels } (examples and their class labels)`);
         }
@@ -517,7 +518,8 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
         const r = this.#data(d.x, d.labels, what.replace(/\(x\)$/, ""));
         return { rows: r.rows, fields: { x: { width: this.D, values: r.x }, y: { width: C, values: r.y } } };
       },
-      begin: (capacity) => {
+      begin: (capacity, o) => {
+        if (o?.binarizeSeed !== undefined) throw new InvalidInputError(NO_BINARIZATION);
         this.fits("fit: batchSize", 3 * capacity);
         this.dims(capacity);
       },

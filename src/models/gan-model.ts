@@ -158,6 +158,10 @@ export function buildLayers(layout: ParameterLayout, prefix: string, inSize: num
  * const { loss, gradients }: GanGradients = model.gradients(x, { step: "discriminator", seed: 1 });
  * ```
  */
+/** Why fit refuses dynamicBinarization for the GAN models: their real rows also feed the discriminator as they are. */
+export const NO_BINARIZATION =
+  "fit: dynamicBinarization is not available for VAEGAN / CVAEGAN (the discriminator sees the training rows as given); binarize the data beforehand";
+
 export interface GanGradients {
   loss: number;
   gradients: Record<string, Float32Array>;

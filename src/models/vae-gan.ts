@@ -13,7 +13,7 @@ import type { Engine } from "../runtime/engine.js";
 import type { Batch, EpochLog, FieldSet, FitOptions, SteppedTarget, Terms } from "../train/fit.js";
 import type { ResolvedVAEGANConfig, VAEGANConfig } from "./gan-config.js";
 import { configFromFile, readModelFile } from "./format.js";
-import { buildNets, GanModel, type GanGradients, type PassPlan } from "./gan-model.js";
+import { buildNets, GanModel, NO_BINARIZATION, type GanGradients, type PassPlan } from "./gan-model.js";
 import type { Encoding } from "./latent-model.js";
 import { Model, type EngineOptions } from "./model.js";
 import { optionsOf } from "./options.js";
@@ -344,11 +344,13 @@ export class VAEGAN extends GanModel<ResolvedVAEGANConfig, VAEGANTerms> {
         { name: "decoder", groups: ["decoder"], forwardBackward: run("decoder"), shouldUpdate: (t) => (t as Terms & { updated: number }).updated !== 0 },
         { name: "discriminator", groups: ["discriminator"], forwardBackward: run("discriminator"), shouldUpdate: (t) => (t as Terms & { updated: number }).updated !== 0 },
       ],
-      validate: (data, what) => {
+      validate: (data, what, unit) => {
+        if (unit) throw new InvalidInputError(NO_BINARIZATION);
         const r = this.rowsOf(data, what);
         return { rows: r.rows, fields: { x: { width: this.D, values: r.values } } };
       },
-      begin: (capacity) => {
+      begin: (capacity, o) => {
+        if (o?.binarizeSeed !== undefined) throw new InvalidInputError(NO_BINARIZATION);
         this.fits("fit: batchSize", 3 * capacity);
         this.dims(capacity);
       },

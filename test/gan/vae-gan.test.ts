@@ -146,6 +146,10 @@ describe("VAEGAN training", () => {
     const x = unit(4, 2);
     x[3] = NaN;
     await expect(m.fit(x, { epochs: 1 })).rejects.toThrow(InvalidInputError);
+    // dynamic binarization would binarize only what the encoder sees, not the discriminator's real rows: refused
+    await expect(m.fit(unit(4, 3), { epochs: 1, dynamicBinarization: true })).rejects.toThrow(/dynamicBinarization is not available for VAEGAN/);
+    const stream = { rows: 4, read: async (s: number, c: number) => unit(4, 3).subarray(s * D, (s + c) * D) };
+    await expect(m.fit(stream, { epochs: 1, dynamicBinarization: true })).rejects.toThrow(/dynamicBinarization is not available for VAEGAN/);
     expect(m.save()).toEqual(w);
     expect(m.trainingSteps).toBe(0);
     m.dispose();

@@ -19,7 +19,7 @@ const OPTIMIZERS: Record<string, FitOptions> = {
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 // Models that refuse dynamic binarization (their data is binarized beforehand, or has no single [0, 1] range)
-const NO_BINARIZATION = new Set(["VRNN", "HybridVAE"]);
+const NO_BINARIZATION = new Set(["VRNN", "HybridVAE", "VAEGAN", "CVAEGAN"]);
 
 describe.each(ENTRIES)("resume: $name", (E) => {
   it.each(Object.keys(OPTIMIZERS))("N epochs, save, load, M more == N + M in one run, bit for bit (%s)", async (name) => {
