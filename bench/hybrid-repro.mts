@@ -29,7 +29,7 @@ const RESULTS = `${ROOT}bench/results/`;
 const HALVES = { parts: { top: { size: 392, likelihood: "bernoulli" }, bottom: { size: 392, likelihood: "bernoulli" } }, latentSize: 20, hiddenSizes: [400], activation: "relu", seed: 1 } as const;
 const LABELLED = { parts: { image: { size: 784, likelihood: "bernoulli" }, label: { size: 10, likelihood: "categorical" } }, latentSize: 20, hiddenSizes: [400], activation: "relu", seed: 1 } as const;
 const FIT = { batchSize: 128, learningRate: 1e-3, optimizer: "adam" } as const;
-const TEST_N = 1000, SAMPLES = 200;
+const TEST_N = 1000, SAMPLES = 200, MIXTURE_SAMPLES = 999;
 
 function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
@@ -66,9 +66,10 @@ async function evaluate(run: string, m: HybridVAE, d: ReturnType<typeof data>) {
     return { testAccuracy: right / n };
   }
   const test = d.tx.subarray(0, TEST_N * 784);
-  const cond = m.conditionalLogLikelihood(test, { target: ["bottom"], samples: SAMPLES, seed: 1 });
-  const nll = -cond.reduce((s, v) => s + v, 0) / TEST_N;
-  return { negLogPBottomGivenTop: nll, testNegElbo: m.evaluate(test, { seed: 1 }).loss };
+  const mean = (v: Float64Array) => -v.reduce((s, t) => s + t, 0) / TEST_N;
+  const nll = mean(m.conditionalLogLikelihood(test, { target: ["bottom"], samples: SAMPLES, seed: 1 }));
+  const mixed = mean(m.conditionalLogLikelihood(test, { target: ["bottom"], proposal: "mixture", samples: MIXTURE_SAMPLES, seed: 1 }));
+  return { negLogPBottomGivenTop: nll, negLogPBottomGivenTopMixture: mixed, testNegElbo: m.evaluate(test, { seed: 1 }).loss };
 }
 
 async function train(run: string, epochs: number, checkpoints: number[]): Promise<void> {

@@ -29,9 +29,14 @@ const BUILD = `${ROOT}bench/.build/mlvae/`;
 const RESULTS = `${ROOT}bench/results/`;
 const CONFIG = { inputSize: 784, styleSize: 10, contentSize: 10, hiddenSizes: [500], decoderHiddenSizes: [500], activation: "tanh", likelihood: "bernoulli", seed: 1 } as const;
 const FIT = { batchSize: 256, learningRate: 1e-3, optimizer: "adam", subgroupSize: 26 } as const;
-const RUNS: Record<string, { name: string; accumulate: boolean }> = {
-  A: { name: "ML-VAE (accumulated group evidence)", accumulate: true },
+// R: the reference reproduction's loss is Σ (x − x̂)² + KL_s + KL_c (its mean squared error and KL terms share one
+// normaliser, coefficients 1), i.e. the ELBO with a Gaussian likelihood of σ² = ½, which weighs the KL terms far more
+// against reconstruction than the Bernoulli nats of A do.
+const RUNS: Record<string, { name: string; accumulate: boolean; config?: Record<string, unknown> }> = {
+  A: { name: "ML-VAE (accumulated group evidence), Bernoulli", accumulate: true },
   B: { name: "the same without accumulation", accumulate: false },
+  R: { name: "ML-VAE, Gaussian likelihood σ² = ½ (the reference's squared-error loss)", accumulate: true, config: { likelihood: "gaussian", likelihoodScale: Math.SQRT1_2 } },
+  RB: { name: "R without accumulation", accumulate: false, config: { likelihood: "gaussian", likelihoodScale: Math.SQRT1_2 } },
 };
 
 function idx(name: string): Buffer {
@@ -101,10 +106,43 @@ function testGroups(ty: Int32Array, k: number): { rows: number[]; groups: number
   return { rows, groups, y };
 }
 
+/** Seeded standard normals (Box–Muller on a 32-bit LCG): the style probe on one posterior sample per image. */
+function normals(n: number, seed: number): Float32Array {
+  let st = seed >>> 0;
+  const u = () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) + 0.5) / 4294967296;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(u())), a = 2 * Math.PI * u();
+    out[i] = r * Math.cos(a);
+    if (i + 1 < n) out[i + 1] = r * Math.sin(a);
+  }
+  return out;
+}
+function sample(e: { mean: Float32Array; logVar: Float32Array }, seed: number): Float32Array {
+  const eps = normals(e.mean.length, seed);
+  return Float32Array.from(e.mean, (m, i) => m + Math.exp(0.5 * e.logVar[i]) * eps[i]);
+}
+
+/**
+ * The reference reproduction's grouping at evaluation: the data shuffled (seeded) into batches of `batch`, and in
+ * each batch the images of one class form a group (≈ batch / 10 images) whose content posterior accumulates their
+ * evidence. Returns per image its group id (in data order).
+ */
+function batchGroups(y: Int32Array, batch: number, seed: number): number[] {
+  const n = y.length, order = Array.from({ length: n }, (_, i) => i), u = normals(n, seed);
+  order.sort((a, b) => u[a] - u[b]);
+  const g = new Array<number>(n);
+  order.forEach((r, at) => (g[r] = Math.floor(at / batch) * 10 + y[r]));
+  return g;
+}
+
 async function evaluate(m: MultiLevelVAE, x: Float32Array, y: Int32Array, tx: Float32Array, ty: Int32Array) {
+  // each image alone (no accumulated evidence): the reference's "Evidence accumulation: No" rows
   const tr = m.encode(x), te = m.encode(tx);
   const content = knn(tr.content.mean, y, te.content.mean, ty, 10);
   const style = knn(tr.style.mean, y, te.style.mean, ty, 10);
+  const styleSampled = knn(sample(tr.style, 11), y, sample(te.style, 12), ty, 10);
+  // content from a group of k = 10 test images of one class (the paper's setting), one code per group
   const k = 10, tg = testGroups(ty, k);
   const gx = new Float32Array(tg.rows.length * 784);
   tg.rows.forEach((r, i) => gx.set(tx.subarray(r * 784, (r + 1) * 784), i * 784));
@@ -112,15 +150,20 @@ async function evaluate(m: MultiLevelVAE, x: Float32Array, y: Int32Array, tx: Fl
   const one = new Float32Array(tg.y.length * 10);
   for (let g = 0; g < tg.y.length; g++) one.set(gc.subarray(g * k * 10, g * k * 10 + 10), g * 10);
   const grouped = knn(tr.content.mean, y, one, Int32Array.from(tg.y), 10);
+  // the reference's protocol ("Evidence accumulation: Yes"): training codes accumulated in shuffled batches of 256
+  // grouped by class (as in training), test codes in shuffled batches of 128 grouped by class
+  const trB = m.encode(x, { groups: batchGroups(y, 256, 21) }).content.mean;
+  const teB = m.encode(tx, { groups: batchGroups(ty, 128, 22) }).content.mean;
+  const contentBatch = knn(trB, y, teB, ty, 10);
   const ev = m.evaluate(tx, { groups: ty, seed: 1 });
-  return { contentKnn: content, styleKnn: style, contentFromGroupsOf10Knn: grouped, testTerms: ev };
+  return { contentKnn: content, styleKnn: style, styleSampledKnn: styleSampled, contentFromGroupsOf10Knn: grouped, contentBatch128Knn: contentBatch, testTerms: ev };
 }
 
 async function train(run: string, epochs: number, checkpoints: number[]): Promise<void> {
   mkdirSync(BUILD, { recursive: true });
   const x = images("train-images-idx3-ubyte"), y = labels("train-labels-idx1-ubyte");
   const tx = images("t10k-images-idx3-ubyte"), ty = labels("t10k-labels-idx1-ubyte");
-  const m = await MultiLevelVAE.create({ ...CONFIG, accumulate: RUNS[run].accumulate });
+  const m = await MultiLevelVAE.create({ ...CONFIG, ...RUNS[run].config, accumulate: RUNS[run].accumulate });
   const log = `${BUILD}log-${run}.jsonl`;
   let seconds = 0;
   for (let e = 1; e <= epochs; e++) {

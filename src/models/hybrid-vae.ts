@@ -76,6 +76,25 @@ export interface HybridLikelihoodOptions {
   batchSize?: number;
 }
 
+/**
+ * Options of `conditionalLogLikelihood`: the parts scored, and the importance proposal. `"given"` (default):
+ * q(z | parts given). `"mixture"`: the equal mixture of q(z | parts given), q(z | parts given and target parts) and
+ * the prior N(0, I), the samples split evenly among the three (deterministic multiple importance sampling, weights
+ * against the whole mixture's density). The estimate of log p(x_T | x_G) is consistent with either; the mixture
+ * stays usable when the given parts' posterior is a poor proposal — as for a model that never trained q(z | x_G)
+ * alone (every training example had every part): the prior bounds the weights, and the posterior with the target
+ * parts puts samples where p(x_T | z) is large.
+ *
+ * @example
+ * ```ts
+ * const o: HybridConditionalOptions = { target: ["bottom"], proposal: "mixture", samples: 1000, seed: 1 };
+ * ```
+ */
+export interface HybridConditionalOptions extends HybridLikelihoodOptions {
+  target: readonly string[];
+  proposal?: "given" | "mixture";
+}
+
 interface HybridData {
   rows: number;
   x: Float32Array;
@@ -374,9 +393,12 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * const ll = m.conditionalLogLikelihood(testRows, { target: ["bottom"], samples: 1000, seed: 1 }); // log p(bottom | top)
    * ```
    */
-  conditionalLogLikelihood(x: Data, options: HybridLikelihoodOptions & { target: readonly string[] }): Float64Array {
+  conditionalLogLikelihood(x: Data, options: HybridConditionalOptions): Float64Array {
     this.live("conditionalLogLikelihood");
-    const o = optionsOf(options, ["present", "samples", "seed", "batchSize", "target"], "conditionalLogLikelihood");
+    const o = optionsOf(options, ["present", "samples", "seed", "batchSize", "target", "proposal"], "conditionalLogLikelihood");
+    if (o.proposal !== undefined && o.proposal !== "given" && o.proposal !== "mixture") {
+      throw new InvalidInputError(`conditionalLogLikelihood: proposal must be "given" (q(z | parts given)) or "mixture" (with q(z | all parts) and the prior); got ${String(o.proposal)}`);
+    }
     const data = this.#data(x, o.present, "conditionalLogLikelihood(x)");
     const target = o.target as unknown;
     if (!Array.isArray(target) || target.length === 0) throw new InvalidInputError(`conditionalLogLikelihood: target must be a non-empty array of part names (${this.#names.join(", ")})`);
@@ -393,7 +415,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     }
     const given = data.mask.map((v, i) => (isTarget[i % P] ? 0 : v));
     const { samples, seed, block } = this.#sampling(o, "conditionalLogLikelihood");
-    return this.#importance(data, given, isTarget, samples, seed, block);
+    return this.#importance(data, given, isTarget, samples, seed, block, o.proposal === "mixture");
   }
 
   /**
@@ -600,7 +622,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * Importance sampling with proposal q(z | parts of `proposal`): per example log mean_k p(x_prop | z) p(z) / q(z)
    * (isTarget undefined), or the self-normalised log p(x_target | x_prop).
    */
-  #importance(data: HybridData, proposal: Float32Array, isTarget: Uint8Array | undefined, K: number, seed: number, block: number): Float64Array {
+  #importance(data: HybridData, proposal: Float32Array, isTarget: Uint8Array | undefined, K: number, seed: number, block: number, mixture = false): Float64Array {
     const P = this.#P, W = this.#W, L = this.#L, b = this.#b, e = this.e;
     const kc = Math.min(K, block), B = Math.max(1, Math.min(CHUNK, Math.floor(block / kc)));
     const out = new Float64Array(data.rows);
@@ -613,17 +635,28 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       e.write(b.maskB.ptr, proposal.subarray(start * P, (start + rows) * P));
       const t = this.pass(0);
       this.#posterior(t, b.xB, b.maskB, rows);
+      // the mixture's components: q(z | given) and q(z | given and target), float64 copies; the third is the prior
+      const comps: Float64Array[] = [];
+      if (mixture) {
+        comps.push(Float64Array.from(e.f32(b.stats.ptr, rows * 2 * L)));
+        e.write(b.maskB.ptr, score.subarray(start * P, (start + rows) * P));
+        this.#posterior(t, b.xB, b.maskB, rows);
+        comps.push(Float64Array.from(e.f32(b.stats.ptr, rows * 2 * L)));
+      }
       const a = new Float64Array(rows * K), c = new Float64Array(rows * K);
       for (let k0 = 0; k0 < K; k0 += kc) {
         const kk = Math.min(kc, K - k0), R = rows * kk;
-        e.k.repeat_rows_forward(b.statsRep.ptr, b.stats.ptr, rows, 2 * L, kk);
         e.k.repeat_rows_forward(b.x.ptr, b.xB.ptr, rows, W, kk);
         e.write(b.maskB.ptr, score.subarray(start * P, (start + rows) * P));
         e.k.repeat_rows_forward(b.mask.ptr, b.maskB.ptr, rows, P, kk);
         for (let i = 0; i < rows; i++) this.normals(b.eps.ptr + i * kk * L * 4, kk, L, seed, STREAM.evaluate, (start + i) * K + k0);
-        reparameterize(t, b.z, b.eps, b.statsRep, R, L);
-        gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
-        gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
+        if (mixture) this.#mixtureSamples(comps, rows, kk, k0);
+        else {
+          e.k.repeat_rows_forward(b.statsRep.ptr, b.stats.ptr, rows, 2 * L, kk);
+          reparameterize(t, b.z, b.eps, b.statsRep, R, L);
+          gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
+          gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
+        }
         this.#dec.forEach((dec, p) => this.#parts.forwardPart(t, p, b.losses, dec.run(t, b.z, R), b.x, b.mask, R));
         const losses = e.f32(b.losses.ptr, R * P), lq = e.f32(b.lq.ptr, R), lp = e.f32(b.lp.ptr, R);
         for (let i = 0; i < rows; i++) {
@@ -644,6 +677,39 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       }
     }
     return out;
+  }
+
+  /**
+   * z for `rows` examples × kk samples (sample k0 + k of an example from component (k0 + k) mod 3: q(z | given),
+   * q(z | given and target), the prior), from ε in place; log p(z) into lp and the mixture's log density into lq.
+   */
+  #mixtureSamples(comps: readonly Float64Array[], rows: number, kk: number, k0: number): void {
+    const L = this.#L, b = this.#b, e = this.e, R = rows * kk;
+    const eps = e.f32(b.eps.ptr, R * L), z = e.f32(b.z.ptr, R * L), lq = e.f32(b.lq.ptr, R), lp = e.f32(b.lp.ptr, R);
+    const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI), dens = new Float64Array(3), zi = new Float64Array(L);
+    for (let i = 0; i < rows; i++) {
+      for (let k = 0; k < kk; k++) {
+        const r = i * kk + k, which = (k0 + k) % 3;
+        for (let j = 0; j < L; j++) {
+          const v = eps[r * L + j];
+          zi[j] = which === 2 ? v : comps[which][i * 2 * L + j] + Math.exp(0.5 * comps[which][i * 2 * L + L + j]) * v;
+          z[r * L + j] = zi[j];
+        }
+        let prior = 0;
+        for (let j = 0; j < L; j++) prior -= 0.5 * zi[j] * zi[j] + HALF_LOG_2PI;
+        for (let m = 0; m < 2; m++) {
+          let s = 0;
+          for (let j = 0; j < L; j++) {
+            const mu = comps[m][i * 2 * L + j], lv = comps[m][i * 2 * L + L + j], d = zi[j] - mu;
+            s -= 0.5 * (d * d * Math.exp(-lv) + lv) + HALF_LOG_2PI;
+          }
+          dens[m] = s;
+        }
+        dens[2] = prior;
+        lp[r] = prior;
+        lq[r] = LSE(dens, 0, 3) - Math.log(3);
+      }
+    }
   }
 
   #target(): TrainingTarget<LossTerms, HybridData> {
