@@ -25,7 +25,7 @@ import { Parts } from "../nn/parts.js";
 import { productOfExperts, productOfExpertsBackward } from "../nn/product-of-gaussians.js";
 import { reparameterize } from "../nn/reparameterize.js";
 import type { Tape } from "../nn/tape.js";
-import type { Dims, Tensor } from "../nn/tensor.js";
+import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
 import { configFromFile, readModelFile } from "./format.js";
@@ -106,17 +106,42 @@ interface Buffers {
   stats: Tensor; statsRep: Tensor; eps: Tensor; z: Tensor; losses: Tensor; kl: Tensor; lq: Tensor; lp: Tensor;
 }
 
-function build(cfg: ResolvedHybridVAEConfig) {
+/** A part's encoder or decoder: an MLP or a layer list. */
+interface Net {
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number): Tensor;
+}
+
+/**
+ * The networks: per part an MLP of hiddenSizes, or (the part's encoder / decoder layer lists) a layer list from a
+ * chunk loaded on demand; in the config's part order, encoder then decoder, so an MLP-only model's layout is as before.
+ */
+async function build(cfg: ResolvedHybridVAEConfig) {
   const layout = new ParameterLayout();
   const L = cfg.latentSize;
   const names = Object.keys(cfg.parts);
-  const encoders = names.map((n) => new Mlp(layout, {
-    prefix: `encoder.${n}`, inSize: cfg.parts[n].size, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation, outSize: 2 * L, outName: "head",
-    outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
-  }, cfg.leakySlope));
-  const decoders = names.map((n) => new Mlp(layout, {
-    prefix: `decoder.${n}`, inSize: L, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation, outSize: cfg.parts[n].size, outName: "output",
-  }, cfg.leakySlope));
+  const layered = names.some((n) => cfg.parts[n].encoder);
+  const lib = layered ? { ...(await import("./layer-nets.js")), ...(await import("./layers-config.js")) } : undefined;
+  const encoders: Net[] = [], decoders: Net[] = [];
+  const plans = names.map((n) => {
+    const p = cfg.parts[n];
+    return lib && p.encoder && p.decoder && p.shape ? lib.planModel(p.shape, p.encoder, p.decoder, L, 0) : undefined;
+  });
+  names.forEach((n, i) => {
+    const plan = plans[i];
+    encoders.push(plan ? lib!.layerStack(layout, `encoder.${n}`, plan.encoder, cfg.parts[n].size, cfg.leakySlope, 0, {
+      size: 2 * L, parts: [{ name: `encoder.${n}.mean`, col: 0, cols: L }, { name: `encoder.${n}.logvar`, col: L, cols: L }],
+    }) : new Mlp(layout, {
+      prefix: `encoder.${n}`, inSize: cfg.parts[n].size, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation, outSize: 2 * L, outName: "head",
+      outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
+    }, cfg.leakySlope));
+  });
+  names.forEach((n, i) => {
+    const plan = plans[i];
+    decoders.push(plan ? lib!.layerStack(layout, `decoder.${n}`, plan.decoder, L, cfg.leakySlope, 0) : new Mlp(layout, {
+      prefix: `decoder.${n}`, inSize: L, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation, outSize: cfg.parts[n].size, outName: "output",
+    }, cfg.leakySlope));
+  });
   const parts = new Parts(names.map((n) => ({ name: n, likelihood: cfg.parts[n].likelihood, width: cfg.parts[n].size, ...(cfg.parts[n].scale !== undefined ? { scale: cfg.parts[n].scale } : {}) })), layout, "decoder");
   return { layout, names, encoders, decoders, parts };
 }
@@ -148,16 +173,15 @@ const LSE = (v: Float64Array, from: number, n: number): number => {
  */
 export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
   readonly #names: readonly string[];
-  readonly #enc: readonly Mlp[];
-  readonly #dec: readonly Mlp[];
+  readonly #enc: readonly Net[];
+  readonly #dec: readonly Net[];
   readonly #parts: Parts;
   readonly #P: number;
   readonly #W: number;
   readonly #L: number;
   readonly #b: Buffers;
 
-  private constructor(e: Engine, cfg: ResolvedHybridVAEConfig) {
-    const nets = build(cfg);
+  private constructor(e: Engine, cfg: ResolvedHybridVAEConfig, nets: Awaited<ReturnType<typeof build>>) {
     super(e, cfg, nets.layout, "HybridVAE");
     this.#names = nets.names;
     this.#enc = nets.encoders;
@@ -188,7 +212,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    */
   static async create(config: HybridVAEConfig, options: EngineOptions = {}): Promise<HybridVAE> {
     const cfg = resolveHybridConfig(config);
-    const m = new HybridVAE(await Model.engine(options, undefined, true), cfg);
+    const m = new HybridVAE(await Model.engine(options, undefined, true), cfg, await build(cfg));
     m.initialise();
     return m;
   }
@@ -204,7 +228,8 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HybridVAE> {
     const file = await readModelFile(bytes, "HybridVAE");
     const cfg = configFromFile(() => resolveHybridConfig(file.config));
-    return new HybridVAE(await Model.engine(options, file, true), cfg).restore(file);
+    const nets = await build(cfg);
+    return new HybridVAE(await Model.engine(options, file, true), cfg, nets).restore(file);
   }
 
   /** The part names in data-row order, and where each part's values start in a row. */

@@ -930,6 +930,7 @@ function mlvae(name: string, extra: Partial<MultiLevelVAEConfig>, data: "unit" |
 ENTRIES.push(
   mlvae("(accumulated content, Bernoulli)", {}, "unit", (i) => Math.floor(i / 3)),
   mlvae("(per-example content, Gaussian learned σ)", { accumulate: false, likelihood: "gaussian", sigma: "learned", activation: "relu" }, "real", (i) => i % 3 + 10 * Math.floor(i / 9)),
+  mlvae("(conv layers, batch norm)", CONV as Partial<MultiLevelVAEConfig>, "unit", (i) => Math.floor(i / 3)),
 );
 
 const HW = 16, HL = 4, HP = 3;
@@ -1026,3 +1027,23 @@ function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
 }
 
 ENTRIES.push(hybrid("(Bernoulli, learned-σ Gaussian and categorical parts, some missing)", {}));
+ENTRIES.push(hybrid("(part a over 2×4 images: conv layers, batch norm)", {
+  parts: {
+    a: {
+      shape: [2, 4, 1], likelihood: "bernoulli",
+      encoder: [
+        { type: "conv2d", filters: 3, kernelSize: 2, padding: "same", activation: "tanh" },
+        { type: "batchNorm" },
+        { type: "flatten" },
+        { type: "dense", units: 8, activation: "tanh" },
+      ],
+      decoder: [
+        { type: "dense", units: 8, activation: "tanh" },
+        { type: "batchNorm", momentum: 0.3 },
+        { type: "reshape", shape: [1, 2, 4] },
+        { type: "conv2dTranspose", filters: 1, kernelSize: 2, strides: 2 },
+      ],
+    },
+    b: { size: 4, likelihood: "gaussian", scale: "learned" }, c: { size: 4, likelihood: "categorical" },
+  } as unknown as HybridVAEConfig["parts"],
+}));

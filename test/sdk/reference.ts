@@ -2,6 +2,7 @@
 // operations with two back ends: float64 matrices (for central finite differences) and TensorFlow.js tensors
 // (for autograd). They take the weights by name in PyTorch layout and the noise as explicit arrays, so they see
 // exactly what a vaekit model sees.
+import { runLayers } from "./conv-reference.js";
 
 /** The operations the reference objectives need. Row vectors ([1, m]) broadcast over rows in add/sub/mul. */
 export interface Ops<T> {
@@ -623,6 +624,12 @@ export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
   styleSize: number;
   contentSize: number;
   accumulate: boolean;
+  // layer lists (both models of vaekit/grouped): run by conv-reference.ts's runLayers
+  inputShape?: number[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  encoder?: Record<string, any>[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  decoder?: Record<string, any>[];
 }
 
 /**
@@ -634,7 +641,11 @@ export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
 export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: MultiLevelConfig, x: T, n: number, eps: T,
   groups: readonly number[]): T {
   const { styleSize: S, contentSize: C } = cfg;
-  const [ms, ls, mc, lc] = mlp(o, W, "encoder", x, cfg, ["style.mean", "style.logvar", "content.mean", "content.logvar"]);
+  const heads = ["style.mean", "style.logvar", "content.mean", "content.logvar"];
+  // layer lists (conv-reference.ts, batch norm in training mode as gradients() runs it): the heads follow the list
+  const layered = cfg.encoder && cfg.decoder && cfg.inputShape;
+  const h = layered ? runLayers(o, W, "encoder", cfg.encoder!, x, n, cfg.inputShape!, cfg.leakySlope, true)[0] : undefined;
+  const [ms, ls, mc, lc] = h ? heads.map((k) => o.linear(h, W[`encoder.${k}.weight`], W[`encoder.${k}.bias`])) : mlp(o, W, "encoder", x, cfg, heads);
   const dense = new Map<number, number>();
   const gid = cfg.accumulate ? groups.map((g) => (dense.has(g) ? dense.get(g)! : (dense.set(g, dense.size), dense.size - 1))) : groups.map((_, i) => i);
   const G = cfg.accumulate ? dense.size : n;
@@ -644,14 +655,16 @@ export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: Mul
   const muG = o.mul(o.segmentSum(o.mul(mc, prec), gid, G), o.exp(lvG));
   const s = o.add(ms, o.mul(o.exp(o.scale(ls, 0.5)), o.cols(eps, 0, S)));
   const c = o.add(o.gatherRows(muG, gid), o.mul(o.exp(o.scale(o.gatherRows(lvG, gid), 0.5)), o.cols(eps, S, C)));
-  const [out] = mlp(o, W, "decoder", o.concat(s, c), cfg, ["output"]);
+  const sc = o.concat(s, c);
+  const [out] = layered ? [runLayers(o, W, "decoder", cfg.decoder!, sc, n, [S + C], cfg.leakySlope, true)[0]] : mlp(o, W, "decoder", sc, cfg, ["output"]);
   const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
   return o.add(o.add(rec, o.sumAll(klNormal(o, ms, ls))), o.sumAll(klNormal(o, muG, lvG)));
 }
 
 export interface HybridConfig extends NetConfig {
   latentSize: number;
-  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned" }>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned"; shape?: number[]; encoder?: Record<string, any>[]; decoder?: Record<string, any>[] }>;
 }
 
 /**
@@ -674,7 +687,9 @@ export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridC
     const xp = slice(off, w);
     xs.push(xp);
     off += w;
-    const [mu, lv] = mlp(o, W, `encoder.${name}`, xp, cfg, ["mean", "logvar"]);
+    const part = cfg.parts[name], pre = `encoder.${name}`;
+    const hl = part.encoder ? runLayers(o, W, pre, part.encoder, xp, n, part.shape!, cfg.leakySlope, true)[0] : undefined;
+    const [mu, lv] = hl ? ["mean", "logvar"].map((k) => o.linear(hl, W[`${pre}.${k}.weight`], W[`${pre}.${k}.bias`])) : mlp(o, W, pre, xp, cfg, ["mean", "logvar"]);
     const pp = o.mul(o.exp(o.scale(lv, -1)), col(p, L));
     prec = o.add(prec, pp);
     sm = o.add(sm, o.mul(mu, pp));
@@ -684,7 +699,7 @@ export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridC
   let total = o.sumAll(klNormal(o, muQ, lvQ));
   names.forEach((name, p) => {
     const part = cfg.parts[name], w = part.size, xp = xs[p];
-    const [out] = mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
+    const [out] = part.decoder ? [runLayers(o, W, `decoder.${name}`, part.decoder, z, n, [L], cfg.leakySlope, true)[0]] : mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
     let l: T;
     if (part.likelihood === "categorical") l = o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
     else {
