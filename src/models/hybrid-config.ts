@@ -61,6 +61,13 @@ export interface HybridVAEConfig {
   activation?: Activation;
   /** Negative slope of "leaky_relu". Default 0.01. */
   leakySlope?: number;
+  /**
+   * An extra training term for one part (Kingma et al. 2014's α-weighted classification loss of M2, for a label
+   * part): weight · E_q(z | the other parts present)[−log p(x_part | z)] on each example that has the part, so that
+   * the part is trained to be predicted from the others alone, as `impute` predicts it. M2's α = 0.1·N over the
+   * labelled examples' mean is a weight of 0.1·N / N_labelled per labelled example. Default: none (the ELBO only).
+   */
+  classification?: { part: string; weight: number } | null;
   /** Weight initialisation: "pytorch" (default) or "glorot". */
   init?: WeightInit;
   /** Seed of the weight initialisation and of the training noise. Default: random. */
@@ -77,7 +84,7 @@ export interface HybridVAEConfig {
  */
 export type ResolvedHybridVAEConfig = Required<HybridVAEConfig>;
 
-const KEYS: (keyof HybridVAEConfig)[] = ["parts", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope", "init", "seed"];
+const KEYS: (keyof HybridVAEConfig)[] = ["parts", "latentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope", "classification", "init", "seed"];
 const LIKELIHOODS: readonly PartLikelihood[] = ["bernoulli", "gaussian", "laplace", "continuous-bernoulli", "poisson", "categorical"];
 
 /** Checks a user's HybridVAE config and fills in the defaults. */
@@ -125,7 +132,20 @@ export function resolveHybridConfig(config: unknown): ResolvedHybridVAEConfig {
     parts[name] = p;
   }
   const hiddenSizes = c.hiddenSizes === undefined ? [400] : sizes("hiddenSizes", c.hiddenSizes);
+  let classification: { part: string; weight: number } | null = null;
+  if (c.classification !== undefined && c.classification !== null) {
+    const o = c.classification as Record<string, unknown>;
+    if (typeof o !== "object" || Array.isArray(o) || Object.keys(o).some((k) => k !== "part" && k !== "weight")) {
+      throw new InvalidConfigError(`classification must be { part, weight } (e.g. { part: "label", weight: 6 }); got ${show(c.classification)}`);
+    }
+    if (typeof o.part !== "string" || !Object.hasOwn(parts, o.part)) {
+      throw new InvalidConfigError(`classification.part must name a part (${Object.keys(parts).join(", ")}); got ${show(o.part)}`);
+    }
+    if (Object.keys(parts).length < 2) throw new InvalidConfigError("classification needs another part to predict its part from");
+    classification = { part: o.part, weight: positive("classification.weight", o.weight) };
+  }
   return {
+    classification,
     parts,
     latentSize,
     hiddenSizes,

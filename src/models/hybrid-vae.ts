@@ -103,6 +103,8 @@ interface HybridData {
 
 interface Buffers {
   x: Tensor; mask: Tensor; xB: Tensor; maskB: Tensor; xp: Tensor[];
+  /** The classification term's encoder mask (its part removed), scoring mask (its part only) and ε. */
+  maskC: Tensor; scoreC: Tensor; epsC: Tensor;
   stats: Tensor; statsRep: Tensor; eps: Tensor; z: Tensor; losses: Tensor; kl: Tensor; lq: Tensor; lp: Tensor;
 }
 
@@ -196,6 +198,8 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       stats: ws.tensor((d) => B(d) * 2 * L, true), statsRep: ws.tensor((d) => (d.multi ? R(d) * 2 * L : 0)),
       eps: ws.tensor((d) => R(d) * L), z: ws.tensor((d) => R(d) * L, true, true), losses: ws.tensor((d) => R(d) * P),
       kl: ws.tensor(B), lq: ws.tensor(R), lp: ws.tensor(R),
+      maskC: ws.tensor((d) => (cfg.classification ? B(d) * P : 0)), scoreC: ws.tensor((d) => (cfg.classification ? B(d) * P : 0)),
+      epsC: ws.tensor((d) => (cfg.classification ? B(d) * L : 0)),
     };
     for (const m of this.#enc) m.declare(ws, B);
     for (const m of this.#dec) m.declare(ws, R);
@@ -452,9 +456,9 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * const { loss, gradients } = m.gradients(rows, { present, epsilon });
    * ```
    */
-  gradients(x: Data, options: { present?: Presence; epsilon?: Data; seed?: number } = {}): GradientResult {
+  gradients(x: Data, options: { present?: Presence; epsilon?: Data; classificationEpsilon?: Data; seed?: number } = {}): GradientResult {
     this.live("gradients");
-    const o = optionsOf(options, ["present", "epsilon", "seed"], "gradients");
+    const o = optionsOf(options, ["present", "epsilon", "classificationEpsilon", "seed"], "gradients");
     const data = this.#data(x, o.present, "gradients(x)");
     const L = this.#L, n = data.rows;
     const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, L, "gradients: epsilon");
@@ -463,11 +467,20 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     this.fits("gradients", n);
     this.ws.layout({ B: n, K: 1, multi: false, total: 0 });
     this.#put(data, 0, n);
+    const epsC = o.classificationEpsilon === undefined ? undefined : toRows(o.classificationEpsilon, L, "gradients: classificationEpsilon");
+    if (epsC && !this.cfg.classification) throw new InvalidInputError("gradients: classificationEpsilon applies to a model with a classification term (config.classification)");
+    if (epsC && epsC.rows !== n) throw new InvalidInputError(`gradients: classificationEpsilon has ${epsC.rows} rows but x has ${n}; give one ε row per example`);
     if (eps) this.e.write(this.#b.eps.ptr, eps.values);
     else this.normals(this.#b.eps.ptr, n, L, seed, STREAM.evaluate, 0);
+    // the classification term's ε: given, or evaluate's stream past the ELBO's rows
+    if (this.cfg.classification) {
+      if (epsC) this.e.write(this.#b.epsC.ptr, epsC.values);
+      else this.normals(this.#b.epsC.ptr, n, L, seed, STREAM.evaluate, n);
+    }
     this.e.k.zero_f32(this.grads, this.nParams);
     const t = this.#forward(n, 1);
-    return { ...t, gradients: this.gradientTensors() };
+    const c = this.cfg.classification ? this.#classify(n, 1) : undefined;
+    return { ...t, ...(c === undefined ? {} : { loss: t.loss + c, classification: c }), gradients: this.gradientTensors() };
   }
 
   /**
@@ -626,6 +639,31 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     return { loss: reconstruction + kl, reconstruction, kl };
   }
 
+  /**
+   * The classification term of `rows` rows (x and mask in place, ε in epsC): weight · −log p(x_c | z), z from q(z |
+   * the other parts present), on the rows that have part c; summed (weighted). With gradScale, backward into grads
+   * (added to what the ELBO's pass wrote: call it after #forward).
+   */
+  #classify(rows: number, gradScale: number): number {
+    const b = this.#b, P = this.#P, L = this.#L, e = this.e, { part, weight } = this.cfg.classification!;
+    const c = this.#names.indexOf(part);
+    const mask = e.f32(b.mask.ptr, rows * P), enc = e.f32(b.maskC.ptr, rows * P), score = e.f32(b.scoreC.ptr, rows * P);
+    enc.set(mask);
+    score.fill(0);
+    for (let r = 0; r < rows; r++) {
+      enc[r * P + c] = 0;
+      score[r * P + c] = mask[r * P + c];
+    }
+    const t = this.pass(gradScale * weight);
+    this.#posterior(t, b.x, b.maskC, rows);
+    reparameterize(t, b.z, b.epsC, b.stats, rows, L);
+    e.k.zero_f32(b.losses.ptr, rows * P);
+    this.#parts.forwardPart(t, c, b.losses, this.#dec[c].run(t, b.z, rows), b.x, b.scoreC, rows);
+    const loss = weight * this.sumAt(b.losses.ptr, rows * P);
+    t.backward();
+    return loss;
+  }
+
   /** Decodes n latent rows written into z by `fill` into every part's mean [n, W]. */
   #decodeRows(n: number, fill: (start: number, rows: number) => void): Float32Array {
     const W = this.#W, out = new Float32Array(n * W);
@@ -762,7 +800,11 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
         ws();
         this.trainNormals(this.#b.eps.ptr, rows * L);
         this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#forward(rows, gradScale);
+        const terms = this.#forward(rows, gradScale);
+        if (!this.cfg.classification) return terms;
+        this.trainNormals(this.#b.epsC.ptr, rows * L);
+        const c = this.#classify(rows, gradScale);
+        return { ...terms, loss: terms.loss + c, classification: c };
       },
       evaluate: (d, seed) => this.evaluate(d.x, { present: d.mask, seed }),
     };

@@ -978,9 +978,10 @@ function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
     gradients(m, b) {
       const cfg = m.config as unknown as HybridConfig;
       const eps = randomArray(b.n * HL, 14, -2, 2);
+      const epsC = cfg.classification ? randomArray(b.n * HL, 15, -2, 2) : undefined;
       return {
-        result: m.gradients(b.x, { present: b.present, epsilon: eps }),
-        objective: (o, W) => hybridObjective(o, W, cfg, b.x, b.present!, b.n, o.input(eps, b.n, HL)),
+        result: m.gradients(b.x, { present: b.present, epsilon: eps, ...(epsC ? { classificationEpsilon: epsC } : {}) }),
+        objective: (o, W) => hybridObjective(o, W, cfg, b.x, b.present!, b.n, o.input(eps, b.n, HL), epsC && o.input(epsC, b.n, HL)),
       };
     },
     badCalls: {
@@ -1027,6 +1028,7 @@ function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
 }
 
 ENTRIES.push(hybrid("(Bernoulli, learned-σ Gaussian and categorical parts, some missing)", {}));
+ENTRIES.push(hybrid("(an α-weighted classification term on the categorical part)", { classification: { part: "c", weight: 2.5 } }));
 ENTRIES.push(hybrid("(part a over 2×4 images: conv layers, batch norm)", {
   parts: {
     a: {

@@ -126,6 +126,31 @@ describe("HybridVAE objective", () => {
     await expect(HybridVAE.create(bad)).rejects.toThrow(/parts\.a: decoder\[1\].*must end with the input's shape/);
   });
 
+  it("the α-weighted classification term: gradients match float64 and TF.js; it is c predicted without c, on rows with c", async () => {
+    const m = await HybridVAE.create({ ...config, classification: { part: "c", weight: 2.5 } });
+    const n = 8, x = rowsOf(n, 3), mask = maskOf(n, 4), eps = randomArray(n * L, 5, -2, 2), epsC = randomArray(n * L, 6, -2, 2);
+    const result = m.gradients(x, { present: mask, epsilon: eps, classificationEpsilon: epsC });
+    const cfg = m.config as unknown as HybridConfig;
+    await expectGradients({ model: m, label: "HybridVAE (classification)", result, objective: (o, W) => hybridObjective(o, W, cfg, x, mask, n, o.input(eps, n, L), o.input(epsC, n, L)) });
+    // the term is the loss's excess over the ELBO, and c's value in a row that lacks c changes nothing
+    const plain = await HybridVAE.create(config);
+    plain.setWeights(m.getWeights());
+    const elbo = plain.gradients(x, { present: mask, epsilon: eps });
+    expect(result.loss - elbo.loss).toBeCloseTo((result as unknown as { classification: number }).classification, 3);
+    expect((result as unknown as { classification: number }).classification).toBeGreaterThan(0);
+    const lacking = Array.from({ length: n }, (_, r) => r).filter((r) => mask[r * P + 2] === 0);
+    expect(lacking.length).toBeGreaterThan(0);
+    const x2 = x.slice();
+    for (const r of lacking) x2.fill(0.25, r * Wd + 9, r * Wd + 13);
+    expect(m.gradients(x2, { present: mask, epsilon: eps, classificationEpsilon: epsC }).loss).toBe(result.loss);
+    const h = await m.fit(rowsOf(32, 8), { present: maskOf(32, 9), epochs: 2, batchSize: 8 });
+    expect((h[1] as unknown as { classification: number }).classification).toBeGreaterThan(0);
+    expect(() => plain.gradients(x, { classificationEpsilon: epsC })).toThrow(/applies to a model with a classification term/);
+    await expect(HybridVAE.create({ ...config, classification: { part: "d", weight: 1 } })).rejects.toThrow(/classification.part must name a part/);
+    plain.dispose();
+    m.dispose();
+  });
+
   it("a missing part contributes nothing and gets no gradient", async () => {
     const m = await HybridVAE.create(config);
     const n = 6, x = rowsOf(n, 6), eps = randomArray(n * L, 7, -1, 1);

@@ -663,6 +663,7 @@ export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: Mul
 
 export interface HybridConfig extends NetConfig {
   latentSize: number;
+  classification?: { part: string; weight: number } | null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   parts: Record<string, { size: number; likelihood: string; scale?: number | "learned"; shape?: number[]; encoder?: Record<string, any>[]; decoder?: Record<string, any>[] }>;
 }
@@ -673,16 +674,16 @@ export interface HybridConfig extends NetConfig {
  * 0), plus KL(q ‖ N(0, I)). `x` rows hold the parts side by side; `mask` [n, P] is 1 where a part is present.
  */
 export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridConfig, x: Float32Array, mask: Float32Array,
-  n: number, eps: T): T {
+  n: number, eps: T, epsC?: T): T {
   const L = cfg.latentSize, names = Object.keys(cfg.parts), P = names.length;
   const Wd = names.reduce((s, k) => s + cfg.parts[k].size, 0);
-  const col = (p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => mask[Math.floor(i / w) * P + p]), n, w);
+  const colOf = (m: Float32Array, p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => m[Math.floor(i / w) * P + p]), n, w);
+  const col = (p: number, w: number) => colOf(mask, p, w);
   const slice = (off: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => x[Math.floor(i / w) * Wd + off + (i % w)]), n, w);
-  let prec = o.input(new Float32Array(n * L).fill(1), n, L);
-  let sm = o.input(new Float32Array(n * L), n, L);
-  let off = 0;
   const xs: T[] = [];
-  names.forEach((name, p) => {
+  const experts: [T, T][] = [];
+  let off = 0;
+  names.forEach((name) => {
     const w = cfg.parts[name].size;
     const xp = slice(off, w);
     xs.push(xp);
@@ -690,23 +691,40 @@ export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridC
     const part = cfg.parts[name], pre = `encoder.${name}`;
     const hl = part.encoder ? runLayers(o, W, pre, part.encoder, xp, n, part.shape!, cfg.leakySlope, true)[0] : undefined;
     const [mu, lv] = hl ? ["mean", "logvar"].map((k) => o.linear(hl, W[`${pre}.${k}.weight`], W[`${pre}.${k}.bias`])) : mlp(o, W, pre, xp, cfg, ["mean", "logvar"]);
-    const pp = o.mul(o.exp(o.scale(lv, -1)), col(p, L));
-    prec = o.add(prec, pp);
-    sm = o.add(sm, o.mul(mu, pp));
+    experts.push([mu, lv]);
   });
-  const lvQ = o.scale(o.log(prec), -1), muQ = o.mul(sm, o.exp(lvQ));
+  /** The product of the prior and the experts present under mask m: [μ, log σ²]. */
+  const posterior = (m: Float32Array): [T, T] => {
+    let prec = o.input(new Float32Array(n * L).fill(1), n, L);
+    let sm = o.input(new Float32Array(n * L), n, L);
+    experts.forEach(([mu, lv], p) => {
+      const pp = o.mul(o.exp(o.scale(lv, -1)), colOf(m, p, L));
+      prec = o.add(prec, pp);
+      sm = o.add(sm, o.mul(mu, pp));
+    });
+    const lvQ = o.scale(o.log(prec), -1);
+    return [o.mul(sm, o.exp(lvQ)), lvQ];
+  };
+  /** −log p(x_p | z) per row [n, 1]. */
+  const partNll = (p: number, z: T): T => {
+    const name = names[p], part = cfg.parts[name], w = part.size, xp = xs[p];
+    const [out] = part.decoder ? [runLayers(o, W, `decoder.${name}`, part.decoder, z, n, [L], cfg.leakySlope, true)[0]] : mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
+    if (part.likelihood === "categorical") return o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
+    return nll(o, { likelihood: part.likelihood, likelihoodScale: part.scale ?? 1 }, out, xp, w, W[`decoder.${name}.log_scale`]);
+  };
+  const [muQ, lvQ] = posterior(mask);
   const z = o.add(muQ, o.mul(o.exp(o.scale(lvQ, 0.5)), eps));
   let total = o.sumAll(klNormal(o, muQ, lvQ));
-  names.forEach((name, p) => {
-    const part = cfg.parts[name], w = part.size, xp = xs[p];
-    const [out] = part.decoder ? [runLayers(o, W, `decoder.${name}`, part.decoder, z, n, [L], cfg.leakySlope, true)[0]] : mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
-    let l: T;
-    if (part.likelihood === "categorical") l = o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
-    else {
-      const scale = part.scale ?? 1;
-      l = nll(o, { likelihood: part.likelihood, likelihoodScale: scale }, out, xp, w, W[`decoder.${name}.log_scale`]);
-    }
-    total = o.add(total, o.sumAll(o.mul(l, col(p, 1))));
+  names.forEach((_, p) => {
+    total = o.add(total, o.sumAll(o.mul(partNll(p, z), col(p, 1))));
   });
+  // the classification term: its part predicted from the other parts present, on the rows that have it
+  if (cfg.classification && epsC) {
+    const c = names.indexOf(cfg.classification.part);
+    const without = mask.map((v, i) => (i % P === c ? 0 : v));
+    const [mu2, lv2] = posterior(without);
+    const z2 = o.add(mu2, o.mul(o.exp(o.scale(lv2, 0.5)), epsC));
+    total = o.add(total, o.scale(o.sumAll(o.mul(partNll(c, z2), col(c, 1))), cfg.classification.weight));
+  }
   return total;
 }
