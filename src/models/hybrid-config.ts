@@ -17,7 +17,7 @@ import { activationOf, configObject, initOf, positive, seedConfig, size, sizes, 
  * ```
  */
 export interface HybridPart {
-  /** Values of the part in a data row. With `shape`, may be omitted (it is the shape's count). */
+  /** Values of the part in a data row (with `shape`: its height × width × channels). */
   size: number;
   likelihood: PartLikelihood;
   scale?: number | "learned";
