@@ -6,7 +6,7 @@ export { MultiLevelVAE } from "./models/multi-level-vae.js";
 export type { MultiLevelEncoding, MultiLevelFitOptions, MultiLevelTerms } from "./models/multi-level-vae.js";
 export type { MultiLevelVAEConfig, ResolvedMultiLevelVAEConfig } from "./models/multi-level-config.js";
 export { HybridVAE } from "./models/hybrid-vae.js";
-export type { HybridFitOptions, HybridLikelihoodOptions, Presence } from "./models/hybrid-vae.js";
+export type { HybridConditionalOptions, HybridFitOptions, HybridLikelihoodOptions, Presence } from "./models/hybrid-vae.js";
 export type { HybridPart, HybridVAEConfig, ResolvedHybridVAEConfig } from "./models/hybrid-config.js";
 export type { PartLikelihood } from "./nn/parts.js";
 export { productOfExperts, productOfExpertsBackward, productOfGaussians, productOfGaussiansBackward, runStarts } from "./nn/product-of-gaussians.js";

@@ -11,13 +11,15 @@ import { sample } from "./commands/sample.js";
 import { train } from "./commands/train.js";
 import { traverse } from "./commands/traverse.js";
 import { impute, score } from "./commands/tabular.js";
+import { complete, swap } from "./commands/grouped.js"; // vaekit/grouped's pictures
 import type { Command, Context } from "./context.js";
 import { CliError, Interrupted, UsageError } from "./errors.js";
 
 export type { Context } from "./context.js";
 
 export const COMMANDS: Record<string, Command> = { train, evaluate, sample, reconstruct, encode, interpolate, traverse,
-  score, impute };
+  score, impute,
+  swap, complete };
 
 function version(): string {
   try {

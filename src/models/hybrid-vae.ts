@@ -26,7 +26,7 @@ import { Parts } from "../nn/parts.js";
 import { productOfExperts, productOfExpertsBackward } from "../nn/product-of-gaussians.js";
 import { reparameterize } from "../nn/reparameterize.js";
 import type { Tape } from "../nn/tape.js";
-import type { Dims, Tensor } from "../nn/tensor.js";
+import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import type { EpochLog, FitOptions, LossTerms, TrainingTarget } from "../train/fit.js";
 import { configFromFile, readModelFile } from "./format.js";
@@ -77,6 +77,25 @@ export interface HybridLikelihoodOptions {
   batchSize?: number;
 }
 
+/**
+ * Options of `conditionalLogLikelihood`: the parts scored, and the importance proposal. `"given"` (default):
+ * q(z | parts given). `"mixture"`: the equal mixture of q(z | parts given), q(z | parts given and target parts) and
+ * the prior N(0, I), the samples split evenly among the three (deterministic multiple importance sampling, weights
+ * against the whole mixture's density). The estimate of log p(x_T | x_G) is consistent with either; the mixture
+ * stays usable when the given parts' posterior is a poor proposal — as for a model that never trained q(z | x_G)
+ * alone (every training example had every part): the prior bounds the weights, and the posterior with the target
+ * parts puts samples where p(x_T | z) is large.
+ *
+ * @example
+ * ```ts
+ * const o: HybridConditionalOptions = { target: ["bottom"], proposal: "mixture", samples: 1000, seed: 1 };
+ * ```
+ */
+export interface HybridConditionalOptions extends HybridLikelihoodOptions {
+  target: readonly string[];
+  proposal?: "given" | "mixture";
+}
+
 interface HybridData {
   rows: number;
   x: Float32Array;
@@ -85,20 +104,47 @@ interface HybridData {
 
 interface Buffers {
   x: Tensor; mask: Tensor; xB: Tensor; maskB: Tensor; xp: Tensor[];
+  /** The classification term's encoder mask (its part removed), scoring mask (its part only) and ε. */
+  maskC: Tensor; scoreC: Tensor; epsC: Tensor;
   stats: Tensor; statsRep: Tensor; eps: Tensor; z: Tensor; losses: Tensor; kl: Tensor; lq: Tensor; lp: Tensor;
 }
 
-function build(cfg: ResolvedHybridVAEConfig) {
+/** A part's encoder or decoder: an MLP or a layer list. */
+interface Net {
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number): Tensor;
+}
+
+/**
+ * The networks: per part an MLP of hiddenSizes, or (the part's encoder / decoder layer lists) a layer list from a
+ * chunk loaded on demand; in the config's part order, encoder then decoder, so an MLP-only model's layout is as before.
+ */
+async function build(cfg: ResolvedHybridVAEConfig) {
   const layout = new ParameterLayout();
   const L = cfg.latentSize;
   const names = Object.keys(cfg.parts);
-  const encoders = names.map((n) => new Mlp(layout, {
-    prefix: `encoder.${n}`, inSize: cfg.parts[n].size, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation, outSize: 2 * L, outName: "head",
-    outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
-  }, cfg.leakySlope));
-  const decoders = names.map((n) => new Mlp(layout, {
-    prefix: `decoder.${n}`, inSize: L, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation, outSize: cfg.parts[n].size, outName: "output",
-  }, cfg.leakySlope));
+  const layered = names.some((n) => cfg.parts[n].encoder);
+  const lib = layered ? { ...(await import("./layer-nets.js")), ...(await import("./layers-config.js")) } : undefined;
+  const encoders: Net[] = [], decoders: Net[] = [];
+  const plans = names.map((n) => {
+    const p = cfg.parts[n];
+    return lib && p.encoder && p.decoder && p.shape ? lib.planModel(p.shape, p.encoder, p.decoder, L, 0) : undefined;
+  });
+  names.forEach((n, i) => {
+    const plan = plans[i];
+    encoders.push(plan ? lib!.layerStack(layout, `encoder.${n}`, plan.encoder, cfg.parts[n].size, cfg.leakySlope, 0, {
+      size: 2 * L, parts: [{ name: `encoder.${n}.mean`, col: 0, cols: L }, { name: `encoder.${n}.logvar`, col: L, cols: L }],
+    }) : new Mlp(layout, {
+      prefix: `encoder.${n}`, inSize: cfg.parts[n].size, hiddenSizes: cfg.hiddenSizes, activation: cfg.activation, outSize: 2 * L, outName: "head",
+      outParts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }],
+    }, cfg.leakySlope));
+  });
+  names.forEach((n, i) => {
+    const plan = plans[i];
+    decoders.push(plan ? lib!.layerStack(layout, `decoder.${n}`, plan.decoder, L, cfg.leakySlope, 0) : new Mlp(layout, {
+      prefix: `decoder.${n}`, inSize: L, hiddenSizes: cfg.decoderHiddenSizes, activation: cfg.activation, outSize: cfg.parts[n].size, outName: "output",
+    }, cfg.leakySlope));
+  });
   const parts = new Parts(names.map((n) => ({ name: n, likelihood: cfg.parts[n].likelihood, width: cfg.parts[n].size, ...(cfg.parts[n].scale !== undefined ? { scale: cfg.parts[n].scale } : {}) })), layout, "decoder");
   return { layout, names, encoders, decoders, parts };
 }
@@ -123,16 +169,15 @@ const LSE = logSumExp;
  */
 export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
   readonly #names: readonly string[];
-  readonly #enc: readonly Mlp[];
-  readonly #dec: readonly Mlp[];
+  readonly #enc: readonly Net[];
+  readonly #dec: readonly Net[];
   readonly #parts: Parts;
   readonly #P: number;
   readonly #W: number;
   readonly #L: number;
   readonly #b: Buffers;
 
-  private constructor(e: Engine, cfg: ResolvedHybridVAEConfig) {
-    const nets = build(cfg);
+  private constructor(e: Engine, cfg: ResolvedHybridVAEConfig, nets: Awaited<ReturnType<typeof build>>) {
     super(e, cfg, nets.layout, "HybridVAE");
     this.#names = nets.names;
     this.#enc = nets.encoders;
@@ -147,6 +192,8 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       stats: ws.tensor((d) => B(d) * 2 * L, true), statsRep: ws.tensor((d) => (d.multi ? R(d) * 2 * L : 0)),
       eps: ws.tensor((d) => R(d) * L), z: ws.tensor((d) => R(d) * L, true, true), losses: ws.tensor((d) => R(d) * P),
       kl: ws.tensor(B), lq: ws.tensor(R), lp: ws.tensor(R),
+      maskC: ws.tensor((d) => (cfg.classification ? B(d) * P : 0)), scoreC: ws.tensor((d) => (cfg.classification ? B(d) * P : 0)),
+      epsC: ws.tensor((d) => (cfg.classification ? B(d) * L : 0)),
     };
     for (const m of this.#enc) m.declare(ws, B);
     for (const m of this.#dec) m.declare(ws, R);
@@ -163,7 +210,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    */
   static async create(config: HybridVAEConfig, options: EngineOptions = {}): Promise<HybridVAE> {
     const cfg = resolveHybridConfig(config);
-    const m = new HybridVAE(await Model.engine(options, undefined, true), cfg);
+    const m = new HybridVAE(await Model.engine(options, undefined, true), cfg, await build(cfg));
     m.initialise();
     return m;
   }
@@ -179,7 +226,8 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<HybridVAE> {
     const file = await readModelFile(bytes, "HybridVAE");
     const cfg = configFromFile(() => resolveHybridConfig(file.config));
-    return new HybridVAE(await Model.engine(options, file, true), cfg).restore(file);
+    const nets = await build(cfg);
+    return new HybridVAE(await Model.engine(options, file, true), cfg, nets).restore(file);
   }
 
   /** The part names in data-row order, and where each part's values start in a row. */
@@ -368,9 +416,12 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * const ll = m.conditionalLogLikelihood(testRows, { target: ["bottom"], samples: 1000, seed: 1 }); // log p(bottom | top)
    * ```
    */
-  conditionalLogLikelihood(x: Data, options: HybridLikelihoodOptions & { target: readonly string[] }): Float64Array {
+  conditionalLogLikelihood(x: Data, options: HybridConditionalOptions): Float64Array {
     this.live("conditionalLogLikelihood");
-    const o = optionsOf(options, ["present", "samples", "seed", "batchSize", "target"], "conditionalLogLikelihood");
+    const o = optionsOf(options, ["present", "samples", "seed", "batchSize", "target", "proposal"], "conditionalLogLikelihood");
+    if (o.proposal !== undefined && o.proposal !== "given" && o.proposal !== "mixture") {
+      throw new InvalidInputError(`conditionalLogLikelihood: proposal must be "given" (q(z | parts given)) or "mixture" (with q(z | all parts) and the prior); got ${String(o.proposal)}`);
+    }
     const data = this.#data(x, o.present, "conditionalLogLikelihood(x)");
     const target = o.target as unknown;
     if (!Array.isArray(target) || target.length === 0) throw new InvalidInputError(`conditionalLogLikelihood: target must be a non-empty array of part names (${this.#names.join(", ")})`);
@@ -387,7 +438,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     }
     const given = data.mask.map((v, i) => (isTarget[i % P] ? 0 : v));
     const { samples, seed, block } = this.#sampling(o, "conditionalLogLikelihood");
-    return this.#importance(data, given, isTarget, samples, seed, block);
+    return this.#importance(data, given, isTarget, samples, seed, block, o.proposal === "mixture");
   }
 
   /**
@@ -399,9 +450,9 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * const { loss, gradients } = m.gradients(rows, { present, epsilon });
    * ```
    */
-  gradients(x: Data, options: { present?: Presence; epsilon?: Data; seed?: number } = {}): GradientResult {
+  gradients(x: Data, options: { present?: Presence; epsilon?: Data; classificationEpsilon?: Data; seed?: number } = {}): GradientResult {
     this.live("gradients");
-    const o = optionsOf(options, ["present", "epsilon", "seed"], "gradients");
+    const o = optionsOf(options, ["present", "epsilon", "classificationEpsilon", "seed"], "gradients");
     const data = this.#data(x, o.present, "gradients(x)");
     const L = this.#L, n = data.rows;
     const eps = o.epsilon === undefined ? undefined : toRows(o.epsilon, L, "gradients: epsilon");
@@ -410,11 +461,20 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     this.fits("gradients", n);
     this.ws.layout({ B: n, K: 1, multi: false, total: 0 });
     this.#put(data, 0, n);
+    const epsC = o.classificationEpsilon === undefined ? undefined : toRows(o.classificationEpsilon, L, "gradients: classificationEpsilon");
+    if (epsC && !this.cfg.classification) throw new InvalidInputError("gradients: classificationEpsilon applies to a model with a classification term (config.classification)");
+    if (epsC && epsC.rows !== n) throw new InvalidInputError(`gradients: classificationEpsilon has ${epsC.rows} rows but x has ${n}; give one ε row per example`);
     if (eps) this.e.write(this.#b.eps.ptr, eps.values);
     else this.normals(this.#b.eps.ptr, n, L, seed, STREAM.evaluate, 0);
+    // the classification term's ε: given, or evaluate's stream past the ELBO's rows
+    if (this.cfg.classification) {
+      if (epsC) this.e.write(this.#b.epsC.ptr, epsC.values);
+      else this.normals(this.#b.epsC.ptr, n, L, seed, STREAM.evaluate, n);
+    }
     this.e.k.zero_f32(this.grads, this.nParams);
     const t = this.#forward(n, 1);
-    return { ...t, gradients: this.gradientTensors() };
+    const c = this.cfg.classification ? this.#classify(n, 1) : undefined;
+    return { ...t, ...(c === undefined ? {} : { loss: t.loss + c, classification: c }), gradients: this.gradientTensors() };
   }
 
   /**
@@ -573,6 +633,31 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
     return { loss: reconstruction + kl, reconstruction, kl };
   }
 
+  /**
+   * The classification term of `rows` rows (x and mask in place, ε in epsC): weight · −log p(x_c | z), z from q(z |
+   * the other parts present), on the rows that have part c; summed (weighted). With gradScale, backward into grads
+   * (added to what the ELBO's pass wrote: call it after #forward).
+   */
+  #classify(rows: number, gradScale: number): number {
+    const b = this.#b, P = this.#P, L = this.#L, e = this.e, { part, weight } = this.cfg.classification!;
+    const c = this.#names.indexOf(part);
+    const mask = e.f32(b.mask.ptr, rows * P), enc = e.f32(b.maskC.ptr, rows * P), score = e.f32(b.scoreC.ptr, rows * P);
+    enc.set(mask);
+    score.fill(0);
+    for (let r = 0; r < rows; r++) {
+      enc[r * P + c] = 0;
+      score[r * P + c] = mask[r * P + c];
+    }
+    const t = this.pass(gradScale * weight);
+    this.#posterior(t, b.x, b.maskC, rows);
+    reparameterize(t, b.z, b.epsC, b.stats, rows, L);
+    e.k.zero_f32(b.losses.ptr, rows * P);
+    this.#parts.forwardPart(t, c, b.losses, this.#dec[c].run(t, b.z, rows), b.x, b.scoreC, rows);
+    const loss = weight * this.sumAt(b.losses.ptr, rows * P);
+    t.backward();
+    return loss;
+  }
+
   /** Decodes n latent rows written into z by `fill` into every part's mean [n, W]. */
   #decodeRows(n: number, fill: (start: number, rows: number) => void): Float32Array {
     const W = this.#W, out = new Float32Array(n * W);
@@ -594,7 +679,7 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
    * Importance sampling with proposal q(z | parts of `proposal`): per example log mean_k p(x_prop | z) p(z) / q(z)
    * (isTarget undefined), or the self-normalised log p(x_target | x_prop).
    */
-  #importance(data: HybridData, proposal: Float32Array, isTarget: Uint8Array | undefined, K: number, seed: number, block: number): Float64Array {
+  #importance(data: HybridData, proposal: Float32Array, isTarget: Uint8Array | undefined, K: number, seed: number, block: number, mixture = false): Float64Array {
     const P = this.#P, W = this.#W, L = this.#L, b = this.#b, e = this.e;
     const kc = Math.min(K, block), B = Math.max(1, Math.min(CHUNK, Math.floor(block / kc)));
     const out = new Float64Array(data.rows);
@@ -607,17 +692,28 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       e.write(b.maskB.ptr, proposal.subarray(start * P, (start + rows) * P));
       const t = this.pass(0);
       this.#posterior(t, b.xB, b.maskB, rows);
+      // the mixture's components: q(z | given) and q(z | given and target), float64 copies; the third is the prior
+      const comps: Float64Array[] = [];
+      if (mixture) {
+        comps.push(Float64Array.from(e.f32(b.stats.ptr, rows * 2 * L)));
+        e.write(b.maskB.ptr, score.subarray(start * P, (start + rows) * P));
+        this.#posterior(t, b.xB, b.maskB, rows);
+        comps.push(Float64Array.from(e.f32(b.stats.ptr, rows * 2 * L)));
+      }
       const a = new Float64Array(rows * K), c = new Float64Array(rows * K);
       for (let k0 = 0; k0 < K; k0 += kc) {
         const kk = Math.min(kc, K - k0), R = rows * kk;
-        e.k.repeat_rows_forward(b.statsRep.ptr, b.stats.ptr, rows, 2 * L, kk);
         e.k.repeat_rows_forward(b.x.ptr, b.xB.ptr, rows, W, kk);
         e.write(b.maskB.ptr, score.subarray(start * P, (start + rows) * P));
         e.k.repeat_rows_forward(b.mask.ptr, b.maskB.ptr, rows, P, kk);
         for (let i = 0; i < rows; i++) this.normals(b.eps.ptr + i * kk * L * 4, kk, L, seed, STREAM.evaluate, (start + i) * K + k0);
-        reparameterize(t, b.z, b.eps, b.statsRep, R, L);
-        gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
-        gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
+        if (mixture) this.#mixtureSamples(comps, rows, kk, k0);
+        else {
+          e.k.repeat_rows_forward(b.statsRep.ptr, b.stats.ptr, rows, 2 * L, kk);
+          reparameterize(t, b.z, b.eps, b.statsRep, R, L);
+          gaussianLogDensity(t, b.lq, b.z, b.statsRep, R, L);
+          gaussianLogDensity(t, b.lp, b.z, undefined, R, L);
+        }
         this.#dec.forEach((dec, p) => this.#parts.forwardPart(t, p, b.losses, dec.run(t, b.z, R), b.x, b.mask, R));
         const losses = e.f32(b.losses.ptr, R * P), lq = e.f32(b.lq.ptr, R), lp = e.f32(b.lp.ptr, R);
         for (let i = 0; i < rows; i++) {
@@ -638,6 +734,39 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
       }
     }
     return out;
+  }
+
+  /**
+   * z for `rows` examples × kk samples (sample k0 + k of an example from component (k0 + k) mod 3: q(z | given),
+   * q(z | given and target), the prior), from ε in place; log p(z) into lp and the mixture's log density into lq.
+   */
+  #mixtureSamples(comps: readonly Float64Array[], rows: number, kk: number, k0: number): void {
+    const L = this.#L, b = this.#b, e = this.e, R = rows * kk;
+    const eps = e.f32(b.eps.ptr, R * L), z = e.f32(b.z.ptr, R * L), lq = e.f32(b.lq.ptr, R), lp = e.f32(b.lp.ptr, R);
+    const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI), dens = new Float64Array(3), zi = new Float64Array(L);
+    for (let i = 0; i < rows; i++) {
+      for (let k = 0; k < kk; k++) {
+        const r = i * kk + k, which = (k0 + k) % 3;
+        for (let j = 0; j < L; j++) {
+          const v = eps[r * L + j];
+          zi[j] = which === 2 ? v : comps[which][i * 2 * L + j] + Math.exp(0.5 * comps[which][i * 2 * L + L + j]) * v;
+          z[r * L + j] = zi[j];
+        }
+        let prior = 0;
+        for (let j = 0; j < L; j++) prior -= 0.5 * zi[j] * zi[j] + HALF_LOG_2PI;
+        for (let m = 0; m < 2; m++) {
+          let s = 0;
+          for (let j = 0; j < L; j++) {
+            const mu = comps[m][i * 2 * L + j], lv = comps[m][i * 2 * L + L + j], d = zi[j] - mu;
+            s -= 0.5 * (d * d * Math.exp(-lv) + lv) + HALF_LOG_2PI;
+          }
+          dens[m] = s;
+        }
+        dens[2] = prior;
+        lp[r] = prior;
+        lq[r] = LSE(dens, 0, 3) - Math.log(3);
+      }
+    }
   }
 
   #target(): TrainingTarget<LossTerms, HybridData> {
@@ -665,7 +794,11 @@ export class HybridVAE extends Model<ResolvedHybridVAEConfig, LossTerms> {
         ws();
         this.trainNormals(this.#b.eps.ptr, rows * L);
         this.e.k.zero_f32(this.grads, this.nParams);
-        return this.#forward(rows, gradScale);
+        const terms = this.#forward(rows, gradScale);
+        if (!this.cfg.classification) return terms;
+        this.trainNormals(this.#b.epsC.ptr, rows * L);
+        const c = this.#classify(rows, gradScale);
+        return { ...terms, loss: terms.loss + c, classification: c };
       },
       evaluate: (d, seed) => this.evaluate(d.x, { present: d.mask, seed }),
     };

@@ -118,3 +118,9 @@ export function autoencoderNets(config: unknown): AutoencoderNets {
   const ext = [...lists.encoder, ...lists.decoder].some((l) => l.type !== "dense" && l.type !== "flatten" && l.type !== "reshape");
   return { cfg, layout, encoder: enc, decoder: dec, logSigma, ext };
 }
+
+// ---- vaekit/grouped (MultiLevelVAE, HybridVAE): their own heads on a layer list ----
+/** The modules of a planned layer list with an optional dense head (the grouped models name their heads' parts). */
+export const layerStack = stack;
+/** True when a list has a layer that needs the EXT kernels (conv, batch norm). */
+export const needsExt = (layers: readonly { type: string }[]): boolean => layers.some((l) => l.type !== "dense" && l.type !== "flatten" && l.type !== "reshape");

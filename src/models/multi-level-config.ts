@@ -2,6 +2,7 @@
 import { InvalidConfigError } from "../errors.js";
 import { show } from "../errors-format.js";
 import type { Activation } from "../nn/dense.js";
+import { checkLayerLists, type InputShape, type LayerSpec } from "./layers-config.js";
 import {
   activationOf, configObject, initOf, likelihoodOf, positive, seedConfig, size, sizes, type Likelihood, type WeightInit,
 } from "./config-checks.js";
@@ -42,6 +43,18 @@ export interface MultiLevelVAEConfig {
    * KL (the paper's ablation: content then no longer separates from style).
    */
   accumulate?: boolean;
+  /**
+   * An image shape [height, width, channels] (rows hold height × width × channels values, channels last) or
+   * [values], for `encoder` / `decoder` layer lists. Required with them unless inputSize gives a flat shape.
+   */
+  inputShape?: InputShape;
+  /**
+   * The encoder as a layer list (dense, conv2d, batchNorm, flatten, …; see VAEConfig), input side first; it must end
+   * flat: the heads of q(S_i|x_i) and q(C_G|x_i) follow. Replaces hiddenSizes and activation.
+   */
+  encoder?: LayerSpec[];
+  /** The decoder as a layer list from [style | content] (styleSize + contentSize values) to the input's shape. */
+  decoder?: LayerSpec[];
   /** Weight initialisation: "pytorch" (default) or "glorot". */
   init?: WeightInit;
   /** Seed of the weight initialisation and of the training noise (an integer in [0, 2³²)). Default: random. */
@@ -56,32 +69,46 @@ export interface MultiLevelVAEConfig {
  * const { styleSize, contentSize, accumulate }: ResolvedMultiLevelVAEConfig = model.config;
  * ```
  */
-export type ResolvedMultiLevelVAEConfig = Required<Omit<MultiLevelVAEConfig, "sigma">>;
+export type ResolvedMultiLevelVAEConfig = Required<Omit<MultiLevelVAEConfig, "sigma" | "inputShape" | "encoder" | "decoder">> &
+  Partial<Pick<MultiLevelVAEConfig, "inputShape" | "encoder" | "decoder">>;
 
 const KEYS: (keyof MultiLevelVAEConfig)[] = [
   "inputSize", "styleSize", "contentSize", "hiddenSizes", "decoderHiddenSizes", "activation", "leakySlope", "likelihood",
-  "likelihoodScale", "sigma", "accumulate", "init", "seed",
+  "likelihoodScale", "sigma", "accumulate", "inputShape", "encoder", "decoder", "init", "seed",
 ];
 
 /** Checks a user's MultiLevelVAE config and fills in the defaults. */
 export function resolveMultiLevelConfig(config: unknown): ResolvedMultiLevelVAEConfig {
   const c = configObject(config, "MultiLevelVAE", KEYS, "{ inputSize: 784, styleSize: 10, contentSize: 10 }");
-  for (const k of ["inputSize", "styleSize", "contentSize"] as const) {
+  const layered = c.encoder !== undefined || c.decoder !== undefined || c.inputShape !== undefined;
+  for (const k of [...(layered ? [] : ["inputSize"]), "styleSize", "contentSize"] as const) {
     if (c[k] === undefined) throw new InvalidConfigError(`${k} is required (e.g. { inputSize: 784, styleSize: 10, contentSize: 10 })`);
   }
-  const hiddenSizes = c.hiddenSizes === undefined ? [500] : sizes("hiddenSizes", c.hiddenSizes);
-  const decoderHiddenSizes = c.decoderHiddenSizes === undefined ? [...hiddenSizes].reverse() : sizes("decoderHiddenSizes", c.decoderHiddenSizes);
+  let lists: ReturnType<typeof checkLayerLists> | undefined;
+  if (layered) {
+    // (a resolved layer-list config says hiddenSizes [], decoderHiddenSizes [], activation "identity": it resolves to itself)
+    for (const k of ["hiddenSizes", "decoderHiddenSizes", "activation"]) {
+      const v = c[k];
+      if (v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== "identity") {
+        throw new InvalidConfigError(`${k} goes with MLP configs; with encoder/decoder layer lists give each layer its own size and activation`);
+      }
+    }
+    if (c.inputSize === undefined && c.inputShape === undefined) throw new InvalidConfigError("inputShape is required with layer lists ([height, width, channels], e.g. [28, 28, 1])");
+    lists = checkLayerLists({ ...c, latentSize: size("styleSize", c.styleSize) + size("contentSize", c.contentSize) }, 0);
+  }
+  const hiddenSizes = lists ? [] : c.hiddenSizes === undefined ? [500] : sizes("hiddenSizes", c.hiddenSizes);
+  const decoderHiddenSizes = lists ? [] : c.decoderHiddenSizes === undefined ? [...hiddenSizes].reverse() : sizes("decoderHiddenSizes", c.decoderHiddenSizes);
   const { likelihood, likelihoodScale } = likelihoodOf(c);
   if (c.accumulate !== undefined && typeof c.accumulate !== "boolean") {
     throw new InvalidConfigError(`accumulate must be true (a group's content posterior is the product of its members') or false; got ${show(c.accumulate)}`);
   }
-  return {
-    inputSize: size("inputSize", c.inputSize),
+  const resolved: ResolvedMultiLevelVAEConfig = {
+    inputSize: lists ? lists.inputSize : size("inputSize", c.inputSize),
     styleSize: size("styleSize", c.styleSize),
     contentSize: size("contentSize", c.contentSize),
     hiddenSizes,
     decoderHiddenSizes,
-    activation: activationOf("activation", c.activation, "tanh"),
+    activation: activationOf("activation", c.activation, lists ? "identity" : "tanh"),
     leakySlope: c.leakySlope === undefined ? 0.01 : positive("leakySlope", c.leakySlope, true),
     likelihood,
     likelihoodScale,
@@ -89,4 +116,5 @@ export function resolveMultiLevelConfig(config: unknown): ResolvedMultiLevelVAEC
     init: initOf(c.init),
     seed: seedConfig(c.seed),
   };
+  return lists ? { ...resolved, inputShape: lists.inputShape, encoder: lists.encoder, decoder: lists.decoder } : resolved;
 }

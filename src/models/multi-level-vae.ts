@@ -14,7 +14,7 @@ import { Mlp } from "../nn/mlp.js";
 import { productOfGaussians, productOfGaussiansBackward, runStarts } from "../nn/product-of-gaussians.js";
 import { reparameterize } from "../nn/reparameterize.js";
 import type { Tape } from "../nn/tape.js";
-import type { Dims, Tensor } from "../nn/tensor.js";
+import type { Dims, Tensor, Workspace } from "../nn/tensor.js";
 import type { Engine } from "../runtime/engine.js";
 import { groupMembers, type FieldSet } from "../train/fields.js";
 import type { Batch, EpochLog, FitOptions, SteppedTarget, Terms } from "../train/fit.js";
@@ -96,6 +96,40 @@ interface Buffers {
   rec: Tensor; klS: Tensor; klC: Tensor; uni: Tensor;
 }
 
+/** The encoder or decoder: an MLP, or a layer list (whose first layer takes no zero-skipping scratch). */
+interface Net {
+  declare(ws: Workspace, rows: (d: Dims) => number): void;
+  run(t: Tape, x: Tensor, rows: number, scratch?: number): Tensor;
+}
+
+interface Nets {
+  layout: ParameterLayout;
+  encoder: Net;
+  decoder: Net;
+  lik: LikelihoodHead;
+  /** The layers need the EXT kernels (conv, batch norm). */
+  ext: boolean;
+}
+
+/** The networks: MLPs, or (config.encoder / decoder) layer lists built by a chunk loaded on demand. */
+async function netsOf(cfg: ResolvedMultiLevelVAEConfig): Promise<Nets> {
+  if (!cfg.encoder || !cfg.decoder || !cfg.inputShape) return { ...build(cfg), ext: false };
+  const { layerStack, needsExt } = await import("./layer-nets.js");
+  const { planModel } = await import("./layers-config.js");
+  const { inputSize: D, styleSize: S, contentSize: C } = cfg;
+  const layout = new ParameterLayout();
+  const plan = planModel(cfg.inputShape, cfg.encoder, cfg.decoder, S + C, 0);
+  const encoder = layerStack(layout, "encoder", plan.encoder, D, cfg.leakySlope, 0, {
+    size: 2 * S + 2 * C, parts: [
+      { name: "encoder.style.mean", col: 0, cols: S }, { name: "encoder.style.logvar", col: S, cols: S },
+      { name: "encoder.content.mean", col: 2 * S, cols: C }, { name: "encoder.content.logvar", col: 2 * S + C, cols: C },
+    ],
+  });
+  const decoder = layerStack(layout, "decoder", plan.decoder, S + C, cfg.leakySlope, 0);
+  const logSigma = cfg.likelihoodScale === "learned" ? layout.vector("decoder.logsigma", D, 0).offset : -1;
+  return { layout, encoder, decoder, lik: new LikelihoodHead(cfg, D, logSigma), ext: needsExt([...cfg.encoder, ...cfg.decoder]) };
+}
+
 function build(cfg: ResolvedMultiLevelVAEConfig) {
   const layout = new ParameterLayout();
   const { inputSize: D, styleSize: S, contentSize: C } = cfg;
@@ -133,8 +167,8 @@ const singles = (rows: number): number[] => Array.from({ length: rows + 1 }, (_,
  * ```
  */
 export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevelTerms> {
-  readonly #enc: Mlp;
-  readonly #dec: Mlp;
+  readonly #enc: Net;
+  readonly #dec: Net;
   readonly #lik: LikelihoodHead;
   readonly #D: number;
   readonly #S: number;
@@ -142,8 +176,7 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
   readonly #b: Buffers;
   #groups: ParameterGroups | undefined;
 
-  private constructor(e: Engine, cfg: ResolvedMultiLevelVAEConfig) {
-    const nets = build(cfg);
+  private constructor(e: Engine, cfg: ResolvedMultiLevelVAEConfig, nets: Nets) {
     super(e, cfg, nets.layout, "MultiLevelVAE");
     this.#enc = nets.encoder;
     this.#dec = nets.decoder;
@@ -171,7 +204,8 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
    */
   static async create(config: MultiLevelVAEConfig, options: EngineOptions = {}): Promise<MultiLevelVAE> {
     const cfg = resolveMultiLevelConfig(config);
-    const m = new MultiLevelVAE(await Model.engine(options), cfg);
+    const nets = await netsOf(cfg);
+    const m = new MultiLevelVAE(await Model.engine(options, undefined, nets.ext), cfg, nets);
     m.initialise();
     return m;
   }
@@ -187,7 +221,8 @@ export class MultiLevelVAE extends Model<ResolvedMultiLevelVAEConfig, MultiLevel
   static async load(bytes: Uint8Array | ArrayBuffer, options: EngineOptions = {}): Promise<MultiLevelVAE> {
     const file = await readModelFile(bytes, "MultiLevelVAE");
     const cfg = configFromFile(() => resolveMultiLevelConfig(file.config));
-    return new MultiLevelVAE(await Model.engine(options, file), cfg).restore(file);
+    const nets = await netsOf(cfg);
+    return new MultiLevelVAE(await Model.engine(options, file, nets.ext), cfg, nets).restore(file);
   }
 
   /**

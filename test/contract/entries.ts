@@ -943,6 +943,7 @@ function mlvae(name: string, extra: Partial<MultiLevelVAEConfig>, data: "unit" |
 ENTRIES.push(
   mlvae("(accumulated content, Bernoulli)", {}, "unit", (i) => Math.floor(i / 3)),
   mlvae("(per-example content, Gaussian learned σ)", { accumulate: false, likelihood: "gaussian", sigma: "learned", activation: "relu" }, "real", (i) => i % 3 + 10 * Math.floor(i / 9)),
+  mlvae("(conv layers, batch norm)", CONV as Partial<MultiLevelVAEConfig>, "unit", (i) => Math.floor(i / 3)),
 );
 
 const HW = 16, HL = 4, HP = 3;
@@ -990,9 +991,10 @@ function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
     gradients(m, b) {
       const cfg = m.config as unknown as HybridConfig;
       const eps = randomArray(b.n * HL, 14, -2, 2);
+      const epsC = cfg.classification ? randomArray(b.n * HL, 15, -2, 2) : undefined;
       return {
-        result: m.gradients(b.x, { present: b.present, epsilon: eps }),
-        objective: (o, W) => hybridObjective(o, W, cfg, b.x, b.present!, b.n, o.input(eps, b.n, HL)),
+        result: m.gradients(b.x, { present: b.present, epsilon: eps, ...(epsC ? { classificationEpsilon: epsC } : {}) }),
+        objective: (o, W) => hybridObjective(o, W, cfg, b.x, b.present!, b.n, o.input(eps, b.n, HL), epsC && o.input(epsC, b.n, HL)),
       };
     },
     badCalls: {
@@ -1039,3 +1041,24 @@ function hybrid(name: string, extra: Partial<HybridVAEConfig>): Entry {
 }
 
 ENTRIES.push(hybrid("(Bernoulli, learned-σ Gaussian and categorical parts, some missing)", {}));
+ENTRIES.push(hybrid("(an α-weighted classification term on the categorical part)", { classification: { part: "c", weight: 2.5 } }));
+ENTRIES.push(hybrid("(part a over 2×4 images: conv layers, batch norm)", {
+  parts: {
+    a: {
+      shape: [2, 4, 1], likelihood: "bernoulli",
+      encoder: [
+        { type: "conv2d", filters: 3, kernelSize: 2, padding: "same", activation: "tanh" },
+        { type: "batchNorm" },
+        { type: "flatten" },
+        { type: "dense", units: 8, activation: "tanh" },
+      ],
+      decoder: [
+        { type: "dense", units: 8, activation: "tanh" },
+        { type: "batchNorm", momentum: 0.3 },
+        { type: "reshape", shape: [1, 2, 4] },
+        { type: "conv2dTranspose", filters: 1, kernelSize: 2, strides: 2 },
+      ],
+    },
+    b: { size: 4, likelihood: "gaussian", scale: "learned" }, c: { size: 4, likelihood: "categorical" },
+  } as unknown as HybridVAEConfig["parts"],
+}));

@@ -87,6 +87,70 @@ describe("HybridVAE objective", () => {
     m.dispose();
   });
 
+  it("with a conv part (layer lists, batch norm): gradients match float64 central differences and TF.js; files round-trip", async () => {
+    const conv = {
+      ...config,
+      parts: {
+        ...config.parts,
+        a: {
+          shape: [3, 2, 1], likelihood: "bernoulli",
+          encoder: [
+            { type: "conv2d", filters: 2, kernelSize: 2, padding: "same", activation: "tanh" },
+            { type: "batchNorm" },
+            { type: "flatten" },
+            { type: "dense", units: 6, activation: "tanh" },
+          ],
+          decoder: [
+            { type: "dense", units: 12, activation: "tanh" },
+            { type: "reshape", shape: [3, 2, 2] },
+            { type: "conv2dTranspose", filters: 1, kernelSize: 3, padding: 1 },
+          ],
+        },
+      },
+    } as unknown as HybridVAEConfig;
+    const m = await HybridVAE.create(conv);
+    expect((m.config.parts.a as { size: number }).size).toBe(6);
+    await m.fit(rowsOf(16, 1), { present: maskOf(16, 2), epochs: 2, batchSize: 4 });
+    const n = 8, x = rowsOf(n, 3), mask = maskOf(n, 4), eps = randomArray(n * L, 5, -2, 2);
+    const result = m.gradients(x, { present: mask, epsilon: eps });
+    expect(Object.keys(result.gradients)).toEqual(expect.arrayContaining(["encoder.a.layers.0.weight", "encoder.a.mean.weight", "decoder.a.layers.2.weight", "encoder.b.hidden.0.weight"]));
+    const cfg = m.config as unknown as HybridConfig;
+    await expectGradients({ model: m, label: "HybridVAE (conv part)", result, objective: (o, W) => hybridObjective(o, W, cfg, x, mask, n, o.input(eps, n, L)) });
+    const bytes = m.save();
+    const again = await loadModel(bytes);
+    expect((again as HybridVAE).impute(x, { present: mask })).toEqual(m.impute(x, { present: mask }));
+    expect(again.save()).toEqual(bytes);
+    again.dispose();
+    m.dispose();
+    const bad = { ...conv, parts: { ...conv.parts, a: { ...conv.parts.a, decoder: (conv.parts.a.decoder ?? []).slice(0, 2) } } };
+    await expect(HybridVAE.create(bad)).rejects.toThrow(/parts\.a: decoder\[1\].*must end with the input's shape/);
+  });
+
+  it("the α-weighted classification term: gradients match float64 and TF.js; it is c predicted without c, on rows with c", async () => {
+    const m = await HybridVAE.create({ ...config, classification: { part: "c", weight: 2.5 } });
+    const n = 8, x = rowsOf(n, 3), mask = maskOf(n, 4), eps = randomArray(n * L, 5, -2, 2), epsC = randomArray(n * L, 6, -2, 2);
+    const result = m.gradients(x, { present: mask, epsilon: eps, classificationEpsilon: epsC });
+    const cfg = m.config as unknown as HybridConfig;
+    await expectGradients({ model: m, label: "HybridVAE (classification)", result, objective: (o, W) => hybridObjective(o, W, cfg, x, mask, n, o.input(eps, n, L), o.input(epsC, n, L)) });
+    // the term is the loss's excess over the ELBO, and c's value in a row that lacks c changes nothing
+    const plain = await HybridVAE.create(config);
+    plain.setWeights(m.getWeights());
+    const elbo = plain.gradients(x, { present: mask, epsilon: eps });
+    expect(result.loss - elbo.loss).toBeCloseTo((result as unknown as { classification: number }).classification, 3);
+    expect((result as unknown as { classification: number }).classification).toBeGreaterThan(0);
+    const lacking = Array.from({ length: n }, (_, r) => r).filter((r) => mask[r * P + 2] === 0);
+    expect(lacking.length).toBeGreaterThan(0);
+    const x2 = x.slice();
+    for (const r of lacking) x2.fill(0.25, r * Wd + 9, r * Wd + 13);
+    expect(m.gradients(x2, { present: mask, epsilon: eps, classificationEpsilon: epsC }).loss).toBe(result.loss);
+    const h = await m.fit(rowsOf(32, 8), { present: maskOf(32, 9), epochs: 2, batchSize: 8 });
+    expect((h[1] as unknown as { classification: number }).classification).toBeGreaterThan(0);
+    expect(() => plain.gradients(x, { classificationEpsilon: epsC })).toThrow(/applies to a model with a classification term/);
+    await expect(HybridVAE.create({ ...config, classification: { part: "d", weight: 1 } })).rejects.toThrow(/classification.part must name a part/);
+    plain.dispose();
+    m.dispose();
+  });
+
   it("a missing part contributes nothing and gets no gradient", async () => {
     const m = await HybridVAE.create(config);
     const n = 6, x = rowsOf(n, 6), eps = randomArray(n * L, 7, -1, 1);
@@ -160,6 +224,50 @@ describe("HybridVAE on partial data", () => {
     expect((again as HybridVAE).impute(x, { present: noC })).toEqual(filled);
     expect(again.save()).toEqual(bytes);
     again.dispose();
+    m.dispose();
+  });
+});
+
+describe("HybridVAE conditional log-likelihood proposals", () => {
+  it("both proposals agree with log p(h | d) by quadrature over a 1-D latent", async () => {
+    // two Bernoulli parts and one latent dimension: p(h | d) = ∫ p(d|z) p(h|z) p(z) dz / ∫ p(d|z) p(z) dz exactly by
+    // a fine grid (the decoded probabilities at each grid point), against both importance estimates
+    const cfg: HybridVAEConfig = { parts: { d: { size: 5, likelihood: "bernoulli" }, h: { size: 4, likelihood: "bernoulli" } }, latentSize: 1, hiddenSizes: [16], activation: "tanh", seed: 7 };
+    const m = await HybridVAE.create(cfg);
+    const n = 48, u = randomArray(n * 9, 3, 0, 1), x = new Float32Array(n * 9);
+    for (let r = 0; r < n; r++) {
+      const on = u[r * 9] < 0.5;
+      for (let j = 0; j < 9; j++) x[r * 9 + j] = (on ? u[r * 9 + j] < 0.8 : u[r * 9 + j] < 0.2) ? 1 : 0;
+    }
+    await m.fit(x, { epochs: 30, batchSize: 16, learningRate: 3e-3 });
+    const G = 4001, lo = -8, step = 16 / (G - 1);
+    const grid = Float32Array.from({ length: G }, (_, i) => lo + i * step);
+    const probs = m.decode(grid);
+    const rows = 6;
+    const given = m.conditionalLogLikelihood(x.subarray(0, rows * 9), { target: ["h"], samples: 30000, seed: 1 });
+    const mixed = m.conditionalLogLikelihood(x.subarray(0, rows * 9), { target: ["h"], proposal: "mixture", samples: 30000, seed: 1 });
+    for (let r = 0; r < rows; r++) {
+      const ld = new Float64Array(G), lh = new Float64Array(G);
+      for (let i = 0; i < G; i++) {
+        let a = -0.5 * grid[i] * grid[i], b = 0;
+        for (let j = 0; j < 9; j++) {
+          const p = Math.min(Math.max(probs[i * 9 + j], 1e-7), 1 - 1e-7), v = x[r * 9 + j];
+          const l = v * Math.log(p) + (1 - v) * Math.log(1 - p);
+          if (j < 5) a += l;
+          else b += l;
+        }
+        ld[i] = a;
+        lh[i] = a + b;
+      }
+      const lse = (v: Float64Array): number => {
+        const mx = Math.max(...v);
+        return mx + Math.log(v.reduce((s, t) => s + Math.exp(t - mx), 0));
+      };
+      const exact = lse(lh) - lse(ld);
+      expect(Math.abs(given[r] - exact)).toBeLessThan(0.02);
+      expect(Math.abs(mixed[r] - exact)).toBeLessThan(0.02);
+    }
+    expect(() => m.conditionalLogLikelihood(x, { target: ["h"], proposal: "prior" as never })).toThrow(/proposal must be "given"/);
     m.dispose();
   });
 });

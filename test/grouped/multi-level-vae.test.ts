@@ -103,12 +103,55 @@ describe("sub-groups (groups larger than a batch)", () => {
   });
 });
 
+/** Layer lists over 4×3×2 images (D = 24): conv2d "same" and strided, batch norm, a pair kernel in conv2dTranspose. */
+const CONV = {
+  hiddenSizes: [], inputShape: [4, 3, 2],
+  encoder: [
+    { type: "conv2d", filters: 3, kernelSize: 2, padding: "same", activation: "tanh" },
+    { type: "batchNorm" },
+    { type: "conv2d", filters: 2, kernelSize: 2, strides: 2, activation: "relu" },
+    { type: "flatten" },
+    { type: "dense", units: 8, activation: "tanh" },
+  ],
+  decoder: [
+    { type: "dense", units: 12, activation: "tanh" },
+    { type: "batchNorm" },
+    { type: "reshape", shape: [2, 3, 2] },
+    { type: "conv2dTranspose", filters: 3, kernelSize: [2, 1], strides: [2, 1], activation: "relu" },
+    { type: "conv2d", filters: 2, kernelSize: 3, padding: "same" },
+  ],
+} as unknown as Partial<MultiLevelVAEConfig>;
+
+describe("MultiLevelVAE with layer lists", () => {
+  it("trains, saves and loads a conv model; refuses MLP fields beside the lists and a misfit shape", async () => {
+    const m = await MultiLevelVAE.create({ ...base, ...CONV });
+    expect(m.engineInfo.fallbacks).toEqual([]);
+    const x = unit(40, 4), groups = Array.from({ length: 40 }, (_, i) => i % 5);
+    const h = await m.fit(x, { groups, epochs: 3, batchSize: 20, learningRate: 3e-3 });
+    expect(h[2].loss).toBeLessThan(h[0].loss);
+    expect(Object.keys(m.getWeights())).toEqual(expect.arrayContaining(["encoder.layers.0.weight", "encoder.layers.1.running_mean", "encoder.content.logvar.weight", "decoder.layers.3.weight"]));
+    const bytes = m.save();
+    const again = await loadModel(bytes);
+    expect(again.kind).toBe("MultiLevelVAE");
+    const a = m.encode(x, { groups }), b = (again as MultiLevelVAE).encode(x, { groups });
+    expect(b.content.mean).toEqual(a.content.mean);
+    expect(b.style.logVar).toEqual(a.style.logVar);
+    expect(again.save()).toEqual(bytes);
+    again.dispose();
+    m.dispose();
+    await expect(MultiLevelVAE.create({ ...base, ...CONV, hiddenSizes: [8] })).rejects.toThrow(/hiddenSizes goes with MLP configs/);
+    await expect(MultiLevelVAE.create({ ...base, ...CONV, inputSize: 25 })).rejects.toThrow(/disagrees with inputShape/);
+    await expect(MultiLevelVAE.create({ ...base, ...CONV, decoder: CONV.decoder!.slice(0, 4) })).rejects.toThrow(/decoder\[3\].*must end with the input's shape/);
+  });
+});
+
 describe("MultiLevelVAE gradients", () => {
   const n = 10;
   const groups = [5, 5, 9, 2, 5, 9, 9, 2, 7, 5]; // members apart: the model puts them together itself
   for (const [label, extra, data] of [
     ["accumulated content, Bernoulli", {}, "unit"],
     ["per-example content, Gaussian learned σ, ReLU", { accumulate: false, likelihood: "gaussian", sigma: "learned", activation: "relu" }, "real"],
+    ["conv layer lists with batch norm, accumulated content", CONV, "unit"],
   ] as const) {
     it(`match float64 central differences and TF.js autograd (${label})`, async () => {
       const m = await MultiLevelVAE.create({ ...base, ...extra } as MultiLevelVAEConfig);

@@ -661,6 +661,12 @@ export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
   styleSize: number;
   contentSize: number;
   accumulate: boolean;
+  // layer lists (both models of vaekit/grouped): run by conv-reference.ts's runLayers
+  inputShape?: number[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  encoder?: Record<string, any>[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  decoder?: Record<string, any>[];
 }
 
 /**
@@ -672,7 +678,11 @@ export interface MultiLevelConfig extends NetConfig, LikelihoodConfig {
 export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: MultiLevelConfig, x: T, n: number, eps: T,
   groups: readonly number[]): T {
   const { styleSize: S, contentSize: C } = cfg;
-  const [ms, ls, mc, lc] = mlp(o, W, "encoder", x, cfg, ["style.mean", "style.logvar", "content.mean", "content.logvar"]);
+  const heads = ["style.mean", "style.logvar", "content.mean", "content.logvar"];
+  // layer lists (conv-reference.ts, batch norm in training mode as gradients() runs it): the heads follow the list
+  const layered = cfg.encoder && cfg.decoder && cfg.inputShape;
+  const h = layered ? runLayers(o, W, "encoder", cfg.encoder!, x, n, cfg.inputShape!, cfg.leakySlope, true)[0] : undefined;
+  const [ms, ls, mc, lc] = h ? heads.map((k) => o.linear(h, W[`encoder.${k}.weight`], W[`encoder.${k}.bias`])) : mlp(o, W, "encoder", x, cfg, heads);
   const dense = new Map<number, number>();
   const gid = cfg.accumulate ? groups.map((g) => (dense.has(g) ? dense.get(g)! : (dense.set(g, dense.size), dense.size - 1))) : groups.map((_, i) => i);
   const G = cfg.accumulate ? dense.size : n;
@@ -682,14 +692,17 @@ export function multiLevelObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: Mul
   const muG = o.mul(o.segmentSum(o.mul(mc, prec), gid, G), o.exp(lvG));
   const s = o.add(ms, o.mul(o.exp(o.scale(ls, 0.5)), o.cols(eps, 0, S)));
   const c = o.add(o.gatherRows(muG, gid), o.mul(o.exp(o.scale(o.gatherRows(lvG, gid), 0.5)), o.cols(eps, S, C)));
-  const [out] = mlp(o, W, "decoder", o.concat(s, c), cfg, ["output"]);
+  const sc = o.concat(s, c);
+  const [out] = layered ? [runLayers(o, W, "decoder", cfg.decoder!, sc, n, [S + C], cfg.leakySlope, true)[0]] : mlp(o, W, "decoder", sc, cfg, ["output"]);
   const rec = o.sumAll(nll(o, cfg, out, x, cfg.inputSize, W["decoder.logsigma"]));
   return o.add(o.add(rec, o.sumAll(klNormal(o, ms, ls))), o.sumAll(klNormal(o, muG, lvG)));
 }
 
 export interface HybridConfig extends NetConfig {
   latentSize: number;
-  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned" }>;
+  classification?: { part: string; weight: number } | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  parts: Record<string, { size: number; likelihood: string; scale?: number | "learned"; shape?: number[]; encoder?: Record<string, any>[]; decoder?: Record<string, any>[] }>;
 }
 
 /**
@@ -698,38 +711,57 @@ export interface HybridConfig extends NetConfig {
  * 0), plus KL(q ‖ N(0, I)). `x` rows hold the parts side by side; `mask` [n, P] is 1 where a part is present.
  */
 export function hybridObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: HybridConfig, x: Float32Array, mask: Float32Array,
-  n: number, eps: T): T {
+  n: number, eps: T, epsC?: T): T {
   const L = cfg.latentSize, names = Object.keys(cfg.parts), P = names.length;
   const Wd = names.reduce((s, k) => s + cfg.parts[k].size, 0);
-  const col = (p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => mask[Math.floor(i / w) * P + p]), n, w);
+  const colOf = (m: Float32Array, p: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => m[Math.floor(i / w) * P + p]), n, w);
+  const col = (p: number, w: number) => colOf(mask, p, w);
   const slice = (off: number, w: number) => o.input(Float32Array.from({ length: n * w }, (_, i) => x[Math.floor(i / w) * Wd + off + (i % w)]), n, w);
-  let prec = o.input(new Float32Array(n * L).fill(1), n, L);
-  let sm = o.input(new Float32Array(n * L), n, L);
-  let off = 0;
   const xs: T[] = [];
-  names.forEach((name, p) => {
+  const experts: [T, T][] = [];
+  let off = 0;
+  names.forEach((name) => {
     const w = cfg.parts[name].size;
     const xp = slice(off, w);
     xs.push(xp);
     off += w;
-    const [mu, lv] = mlp(o, W, `encoder.${name}`, xp, cfg, ["mean", "logvar"]);
-    const pp = o.mul(o.exp(o.scale(lv, -1)), col(p, L));
-    prec = o.add(prec, pp);
-    sm = o.add(sm, o.mul(mu, pp));
+    const part = cfg.parts[name], pre = `encoder.${name}`;
+    const hl = part.encoder ? runLayers(o, W, pre, part.encoder, xp, n, part.shape!, cfg.leakySlope, true)[0] : undefined;
+    const [mu, lv] = hl ? ["mean", "logvar"].map((k) => o.linear(hl, W[`${pre}.${k}.weight`], W[`${pre}.${k}.bias`])) : mlp(o, W, pre, xp, cfg, ["mean", "logvar"]);
+    experts.push([mu, lv]);
   });
-  const lvQ = o.scale(o.log(prec), -1), muQ = o.mul(sm, o.exp(lvQ));
+  /** The product of the prior and the experts present under mask m: [μ, log σ²]. */
+  const posterior = (m: Float32Array): [T, T] => {
+    let prec = o.input(new Float32Array(n * L).fill(1), n, L);
+    let sm = o.input(new Float32Array(n * L), n, L);
+    experts.forEach(([mu, lv], p) => {
+      const pp = o.mul(o.exp(o.scale(lv, -1)), colOf(m, p, L));
+      prec = o.add(prec, pp);
+      sm = o.add(sm, o.mul(mu, pp));
+    });
+    const lvQ = o.scale(o.log(prec), -1);
+    return [o.mul(sm, o.exp(lvQ)), lvQ];
+  };
+  /** −log p(x_p | z) per row [n, 1]. */
+  const partNll = (p: number, z: T): T => {
+    const name = names[p], part = cfg.parts[name], w = part.size, xp = xs[p];
+    const [out] = part.decoder ? [runLayers(o, W, `decoder.${name}`, part.decoder, z, n, [L], cfg.leakySlope, true)[0]] : mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
+    if (part.likelihood === "categorical") return o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
+    return nll(o, { likelihood: part.likelihood, likelihoodScale: part.scale ?? 1 }, out, xp, w, W[`decoder.${name}.log_scale`]);
+  };
+  const [muQ, lvQ] = posterior(mask);
   const z = o.add(muQ, o.mul(o.exp(o.scale(lvQ, 0.5)), eps));
   let total = o.sumAll(klNormal(o, muQ, lvQ));
-  names.forEach((name, p) => {
-    const part = cfg.parts[name], w = part.size, xp = xs[p];
-    const [out] = mlp(o, W, `decoder.${name}`, z, cfg, ["output"]);
-    let l: T;
-    if (part.likelihood === "categorical") l = o.sub(o.addScalar(o.logMeanExpCols(out), Math.log(w)), o.sumCols(o.mul(xp, out)));
-    else {
-      const scale = part.scale ?? 1;
-      l = nll(o, { likelihood: part.likelihood, likelihoodScale: scale }, out, xp, w, W[`decoder.${name}.log_scale`]);
-    }
-    total = o.add(total, o.sumAll(o.mul(l, col(p, 1))));
+  names.forEach((_, p) => {
+    total = o.add(total, o.sumAll(o.mul(partNll(p, z), col(p, 1))));
   });
+  // the classification term: its part predicted from the other parts present, on the rows that have it
+  if (cfg.classification && epsC) {
+    const c = names.indexOf(cfg.classification.part);
+    const without = mask.map((v, i) => (i % P === c ? 0 : v));
+    const [mu2, lv2] = posterior(without);
+    const z2 = o.add(mu2, o.mul(o.exp(o.scale(lv2, 0.5)), epsC));
+    total = o.add(total, o.scale(o.sumAll(o.mul(partNll(c, z2), col(c, 1))), cfg.classification.weight));
+  }
   return total;
 }
