@@ -427,7 +427,7 @@ export async function readTfjs(source: TfjsSource, options: TfjsImportOptions = 
     read.push([label, a.topology, weightTable(a.specs, a.data, label)]);
   }
   if (read.some(([, topology]) => hasConvLayers(topology))) { // conv / batch-norm layers: a layer-list VAE (tfjs-conv.ts)
-    if (!pair) throw new InvalidInputError("readTfjs: a model with conv or batch-norm layers is imported from { encoder, decoder } models");
+    if (!pair) throw new InvalidInputError("readTfjs: a model with conv or batch-norm layers is read as two models, { encoder, decoder }");
     const [enc, dec] = read.map(([label, topology, table]) => listLayers(topology, table, label));
     return readLayerLists(enc, dec, options);
   }

@@ -215,7 +215,7 @@ describe("readTfjs / loadTfjs: TF.js conv VAEs give the same outputs in vaekit",
 
   it("says which layer does not fit", async () => {
     const { encoder, decoder } = batchNormModel();
-    await expect(readTfjs(encoder)).rejects.toThrow(/imported from \{ encoder, decoder \} models/);
+    await expect(readTfjs(encoder)).rejects.toThrow(/is read as two models, \{ encoder, decoder \}/);
     await expect(readTfjs({ encoder, decoder }, { names: { "encoder.mean": "x" } })).rejects.toThrow(InvalidInputError);
     const pooled = tf.sequential({ layers: [
       tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, padding: "same" }),
