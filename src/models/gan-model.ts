@@ -149,6 +149,10 @@ export function buildLayers(layout: ParameterLayout, prefix: string, inSize: num
   return layers;
 }
 
+/** Why fit refuses dynamicBinarization for the GAN models: their real rows also feed the discriminator as they are. */
+export const NO_BINARIZATION =
+  "fit: dynamicBinarization is not available for VAEGAN / CVAEGAN (the discriminator sees the training rows as given); binarize the data beforehand";
+
 /**
  * Result of `VAEGAN.gradients` and `CVAEGAN.gradients`: one step's loss summed over the batch and its gradient over
  * every tensor.
@@ -158,10 +162,6 @@ export function buildLayers(layout: ParameterLayout, prefix: string, inSize: num
  * const { loss, gradients }: GanGradients = model.gradients(x, { step: "discriminator", seed: 1 });
  * ```
  */
-/** Why fit refuses dynamicBinarization for the GAN models: their real rows also feed the discriminator as they are. */
-export const NO_BINARIZATION =
-  "fit: dynamicBinarization is not available for VAEGAN / CVAEGAN (the discriminator sees the training rows as given); binarize the data beforehand";
-
 export interface GanGradients {
   loss: number;
   gradients: Record<string, Float32Array>;
