@@ -197,18 +197,26 @@ export interface GanNets {
   extra: Record<string, Net>;
 }
 
+/** Parameter groups laid out network by network: `group(name)` names everything added to `layout` since the last call. */
+function groupRecorder(layout: ParameterLayout): { groups: ParameterGroup[]; group: (name: string) => void } {
+  const groups: ParameterGroup[] = [];
+  let from = 0;
+  return {
+    groups,
+    group: (name) => {
+      groups.push({ name, offset: from, size: layout.size - from });
+      from = layout.size;
+    },
+  };
+}
+
 /** Builds encoder, decoder and discriminator for D inputs, L latents, and `classes` label columns joined to the encoder's and decoder's inputs. */
 export function buildNets(cfg: GanBaseConfig, classes: number,
   more?: { group: string; build: (layout: ParameterLayout) => Record<string, Net> }): GanNets {
   if (cfg.inputShape) return buildLayerNets(cfg, cfg.inputShape, classes, more);
   const layout = new ParameterLayout();
   const D = cfg.inputSize, L = cfg.latentSize, a = cfg.leakySlope;
-  const groups: ParameterGroup[] = [];
-  let from = 0;
-  const group = (name: string): void => {
-    groups.push({ name, offset: from, size: layout.size - from });
-    from = layout.size;
-  };
+  const { groups, group } = groupRecorder(layout);
   const encoder = new Stack(buildLayers(layout, "encoder", D + classes, cfg.encoder,
     { name: "head", size: 2 * L, activation: "identity", parts: [{ name: "mean", col: 0, cols: L }, { name: "logvar", col: L, cols: L }] }), a);
   group("encoder");
@@ -244,12 +252,7 @@ function buildLayerNets(cfg: GanBaseConfig, shape: [number, number, number], cla
   more?: { group: string; build: (layout: ParameterLayout) => Record<string, Net> }): GanNets {
   const layout = new ParameterLayout();
   const D = cfg.inputSize, L = cfg.latentSize, a = cfg.leakySlope;
-  const groups: ParameterGroup[] = [];
-  let from = 0;
-  const group = (name: string): void => {
-    groups.push({ name, offset: from, size: layout.size - from });
-    from = layout.size;
-  };
+  const { groups, group } = groupRecorder(layout);
   const encPlan = planLayers("encoder", cfg.encoder, shape, classes);
   const enc = layerStack(layout, "encoder", encPlan, D, a, classes,
     { size: 2 * L, parts: [{ name: "encoder.mean", col: 0, cols: L }, { name: "encoder.logvar", col: L, cols: L }] });
