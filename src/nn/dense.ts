@@ -75,6 +75,22 @@ function denseTensors(l: DenseLayer): ParamTensor[] {
   return out;
 }
 
+/**
+ * Glorot bounds for a layer saved as several nn.Linear parts (a VAE's mean and log-variance heads): each part is drawn
+ * with its own fan_out, U(±√(6/(fan_in + part columns))), as Keras's two Dense heads or PyTorch's xavier_uniform_ on
+ * two Linear modules draw them (one bound over the joint width made the heads' weights narrower than either).
+ * `all` holds the layer's uniforms in [0, 1) at `w` (W [inSize, outSize], row-major); the same f64 arithmetic as
+ * uniform_symmetric.
+ */
+export function glorotPerPart(all: Float32Array, w: number, inSize: number, outSize: number, parts: readonly TensorPart[]): void {
+  for (const { col, cols } of parts) {
+    const bound = Math.sqrt(6 / (inSize + cols));
+    for (let r = 0; r < inSize; r++) {
+      for (let o = w + r * outSize + col, end = o + cols; o < end; o++) all[o] = Math.fround(bound * (2 * all[o] - 1)) + 0;
+    }
+  }
+}
+
 /** Lays out parameter blocks (dense layers, vectors) one after another in a flat buffer (each slice 16-byte aligned). */
 export class ParameterLayout {
   readonly layers: DenseLayer[] = [];
@@ -85,7 +101,8 @@ export class ParameterLayout {
 
   /**
    * A dense layer: PyTorch nn.Linear tensors per part, initialised U(−1/√fan_in, 1/√fan_in) (weights and biases;
-   * fan_in = inSize) or, with glorot, U(±√(6/(fan_in + fan_out))) weights and zero biases.
+   * fan_in = inSize) or, with glorot, U(±√(6/(fan_in + fan_out))) weights (fan_out per part: each part is its own
+   * nn.Linear) and zero biases.
    */
   add(name: string, inSize: number, outSize: number, activation: Activation,
     parts: readonly TensorPart[] = [{ name, col: 0, cols: outSize }]): DenseLayer {
@@ -97,12 +114,13 @@ export class ParameterLayout {
     this.#blocks.push({
       random: true,
       tensors: () => denseTensors(layer),
-      init: (k, params, seed, i, glorot) => {
+      init: (k, params, seed, i, glorot, f32) => {
         const bound = glorot ? Math.sqrt(6 / (inSize + outSize)) : 1 / Math.sqrt(inSize);
         const n = inSize * outSize;
         k.rng_uniform(params + w * 4, n, seed, INIT_STREAM, 0, 2 * i);
         k.rng_uniform(params + b * 4, outSize, seed, INIT_STREAM, 0, 2 * i + 1);
-        k.uniform_symmetric(params + w * 4, n, bound);
+        if (glorot && parts.length > 1) glorotPerPart(f32(params, w + n), w, inSize, outSize, parts);
+        else k.uniform_symmetric(params + w * 4, n, bound);
         k.uniform_symmetric(params + b * 4, outSize, glorot ? 0 : bound); // bound 0: +0 biases
       },
     });

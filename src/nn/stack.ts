@@ -6,7 +6,7 @@ import { ACTIVATION_CODES } from "../runtime/kernels.js";
 import type { PlannedLayer } from "../models/layers-config.js";
 import { batchNormOnnx } from "./batch-norm.js";
 import { conv2dOnnx } from "./conv2d.js";
-import { denseOnnx, type Activation, type ParameterLayout, type TensorPart } from "./dense.js";
+import { denseOnnx, glorotPerPart, type Activation, type ParameterLayout, type TensorPart } from "./dense.js";
 import type { OnnxGraph, ParamTensor } from "./module.js";
 import { concatCols } from "./concat.js";
 import type { Tape } from "./tape.js";
@@ -72,11 +72,12 @@ export class DenseLayer implements Layer {
     const w = layout.push({
       random: true,
       tensors,
-      init: (k, params, seed, i, glorot) => {
+      init: (k, params, seed, i, glorot, f32) => {
         const bound = glorot ? Math.sqrt(6 / (K + N)) : 1 / Math.sqrt(K);
         k.rng_uniform(params + w * 4, K * N, seed, INIT_STREAM, 0, 2 * i);
         k.rng_uniform(params + b * 4, N, seed, INIT_STREAM, 0, 2 * i + 1);
-        k.uniform_symmetric(params + w * 4, K * N, bound);
+        if (glorot && parts.length > 1) glorotPerPart(f32(params, w + K * N), w, K, N, parts);
+        else k.uniform_symmetric(params + w * 4, K * N, bound);
         k.uniform_symmetric(params + b * 4, N, glorot ? 0 : bound);
       },
     }, wi + N);

@@ -9,6 +9,9 @@ const makers: [string, (init?: "pytorch" | "glorot") => Promise<AnyModel>][] = [
   ["ConditionalVAE", (init) => ConditionalVAE.create({ inputSize: 30, hiddenSizes: [20], latentSize: 3, classes: 4, init, seed: 3 })],
   ["HierarchicalVAE", (init) => HierarchicalVAE.create({ inputSize: 30, latentSizes: [6, 3], hiddenSizes: [[20], [10]], init, seed: 3 })],
   ["Autoencoder", (init) => Autoencoder.create({ inputSize: 30, hiddenSizes: [20], latentSize: 5, init, seed: 3 })],
+  ["VAE from layer lists", (init) => VAE.create({ inputShape: [5, 6, 1], latentSize: 3, init, seed: 3,
+    encoder: [{ type: "flatten" }, { type: "dense", units: 20, activation: "tanh" }, { type: "dense", units: 12, activation: "tanh" }],
+    decoder: [{ type: "dense", units: 20, activation: "tanh" }, { type: "dense", units: 30 }] })],
 ];
 
 /** (fan_in, fan_out) of a 2-D weight tensor stored [in, out] as vaekit stores dense weights. */
@@ -42,10 +45,10 @@ describe("config.init", () => {
         expect(maxAbs(pw), name).toBeGreaterThan(0.8 * pBound);
         expect(gb.every((v) => v === 0), name).toBe(true);
         expect(pb.some((v) => v !== 0), name).toBe(true);
-        // the same uniform draws, scaled by the ratio of the two bounds (a head such as mean+logvar is one layer)
-        const ratio = gw[0] / pw[0];
-        expect(ratio).toBeGreaterThan(1);
-        for (let i = 0; i < gw.length; i += 7) expect(gw[i] / pw[i] / ratio).toBeCloseTo(1, 5);
+        // the same uniform draws, scaled by the ratio of the two bounds — with the tensor's own fan_out also where a
+        // layer is stored as several nn.Linear parts (a VAE's mean and log-variance heads), as Keras's two Dense heads
+        // and PyTorch's xavier_uniform_ on two Linear modules draw them
+        for (let i = 0; i < gw.length; i += 7) expect(gw[i] / pw[i] / (gBound / pBound), name).toBeCloseTo(1, 5);
       }
       expect(layers).toBeGreaterThanOrEqual(4);
       const again = await loadModel(g.save());
