@@ -3,7 +3,7 @@
 // ratios share the machine's state.
 //
 //   node bench/conv.mjs               (needs build/vaekit-testing.wasm: `node scripts/build-wasm.mjs`)
-//   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs
+//   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs, BENCH_LAYERS=enc1,dec3 node bench/conv.mjs
 //
 // Layers (issue 13's Keras example; channels-last, batch N = 128):
 //   enc1  conv2d           28×28×1  → 14×14×32, 3×3, stride 2, padding 1
@@ -157,10 +157,13 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   if (fma) cases.push({ name: "ceiling f32x4.relaxed_madd FMA (8 chains)", pass: "ceiling", flops: ITERS * 8 * 8, fn: () => fma.probe_f32x4_fma(ITERS, 0.999, 0.001) });
   cases.push(bandwidthCase());
   const exact = loadModule("vaekit-testing.wasm");
-  for (const L of LAYERS) cases.push(...layerCases(exact, L, convGeometry, ""));
+  // BENCH_LAYERS=enc1,dec3: only those layers (for iterating on a kernel; the model rows then cover only them)
+  const only = process.env.BENCH_LAYERS ? new Set(process.env.BENCH_LAYERS.split(",")) : null;
+  const layers = LAYERS.filter((L) => !only || only.has(L.name));
+  for (const L of layers) cases.push(...layerCases(exact, L, convGeometry, ""));
   if (relaxed && existsSync(join(root, "build", "vaekit-fast-testing.wasm"))) {
     const fast = loadModule("vaekit-fast-testing.wasm");
-    for (const L of LAYERS) cases.push(...layerCases(fast, L, convGeometry, "fast "));
+    for (const L of layers) cases.push(...layerCases(fast, L, convGeometry, "fast "));
   }
   runCases(cases, { repeats, sampleMs, warmupMs, log });
 
@@ -197,7 +200,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     }
   }
   const model = {};
-  for (const build of ["", ...(fma && byName["fast enc1 forward"] ? ["fast "] : [])]) {
+  for (const build of ["", ...(fma && cases.some((c) => c.build === "fast ") ? ["fast "] : [])]) {
     for (const pass of ["forward", "dW", "dX"]) {
       const cs = cases.filter((c) => c.build === build && c.pass === pass);
       const only = cases.filter((c) => c.build === build && c.pass === `${pass} gemm only`);
@@ -208,7 +211,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     const all = cases.filter((c) => c.build === build && ["forward", "dW", "dX"].includes(c.pass));
     model[`${build}all passes`] = { of_ceiling: +share(all, build ? ceilFma : ceil).toFixed(3) };
   }
-  if (byName["fast enc1 forward"]) {
+  if (cases.some((c) => c.build === "fast ")) {
     const main3 = (c) => ["forward", "dW", "dX"].includes(c.pass);
     const ex = cases.filter((c) => c.build === "" && main3(c)), fa = cases.filter((c) => c.build === "fast " && main3(c));
     model["fast / exact (all passes, time ratio)"] = {
