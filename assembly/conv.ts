@@ -600,15 +600,14 @@ function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32,
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
   const pb = <usize>C << 2;
-  const last: usize = eight ? 9 : 5;
   let r = xr;
   for (let ky = ky0; ky < ky1; ky++) {
     let w = wt + <usize>(ky * 3) * pb;
     const wend = w + pb;
-    let a = r, f = zf ? zero : r, l = zl ? zero : r + last * pb;
+    let a = r, f = zero, l = zero; // f, l: only where the first / last input pixel lies outside the row
     do {
       const w0 = v128.load(w), w1 = v128.load(w + pb), w2 = v128.load(w + 2 * pb);
-      let x = v128.load(f);
+      let x = zf ? v128.load(f) : v128.load(a);
       c0 = vk_madd(x, w2, c0);
       x = v128.load(a + pb);
       c1 = vk_madd(x, w2, c1); c0 = vk_madd(x, w1, c0);
@@ -627,15 +626,17 @@ function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32,
         c7 = vk_madd(x, w2, c7); c6 = vk_madd(x, w1, c6); c5 = vk_madd(x, w0, c5);
         x = v128.load(a + 8 * pb);
         c7 = vk_madd(x, w1, c7); c6 = vk_madd(x, w0, c6);
-        x = v128.load(l);
+        x = zl ? v128.load(l) : v128.load(a + 9 * pb);
         c7 = vk_madd(x, w0, c7);
       } else {
         x = v128.load(a + 4 * pb);
         c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
-        x = v128.load(l);
+        x = zl ? v128.load(l) : v128.load(a + 5 * pb);
         c3 = vk_madd(x, w0, c3);
       }
-      a += 16; f += 16; l += 16; w += 16;
+      a += 16; w += 16;
+      if (zf) f += 16;
+      if (zl) l += 16;
     } while (w < wend);
     r -= rowB;
   }
@@ -727,7 +728,9 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
             const p = xrow + <usize>(ix - 2) * cb, zl = ix + 7 >= Wd;
             const y8 = yr + (<usize>ox << 2);
             // C = 32 (the Keras decoder's last layer) as a constant: the pixels' loads take constant offsets
-            if (zf || zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl, true);
+            if (zf && zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, true, true);
+            else if (zf) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, false, true);
+            else if (zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, true, true);
             else if (C == 32) convt_one_3(y8, p, scratch, ky0, ky1, 32, rowB, bias, act, alpha, zero, false, false, true);
             else convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, true);
             ox += 8;
@@ -735,7 +738,9 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
           }
           if (ox + 4 <= OW && ix - 1 >= 0 && ix + 2 < Wd) {
             const p = xrow + <usize>(ix - 2) * cb, zl = ix + 3 >= Wd;
-            convt_one_3(yr + (<usize>ox << 2), p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl, false);
+            const y4 = yr + (<usize>ox << 2);
+            if (zf || zl) convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl, false);
+            else convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, false);
             ox += 4;
             continue;
           }
@@ -747,6 +752,197 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
         convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, ix, Wd, KW, C, rowB, bias, act,
           alpha, zero, simd);
         ox++;
+      }
+    }
+  }
+}
+
+// Transposed convolution at stride > 1 with F a multiple of 8 output channels (the decoder's 7×7×64 → 14×14×64 and
+// 14×14×64 → 28×28×32 layers): the sub-pixel decomposition. An output pixel (oy, ox) is met only by the taps with
+// ky ≡ oy + PT (mod SH) and kx ≡ ox + PL (mod SW), at input pixel ((oy + PT − ky)/SH, (ox + PL − kx)/SW); so each of
+// the SH·SW output phases is an ordinary convolution with a sub-kernel (2×2, 2×1, 1×2, 1×1 for 3×3 at stride 2),
+// and consecutive outputs of one phase along a row read consecutive input pixels. convt_sub computes every output
+// pixel as a gather — 4 outputs of a phase × 8 channels per 4×8 tile (the input channels splat, the weight rows
+// [C, F] of a tap as the GEMM's B), bias and activation fused — and writes it once: no GEMM on inserted zeros, no
+// zeroing of Y, no scatter-add. Per output element: a sum from +0 over the taps that meet an input pixel, in ky
+// then kx order, each over the input channels in order; then act(s + b). `simd` false is the twin (the same loops,
+// one element at a time). Output pixels are independent, so a thread split by images gives the same bits.
+
+/** Whether convt_sub takes a transposed forward: stride > 1, F a multiple of 8, room for the tap table. */
+// @ts-ignore: decorator
+@inline
+function convt_sub_fits(F: i32, SH: i32, SW: i32, KH: i32, KW: i32, room: i32): bool {
+  return (SH > 1 || SW > 1) && F >= 8 && (F & 7) == 0 && 3 * KH * KW <= room;
+}
+
+/** 4 outputs of a phase (input pixels at a, a + pp, a + 2pp, a + 3pp for each tap) × 8 channels: act(Σ + b) into
+ *  y, y + ldy, …; the taps: nt pairs (input offset, weight offset) of i32 at `taps`. */
+// @ts-ignore: decorator
+@inline
+function sub_4x8(y: usize, ldy: usize, xb: usize, pp: usize, wb: usize, taps: usize, nt: i32, cb: usize, ldb: usize,
+                 bias: usize, act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let t = 0; t < nt; t++) {
+    let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+    let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4);
+    const end = a + cb;
+    do {
+      const b0 = v128.load(w), b1 = v128.load(w, 16);
+      const x0 = v128.load32_splat(a);
+      c00 = vk_madd(x0, b0, c00); c01 = vk_madd(x0, b1, c01);
+      const x1 = v128.load32_splat(a + pp);
+      c10 = vk_madd(x1, b0, c10); c11 = vk_madd(x1, b1, c11);
+      const x2 = v128.load32_splat(a + 2 * pp);
+      c20 = vk_madd(x2, b0, c20); c21 = vk_madd(x2, b1, c21);
+      const x3 = v128.load32_splat(a + 3 * pp);
+      c30 = vk_madd(x3, b0, c30); c31 = vk_madd(x3, b1, c31);
+      a += 4; w += ldb;
+    } while (a < end);
+  }
+  const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+  const r1 = y + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+  v128.store(y, vk_act_vec(f32x4.add(c00, bv0), act, al)); v128.store(y, vk_act_vec(f32x4.add(c01, bv1), act, al), 16);
+  v128.store(r1, vk_act_vec(f32x4.add(c10, bv0), act, al)); v128.store(r1, vk_act_vec(f32x4.add(c11, bv1), act, al), 16);
+  v128.store(r2, vk_act_vec(f32x4.add(c20, bv0), act, al)); v128.store(r2, vk_act_vec(f32x4.add(c21, bv1), act, al), 16);
+  v128.store(r3, vk_act_vec(f32x4.add(c30, bv0), act, al)); v128.store(r3, vk_act_vec(f32x4.add(c31, bv1), act, al), 16);
+}
+
+/** One output pixel (input column m + d of each tap; taps whose column falls outside [0, W) skipped) × 8 channels
+ *  (`simd`) or F channels one at a time (the twin). The tap table also holds each tap's d at `dk`. */
+// @ts-ignore: decorator
+@inline
+function sub_1(y: usize, xb: usize, m: i32, Wd: i32, wb: usize, taps: usize, dk: usize, nt: i32, cb: usize,
+               ldb: usize, bias: usize, F: i32, act: i32, alpha: f32, simd: bool): void {
+  const al = f32x4.splat(alpha);
+  if (simd) {
+    let j = 0;
+    // 32 channels at a time (8 independent accumulators; 8 would leave 2 dependent chains), then 8
+    for (; j + 32 <= F; j += 32) {
+      const jo = <usize>j << 2;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+      for (let t = 0; t < nt; t++) {
+        const ix = m + load<i32>(dk + (<usize>t << 2));
+        if (ix < 0 || ix >= Wd) continue;
+        let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+        let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+        const end = a + cb;
+        do {
+          const x0 = v128.load32_splat(a);
+          c0 = vk_madd(x0, v128.load(w), c0); c1 = vk_madd(x0, v128.load(w, 16), c1);
+          c2 = vk_madd(x0, v128.load(w, 32), c2); c3 = vk_madd(x0, v128.load(w, 48), c3);
+          c4 = vk_madd(x0, v128.load(w, 64), c4); c5 = vk_madd(x0, v128.load(w, 80), c5);
+          c6 = vk_madd(x0, v128.load(w, 96), c6); c7 = vk_madd(x0, v128.load(w, 112), c7);
+          a += 4; w += ldb;
+        } while (a < end);
+      }
+      const yb = y + jo, bb = bias + jo;
+      v128.store(yb, vk_act_vec(f32x4.add(c0, v128.load(bb)), act, al));
+      v128.store(yb, vk_act_vec(f32x4.add(c1, v128.load(bb, 16)), act, al), 16);
+      v128.store(yb, vk_act_vec(f32x4.add(c2, v128.load(bb, 32)), act, al), 32);
+      v128.store(yb, vk_act_vec(f32x4.add(c3, v128.load(bb, 48)), act, al), 48);
+      v128.store(yb, vk_act_vec(f32x4.add(c4, v128.load(bb, 64)), act, al), 64);
+      v128.store(yb, vk_act_vec(f32x4.add(c5, v128.load(bb, 80)), act, al), 80);
+      v128.store(yb, vk_act_vec(f32x4.add(c6, v128.load(bb, 96)), act, al), 96);
+      v128.store(yb, vk_act_vec(f32x4.add(c7, v128.load(bb, 112)), act, al), 112);
+    }
+    for (; j < F; j += 8) {
+      const jo = <usize>j << 2;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+      for (let t = 0; t < nt; t++) {
+        const ix = m + load<i32>(dk + (<usize>t << 2));
+        if (ix < 0 || ix >= Wd) continue;
+        let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+        let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+        const end = a + cb;
+        do {
+          const x0 = v128.load32_splat(a);
+          c0 = vk_madd(x0, v128.load(w), c0); c1 = vk_madd(x0, v128.load(w, 16), c1);
+          a += 4; w += ldb;
+        } while (a < end);
+      }
+      v128.store(y + jo, vk_act_vec(f32x4.add(c0, v128.load(bias + jo)), act, al));
+      v128.store(y + jo, vk_act_vec(f32x4.add(c1, v128.load(bias + jo, 16)), act, al), 16);
+    }
+    return;
+  }
+  for (let j = 0; j < F; j++) {
+    const jo = <usize>j << 2;
+    let s: f32 = 0;
+    for (let t = 0; t < nt; t++) {
+      const ix = m + load<i32>(dk + (<usize>t << 2));
+      if (ix < 0 || ix >= Wd) continue;
+      let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+      let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+      const end = a + cb;
+      do {
+        s += load<f32>(a) * load<f32>(w);
+        a += 4; w += ldb;
+      } while (a < end);
+    }
+    store<f32>(y + jo, vk_act_f32(s + load<f32>(bias + jo), act, alpha));
+  }
+}
+
+/** Y [N, OH, OW, F] = act(conv_transpose(X, W) + b), stride > 1, F a multiple of 8 (see above). scratch: the tap
+ *  table of one (output row, column phase): KH·KW pairs (input offset, weight offset), then KH·KW column shifts d. */
+function convt_sub(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, H: i32, Wd: i32, C: i32, OH: i32,
+                   OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, act: i32, alpha: f32,
+                   simd: bool): void {
+  const cb = <usize>C << 2, rowB = <usize>Wd * cb, imgB = <usize>H * rowB;
+  const ldb = <usize>(KH * KW * F) << 2; // W [C, KH, KW, F]: one input channel to the next
+  const fb = <usize>F << 2, ldy = <usize>SW * fb;
+  const taps = scratch, dk = scratch + (<usize>(2 * KH * KW) << 2);
+  const al = f32x4.splat(alpha);
+  for (let n = 0; n < N; n++) {
+    const xn = X + <usize>n * imgB;
+    const yn = Y + <usize>n * <usize>OH * <usize>OW * fb;
+    for (let oy = 0; oy < OH; oy++) {
+      const yr = yn + <usize>oy * <usize>OW * fb;
+      for (let ox0 = 0; ox0 < SW && ox0 < OW; ox0++) {
+        // the taps of this row and column phase: ky meeting an input row, every kx ≡ ox0 + PL (mod SW)
+        let nt = 0, dmin = 0x7fffffff, dmax = -0x7fffffff;
+        for (let ky = 0; ky < KH; ky++) {
+          const ty = oy + PT - ky;
+          if (ty < 0 || ty % SH != 0 || ty / SH >= H) continue;
+          const iy = ty / SH;
+          for (let kx = 0; kx < KW; kx++) {
+            const tx = ox0 + PL - kx;
+            // tx ≡ 0 (mod SW), possibly negative: the column shift d = tx / SW is exact
+            if (((tx % SW) + SW) % SW != 0) continue;
+            const d = tx / SW;
+            const tp = taps + (<usize>nt << 3);
+            store<i32>(tp, (iy * Wd + d) * C * 4);
+            store<i32>(tp, ((ky * KW + kx) * F) * 4, 4);
+            store<i32>(dk + (<usize>nt << 2), d);
+            if (d < dmin) dmin = d;
+            if (d > dmax) dmax = d;
+            nt++;
+          }
+        }
+        // outputs ox = ox0 + m·SW, m = 0 … ; groups of 4 with every tap's column m + d … m + 3 + d inside
+        const cnt = (OW - ox0 + SW - 1) / SW;
+        for (let m = 0; m < cnt; ) {
+          const y = yr + <usize>(ox0 + m * SW) * fb;
+          const xb = xn + <usize>m * cb;
+          if (nt == 0) {
+            // no tap meets these outputs: act(0 + b)
+            for (let j = 0; j < F; j++) store<f32>(y + (<usize>j << 2), vk_act_f32(<f32>0 + load<f32>(b + (<usize>j << 2)), act, alpha));
+            m++;
+            continue;
+          }
+          if (simd && m + 3 < cnt && m + dmin >= 0 && m + 3 + dmax < Wd) {
+            for (let j = 0; j < F; j += 8) {
+              const jo = <usize>j << 2;
+              sub_4x8(y + jo, ldy, xb, cb, W + jo, taps, nt, cb, ldb, b + jo, act, al);
+            }
+            m += 4;
+            continue;
+          }
+          sub_1(y, xb, m, Wd, W, taps, dk, nt, cb, ldb, b, F, act, alpha, simd);
+          m++;
+        }
       }
     }
   }
@@ -919,6 +1115,10 @@ function convt_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom:
   const SH = g(geom, 8), SW = g(geom, 9);
   if (convt_one_fits(C, F, SH, SW, KH, KW, R * K4)) {
     convt_one(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, KH, KW, g(geom, 10), g(geom, 11), act, alpha, simd);
+    return;
+  }
+  if (convt_sub_fits(F, SH, SW, KH, KW, R * K4)) {
+    convt_sub(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, F, KH, KW, SH, SW, g(geom, 10), g(geom, 11), act, alpha, simd);
     return;
   }
   const out = N * OH * OW;

@@ -16,7 +16,8 @@
 // GEMM-equivalent: 2·(grid rows)·K·(columns) with every tap counted (padding taps too), so ratios are speeds.
 // Every case is warmed up, then R rounds visit each case in turn (samples of ~sampleMs, process CPU time); a
 // ratio is the median over rounds of case / ceiling measured in the same round. "model" rows add up the five
-// layers' flops and times. The fast build (relaxed-SIMD FMA) is timed beside the exact one where the engine has
+// layers' flops and times over the passes training runs (enc1's dX is timed but not counted: the encoder's input is
+// data, so training never computes its gradient); "slowest trained pass" is the issue's per-pass bar. The fast build (relaxed-SIMD FMA) is timed beside the exact one where the engine has
 // relaxed SIMD, against the FMA probe. Results: bench/results/conv.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -99,9 +100,12 @@ function layerCases(v, layer, convGeometry, prefix) {
       dW: chunks((r, cnt) => tn(dW, A, dZ + r * F * f4, cnt, K, F)),
       dX: chunks((r, cnt) => nn(T, dZ + r * F * f4, B2, cnt, F, K)), // then col2im into dX
     };
+  // the first layer's dX: VAE training never runs it (the encoder's input is data, a tensor without a gradient, so
+  // src/nn/conv2d.ts passes dX = 0 to conv2d_backward): timed and reported, left out of the model rows
+  const trained = (pass) => !(pass === "dX" && layer.name === "enc1");
   const mk = (pass, fn) => [
-    { name: `${prefix}${layer.name} ${pass}`, pass, layer: layer.name, build: prefix, flops, bytes: bytes[pass], fn },
-    { name: `${prefix}${layer.name} ${pass} gemm only`, pass: `${pass} gemm only`, layer: layer.name, build: prefix, flops, fn: gemmOnly[pass] },
+    { name: `${prefix}${layer.name} ${pass}`, pass, layer: layer.name, build: prefix, flops, bytes: bytes[pass], fn, trained: trained(pass) },
+    { name: `${prefix}${layer.name} ${pass} gemm only`, pass: `${pass} gemm only`, layer: layer.name, build: prefix, flops, fn: gemmOnly[pass], trained: trained(pass) },
   ];
   return [
     ...mk("forward", () => fwd(Y, X, Wt, b, S, pg, N, 1, 0)),
@@ -188,6 +192,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
       gflops_median: +median(c.seconds.map((_, r) => gflops(c, r))).toFixed(2),
       ms_per_call_median: +(median(c.seconds) * 1e3).toFixed(3),
       ...(c.pass !== "ceiling" ? { of_ceiling: +share([c], c.build ? ceilFma : ceil).toFixed(3) } : {}),
+      ...(c.trained === false ? { run_in_training: false } : {}),
     };
     const only = byName[`${c.name} gemm only`];
     if (only) {
@@ -202,18 +207,21 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   const model = {};
   for (const build of ["", ...(fma && cases.some((c) => c.build === "fast ") ? ["fast "] : [])]) {
     for (const pass of ["forward", "dW", "dX"]) {
-      const cs = cases.filter((c) => c.build === build && c.pass === pass);
-      const only = cases.filter((c) => c.build === build && c.pass === `${pass} gemm only`);
+      const cs = cases.filter((c) => c.build === build && c.pass === pass && c.trained);
+      const only = cases.filter((c) => c.build === build && c.pass === `${pass} gemm only` && c.trained);
       const v = share(cs, build ? ceilFma : ceil);
       model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: build ? undefined : TARGET, pass: build ? undefined : v >= TARGET,
         gemm_only_of_ceiling: +share(only, build ? ceilFma : ceil).toFixed(3) };
     }
-    const all = cases.filter((c) => c.build === build && ["forward", "dW", "dX"].includes(c.pass));
+    const all = cases.filter((c) => c.build === build && ["forward", "dW", "dX"].includes(c.pass) && c.trained);
     model[`${build}all passes`] = { of_ceiling: +share(all, build ? ceilFma : ceil).toFixed(3) };
+    // the issue's bar is per pass: the slowest pass training runs
+    const slow = all.map((c) => [c.name, results[c.name].of_ceiling]).sort((a, b) => a[1] - b[1])[0];
+    model[`${build}slowest trained pass`] = { of_ceiling: slow[1], case: slow[0], target: build ? undefined : TARGET, pass: build ? undefined : slow[1] >= TARGET };
   }
   if (cases.some((c) => c.build === "fast ")) {
     const main3 = (c) => ["forward", "dW", "dX"].includes(c.pass);
-    const ex = cases.filter((c) => c.build === "" && main3(c)), fa = cases.filter((c) => c.build === "fast " && main3(c));
+    const ex = cases.filter((c) => c.build === "" && main3(c) && c.trained), fa = cases.filter((c) => c.build === "fast " && main3(c) && c.trained);
     model["fast / exact (all passes, time ratio)"] = {
       value: +median(ex[0].seconds.map((_, r) => ex.reduce((s, c) => s + c.seconds[r], 0) / fa.reduce((s, c) => s + c.seconds[r], 0))).toFixed(3),
     };
@@ -224,11 +232,12 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   for (const [name, r] of Object.entries(results)) {
     if (r.gbytes_per_s_median != null) { log(`${name.padEnd(44)} ${r.gbytes_per_s_median.toFixed(1)} GB/s`); continue; }
     log(`${name.padEnd(44)} ${r.gflops_median.toFixed(1).padStart(8)} ${r.ms_per_call_median.toFixed(3).padStart(9)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1).padStart(9) + "%" : ""}` +
+      (r.run_in_training === false ? "  (not run in training)" : "") +
       (r.outside_gemm_share != null ? `  outside GEMM ${(100 * r.outside_gemm_share).toFixed(0)} %, ${r.flops_per_byte} flop/B, memory floor ${(100 * r.memory_floor_share).toFixed(0)} %` : ""));
   }
   log("");
   for (const [name, r] of Object.entries(model)) {
-    log(`model ${name.padEnd(28)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1) + " % of ceiling" : r.value}${r.target ? ` (target ${100 * r.target} %: ${r.pass ? "met" : "NOT met"})` : ""}`);
+    log(`model ${name.padEnd(28)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1) + " % of ceiling" : r.value}${r.case ? ` (${r.case})` : ""}${r.target ? ` (target ${100 * r.target} %: ${r.pass ? "met" : "NOT met"})` : ""}`);
   }
   const report = {
     bench: "conv",

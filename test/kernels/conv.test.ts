@@ -372,15 +372,18 @@ describe("conv2d_transpose dX on thin outputs (the direct path)", () => {
 //     over the grid pixels, then dW += s;
 //   - the transposed forward to one output channel at stride 1 with C a multiple of 4: convt_one, lane sums over
 //     channel classes mod 4, then (l0 + l2) + (l1 + l3) (groups of 8 and 4 output pixels along a row, the first/last
-//     input pixel of a group possibly outside the row, and single pixels).
+//     input pixel of a group possibly outside the row, and single pixels);
+//   - the transposed forward at stride > 1 with F a multiple of 8: convt_sub, the sub-pixel decomposition (4-output
+//     tiles of one phase where every tap's column is inside, single outputs at the borders).
 // Sweep: channel counts at, below and above the paths' limits (the neighbours take the im2col path), kernel sizes
 // 1/3/5, strides 1–3, no / "same" (symmetric and Keras's one-sided) / other paddings, image widths that leave
 // 8-, 4- and 1-pixel groups, 1 and 3 images, every activation. SIMD ≡ scalar twin bit for bit on every output; Y and
 // dW within float64 bounds.
-describe("thin filter gradients and the one-channel transposed forward (direct paths)", () => {
+describe("thin filter gradients and the direct transposed forwards (one channel; sub-pixel at stride > 1)", () => {
   const cases: { spec: ConvSpec; label: string }[] = [];
   const conv: [number, number][] = [[1, 4], [1, 32], [2, 8], [3, 20], [1, 3], [4, 8], [5, 16]];
-  const convT: [number, number][] = [[4, 1], [32, 1], [8, 2], [12, 3], [20, 1], [3, 1], [6, 1], [8, 4], [36, 1]];
+  const convT: [number, number][] = [[4, 1], [32, 1], [8, 2], [12, 3], [20, 1], [3, 1], [6, 1], [8, 4], [36, 1],
+    [5, 8], [3, 16], [1, 8], [7, 24], [4, 12]];
   let i = 0;
   for (const transpose of [false, true]) for (const [C, F] of transpose ? convT : conv) {
     for (const kk of [1, 3, 5]) for (const s of [1, 2, 3]) {
