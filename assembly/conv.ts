@@ -37,6 +37,16 @@
 // dot-product tiles reached 65 % of the ceiling on dZ·Wᵀ at the encoder's 64-long dots and 10 % at the last
 // decoder layer's 9-long ones; bench/conv.mjs).
 // A 1×1 kernel at stride 1 without padding uses the image itself as the im2col matrix (no copy, no scatter).
+// Direct paths (no im2col, no scatter; each with its own order, described where it is defined, and its twin), taken
+// by both twins whenever the shape fits, so the twins always run the same order:
+//   thin_direct   conv2d forward with C < 4, conv2d_transpose dX with F < 4 (the im2col path's bits)
+//   thin_dw       conv2d dW with C < 4, conv2d_transpose dW with F < 4 (per image a sum, then dW += s)
+//   convt_one     conv2d_transpose forward with F = 1 at stride 1 (lane sums over channels mod 4, then a fixed
+//                 horizontal sum)
+//   convt_sub     conv2d_transpose forward at stride > 1 with F a multiple of 8 (the sub-pixel decomposition)
+// (bench/conv.mjs, the Keras conv VAE's layers: they took enc1's dW from 34 % to about 70 % of the ceiling, dec3's
+// dW from 20 % to about 75 %, dec3's forward from 25 % to about 60 %, dec1/dec2's forward from 70–80 % to about
+// 100 %; the thin layers are then largely bound by memory traffic on a loaded machine.)
 //
 // Summation order (what makes twins bit-identical and threads invisible):
 //   - every GEMM element is summed in gemm.ts's orders (see there); taps outside the image contribute +0·w terms
@@ -45,7 +55,8 @@
 //     depend only on the geometry and N, never on how a call is split over threads;
 //   - col2im scatter: the image is zeroed, then every value is added in grid-row order, then tap order (ky, kx),
 //     then channel; a thread owns whole images, so their pixels receive the same adds in the same order;
-//   - db (dense.ts's column pass): per output channel a sum from 0 over all N·OH·OW rows in order, then db += s.
+//   - db (dense.ts's column pass): per output channel a sum from 0 over all N·OH·OW rows in order, then db += s;
+//   - the direct paths above: per output element or dW element, an order fixed by the geometry alone.
 // Scalar twins (`_scalar`) run the same chunks with gemm.ts's scalar GEMMs and scalar scatter/activation loops:
 // bit-identical in the exact build. The fast build (relaxed-SIMD FMA in the tiles) differs in the last bits.
 
