@@ -489,24 +489,45 @@ function thin_dw(dW: usize, sj: i32, sc: i32, G: usize, GH: i32, GW: i32, CG: i3
       for (let ch = ch0; ch < ch1; ch += 16) {
         // 4 vectors of channels (missing ones repeat the first, dropped likewise)
         const nv = min(4, (ch1 - ch) >> 2);
-        const v1: usize = nv > 1 ? 16 : 0, v2: usize = nv > 2 ? 32 : 0, v3: usize = nv > 3 ? 48 : 0;
         let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
         let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
         let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0), c23 = f32x4.splat(0);
-        let gp = gn + (<usize>ch << 2);
-        for (let gy = 0; gy < GH; gy++) {
-          let a = scratch + <usize>gy * dy;
-          const end = a + <usize>GW * dx;
-          do {
-            const g0 = v128.load(gp), g1 = v128.load(gp + v1), g2 = v128.load(gp + v2), g3 = v128.load(gp + v3);
-            const t0 = v128.load32_splat(a + o0);
-            c00 = vk_madd(t0, g0, c00); c01 = vk_madd(t0, g1, c01); c02 = vk_madd(t0, g2, c02); c03 = vk_madd(t0, g3, c03);
-            const t1 = v128.load32_splat(a + o1);
-            c10 = vk_madd(t1, g0, c10); c11 = vk_madd(t1, g1, c11); c12 = vk_madd(t1, g2, c12); c13 = vk_madd(t1, g3, c13);
-            const t2 = v128.load32_splat(a + o2);
-            c20 = vk_madd(t2, g0, c20); c21 = vk_madd(t2, g1, c21); c22 = vk_madd(t2, g2, c22); c23 = vk_madd(t2, g3, c23);
-            a += dx; gp += gPix;
-          } while (a < end);
+        const g0p = gn + (<usize>ch << 2);
+        if (nv == 4) {
+          // the whole block: constant vector offsets, and a pointer per tap
+          let gp = g0p;
+          for (let gy = 0; gy < GH; gy++) {
+            const row = scratch + <usize>gy * dy;
+            let a0 = row + o0, a1 = row + o1, a2 = row + o2;
+            const end = a0 + <usize>GW * dx;
+            do {
+              const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
+              const t0 = v128.load32_splat(a0);
+              c00 = vk_madd(t0, g0, c00); c01 = vk_madd(t0, g1, c01); c02 = vk_madd(t0, g2, c02); c03 = vk_madd(t0, g3, c03);
+              const t1 = v128.load32_splat(a1);
+              c10 = vk_madd(t1, g0, c10); c11 = vk_madd(t1, g1, c11); c12 = vk_madd(t1, g2, c12); c13 = vk_madd(t1, g3, c13);
+              const t2 = v128.load32_splat(a2);
+              c20 = vk_madd(t2, g0, c20); c21 = vk_madd(t2, g1, c21); c22 = vk_madd(t2, g2, c22); c23 = vk_madd(t2, g3, c23);
+              a0 += dx; a1 += dx; a2 += dx; gp += gPix;
+            } while (a0 < end);
+          }
+        } else {
+          const v1: usize = nv > 1 ? 16 : 0, v2: usize = nv > 2 ? 32 : 0;
+          let gp = g0p;
+          for (let gy = 0; gy < GH; gy++) {
+            let a = scratch + <usize>gy * dy;
+            const end = a + <usize>GW * dx;
+            do {
+              const g0 = v128.load(gp), g1 = v128.load(gp + v1), g2 = v128.load(gp + v2);
+              const t0 = v128.load32_splat(a + o0);
+              c00 = vk_madd(t0, g0, c00); c01 = vk_madd(t0, g1, c01); c02 = vk_madd(t0, g2, c02);
+              const t1 = v128.load32_splat(a + o1);
+              c10 = vk_madd(t1, g0, c10); c11 = vk_madd(t1, g1, c11); c12 = vk_madd(t1, g2, c12);
+              const t2 = v128.load32_splat(a + o2);
+              c20 = vk_madd(t2, g0, c20); c21 = vk_madd(t2, g1, c21); c22 = vk_madd(t2, g2, c22);
+              a += dx; gp += gPix;
+            } while (a < end);
+          }
         }
         dw_add4(dW, j, ch, sj, sc, c00);
         if (nv > 1) dw_add4(dW, j, ch + 4, sj, sc, c01);
