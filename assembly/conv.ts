@@ -44,7 +44,7 @@
 //   convt_one     conv2d_transpose forward with F = 1 at stride 1 (lane sums over channels mod 4, then a fixed
 //                 horizontal sum)
 //   convt_sub     conv2d_transpose forward at stride > 1 with F a multiple of 8 (the sub-pixel decomposition)
-// (bench/conv.mjs, the Keras conv VAE's layers: they took enc1's dW from 34 % to about 70 % of the ceiling, dec3's
+// (bench/conv.mjs, the Keras conv VAE's layers: they took enc1's dW from 34 % to about 75 % of the ceiling, dec3's
 // dW from 20 % to about 75 %, dec3's forward from 25 % to about 60 %, dec1/dec2's forward from 70–80 % to about
 // 100 %; the thin layers are then largely bound by memory traffic on a loaded machine.)
 //
