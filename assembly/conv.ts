@@ -44,9 +44,8 @@
 //   convt_one     conv2d_transpose forward with F = 1 at stride 1 (lane sums over channels mod 4, then a fixed
 //                 horizontal sum)
 //   convt_sub     conv2d_transpose forward at stride > 1 with F a multiple of 8 (the sub-pixel decomposition)
-// (bench/conv.mjs, the Keras conv VAE's layers: they took enc1's dW from 34 % to about 75 % of the ceiling, dec3's
-// dW from 20 % to about 75 %, dec3's forward from 25 % to about 60 %, dec1/dec2's forward from 70–80 % to about
-// 100 %; the thin layers are then largely bound by memory traffic on a loaded machine.)
+// (bench/conv.mjs, the Keras conv VAE's layers, against the im2col kernels in the same run: enc1's dW ×1.7, dec3's
+// dW ×3.1, dec3's forward ×2.3, dec2's forward ×1.2, dec1's ×1.07; bench/results/conv.json.)
 //
 // Summation order (what makes twins bit-identical and threads invisible):
 //   - every GEMM element is summed in gemm.ts's orders (see there); taps outside the image contribute +0·w terms

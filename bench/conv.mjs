@@ -3,7 +3,9 @@
 // ratios share the machine's state.
 //
 //   node bench/conv.mjs               (needs build/vaekit-testing.wasm: `node scripts/build-wasm.mjs`)
-//   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs, BENCH_LAYERS=enc1,dec3 node bench/conv.mjs
+//   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs, BENCH_LAYERS=enc1,dec3 node bench/conv.mjs,
+//   BENCH_BASELINE=path/to/old-vaekit-testing.wasm node bench/conv.mjs (an exact testing module built from an earlier
+//   commit: timed in the same rounds as "before" cases, with each pass's and the model's speed-up over it)
 //
 // Layers (issue 13's Keras example; channels-last, batch N = 128):
 //   enc1  conv2d           28×28×1  → 14×14×32, 3×3, stride 2, padding 1
@@ -41,7 +43,7 @@ const LAYERS = [
 ];
 
 function loadModule(file) {
-  const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(root, "build", file))), {}).exports;
+  const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file.includes("/") ? file : join(root, "build", file))), {}).exports;
   const memory = x.memory;
   let top = (Number(x.heap_base()) + 15) & ~15;
   const alloc = (n) => {
@@ -165,6 +167,13 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   const only = process.env.BENCH_LAYERS ? new Set(process.env.BENCH_LAYERS.split(",")) : null;
   const layers = LAYERS.filter((L) => !only || only.has(L.name));
   for (const L of layers) cases.push(...layerCases(exact, L, convGeometry, ""));
+  // BENCH_BASELINE=file.wasm: an exact testing module built from an earlier commit, timed in the same rounds as
+  // "before …" cases (against the same f32x4 ceiling), so every speed-up is a ratio within one run
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline) {
+    const before = loadModule(baseline);
+    for (const L of layers) cases.push(...layerCases(before, L, convGeometry, "before "));
+  }
   if (relaxed && existsSync(join(root, "build", "vaekit-fast-testing.wasm"))) {
     const fast = loadModule("vaekit-fast-testing.wasm");
     for (const L of layers) cases.push(...layerCases(fast, L, convGeometry, "fast "));
@@ -191,33 +200,47 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     results[c.name] = {
       gflops_median: +median(c.seconds.map((_, r) => gflops(c, r))).toFixed(2),
       ms_per_call_median: +(median(c.seconds) * 1e3).toFixed(3),
-      ...(c.pass !== "ceiling" ? { of_ceiling: +share([c], c.build ? ceilFma : ceil).toFixed(3) } : {}),
+      ...(c.pass !== "ceiling" ? { of_ceiling: +share([c], c.build === "fast " ? ceilFma : ceil).toFixed(3) } : {}),
       ...(c.trained === false ? { run_in_training: false } : {}),
     };
     const only = byName[`${c.name} gemm only`];
     if (only) {
       // per round: the share of the call spent outside the GEMM (gather, scatter, zeroing, Wᵀ) = what an indirect
       // GEMM could remove at best; and the call's compulsory bytes at the copy bandwidth, as a share of its time
-      results[c.name].gemm_only_of_ceiling = +share([only], c.build ? ceilFma : ceil).toFixed(3);
+      results[c.name].gemm_only_of_ceiling = +share([only], c.build === "fast " ? ceilFma : ceil).toFixed(3);
       results[c.name].outside_gemm_share = +median(c.seconds.map((t, r) => 1 - only.seconds[r] / t)).toFixed(3);
       results[c.name].flops_per_byte = +(c.flops / c.bytes).toFixed(1);
       results[c.name].memory_floor_share = +(c.bytes / (gbps * 1e9) / median(c.seconds)).toFixed(3);
     }
   }
   const model = {};
-  for (const build of ["", ...(fma && cases.some((c) => c.build === "fast ") ? ["fast "] : [])]) {
+  const builds = ["", ...(baseline ? ["before "] : []), ...(fma && cases.some((c) => c.build === "fast ") ? ["fast "] : [])];
+  for (const build of builds) {
+    const c0 = build === "fast " ? ceilFma : ceil, headline = build === "";
     for (const pass of ["forward", "dW", "dX"]) {
       const cs = cases.filter((c) => c.build === build && c.pass === pass && c.trained);
       const only = cases.filter((c) => c.build === build && c.pass === `${pass} gemm only` && c.trained);
-      const v = share(cs, build ? ceilFma : ceil);
-      model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: build ? undefined : TARGET, pass: build ? undefined : v >= TARGET,
-        gemm_only_of_ceiling: +share(only, build ? ceilFma : ceil).toFixed(3) };
+      const v = share(cs, c0);
+      model[`${build}${pass}`] = { of_ceiling: +v.toFixed(3), target: headline ? TARGET : undefined, pass: headline ? v >= TARGET : undefined,
+        gemm_only_of_ceiling: +share(only, c0).toFixed(3) };
     }
     const all = cases.filter((c) => c.build === build && ["forward", "dW", "dX"].includes(c.pass) && c.trained);
-    model[`${build}all passes`] = { of_ceiling: +share(all, build ? ceilFma : ceil).toFixed(3) };
+    model[`${build}all passes`] = { of_ceiling: +share(all, c0).toFixed(3) };
     // the issue's bar is per pass: the slowest pass training runs
     const slow = all.map((c) => [c.name, results[c.name].of_ceiling]).sort((a, b) => a[1] - b[1])[0];
-    model[`${build}slowest trained pass`] = { of_ceiling: slow[1], case: slow[0], target: build ? undefined : TARGET, pass: build ? undefined : slow[1] >= TARGET };
+    model[`${build}slowest trained pass`] = { of_ceiling: slow[1], case: slow[0], target: headline ? TARGET : undefined, pass: headline ? slow[1] >= TARGET : undefined };
+  }
+  /** Median over rounds of Σ time(before cases) / Σ time(the same cases now). */
+  const speedup = (now) => {
+    const was = now.map((c) => byName[`before ${c.name}`]);
+    return +median(now[0].seconds.map((_, r) => was.reduce((s, c) => s + c.seconds[r], 0) / now.reduce((s, c) => s + c.seconds[r], 0))).toFixed(3);
+  };
+  if (baseline) {
+    for (const c of cases.filter((c) => c.build === "" && ["forward", "dW", "dX"].includes(c.pass))) results[c.name].speedup_vs_before = speedup([c]);
+    for (const pass of ["forward", "dW", "dX"]) {
+      model[`speed-up over before: ${pass}`] = { value: speedup(cases.filter((c) => c.build === "" && c.pass === pass && c.trained)) };
+    }
+    model["speed-up over before: all passes"] = { value: speedup(cases.filter((c) => c.build === "" && ["forward", "dW", "dX"].includes(c.pass) && c.trained)) };
   }
   if (cases.some((c) => c.build === "fast ")) {
     const main3 = (c) => ["forward", "dW", "dX"].includes(c.pass);
@@ -233,6 +256,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     if (r.gbytes_per_s_median != null) { log(`${name.padEnd(44)} ${r.gbytes_per_s_median.toFixed(1)} GB/s`); continue; }
     log(`${name.padEnd(44)} ${r.gflops_median.toFixed(1).padStart(8)} ${r.ms_per_call_median.toFixed(3).padStart(9)} ${r.of_ceiling != null ? (100 * r.of_ceiling).toFixed(1).padStart(9) + "%" : ""}` +
       (r.run_in_training === false ? "  (not run in training)" : "") +
+      (r.speedup_vs_before != null ? `  ×${r.speedup_vs_before} vs before` : "") +
       (r.outside_gemm_share != null ? `  outside GEMM ${(100 * r.outside_gemm_share).toFixed(0)} %, ${r.flops_per_byte} flop/B, memory floor ${(100 * r.memory_floor_share).toFixed(0)} %` : ""));
   }
   log("");
@@ -248,6 +272,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     batch: N,
     rounds: repeats,
     layers: LAYERS,
+    baseline: baseline ? `'before' cases: ${baseline} (BENCH_BASELINE), timed in the same rounds; speedup_vs_before = median over rounds of its time / this build's` : undefined,
     method: "'X gemm only' replays X's GEMM calls (same chunks) on an already-gathered im2col chunk: the time an indirect GEMM feeding the same tiles could at best reach; outside_gemm_share = 1 − gemm-only time / call time (gather, scatter, zeroing), per round, median; memory_floor_share = compulsory bytes (each tensor once) at the 64 MB copy bandwidth / call time. " +
       "GEMM-equivalent flops 2·rows·K·cols per call (padding taps counted); CPU time per call; ratios = median over rounds of (flops/time) / ceiling GFLOP/s in the same round; exact build vs f32x4 mul+add probe, fast build vs relaxed_madd probe",
     results,
