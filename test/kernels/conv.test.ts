@@ -262,6 +262,11 @@ describe("gradients", () => {
     ["conv2d_transpose k3 s2 pad 1 op 1 4x3x5→3", { inH: 4, inW: 3, inC: 5, outC: 3, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
     ["conv2d_transpose k5 s3 pad 0,2,1,0 op 2,0 3x4x2→6", { inH: 3, inW: 4, inC: 2, outC: 6, kH: 5, kW: 5, strideH: 3, strideW: 3, padLeft: 2, padBottom: 1, outPadH: 2, transpose: true }],
     ["conv2d_transpose k1 s2 4x4x3→9", { inH: 4, inW: 4, inC: 3, outC: 9, kH: 1, kW: 1, strideH: 2, strideW: 2, outPadH: 1, outPadW: 1, transpose: true }],
+    // the direct paths: thin dW (conv2d C < 4, F a multiple of 4), one-channel transposed forward + thin dW
+    // (conv2d_transpose F = 1 at stride 1), sub-pixel transposed forward (stride 2, F a multiple of 8)
+    ["conv2d thin k3 s2 pad 1 5x6x2→8", { inH: 5, inW: 6, inC: 2, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }],
+    ["conv2d_transpose k3 s1 pad 1 4x11x8→1", { inH: 4, inW: 11, inC: 8, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true }],
+    ["conv2d_transpose k3 s2 pad 1 op 1 3x5x3→8", { inH: 3, inW: 5, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
   ];
   describe.each([0, 3, 4])("act %i", (act) => {
     it.each(FD)("%s: match float64 central finite differences of L = Σ G ⊙ act(conv(X, W) + b)", (_l, spec) => {
