@@ -37,6 +37,15 @@
 // dot-product tiles reached 65 % of the ceiling on dZ·Wᵀ at the encoder's 64-long dots and 10 % at the last
 // decoder layer's 9-long ones; bench/conv.mjs).
 // A 1×1 kernel at stride 1 without padding uses the image itself as the im2col matrix (no copy, no scatter).
+// Direct paths (no im2col, no scatter; each with its own order, described where it is defined, and its twin), taken
+// by both twins whenever the shape fits, so the twins always run the same order:
+//   thin_direct   conv2d forward with C < 4, conv2d_transpose dX with F < 4 (the im2col path's bits)
+//   thin_dw       conv2d dW with C < 4, conv2d_transpose dW with F < 4 (per image a sum, then dW += s)
+//   convt_one     conv2d_transpose forward with F = 1 at stride 1 (lane sums over channels mod 4, then a fixed
+//                 horizontal sum)
+//   convt_sub     conv2d_transpose forward at stride > 1 with F a multiple of 8 (the sub-pixel decomposition)
+// (bench/conv.mjs, the Keras conv VAE's layers, against the im2col kernels in the same run: enc1's dW ×1.7, dec3's
+// dW ×3.1, dec3's forward ×2.3, dec2's forward ×1.2, dec1's ×1.07; bench/results/conv.json.)
 //
 // Summation order (what makes twins bit-identical and threads invisible):
 //   - every GEMM element is summed in gemm.ts's orders (see there); taps outside the image contribute +0·w terms
@@ -45,7 +54,8 @@
 //     depend only on the geometry and N, never on how a call is split over threads;
 //   - col2im scatter: the image is zeroed, then every value is added in grid-row order, then tap order (ky, kx),
 //     then channel; a thread owns whole images, so their pixels receive the same adds in the same order;
-//   - db (dense.ts's column pass): per output channel a sum from 0 over all N·OH·OW rows in order, then db += s.
+//   - db (dense.ts's column pass): per output channel a sum from 0 over all N·OH·OW rows in order, then db += s;
+//   - the direct paths above: per output element or dW element, an order fixed by the geometry alone.
 // Scalar twins (`_scalar`) run the same chunks with gemm.ts's scalar GEMMs and scalar scatter/activation loops:
 // bit-identical in the exact build. The fast build (relaxed-SIMD FMA in the tiles) differs in the last bits.
 
@@ -353,9 +363,17 @@ function thin_direct(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: 
         const o3 = rowStart + <usize>gx * dx;
         if (++gx == GW) { gx = 0; rowStart += dy; }
         const c = y + (<usize>p * ldb);
-        for (let j = 0; j < F; j += 8) {
-          const jo = <usize>j << 2;
-          thin_4x8(c + jo, o0, o1, o2, o3, rowBytes, KH, run, W + jo, ldb, ldb, b + jo, act, al);
+        if (KH == 3 && run == 3 && F == 32) {
+          // the Keras model's thin layers (3×3 taps of one channel, 32 outputs) with constant trip counts and strides
+          for (let j = 0; j < 32; j += 8) {
+            const jo = <usize>j << 2;
+            thin_4x8(c + jo, o0, o1, o2, o3, rowBytes, 3, 3, W + jo, 128, 128, b + jo, act, al);
+          }
+        } else {
+          for (let j = 0; j < F; j += 8) {
+            const jo = <usize>j << 2;
+            thin_4x8(c + jo, o0, o1, o2, o3, rowBytes, KH, run, W + jo, ldb, ldb, b + jo, act, al);
+          }
         }
         p += 4;
       } else {
@@ -367,6 +385,595 @@ function thin_direct(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: 
           thin_1x8(c + jo, o0, rowBytes, KH, run, W + jo, ldb, b + jo, act, al);
         }
         p++;
+      }
+    }
+  }
+}
+
+// Filter gradients with a thin side (conv2d's dW on the encoder's 28×28×1 input, conv2d_transpose's dW on the last
+// decoder layer's 28×28×1 dZ): dW is only KH·KW·Ct columns (Ct < 4 thin channels) by the wide side's channels, and
+// the im2col rows are KH·KW·Ct floats long, so the gather cost more than the GEMM on them (bench/conv.mjs: 53 % of
+// enc1's dW outside the GEMM) and the GEMM's K or N was 9. thin_dw keeps a 3-column × 16-channel block of dW in 12
+// f32x4 registers while it walks every grid pixel of one image: per pixel 3 taps of the thin image (splats from a
+// zero-padded copy in scratch, as thin_direct) times 4 vectors of the wide side's channels. Each image adds its
+// block sums to dW: per element of dW, per image, a sum from +0 over the image's grid pixels in row order (the
+// padding's +0 terms included), then dW += s, images in order. The blocks never meet, so a call split by columns
+// over threads gives the same bits; thin_dw_scalar is the twin (one element at a time, the same order).
+
+/** Byte offset of thin column j (ky, kx, c) from a window origin in the padded image (Wp pixels a row, Ct channels). */
+// @ts-ignore: decorator
+@inline
+function thin_col_off(j: i32, KW: i32, Ct: i32, Wp: i32): usize {
+  const c = j % Ct, t = j / Ct, ky = t / KW, kx = t - ky * KW;
+  return <usize>((ky * Wp + kx) * Ct + c) << 2;
+}
+
+/** dW element (column j, wide channel ch) += s: dW + (j·sj + ch·sc) floats. */
+// @ts-ignore: decorator
+@inline
+function dw_add(dW: usize, j: i32, ch: i32, sj: i32, sc: i32, s: f32): void {
+  const p = dW + (<usize>(j * sj + ch * sc) << 2);
+  store<f32>(p, load<f32>(p) + s);
+}
+
+/** Adds the 4 lanes of v to dW at column j, wide channels ch … ch + 3 (lane i ≡ the scalar add of channel ch + i). */
+// @ts-ignore: decorator
+@inline
+function dw_add4(dW: usize, j: i32, ch: i32, sj: i32, sc: i32, v: v128): void {
+  const p = dW + (<usize>(j * sj + ch * sc) << 2);
+  if (sc == 1) { v128.store(p, f32x4.add(v128.load(p), v)); return; }
+  const q = <usize>sc << 2;
+  store<f32>(p, load<f32>(p) + f32x4.extract_lane(v, 0));
+  store<f32>(p + q, load<f32>(p + q) + f32x4.extract_lane(v, 1));
+  store<f32>(p + 2 * q, load<f32>(p + 2 * q) + f32x4.extract_lane(v, 2));
+  store<f32>(p + 3 * q, load<f32>(p + 3 * q) + f32x4.extract_lane(v, 3));
+}
+
+/** Whether thin_dw takes a filter gradient: thin channels Ct < 4, a whole number of f32x4 wide channels in the
+ *  range, and the padded thin image fits in `room` floats of scratch. */
+// @ts-ignore: decorator
+@inline
+function thin_dw_fits(IH: i32, IW: i32, Ct: i32, GH: i32, GW: i32, width: i32, KH: i32, KW: i32, SH: i32, SW: i32,
+                      PT: i32, PL: i32, room: i32): bool {
+  if (Ct >= 4 || width <= 0 || (width & 3) != 0) return false;
+  const Hp = PT + IH + pad_after(GH, SH, PT, KH, IH), Wp = PL + IW + pad_after(GW, SW, PL, KW, IW);
+  return Hp * Wp * Ct <= room;
+}
+
+/** dW[j, ch] += Σ over grid pixels of img_pad(window, column j)·G(pixel, ch), for columns j0 … j1 − 1 of the thin
+ *  side (KH·KW·Ct of them, (ky, kx, c) order) and wide channels ch0 … ch1 − 1 (of CG per grid pixel), per image.
+ *  G [N, GH, GW, CG] is the wide grid tensor, img [N, IH, IW, Ct] the thin image; dW element (j, ch) lives at
+ *  dW + (j·sj + ch·sc) floats. `simd` false: the scalar twin. */
+function thin_dw(dW: usize, sj: i32, sc: i32, G: usize, GH: i32, GW: i32, CG: i32, ch0: i32, ch1: i32, img: usize,
+                 IH: i32, IW: i32, Ct: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, j0: i32, j1: i32,
+                 scratch: usize, N: i32, simd: bool): void {
+  const Hp = PT + IH + pad_after(GH, SH, PT, KH, IH), Wp = PL + IW + pad_after(GW, SW, PL, KW, IW);
+  const pix = <usize>Ct << 2, rowBytes = <usize>Wp * pix;
+  const dy = <usize>SH * rowBytes, dx = <usize>SW * pix;
+  const imgBytes = <usize>IH * <usize>IW * pix, inRow = <usize>IW * pix;
+  const gPix = <usize>CG << 2, gImg = <usize>GH * <usize>GW * gPix;
+  if (simd) zero_f32s(scratch, Hp * Wp * Ct);
+  else for (let i = 0, n = Hp * Wp * Ct; i < n; i++) store<f32>(scratch + (<usize>i << 2), 0);
+  for (let n = 0; n < N; n++) {
+    const src = img + <usize>n * imgBytes;
+    for (let iy = 0; iy < IH; iy++) {
+      const d = scratch + <usize>(iy + PT) * rowBytes + <usize>PL * pix, s = src + <usize>iy * inRow;
+      if (simd) copy_f32(d, s, IW * Ct);
+      else for (let i = 0; i < IW * Ct; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
+    }
+    const gn = G + <usize>n * gImg;
+    if (!simd) {
+      for (let j = j0; j < j1; j++) {
+        const oj = thin_col_off(j, KW, Ct, Wp);
+        for (let ch = ch0; ch < ch1; ch++) {
+          let s: f32 = 0;
+          let gp = gn + (<usize>ch << 2);
+          for (let gy = 0; gy < GH; gy++) {
+            let a = scratch + <usize>gy * dy + oj;
+            for (let gx = 0; gx < GW; gx++) {
+              s += load<f32>(a) * load<f32>(gp);
+              a += dx; gp += gPix;
+            }
+          }
+          dw_add(dW, j, ch, sj, sc, s);
+        }
+      }
+      continue;
+    }
+    for (let j = j0; j < j1; j += 3) {
+      // 3 columns (a missing second or third one repeats the first; its sums are dropped)
+      const o0 = thin_col_off(j, KW, Ct, Wp);
+      const o1 = j + 1 < j1 ? thin_col_off(j + 1, KW, Ct, Wp) : o0;
+      const o2 = j + 2 < j1 ? thin_col_off(j + 2, KW, Ct, Wp) : o0;
+      for (let ch = ch0; ch < ch1; ch += 16) {
+        // 4 vectors of channels (missing ones repeat the first, dropped likewise)
+        const nv = min(4, (ch1 - ch) >> 2);
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
+        let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
+        let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c22 = f32x4.splat(0), c23 = f32x4.splat(0);
+        const g0p = gn + (<usize>ch << 2);
+        if (nv == 4) {
+          // the whole block: constant vector offsets, and a pointer per tap
+          let gp = g0p;
+          for (let gy = 0; gy < GH; gy++) {
+            const row = scratch + <usize>gy * dy;
+            let a0 = row + o0, a1 = row + o1, a2 = row + o2;
+            const end = a0 + <usize>GW * dx;
+            do {
+              const g0 = v128.load(gp), g1 = v128.load(gp, 16), g2 = v128.load(gp, 32), g3 = v128.load(gp, 48);
+              const t0 = v128.load32_splat(a0);
+              c00 = vk_madd(t0, g0, c00); c01 = vk_madd(t0, g1, c01); c02 = vk_madd(t0, g2, c02); c03 = vk_madd(t0, g3, c03);
+              const t1 = v128.load32_splat(a1);
+              c10 = vk_madd(t1, g0, c10); c11 = vk_madd(t1, g1, c11); c12 = vk_madd(t1, g2, c12); c13 = vk_madd(t1, g3, c13);
+              const t2 = v128.load32_splat(a2);
+              c20 = vk_madd(t2, g0, c20); c21 = vk_madd(t2, g1, c21); c22 = vk_madd(t2, g2, c22); c23 = vk_madd(t2, g3, c23);
+              a0 += dx; a1 += dx; a2 += dx; gp += gPix;
+            } while (a0 < end);
+          }
+        } else {
+          const v1: usize = nv > 1 ? 16 : 0, v2: usize = nv > 2 ? 32 : 0;
+          let gp = g0p;
+          for (let gy = 0; gy < GH; gy++) {
+            let a = scratch + <usize>gy * dy;
+            const end = a + <usize>GW * dx;
+            do {
+              const g0 = v128.load(gp), g1 = v128.load(gp + v1), g2 = v128.load(gp + v2);
+              const t0 = v128.load32_splat(a + o0);
+              c00 = vk_madd(t0, g0, c00); c01 = vk_madd(t0, g1, c01); c02 = vk_madd(t0, g2, c02);
+              const t1 = v128.load32_splat(a + o1);
+              c10 = vk_madd(t1, g0, c10); c11 = vk_madd(t1, g1, c11); c12 = vk_madd(t1, g2, c12);
+              const t2 = v128.load32_splat(a + o2);
+              c20 = vk_madd(t2, g0, c20); c21 = vk_madd(t2, g1, c21); c22 = vk_madd(t2, g2, c22);
+              a += dx; gp += gPix;
+            } while (a < end);
+          }
+        }
+        dw_add4(dW, j, ch, sj, sc, c00);
+        if (nv > 1) dw_add4(dW, j, ch + 4, sj, sc, c01);
+        if (nv > 2) dw_add4(dW, j, ch + 8, sj, sc, c02);
+        if (nv > 3) dw_add4(dW, j, ch + 12, sj, sc, c03);
+        if (j + 1 < j1) {
+          dw_add4(dW, j + 1, ch, sj, sc, c10);
+          if (nv > 1) dw_add4(dW, j + 1, ch + 4, sj, sc, c11);
+          if (nv > 2) dw_add4(dW, j + 1, ch + 8, sj, sc, c12);
+          if (nv > 3) dw_add4(dW, j + 1, ch + 12, sj, sc, c13);
+        }
+        if (j + 2 < j1) {
+          dw_add4(dW, j + 2, ch, sj, sc, c20);
+          if (nv > 1) dw_add4(dW, j + 2, ch + 4, sj, sc, c21);
+          if (nv > 2) dw_add4(dW, j + 2, ch + 8, sj, sc, c22);
+          if (nv > 3) dw_add4(dW, j + 2, ch + 12, sj, sc, c23);
+        }
+      }
+    }
+  }
+}
+
+// The transposed convolution to one output channel at stride 1 (the last decoder layer, 28×28×32 → 28×28×1): the
+// scatter path ran a GEMM with 9 (padded to 12) columns and scattered every row's 9 values into Y (bench/conv.mjs:
+// 47 % of the call outside the GEMM). convt_one computes each output pixel directly as a gather — the taps of a
+// stride-1 transposed convolution meeting output (oy, ox) are the input pixels (oy + PT − ky, ox + PL − kx) — with
+// channels four to an f32x4: 8 output pixels at once along a row (8 accumulators), each weight vector (the
+// channels of one tap, W repacked tap-major into scratch) loaded once and used by the 8 pixels. Per output pixel,
+// lane i sums the products of channels ≡ i (mod 4) from +0 in the order ky, channel vector, kx descending, over
+// the kernel rows ky that meet an input row (the others are skipped) and every kx (a tap left or right of the row
+// reads a zero vector: a +0 term, which leaves a sum begun at +0 unchanged); then
+// y = act(((l0 + l2) + (l1 + l3)) + b). `simd` false is the twin (the same loops on four scalar lanes). Pixels are
+// independent, so the thread split by images gives the same bits.
+
+/** Whether convt_one takes a transposed forward: one output channel, stride 1, C a multiple of 4, room for the
+ *  repacked W. */
+// @ts-ignore: decorator
+@inline
+function convt_one_fits(C: i32, F: i32, SH: i32, SW: i32, KH: i32, KW: i32, room: i32): bool {
+  return F == 1 && SH == 1 && SW == 1 && C >= 4 && (C & 3) == 0 && (KH * KW + 1) * C <= room;
+}
+
+/** The horizontal sum of convt_one: (l0 + l2) + (l1 + l3). */
+// @ts-ignore: decorator
+@inline
+function hsum_02_13(v: v128): f32 {
+  const t = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(t, 0) + f32x4.extract_lane(t, 1);
+}
+
+/** act(hsum(c) + b) into y. */
+// @ts-ignore: decorator
+@inline
+function one_out(y: usize, c: v128, b: f32, act: i32, alpha: f32): void {
+  store<f32>(y, vk_act_f32(hsum_02_13(c) + b, act, alpha));
+}
+
+/** 8 output pixels in a row, ky in [ky0, ky1), every kx (generic KW: every tap inside the row): act(Σ + b) into
+ *  y[0…8). `xr`: the input pixel (oy + PT − ky0, ox + PL) of the first output pixel's tap (ky0, 0); `wt` the
+ *  tap-major weights. Order per pixel and lane: ky, then channel vector, then kx from KW − 1 down to 0. */
+// @ts-ignore: decorator
+@inline
+function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32, C: i32, rowB: usize, b: f32,
+                     act: i32, alpha: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  const pb = <usize>C << 2;
+  let r = xr;
+  for (let ky = ky0; ky < ky1; ky++) {
+    const wrow = wt + <usize>(ky * KW) * pb;
+    for (let cv: usize = 0; cv < pb; cv += 16) {
+      for (let kx = KW - 1; kx >= 0; kx--) {
+        const wv = v128.load(wrow + <usize>kx * pb + cv);
+        const a = r + cv - <usize>kx * pb;
+        c0 = vk_madd(v128.load(a), wv, c0);
+        c1 = vk_madd(v128.load(a + pb), wv, c1);
+        c2 = vk_madd(v128.load(a + 2 * pb), wv, c2);
+        c3 = vk_madd(v128.load(a + 3 * pb), wv, c3);
+        c4 = vk_madd(v128.load(a + 4 * pb), wv, c4);
+        c5 = vk_madd(v128.load(a + 5 * pb), wv, c5);
+        c6 = vk_madd(v128.load(a + 6 * pb), wv, c6);
+        c7 = vk_madd(v128.load(a + 7 * pb), wv, c7);
+      }
+    }
+    r -= rowB;
+  }
+  one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
+  one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
+  one_out(y + 16, c4, b, act, alpha); one_out(y + 20, c5, b, act, alpha);
+  one_out(y + 24, c6, b, act, alpha); one_out(y + 28, c7, b, act, alpha);
+}
+
+/** KW = 3: 8 (`eight`) or 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_8. The 10 (6)
+ *  input pixels of a kernel row are loaded once each and meet the row's 3 weight vectors (an input pixel is tap
+ *  kx = 2 of one output, kx = 1 of the next, kx = 0 of the one after). `xr`: input pixel ox + PL − 2 (tap kx = 2 of
+ *  the first output) of row oy + PT − ky0; the first and last input pixels may lie outside the row: `zf` / `zl`
+ *  true read them from `zero` (C zero floats) instead. */
+// @ts-ignore: decorator
+@inline
+function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32, rowB: usize, b: f32, act: i32,
+                     alpha: f32, zero: usize, zf: bool, zl: bool, eight: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  const pb = <usize>C << 2;
+  let r = xr;
+  for (let ky = ky0; ky < ky1; ky++) {
+    let w = wt + <usize>(ky * 3) * pb;
+    const wend = w + pb;
+    let a = r, f = zero, l = zero; // f, l: only where the first / last input pixel lies outside the row
+    do {
+      const w0 = v128.load(w), w1 = v128.load(w + pb), w2 = v128.load(w + 2 * pb);
+      let x = zf ? v128.load(f) : v128.load(a);
+      c0 = vk_madd(x, w2, c0);
+      x = v128.load(a + pb);
+      c1 = vk_madd(x, w2, c1); c0 = vk_madd(x, w1, c0);
+      x = v128.load(a + 2 * pb);
+      c2 = vk_madd(x, w2, c2); c1 = vk_madd(x, w1, c1); c0 = vk_madd(x, w0, c0);
+      x = v128.load(a + 3 * pb);
+      c3 = vk_madd(x, w2, c3); c2 = vk_madd(x, w1, c2); c1 = vk_madd(x, w0, c1);
+      if (eight) {
+        x = v128.load(a + 4 * pb);
+        c4 = vk_madd(x, w2, c4); c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
+        x = v128.load(a + 5 * pb);
+        c5 = vk_madd(x, w2, c5); c4 = vk_madd(x, w1, c4); c3 = vk_madd(x, w0, c3);
+        x = v128.load(a + 6 * pb);
+        c6 = vk_madd(x, w2, c6); c5 = vk_madd(x, w1, c5); c4 = vk_madd(x, w0, c4);
+        x = v128.load(a + 7 * pb);
+        c7 = vk_madd(x, w2, c7); c6 = vk_madd(x, w1, c6); c5 = vk_madd(x, w0, c5);
+        x = v128.load(a + 8 * pb);
+        c7 = vk_madd(x, w1, c7); c6 = vk_madd(x, w0, c6);
+        x = zl ? v128.load(l) : v128.load(a + 9 * pb);
+        c7 = vk_madd(x, w0, c7);
+      } else {
+        x = v128.load(a + 4 * pb);
+        c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
+        x = zl ? v128.load(l) : v128.load(a + 5 * pb);
+        c3 = vk_madd(x, w0, c3);
+      }
+      a += 16; w += 16;
+      if (zf) f += 16;
+      if (zl) l += 16;
+    } while (w < wend);
+    r -= rowB;
+  }
+  one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
+  one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
+  if (eight) {
+    one_out(y + 16, c4, b, act, alpha); one_out(y + 20, c5, b, act, alpha);
+    one_out(y + 24, c6, b, act, alpha); one_out(y + 28, c7, b, act, alpha);
+  }
+}
+
+/** One output pixel, ky in [ky0, ky1), every kx (taps outside the row read `zero`: +0 terms, as convt_one_3's);
+ *  `xr`: the address of input pixel (row of tap ky0, ox + PL) (an address only: it may lie outside the row);
+ *  ix0 = ox + PL. `simd` false: four scalar lanes (the twin). */
+// @ts-ignore: decorator
+@inline
+function convt_one_1(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, ix0: i32, Wd: i32, KW: i32, C: i32,
+                     rowB: usize, b: f32, act: i32, alpha: f32, zero: usize, simd: bool): void {
+  const cb = <usize>C << 2;
+  if (simd) {
+    let c0 = f32x4.splat(0);
+    let r = xr;
+    for (let ky = ky0; ky < ky1; ky++) {
+      const wrow = wt + <usize>(ky * KW) * cb;
+      for (let c: usize = 0; c < cb; c += 16) {
+        for (let kx = KW - 1; kx >= 0; kx--) {
+          const ix = ix0 - kx;
+          const a = ix >= 0 && ix < Wd ? r - <usize>kx * cb : zero;
+          c0 = vk_madd(v128.load(a + c), v128.load(wrow + <usize>kx * cb + c), c0);
+        }
+      }
+      r -= rowB;
+    }
+    one_out(y, c0, b, act, alpha);
+    return;
+  }
+  let l0: f32 = 0, l1: f32 = 0, l2: f32 = 0, l3: f32 = 0;
+  let r = xr;
+  for (let ky = ky0; ky < ky1; ky++) {
+    const wrow = wt + <usize>(ky * KW) * cb;
+    for (let c: usize = 0; c < cb; c += 16) {
+      for (let kx = KW - 1; kx >= 0; kx--) {
+        const ix = ix0 - kx;
+        const a = (ix >= 0 && ix < Wd ? r - <usize>kx * cb : zero) + c, w = wrow + <usize>kx * cb + c;
+        l0 += load<f32>(a) * load<f32>(w);
+        l1 += load<f32>(a, 4) * load<f32>(w, 4);
+        l2 += load<f32>(a, 8) * load<f32>(w, 8);
+        l3 += load<f32>(a, 12) * load<f32>(w, 12);
+      }
+    }
+    r -= rowB;
+  }
+  store<f32>(y, vk_act_f32(((l0 + l2) + (l1 + l3)) + b, act, alpha));
+}
+
+/** Y [N, OH, OW, 1] = act(conv_transpose(X, W) + b) at stride 1 (see above); scratch: the tap-major W (KH·KW·C),
+ *  then C zeros. */
+function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, H: i32, Wd: i32, C: i32, OH: i32,
+                   OW: i32, KH: i32, KW: i32, PT: i32, PL: i32, act: i32, alpha: f32, simd: bool): void {
+  const T = KH * KW;
+  for (let c = 0; c < C; c++) {
+    for (let t = 0; t < T; t++) {
+      store<f32>(scratch + (<usize>(t * C + c) << 2), load<f32>(W + (<usize>(c * T + t) << 2)));
+    }
+  }
+  const zero = scratch + (<usize>(T * C) << 2);
+  for (let c = 0; c < C; c++) store<f32>(zero + (<usize>c << 2), 0);
+  const bias = load<f32>(b);
+  const cb = <usize>C << 2, rowB = <usize>Wd * cb, imgB = <usize>H * rowB;
+  // output columns whose every kx tap is inside: 0 ≤ ox + PL − kx < Wd for all kx
+  const xa = max(0, KW - 1 - PL), xb = min(OW, Wd - PL); // [xa, xb)
+  for (let n = 0; n < N; n++) {
+    const xn = X + <usize>n * imgB;
+    const yn = Y + (<usize>n * <usize>OH * <usize>OW << 2);
+    for (let oy = 0; oy < OH; oy++) {
+      const ky0 = max(0, oy + PT - H + 1), ky1 = min(KH, oy + PT + 1);
+      const yr = yn + (<usize>oy * <usize>OW << 2);
+      if (ky0 >= ky1) { // no tap meets this row
+        for (let ox = 0; ox < OW; ox++) store<f32>(yr + (<usize>ox << 2), vk_act_f32(<f32>0 + bias, act, alpha));
+        continue;
+      }
+      const xrow = xn + <usize>(oy + PT - ky0) * rowB; // input row of tap ky0
+      for (let ox = 0; ox < OW; ) {
+        const ix = ox + PL; // input pixel of tap kx = 0
+        if (simd && KW == 3) {
+          // groups whose inner input pixels ix − 1 … ix + n − 2 are inside the row (the outer two may not be)
+          const zf = ix - 2 < 0;
+          if (ox + 8 <= OW && ix - 1 >= 0 && ix + 6 < Wd) {
+            const p = xrow + <usize>(ix - 2) * cb, zl = ix + 7 >= Wd;
+            const y8 = yr + (<usize>ox << 2);
+            // C = 32 (the Keras decoder's last layer) as a constant: the pixels' loads take constant offsets
+            if (zf && zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, true, true);
+            else if (zf) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, false, true);
+            else if (zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, true, true);
+            else if (C == 32) convt_one_3(y8, p, scratch, ky0, ky1, 32, rowB, bias, act, alpha, zero, false, false, true);
+            else convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, true);
+            ox += 8;
+            continue;
+          }
+          if (ox + 4 <= OW && ix - 1 >= 0 && ix + 2 < Wd) {
+            const p = xrow + <usize>(ix - 2) * cb, zl = ix + 3 >= Wd;
+            const y4 = yr + (<usize>ox << 2);
+            if (zf || zl) convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl, false);
+            else convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, false);
+            ox += 4;
+            continue;
+          }
+        } else if (simd && ox >= xa && ox + 8 <= xb) {
+          convt_one_8(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, KW, C, rowB, bias, act, alpha);
+          ox += 8;
+          continue;
+        }
+        convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, ix, Wd, KW, C, rowB, bias, act,
+          alpha, zero, simd);
+        ox++;
+      }
+    }
+  }
+}
+
+// Transposed convolution at stride > 1 with F a multiple of 8 output channels (the decoder's 7×7×64 → 14×14×64 and
+// 14×14×64 → 28×28×32 layers): the sub-pixel decomposition. An output pixel (oy, ox) is met only by the taps with
+// ky ≡ oy + PT (mod SH) and kx ≡ ox + PL (mod SW), at input pixel ((oy + PT − ky)/SH, (ox + PL − kx)/SW); so each of
+// the SH·SW output phases is an ordinary convolution with a sub-kernel (2×2, 2×1, 1×2, 1×1 for 3×3 at stride 2),
+// and consecutive outputs of one phase along a row read consecutive input pixels. convt_sub computes every output
+// pixel as a gather — 4 outputs of a phase × 8 channels per 4×8 tile (the input channels splat, the weight rows
+// [C, F] of a tap as the GEMM's B), bias and activation fused — and writes it once: no GEMM on inserted zeros, no
+// zeroing of Y, no scatter-add. Per output element: a sum from +0 over the taps that meet an input pixel, in ky
+// then kx order, each over the input channels in order; then act(s + b). `simd` false is the twin (the same loops,
+// one element at a time). Output pixels are independent, so a thread split by images gives the same bits.
+
+/** Whether convt_sub takes a transposed forward: stride > 1, F a multiple of 8, room for the tap table. */
+// @ts-ignore: decorator
+@inline
+function convt_sub_fits(F: i32, SH: i32, SW: i32, KH: i32, KW: i32, room: i32): bool {
+  return (SH > 1 || SW > 1) && F >= 8 && (F & 7) == 0 && 3 * KH * KW <= room;
+}
+
+/** 4 outputs of a phase (input pixels at a, a + pp, a + 2pp, a + 3pp for each tap) × 8 channels: act(Σ + b) into
+ *  y, y + ldy, …; the taps: nt pairs (input offset, weight offset) of i32 at `taps`. */
+// @ts-ignore: decorator
+@inline
+function sub_4x8(y: usize, ldy: usize, xb: usize, pp: usize, wb: usize, taps: usize, nt: i32, cb: usize, ldb: usize,
+                 bias: usize, act: i32, al: v128): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let t = 0; t < nt; t++) {
+    let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+    let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4);
+    const end = a + cb;
+    do {
+      const b0 = v128.load(w), b1 = v128.load(w, 16);
+      const x0 = v128.load32_splat(a);
+      c00 = vk_madd(x0, b0, c00); c01 = vk_madd(x0, b1, c01);
+      const x1 = v128.load32_splat(a + pp);
+      c10 = vk_madd(x1, b0, c10); c11 = vk_madd(x1, b1, c11);
+      const x2 = v128.load32_splat(a + 2 * pp);
+      c20 = vk_madd(x2, b0, c20); c21 = vk_madd(x2, b1, c21);
+      const x3 = v128.load32_splat(a + 3 * pp);
+      c30 = vk_madd(x3, b0, c30); c31 = vk_madd(x3, b1, c31);
+      a += 4; w += ldb;
+    } while (a < end);
+  }
+  const bv0 = v128.load(bias), bv1 = v128.load(bias, 16);
+  const r1 = y + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+  v128.store(y, vk_act_vec(f32x4.add(c00, bv0), act, al)); v128.store(y, vk_act_vec(f32x4.add(c01, bv1), act, al), 16);
+  v128.store(r1, vk_act_vec(f32x4.add(c10, bv0), act, al)); v128.store(r1, vk_act_vec(f32x4.add(c11, bv1), act, al), 16);
+  v128.store(r2, vk_act_vec(f32x4.add(c20, bv0), act, al)); v128.store(r2, vk_act_vec(f32x4.add(c21, bv1), act, al), 16);
+  v128.store(r3, vk_act_vec(f32x4.add(c30, bv0), act, al)); v128.store(r3, vk_act_vec(f32x4.add(c31, bv1), act, al), 16);
+}
+
+/** One output pixel (input column m + d of each tap; taps whose column falls outside [0, W) skipped) × 8 channels
+ *  (`simd`) or F channels one at a time (the twin). The tap table also holds each tap's d at `dk`. */
+// @ts-ignore: decorator
+@inline
+function sub_1(y: usize, xb: usize, m: i32, Wd: i32, wb: usize, taps: usize, dk: usize, nt: i32, cb: usize,
+               ldb: usize, bias: usize, F: i32, act: i32, alpha: f32, simd: bool): void {
+  const al = f32x4.splat(alpha);
+  if (simd) {
+    let j = 0;
+    // 32 channels at a time (8 independent accumulators; 8 would leave 2 dependent chains), then 8
+    for (; j + 32 <= F; j += 32) {
+      const jo = <usize>j << 2;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+      for (let t = 0; t < nt; t++) {
+        const ix = m + load<i32>(dk + (<usize>t << 2));
+        if (ix < 0 || ix >= Wd) continue;
+        let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+        let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+        const end = a + cb;
+        do {
+          const x0 = v128.load32_splat(a);
+          c0 = vk_madd(x0, v128.load(w), c0); c1 = vk_madd(x0, v128.load(w, 16), c1);
+          c2 = vk_madd(x0, v128.load(w, 32), c2); c3 = vk_madd(x0, v128.load(w, 48), c3);
+          c4 = vk_madd(x0, v128.load(w, 64), c4); c5 = vk_madd(x0, v128.load(w, 80), c5);
+          c6 = vk_madd(x0, v128.load(w, 96), c6); c7 = vk_madd(x0, v128.load(w, 112), c7);
+          a += 4; w += ldb;
+        } while (a < end);
+      }
+      const yb = y + jo, bb = bias + jo;
+      v128.store(yb, vk_act_vec(f32x4.add(c0, v128.load(bb)), act, al));
+      v128.store(yb, vk_act_vec(f32x4.add(c1, v128.load(bb, 16)), act, al), 16);
+      v128.store(yb, vk_act_vec(f32x4.add(c2, v128.load(bb, 32)), act, al), 32);
+      v128.store(yb, vk_act_vec(f32x4.add(c3, v128.load(bb, 48)), act, al), 48);
+      v128.store(yb, vk_act_vec(f32x4.add(c4, v128.load(bb, 64)), act, al), 64);
+      v128.store(yb, vk_act_vec(f32x4.add(c5, v128.load(bb, 80)), act, al), 80);
+      v128.store(yb, vk_act_vec(f32x4.add(c6, v128.load(bb, 96)), act, al), 96);
+      v128.store(yb, vk_act_vec(f32x4.add(c7, v128.load(bb, 112)), act, al), 112);
+    }
+    for (; j < F; j += 8) {
+      const jo = <usize>j << 2;
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0);
+      for (let t = 0; t < nt; t++) {
+        const ix = m + load<i32>(dk + (<usize>t << 2));
+        if (ix < 0 || ix >= Wd) continue;
+        let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+        let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+        const end = a + cb;
+        do {
+          const x0 = v128.load32_splat(a);
+          c0 = vk_madd(x0, v128.load(w), c0); c1 = vk_madd(x0, v128.load(w, 16), c1);
+          a += 4; w += ldb;
+        } while (a < end);
+      }
+      v128.store(y + jo, vk_act_vec(f32x4.add(c0, v128.load(bias + jo)), act, al));
+      v128.store(y + jo, vk_act_vec(f32x4.add(c1, v128.load(bias + jo, 16)), act, al), 16);
+    }
+    return;
+  }
+  for (let j = 0; j < F; j++) {
+    const jo = <usize>j << 2;
+    let s: f32 = 0;
+    for (let t = 0; t < nt; t++) {
+      const ix = m + load<i32>(dk + (<usize>t << 2));
+      if (ix < 0 || ix >= Wd) continue;
+      let a = xb + <usize>load<i32>(taps + (<usize>t << 3));
+      let w = wb + <usize>load<i32>(taps + (<usize>t << 3), 4) + jo;
+      const end = a + cb;
+      do {
+        s += load<f32>(a) * load<f32>(w);
+        a += 4; w += ldb;
+      } while (a < end);
+    }
+    store<f32>(y + jo, vk_act_f32(s + load<f32>(bias + jo), act, alpha));
+  }
+}
+
+/** Y [N, OH, OW, F] = act(conv_transpose(X, W) + b), stride > 1, F a multiple of 8 (see above). scratch: the tap
+ *  table of one (output row, column phase): KH·KW pairs (input offset, weight offset), then KH·KW column shifts d. */
+function convt_sub(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, H: i32, Wd: i32, C: i32, OH: i32,
+                   OW: i32, F: i32, KH: i32, KW: i32, SH: i32, SW: i32, PT: i32, PL: i32, act: i32, alpha: f32,
+                   simd: bool): void {
+  const cb = <usize>C << 2, rowB = <usize>Wd * cb, imgB = <usize>H * rowB;
+  const ldb = <usize>(KH * KW * F) << 2; // W [C, KH, KW, F]: one input channel to the next
+  const fb = <usize>F << 2, ldy = <usize>SW * fb;
+  const taps = scratch, dk = scratch + (<usize>(2 * KH * KW) << 2);
+  const al = f32x4.splat(alpha);
+  for (let n = 0; n < N; n++) {
+    const xn = X + <usize>n * imgB;
+    const yn = Y + <usize>n * <usize>OH * <usize>OW * fb;
+    for (let oy = 0; oy < OH; oy++) {
+      const yr = yn + <usize>oy * <usize>OW * fb;
+      for (let ox0 = 0; ox0 < SW && ox0 < OW; ox0++) {
+        // the taps of this row and column phase: ky meeting an input row, every kx ≡ ox0 + PL (mod SW)
+        let nt = 0, dmin = 0x7fffffff, dmax = -0x7fffffff;
+        for (let ky = 0; ky < KH; ky++) {
+          const ty = oy + PT - ky;
+          if (ty < 0 || ty % SH != 0 || ty / SH >= H) continue;
+          const iy = ty / SH;
+          for (let kx = 0; kx < KW; kx++) {
+            const tx = ox0 + PL - kx;
+            // tx ≡ 0 (mod SW), possibly negative: the column shift d = tx / SW is exact
+            if (((tx % SW) + SW) % SW != 0) continue;
+            const d = tx / SW;
+            const tp = taps + (<usize>nt << 3);
+            store<i32>(tp, (iy * Wd + d) * C * 4);
+            store<i32>(tp, ((ky * KW + kx) * F) * 4, 4);
+            store<i32>(dk + (<usize>nt << 2), d);
+            if (d < dmin) dmin = d;
+            if (d > dmax) dmax = d;
+            nt++;
+          }
+        }
+        // outputs ox = ox0 + m·SW, m = 0 … ; groups of 4 with every tap's column m + d … m + 3 + d inside
+        const cnt = (OW - ox0 + SW - 1) / SW;
+        for (let m = 0; m < cnt; ) {
+          const y = yr + <usize>(ox0 + m * SW) * fb;
+          const xb = xn + <usize>m * cb;
+          if (nt == 0) {
+            // no tap meets these outputs: act(0 + b)
+            for (let j = 0; j < F; j++) store<f32>(y + (<usize>j << 2), vk_act_f32(<f32>0 + load<f32>(b + (<usize>j << 2)), act, alpha));
+            m++;
+            continue;
+          }
+          if (simd && m + 3 < cnt && m + dmin >= 0 && m + 3 + dmax < Wd) {
+            for (let j = 0; j < F; j += 8) {
+              const jo = <usize>j << 2;
+              sub_4x8(y + jo, ldy, xb, cb, W + jo, taps, nt, cb, ldb, b + jo, act, al);
+            }
+            m += 4;
+            continue;
+          }
+          sub_1(y, xb, m, Wd, W, taps, dk, nt, cb, ldb, b, F, act, alpha, simd);
+          m++;
+        }
       }
     }
   }
@@ -424,6 +1031,12 @@ function conv_dw(dW: usize, dZ: usize, X: usize, scratch: usize, geom: usize, N:
   const rows = N * OH * OW;
   const R = chunk_rows(K);
   const pw = pointwise(geom);
+  const SH = g(geom, 8), SW = g(geom, 9), PT = g(geom, 10), PL = g(geom, 11);
+  if (!pw && thin_dw_fits(H, Wd, C, OH, OW, j1 - j0, KH, KW, SH, SW, PT, PL, R * K)) {
+    // thin X: dW [K, F], column j of the thin side = row j of dW, channels j0 … j1 of dZ
+    thin_dw(dW, F, 1, dZ, OH, OW, F, j0, j1, X, H, Wd, C, KH, KW, SH, SW, PT, PL, 0, K, scratch, N, simd);
+    return;
+  }
   const o = <usize>j0 << 2;
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);
@@ -528,14 +1141,23 @@ function convt_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom:
     else vk_nn_fused_scalar(Y, X, W, rows, C, F, act, b, alpha);
     return;
   }
+  const R = chunk_rows(K);
+  const K4 = (K + 3) & ~3;
+  const SH = g(geom, 8), SW = g(geom, 9);
+  if (convt_one_fits(C, F, SH, SW, KH, KW, R * K4)) {
+    convt_one(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, KH, KW, g(geom, 10), g(geom, 11), act, alpha, simd);
+    return;
+  }
+  if (convt_sub_fits(F, SH, SW, KH, KW, R * K4)) {
+    convt_sub(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, F, KH, KW, SH, SW, g(geom, 10), g(geom, 11), act, alpha, simd);
+    return;
+  }
   const out = N * OH * OW;
   if (simd) zero_f32s(Y, out * F);
   else for (let i = 0, n = out * F; i < n; i++) store<f32>(Y + (<usize>i << 2), 0);
-  const R = chunk_rows(K);
-  // K not a multiple of 4 (the last decoder layer: 3·3·1 = 9): W's rows padded with zeros to K4 columns after the
-  // chunk, so the GEMM runs 4-wide tiles only (a leftover column would be a scalar chain); the padding is skipped by
-  // the scatter. Each of the first K columns is summed exactly as without it.
-  const K4 = (K + 3) & ~3;
+  // K not a multiple of 4 (e.g. 3·3·1 = 9): W's rows padded with zeros to K4 columns after the chunk, so the GEMM
+  // runs 4-wide tiles only (a leftover column would be a scalar chain); the padding is skipped by the scatter. Each of
+  // the first K columns is summed exactly as without it.
   let Wm = W;
   if (K4 != K) {
     Wm = scratch + (<usize>R * <usize>K4 << 2);
@@ -580,6 +1202,12 @@ function convt_dw(dW: usize, dZ: usize, X: usize, scratch: usize, geom: usize, N
   const rows = N * H * Wd;
   const R = chunk_rows(K);
   const pw = pointwise(geom);
+  const SH = g(geom, 8), SW = g(geom, 9), PT = g(geom, 10), PL = g(geom, 11);
+  if (!pw && thin_dw_fits(OH, OW, F, H, Wd, C, KH, KW, SH, SW, PT, PL, R * K)) {
+    // thin dZ: dW [C, K], columns j0 … j1 of the thin side, every channel of X
+    thin_dw(dW, 1, K, X, H, Wd, C, 0, C, dZ, OH, OW, F, KH, KW, SH, SW, PT, PL, j0, j1, scratch, N, simd);
+    return;
+  }
   const o = <usize>j0 << 2;
   for (let r = 0; r < rows; r += R) {
     const cnt = min(R, rows - r);

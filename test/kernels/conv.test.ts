@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadKernels, randomArray, type Kernels } from "../helpers/wasm";
 import { loadTf, type TF } from "../helpers/tf";
-import { convGeometry, type ConvGeometry, type ConvSpec } from "../../src/runtime/conv";
+import { convGeometry, samePadding, type ConvGeometry, type ConvSpec } from "../../src/runtime/conv";
 import { forward64, backward64 } from "../helpers/conv";
 
 const ALPHA = 0.1;
@@ -262,6 +262,11 @@ describe("gradients", () => {
     ["conv2d_transpose k3 s2 pad 1 op 1 4x3x5→3", { inH: 4, inW: 3, inC: 5, outC: 3, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
     ["conv2d_transpose k5 s3 pad 0,2,1,0 op 2,0 3x4x2→6", { inH: 3, inW: 4, inC: 2, outC: 6, kH: 5, kW: 5, strideH: 3, strideW: 3, padLeft: 2, padBottom: 1, outPadH: 2, transpose: true }],
     ["conv2d_transpose k1 s2 4x4x3→9", { inH: 4, inW: 4, inC: 3, outC: 9, kH: 1, kW: 1, strideH: 2, strideW: 2, outPadH: 1, outPadW: 1, transpose: true }],
+    // the direct paths: thin dW (conv2d C < 4, F a multiple of 4), one-channel transposed forward + thin dW
+    // (conv2d_transpose F = 1 at stride 1), sub-pixel transposed forward (stride 2, F a multiple of 8)
+    ["conv2d thin k3 s2 pad 1 5x6x2→8", { inH: 5, inW: 6, inC: 2, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }],
+    ["conv2d_transpose k3 s1 pad 1 4x11x8→1", { inH: 4, inW: 11, inC: 8, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true }],
+    ["conv2d_transpose k3 s2 pad 1 op 1 3x5x3→8", { inH: 3, inW: 5, inC: 3, outC: 8, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true }],
   ];
   describe.each([0, 3, 4])("act %i", (act) => {
     it.each(FD)("%s: match float64 central finite differences of L = Σ G ⊙ act(conv(X, W) + b)", (_l, spec) => {
@@ -363,5 +368,81 @@ describe("conv2d_transpose dX on thin outputs (the direct path)", () => {
       }
     }
     expect(n).toBeGreaterThan(150);
+  });
+});
+
+// The direct paths of the Keras model's thin layers, each with its own summation order and its scalar twin:
+//   - filter gradients with a thin side (conv2d with C < 4 input channels, F a multiple of 4: thin X; and
+//     conv2d_transpose with F < 4 output channels, C a multiple of 4: thin dZ): thin_dw, per image a sum from +0
+//     over the grid pixels, then dW += s;
+//   - the transposed forward to one output channel at stride 1 with C a multiple of 4: convt_one, lane sums over
+//     channel classes mod 4, then (l0 + l2) + (l1 + l3) (groups of 8 and 4 output pixels along a row, the first/last
+//     input pixel of a group possibly outside the row, and single pixels);
+//   - the transposed forward at stride > 1 with F a multiple of 8: convt_sub, the sub-pixel decomposition (4-output
+//     tiles of one phase where every tap's column is inside, single outputs at the borders).
+// Sweep: channel counts at, below and above the paths' limits (the neighbours take the im2col path), kernel sizes
+// 1/3/5, strides 1–3, no / "same" (symmetric and Keras's one-sided) / other paddings, image widths that leave
+// 8-, 4- and 1-pixel groups, 1 and 3 images, every activation. SIMD ≡ scalar twin bit for bit on every output; Y and
+// dW within float64 bounds.
+describe("thin filter gradients and the direct transposed forwards (one channel; sub-pixel at stride > 1)", () => {
+  const cases: { spec: ConvSpec; label: string }[] = [];
+  const conv: [number, number][] = [[1, 4], [1, 32], [2, 8], [3, 20], [1, 3], [4, 8], [5, 16]];
+  const convT: [number, number][] = [[4, 1], [32, 1], [8, 2], [12, 3], [20, 1], [3, 1], [6, 1], [8, 4], [36, 1],
+    [5, 8], [3, 16], [1, 8], [7, 24], [4, 12]];
+  let i = 0;
+  for (const transpose of [false, true]) for (const [C, F] of transpose ? convT : conv) {
+    for (const kk of [1, 3, 5]) for (const s of [1, 2, 3]) {
+      const w = [9, 13, 20, 28][i % 4], h = 3 + (i % 5);
+      const [st, sb] = samePadding(transpose ? h : h + 2, kk, s), [sl, sr] = samePadding(w, kk, s);
+      const pads: [number, number, number, number][] = [[0, 0, 0, 0], [kk >> 1, kk >> 1, kk >> 1, kk >> 1],
+        [st, sl, sb, sr], [2, 1, 0, 2]];
+      for (const [pt, pl, pb, pr] of pads) {
+        i++;
+        const spec: ConvSpec = transpose
+          ? { inH: h, inW: w, inC: C, outC: F, kH: kk, kW: kk, strideH: s, strideW: s, padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, outPadH: i % s, outPadW: (i >> 1) % s, transpose }
+          : { inH: h + 2, inW: w, inC: C, outC: F, kH: kk, kW: kk, strideH: s, strideW: s, padTop: pt, padLeft: pl, padBottom: pb, padRight: pr };
+        try { convGeometry(spec); } catch { continue; }
+        cases.push({ spec, label: `${transpose ? "convT" : "conv"} ${spec.inH}x${w}x${C}→${F} k${kk} s${s} pad ${pt},${pl},${pb},${pr}` });
+      }
+    }
+  }
+  it("SIMD ≡ scalar twin bit for bit (Y, dZ, db, dW, dX); Y and dW within float64 bounds", () => {
+    let n = 0;
+    for (const { spec, label: l0 } of cases) {
+      const N = 1 + 2 * (n % 2), act = n % 5;
+      const label = `${l0} N${N} act ${act}`;
+      const cs = makeCase(spec, N, 9000 + n);
+      const a = run(cs, act, false), sc = run(cs, act, true);
+      for (const key of ["Y", "dZ", "db", "dW", "dX"] as const) expect(firstMismatch(a[key]!, sc[key]!), `${label} ${key}`).toBe(-1);
+      const { z, t } = forward64(cs.g, cs.N, cs.X, cs.W, cs.b);
+      const [, , C, , , , KH, KW] = cs.g.geom;
+      const nt = KH * KW * C + 2;
+      for (let e = 0; e < z.length; e++) {
+        const ref = act64(z[e], act);
+        if (!(Math.abs(a.Y[e] - ref) <= (nt + 2) * U * t[e] + 4 * U * Math.abs(ref) + 1e-30)) expect.fail(`${label}: Y[${e}] = ${a.Y[e]}, float64 ${ref}`);
+      }
+      const r = backward64(cs.g, cs.N, cs.X, cs.W, a.dZ);
+      const rows = cs.N * (cs.g.transpose ? cs.g.geom[0] * cs.g.geom[1] : cs.g.geom[3] * cs.g.geom[4]);
+      for (let e = 0; e < r.dW.length; e++) {
+        const r0 = r.dW[e] + cs.dW0[e], t0 = r.tW[e] + Math.abs(cs.dW0[e]);
+        if (!(Math.abs(a.dW[e] - r0) <= (rows + 2) * U * t0 + 1e-30)) expect.fail(`${label}: dW[${e}] = ${a.dW[e]}, float64 ${r0}`);
+      }
+      n++;
+    }
+    expect(n).toBeGreaterThan(500);
+  });
+
+  it("the Keras decoder's last layer (28×28×32 → 28×28×1, batch 5): gradients and Y match tfjs autograd", () => {
+    const spec: ConvSpec = { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true };
+    for (const act of [0, 4]) {
+      const cs = makeCase(spec, 5, 60 + act, 0.3);
+      cs.dW0.fill(0); cs.db0.fill(0);
+      const r = run(cs, act, false);
+      const t = tfGrads(cs, act);
+      expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
+      expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
+      expect(worst(r.dW, t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
+      expect(worst(r.db, t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+    }
   });
 });

@@ -49,6 +49,9 @@ const SPECS: [string, ConvSpec, number][] = [
   ["conv k5 s3 pad 0,2,1,0 11x9x5→13", { inH: 11, inW: 9, inC: 5, outC: 13, kH: 5, kW: 5, strideH: 3, strideW: 3, padLeft: 2, padBottom: 1 }, 7],
   ["convT k5 s3 op 2,1 4x5x6→9", { inH: 4, inW: 5, inC: 6, outC: 9, kH: 5, kW: 5, strideH: 3, strideW: 3, padTop: 1, padRight: 2, outPadH: 2, outPadW: 1, transpose: true }, 7],
   ["pointwise conv 1x1 6x6x12→20", { inH: 6, inW: 6, inC: 12, outC: 20, kH: 1, kW: 1 }, 4],
+  ["convT k3 s2 sub-pixel 9x11x5→16 op 1,0", { inH: 9, inW: 11, inC: 5, outC: 16, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, transpose: true }, 3],
+  ["convT k5 s1 one channel 13x19x12→1", { inH: 13, inW: 19, inC: 12, outC: 1, kH: 5, kW: 5, padTop: 2, padLeft: 1, padBottom: 2, padRight: 3, transpose: true }, 5],
+  ["conv thin k5 s2 13x11x2→20 (direct dW)", { inH: 13, inW: 11, inC: 2, outC: 20, kH: 5, kW: 5, strideH: 2, strideW: 2, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2 }, 4],
   ["one image, conv k3 s1 9x7x3→8", { inH: 9, inW: 7, inC: 3, outC: 8, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }, 1],
 ];
 
