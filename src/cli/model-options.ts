@@ -168,7 +168,7 @@ function vrnnConfig(args: Args, rowSize: number, hidden: number[] | undefined, d
 function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number, lists?: Record<string, unknown>): VAEConfig {
   const layers = (v: number[] | undefined) => v?.map((units) => ({ type: "dense", units }));
   const c: Record<string, unknown> = { inputSize, latentSize: args.whole("latent", 20, 1, 65536), ...common(args) };
-  // a network beside --encoder/--decoder: a layer list, or widths (a compact list starts with a digit and has no ':')
+  // a network beside --encoder/--decoder: widths (digits and commas only) or a layer list (compact, JSON or a .json file)
   const net = (name: string): unknown[] | undefined => {
     const v = args.string(name);
     if (v === undefined) return undefined;
