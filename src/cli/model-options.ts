@@ -42,11 +42,11 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "denoising", value: "mask:p|gaussian:σ", help: "autoencoder: corrupt training inputs, e.g. mask:0.3", default: "off", group: M, kinds: ["autoencoder"] },
   { name: "classes", value: "C", help: "conditional: number of classes", default: "the largest label + 1", group: M, kinds: ["conditional", "cvae-gan"] },
   // vaekit/gan
-  { name: "discriminator", value: "widths", help: "vae-gan, cvae-gan: discriminator hidden widths", default: "1024,256", group: M, kinds: GANS },
+  { name: "discriminator", value: "widths|layers", help: "vae-gan, cvae-gan: discriminator hidden widths, or with --encoder/--decoder a layer list like theirs, e.g. conv2d:32:k4:s2:p1,flatten,dense:256", default: "1024,256 (with --shape: needed)", group: M, kinds: GANS },
   { name: "feature-layer", value: "l", help: "vae-gan, cvae-gan: the discriminator layer (0-based) whose features measure reconstructions", default: "0", group: M, kinds: GANS },
   { name: "kl-weight", value: "β", help: "vae-gan: weight of the prior KL in the encoder's loss", default: "0.05", group: M, kinds: ["vae-gan"] },
   { name: "gamma", value: "γ", help: "vae-gan: weight of the feature reconstruction against the GAN loss in the decoder's loss", default: "1", group: M, kinds: ["vae-gan"] },
-  { name: "classifier", value: "widths", help: "cvae-gan: classifier hidden widths", default: "512,256", group: M, kinds: ["cvae-gan"] },
+  { name: "classifier", value: "widths|layers", help: "cvae-gan: classifier hidden widths, or with --encoder/--decoder a layer list", default: "512,256 (with --shape: needed)", group: M, kinds: ["cvae-gan"] },
   { name: "seed", value: "s", help: "seed of the weights and the training noise", default: "random, recorded in the file", group: M },
   // ---- sequences (--model vrnn): each row of the data is one sequence of --steps steps
   { name: "steps", value: "T", help: "vrnn: steps per sequence (each row holds T × values per step)", group: M, kinds: ["vrnn"] },
@@ -58,9 +58,9 @@ export const MODEL_OPTIONS: (OptionSpec & { kinds?: Kind[] })[] = [
   { name: "no-accumulate", help: "multi-level: each example keeps its own content posterior instead of its group's product", group: M, kinds: ["multi-level"] },
   { name: "parts", value: "name:size:likelihood,…", help: "hybrid: the observation parts in row order, e.g. top:392:bernoulli,bottom:392:bernoulli (gaussian and laplace take :<scale> or :learned)", group: M, kinds: ["hybrid"] },
   // layer lists (convolutional models): instead of --hidden / --decoder-hidden / --activation
-  { name: "encoder", value: "layers", help: "encoder layer list, e.g. conv2d:32:k3:s2:psame:relu,flatten,dense:16:relu, or JSON / a .json file", default: "an MLP (--hidden)", group: M, kinds: ["vae", "conditional", "autoencoder"] },
-  { name: "decoder", value: "layers", help: "decoder layer list, e.g. dense:3136:relu,reshape:7x7x64,conv2dTranspose:1:k3:s2:psame", default: "an MLP", group: M, kinds: ["vae", "conditional", "autoencoder"] },
-  { name: "shape", value: "HxWxC", help: "image shape of each row (channels last), e.g. 28x28x1", default: "flat rows", group: M, kinds: ["vae", "conditional", "autoencoder"] },
+  { name: "encoder", value: "layers", help: "encoder layer list, e.g. conv2d:32:k3:s2:psame:relu,flatten,dense:16:relu, or JSON / a .json file", default: "an MLP (--hidden)", group: M, kinds: ["vae", "conditional", "autoencoder", ...GANS] },
+  { name: "decoder", value: "layers", help: "decoder layer list, e.g. dense:3136:relu,reshape:7x7x64,conv2dTranspose:1:k3:s2:psame", default: "an MLP", group: M, kinds: ["vae", "conditional", "autoencoder", ...GANS] },
+  { name: "shape", value: "HxWxC", help: "image shape of each row (channels last), e.g. 28x28x1", default: "flat rows", group: M, kinds: ["vae", "conditional", "autoencoder", ...GANS] },
 ];
 
 /** Checks that every given model option applies to `kind`. */
@@ -160,16 +160,38 @@ function vrnnConfig(args: Args, rowSize: number, hidden: number[] | undefined, d
     cell: args.choice("cell", ["gru", "lstm"] as const, "gru"), ...c };
 }
 
-/** vaekit/gan: a VAEGAN or CVAEGAN config (layer lists from the widths; every layer of --activation). */
-function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number): VAEConfig {
+/**
+ * vaekit/gan: a VAEGAN or CVAEGAN config. MLPs from the widths (every layer of --activation); or, with
+ * --encoder/--decoder (and --shape for conv lists), layer lists for every network: --discriminator and --classifier
+ * then take a layer list too, or widths (dense layers, after a flatten when --shape is given).
+ */
+function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number, lists?: Record<string, unknown>): VAEConfig {
   const layers = (v: number[] | undefined) => v?.map((units) => ({ type: "dense", units }));
   const c: Record<string, unknown> = { inputSize, latentSize: args.whole("latent", 20, 1, 65536), ...common(args) };
-  const enc = layers(hiddenOf(args, "hidden", kind) as number[] | undefined);
-  if (enc) c.encoder = enc;
-  const dec = layers(hiddenOf(args, "decoder-hidden", kind) as number[] | undefined);
-  if (dec) c.decoder = dec;
-  const dis = layers(hiddenOf(args, "discriminator", kind) as number[] | undefined);
+  // a network beside --encoder/--decoder: widths (digits and commas only) or a layer list (compact, JSON or a .json file)
+  const net = (name: string): unknown[] | undefined => {
+    const v = args.string(name);
+    if (v === undefined) return undefined;
+    if (!lists) return layers(hiddenOf(args, name, kind) as number[]);
+    if (/^\s*\d[\d,\s]*$/.test(v)) return [...(lists.inputShape ? [{ type: "flatten" }] : []), ...layers(parseWholes(`--${name}`, v, 1))!];
+    return layerList(`--${name}`, v);
+  };
+  if (lists) {
+    if (lists.inputShape) {
+      delete c.inputSize;
+      c.inputShape = lists.inputShape;
+    }
+    c.encoder = lists.encoder;
+    c.decoder = lists.decoder;
+  } else {
+    const enc = layers(hiddenOf(args, "hidden", kind) as number[] | undefined);
+    if (enc) c.encoder = enc;
+    const dec = layers(hiddenOf(args, "decoder-hidden", kind) as number[] | undefined);
+    if (dec) c.decoder = dec;
+  }
+  const dis = net("discriminator");
   if (dis) c.discriminator = dis;
+  else if (lists?.inputShape) throw new UsageError(`--model ${kind} with --shape needs --discriminator (a layer list, e.g. conv2d:32:k4:s2:p1,flatten,dense:256, or widths)`);
   const l = args.whole("feature-layer", undefined, 0, 1000);
   if (l !== undefined) c.featureLayer = l;
   if (kind === "vae-gan") {
@@ -179,8 +201,9 @@ function ganConfig(args: Args, kind: Kind, inputSize: number, classes: number): 
     if (gamma !== undefined) c.gamma = gamma;
   } else {
     c.classes = classes;
-    const cls = layers(hiddenOf(args, "classifier", kind) as number[] | undefined);
+    const cls = net("classifier");
     if (cls) c.classifier = cls;
+    else if (lists?.inputShape) throw new UsageError("--model cvae-gan with --shape needs --classifier (a layer list, e.g. conv2d:32:k4:s2:p1,flatten,dense:128, or widths)");
   }
   return c as unknown as VAEConfig;
 }
@@ -199,10 +222,12 @@ export function modelConfig(args: Args, kind: Kind, inputSize: number, classes: 
   if (enc !== undefined || dec !== undefined || shape !== undefined) {
     if (enc === undefined || dec === undefined) throw new UsageError("--encoder and --decoder go together (layer lists for both networks)");
     if (hidden || decoderHidden || args.has("activation")) throw new UsageError("--hidden, --decoder-hidden and --activation describe MLPs; with --encoder/--decoder each layer names its own");
-    delete base.inputSize;
-    base.inputShape = shape === undefined ? [inputSize] : shapeOf(shape, inputSize);
     base.encoder = layerList("--encoder", enc);
     base.decoder = layerList("--decoder", dec);
+    // vaekit/gan: without --shape the lists are MLPs of dense layers (no inputShape)
+    if (GANS.includes(kind)) return ganConfig(args, kind, inputSize, classes, { ...(shape === undefined ? {} : { inputShape: shapeOf(shape, inputSize) }), encoder: base.encoder, decoder: base.decoder });
+    delete base.inputSize;
+    base.inputShape = shape === undefined ? [inputSize] : shapeOf(shape, inputSize);
   }
   switch (kind) {
     case "vrnn": return vrnnConfig(args, inputSize, hidden as number[] | undefined, decoderHidden as number[] | undefined) as never;

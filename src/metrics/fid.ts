@@ -4,7 +4,7 @@
 // feature space. FID(a, b) = ‖μa − μb‖² + tr Σa + tr Σb − 2 tr (Σa Σb)^½ (Heusel et al. 2017),
 // the trace of the matrix square root taken as Σ √λ of Σa^½ Σb Σa^½ (symmetric), with the symmetric
 // eigendecompositions of the npm package ml-matrix (an optional peer dependency of vaekit/metrics only).
-import { InvalidInputError } from "../errors.js";
+import { InvalidInputError, ModelFormatError } from "../errors.js";
 import { show } from "../errors-format.js";
 import { toRows, type Data } from "../io/data.js";
 import { decodeSafetensors } from "../io/safetensors.js";
@@ -85,19 +85,24 @@ export class FidClassifier {
   readonly #x: Tensor;
   #disposed = false;
 
-  private constructor(e: Engine) {
+  private constructor(e: Engine, weights: Uint8Array | undefined) {
     this.#e = e;
     const layout = new ParameterLayout();
     const plan = planLayers("classifier", resolveLayers("classifier", NETWORK), [28, 28, 1]);
     this.#net = stack(layout, "classifier", plan, 784, 0, 0);
-    this.#params = e.alloc(layout.size);
-    const file = decodeSafetensors(bytesOf(FID_CLASSIFIER_BASE64));
-    const all = e.f32(this.#params, layout.size);
+    const mine = weights === undefined;
+    const file = decodeSafetensors(weights ?? bytesOf(FID_CLASSIFIER_BASE64));
     for (const t of layout.tensors()) {
-      const src = file.tensors.get(t.name);
-      if (!src) throw new Error(`vaekit internal: the FID classifier has no tensor ${t.name}`);
-      t.write(all, src.data);
+      const src = file.tensors.get(t.name), size = t.shape.reduce((a, b) => a * b, 1);
+      if (!src || src.data.length !== size) {
+        if (mine) throw new Error(`vaekit internal: the FID classifier has no tensor ${t.name}`);
+        throw new ModelFormatError(`FidClassifier.create: weights must hold ${t.name} with ${size} values (the network of ` +
+          `scripts/make-fid-conv-classifier.py); ${src ? `it has ${src.data.length}` : "it has no such tensor"}`);
+      }
     }
+    this.#params = e.alloc(layout.size);
+    const all = e.f32(this.#params, layout.size);
+    for (const t of layout.tensors()) t.write(all, file.tensors.get(t.name)!.data);
     this.#ws = new Workspace(e);
     this.#tape = new Tape(e);
     this.#x = this.#ws.tensor((d) => d.B * 784);
@@ -105,15 +110,22 @@ export class FidClassifier {
   }
 
   /**
-   * Loads the classifier into an engine of its own (vaekit-ext.wasm: it runs conv kernels).
+   * Loads the classifier into an engine of its own (vaekit-ext.wasm: it runs conv kernels). `weights`: the
+   * safetensors bytes of another classifier of the same network (e.g. the Fashion-MNIST one,
+   * test/fixtures/metrics/fid-fashion-conv-classifier.safetensors, `--data fashion` of the script); default the
+   * MNIST classifier that ships inside vaekit/metrics. ModelFormatError when a tensor is missing or of another size.
    *
    * @example
    * ```ts
    * const c = await FidClassifier.create();
+   * const fashion = await FidClassifier.create({ weights: readFileSync("fid-fashion-conv-classifier.safetensors") });
    * ```
    */
-  static async create(options: Pick<EngineOptions, "wasm"> = {}): Promise<FidClassifier> {
-    return new FidClassifier(await Engine.create(options.wasm, undefined, 1, true));
+  static async create(options: Pick<EngineOptions, "wasm"> & { weights?: Uint8Array } = {}): Promise<FidClassifier> {
+    if (options.weights !== undefined && !(options.weights instanceof Uint8Array)) {
+      throw new InvalidInputError(`FidClassifier.create: weights must be the safetensors file's bytes (a Uint8Array); got ${show(options.weights)}`);
+    }
+    return new FidClassifier(await Engine.create(options.wasm, undefined, 1, true), options.weights);
   }
 
   /** Runs the network on the images; `logits`: the last layer's output, else the penultimate features. */
@@ -306,7 +318,7 @@ export async function fidFromStatistics(a: FeatureStatistics, b: FeatureStatisti
  * const score = await fid(model.sample(10000, { seed: 1 }), testImages);
  * ```
  */
-export async function fid(a: Data, b: Data, options: Pick<EngineOptions, "wasm"> = {}): Promise<number> {
+export async function fid(a: Data, b: Data, options: Pick<EngineOptions, "wasm"> & { weights?: Uint8Array } = {}): Promise<number> {
   const c = await FidClassifier.create(options);
   try {
     return await fidFromStatistics(c.statistics(a), c.statistics(b));

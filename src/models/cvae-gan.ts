@@ -6,7 +6,7 @@
 //   discriminator  L_D    (real data vs reconstructions x′ and class-conditional samples x_p; binary cross-entropy)
 //   classifier     L_C = −log P(c|x) on real data
 // with x′ = G(z, c), z ~ q(z|x, c); x_p = G(z_p, c), z_p ~ N(0, I) with the batch's own labels; the pairwise
-// feature matching L_G = ½(‖x − x′‖² + ‖f_D(x) − f_D(x′)‖² + ‖f_C(x) − f_C(x′)‖²) per example; the mean feature
+// feature matching L_G = ½(w_pixel·‖x − x′‖² + ‖f_D(x) − f_D(x′)‖² + ‖f_C(x) − f_C(x′)‖²) per example (w_pixel 1 by default, the paper's); the mean feature
 // matching L_GD = ½‖mean f_D(x) − mean f_D(x_p)‖² and L_GC = ½ Σ_c ‖mean_c f_C(x) − mean_c f_C(x_p)‖² over the
 // batch (class c's examples; counted batch size × in the summed objective, as per-example terms are).
 import { InvalidInputError } from "../errors.js";
@@ -348,15 +348,15 @@ export class CVAEGAN extends GanModel<ResolvedCVAEGANConfig, CVAEGANTerms> {
     return this.decode(z, labelRows(new Array(n).fill(label), n, this.classes, `${what}: label`));
   }
 
-  /** ½‖x − x′‖² per example summed (rows 0 … B against B … 2B of the discriminator's input), gradient into x′'s rows. */
+  /** pixel·½‖x − x′‖² per example summed (rows 0 … B against B … 2B of the discriminator's input), gradient into x′'s rows. */
   #pixelPairwise(t: Tape, B: number, R: number, scale: number): number {
-    const b = this.b, D = this.D, k = this.e.k;
+    const b = this.b, D = this.D, k = this.e.k, pixel = this.cfg.weights.pixel;
     const real = b.dIn.ptr, fake = b.dIn.ptr + B * D * 4;
     if (t.scale && scale) {
       const g = t.acc(b.dIn.grad!, R * D);
-      k.gaussian_loss(g + B * D * 4, b.rec.ptr, fake, real, B, D, 1, scale * t.scale);
+      k.gaussian_loss(g + B * D * 4, b.rec.ptr, fake, real, B, D, 1, pixel * scale * t.scale);
     } else k.gaussian_loss(0, b.rec.ptr, fake, real, B, D, 1, 0);
-    return this.sumAt(b.rec.ptr, B) - B * D * HALF_LOG_2PI;
+    return pixel * (this.sumAt(b.rec.ptr, B) - B * D * HALF_LOG_2PI);
   }
 
   /**

@@ -116,10 +116,14 @@ export interface ResolvedVAEGANConfig extends Required<Omit<VAEGANConfig, "balan
 /**
  * Bao et al.'s loss weights (2017, Eq. 10/11): the encoder minimises `kl`·L_KL + `encoderPairwise`·L_G, the
  * generator `generatorPairwise`·L_G + `featureMatching`·(L_GD + L_GC). Defaults 3, 1, 1e-3, 1e-3 (the paper's).
+ * `pixel` weighs the pixel term inside L_G: L_G = ½(`pixel`·‖x − x′‖² + ‖f_D(x) − f_D(x′)‖² + ‖f_C(x) − f_C(x′)‖²);
+ * default 1 (the paper's). The pixel term is a unit Gaussian's, weak for data in [0, 1] beside the feature terms:
+ * on MNIST with MLP networks a larger one (1/σ² of a narrower Gaussian) kept the generator's pixels clean
+ * (bench/results/gan.md).
  *
  * @example
  * ```ts
- * const w: CVAEGANWeights = { kl: 3, encoderPairwise: 1, generatorPairwise: 1e-3, featureMatching: 1e-3 };
+ * const w: CVAEGANWeights = { kl: 3, encoderPairwise: 1, generatorPairwise: 1e-3, featureMatching: 1e-3, pixel: 1 };
  * ```
  */
 export interface CVAEGANWeights {
@@ -127,6 +131,7 @@ export interface CVAEGANWeights {
   encoderPairwise: number;
   generatorPairwise: number;
   featureMatching: number;
+  pixel: number;
 }
 
 /**
@@ -327,13 +332,14 @@ export function resolveCVAEGANConfig(config: unknown): ResolvedCVAEGANConfig {
   } else classifier = layers("classifier", c.classifier, [{ type: "dense", units: 512 }, { type: "dense", units: 256 }], base.activation);
   const w = (c.weights ?? {}) as Record<string, unknown>;
   if (typeof w !== "object" || w === null || Array.isArray(w)) throw new InvalidConfigError(`weights must be an object of loss weights; got ${show(c.weights)}`);
-  const names = ["kl", "encoderPairwise", "generatorPairwise", "featureMatching"];
+  const names = ["kl", "encoderPairwise", "generatorPairwise", "featureMatching", "pixel"];
   for (const k of Object.keys(w)) if (!names.includes(k)) throw new InvalidConfigError(`weights: unknown loss weight '${k}'${suggest(k, names)}; known: ${names.join(", ")}`);
   const weight = (k: string, d: number): number => (w[k] === undefined ? d : positive(`weights.${k}`, w[k], true));
   return {
     ...base,
     classes,
     classifier,
-    weights: { kl: weight("kl", 3), encoderPairwise: weight("encoderPairwise", 1), generatorPairwise: weight("generatorPairwise", 1e-3), featureMatching: weight("featureMatching", 1e-3) },
+    weights: { kl: weight("kl", 3), encoderPairwise: weight("encoderPairwise", 1), generatorPairwise: weight("generatorPairwise", 1e-3), featureMatching: weight("featureMatching", 1e-3),
+      pixel: weight("pixel", 1) },
   };
 }

@@ -26,6 +26,7 @@ describe("CVAEGAN gradients", () => {
   const variants: [string, Partial<CVAEGANConfig>][] = [
     ["tanh", {}],
     ["leaky ReLU, features at layer 0, label smoothing", { activation: "leaky_relu", featureLayer: 0, labelSmoothing: 0.2 }],
+    ["pixel weight 40 in L_G", { weights: { ...base.weights, pixel: 40 } }],
   ];
   for (const [name, extra] of variants) {
     for (const step of ["encoder", "generator", "discriminator", "classifier"] as const) {

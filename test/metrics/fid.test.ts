@@ -2,7 +2,7 @@
 // weights against the committed fixture, and FID against closed forms.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { readIdx, readIdxImages } from "../../src/index.js";
+import { InvalidInputError, ModelFormatError, readIdx, readIdxImages } from "../../src/index.js";
 import { FidClassifier, fid, fidFromStatistics, type FeatureStatistics } from "../../src/metrics.js";
 import { FID_CLASSIFIER_BASE64 } from "../../src/metrics/fid-classifier.generated.js";
 import { randomArray } from "../helpers/wasm.js";
@@ -38,6 +38,39 @@ describe("FidClassifier", () => {
     expect(() => c.features(new Float32Array(783))).toThrow(/784/);
     c.dispose();
     c.dispose();
+  });
+});
+
+describe("FidClassifier.create({ weights })", () => {
+  const FASHION = "test/fixtures/metrics/fid-fashion-conv-classifier";
+  it("runs the committed Fashion-MNIST classifier as PyTorch does on its probe images (the script's split)", async () => {
+    const fx = JSON.parse(readFileSync(`${FASHION}.json`, "utf8")) as { features: number[]; logits: number[] };
+    const { fashionMnist } = await import("../../bench/fashion-mnist.mjs");
+    const { testX } = fashionMnist();
+    const probe = new Float32Array(64 * 784);
+    for (let i = 0; i < 64; i++) probe.set(testX.subarray(i * 156 * 784, (i * 156 + 1) * 784), i * 784);
+    const c = await FidClassifier.create({ weights: new Uint8Array(readFileSync(`${FASHION}.safetensors`)) });
+    const f = c.features(probe);
+    let worst = 0;
+    f.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - fx.features[i]))));
+    expect(worst).toBeLessThan(1e-4);
+    c.classify(probe).forEach((k, r) => {
+      const row = fx.logits.slice(r * 10, r * 10 + 10);
+      expect(k).toBe(row.indexOf(Math.max(...row)));
+    });
+    // not the MNIST classifier's features
+    const m = await FidClassifier.create();
+    expect(Array.from(m.features(probe).subarray(0, 64))).not.toEqual(Array.from(f.subarray(0, 64)));
+    m.dispose();
+    c.dispose();
+  });
+
+  it("refuses weights of another network with a typed error naming the tensor", async () => {
+    const { encodeSafetensors } = await import("../../src/io/safetensors.js");
+    const bad = encodeSafetensors(new Map([["classifier.layers.0.weight", { shape: [2], data: new Float32Array(2) }]]));
+    await expect(FidClassifier.create({ weights: bad })).rejects.toThrow(ModelFormatError);
+    await expect(FidClassifier.create({ weights: bad })).rejects.toThrow(/classifier\.layers\.0\.weight with 200 values.*it has 2/);
+    await expect(FidClassifier.create({ weights: "x" as unknown as Uint8Array })).rejects.toThrow(InvalidInputError);
   });
 });
 

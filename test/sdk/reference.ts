@@ -606,7 +606,7 @@ export function vaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: VaeGanC
 export interface CvaeGanConfig extends Omit<VaeGanConfig, "beta" | "gamma" | "generatorLoss"> {
   classes: number;
   classifier: GanLayerRef[];
-  weights: { kl: number; encoderPairwise: number; generatorPairwise: number; featureMatching: number };
+  weights: { kl: number; encoderPairwise: number; generatorPairwise: number; featureMatching: number; pixel: number };
 }
 
 /**
@@ -634,7 +634,7 @@ export function cvaeGanObjective<T>(o: Ops<T>, W: Record<string, T>, cfg: CvaeGa
   }
   const fcx = fC(x), fcr = fC(p.xr);
   const half = (a: T, b: T): T => o.scale(o.sumAll(o.square(o.sub(a, b))), 0.5);
-  const pairwise = o.add(half(x, p.xr), o.add(half(fdx, fdr), half(fcx, fcr)));
+  const pairwise = o.add(o.scale(half(x, p.xr), w.pixel), o.add(half(fdx, fdr), half(fcx, fcr)));
   if (step === "encoder") return o.add(o.add(o.scale(o.sumAll(klNormal(o, p.mu, p.lv)), w.kl), o.scale(pairwise, w.encoderPairwise)), none);
   // mean feature matching: L_GD over the batch, L_GC per class (class means as (Y/n_c)ᵀ·F), each times n
   const fdp = p.feats(p.xp), fcp = fC(p.xp);
