@@ -1,7 +1,9 @@
 // Does vaekit's Keras-style conv VAE (bench/conv-repro.mjs's config: "same" padding with the odd pad at the end,
 // Conv2DTranspose cropping its extra row at the end) compute what the Keras recipe's PyTorch modules compute with the
-// same weights? Saves a trained-for-a-few-steps model and its encode/decode outputs, and asks
-// bench/torch_conv_keras.py --check to load the file and compare. Needs `npm run build` (dist/).
+// same weights? Saves a trained-for-a-few-steps model, its encode/decode outputs and the loss and every gradient of
+// a batch with given noise ε, and asks bench/torch_conv_keras.py --check to load the file and compare (PyTorch's
+// autograd through the same modules: the whole training step's arithmetic, "same" paddings included). Needs
+// `npm run build` (dist/).
 //
 //   node bench/conv-keras-check.mjs
 import { execFileSync } from "node:child_process";
@@ -19,9 +21,12 @@ await vae.fit(x, { epochs: 1, batchSize: 64, learningRate: 1e-3, eps: 1e-7, loss
 const probe = x.subarray(0, 8 * 784);
 const { mean, logVar } = vae.encode(probe);
 const z = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i * 1.7) * 2);
+const epsilon = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i * 2.3) * 1.5);
+const g = vae.gradients(probe, { epsilon }); // the summed objective (BCE + KL) of the 8 images, and its gradients
 const dir = mkdtempSync(join(tmpdir(), "vaekit-keras-check-"));
 writeFileSync(join(dir, "model.safetensors"), vae.save());
-writeFileSync(join(dir, "outputs.json"), JSON.stringify({ x: [...probe], mean: [...mean], logVar: [...logVar], z: [...z], decode: [...vae.decode(z)] }));
+writeFileSync(join(dir, "outputs.json"), JSON.stringify({ x: [...probe], mean: [...mean], logVar: [...logVar], z: [...z], decode: [...vae.decode(z)],
+  epsilon: [...epsilon], loss: g.loss, gradients: Object.fromEntries(Object.entries(g.gradients).map(([k, v]) => [k, [...v]])) }));
 vae.dispose();
 const out = execFileSync("/usr/bin/python3", [`${ROOT}bench/torch_conv_keras.py`, "--check", join(dir, "model.safetensors"), join(dir, "outputs.json")], { encoding: "utf8" });
 console.log(`largest |vaekit − PyTorch| / max |PyTorch| with Keras's alignment: ${out.trim()}`);

@@ -167,8 +167,22 @@ def check(path, outputs):
     with torch.no_grad():
         mu2, _ = other.encode(x)
         p2 = torch.sigmoid(other.decode(torch.tensor(o["z"]).view(-1, 2))).permute(0, 2, 3, 1).flatten(1)
-    print(json.dumps({"mean": rel(mu, o["mean"]), "logVar": rel(lv, o["logVar"]), "decode": rel(p, o["decode"]),
-                      "pytorchAlignment": {"mean": rel(mu2, o["mean"]), "decode": rel(p2, o["decode"])}}))
+    out = {"mean": rel(mu, o["mean"]), "logVar": rel(lv, o["logVar"]), "decode": rel(p, o["decode"]),
+           "pytorchAlignment": {"mean": rel(mu2, o["mean"]), "decode": rel(p2, o["decode"])}}
+    if "gradients" in o:  # the summed loss of the batch with vaekit's ε, and autograd's gradients in vaekit's names
+        names = {"enc1": "encoder.layers.0", "enc2": "encoder.layers.1", "enc3": "encoder.layers.3", "mean": "encoder.mean",
+                 "logvar": "encoder.logvar", "dec1": "decoder.layers.0", "dec2": "decoder.layers.2",
+                 "dec3": "decoder.layers.3", "dec4": "decoder.layers.4"}
+        mu, logvar = model.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.tensor(o["epsilon"]).view(-1, 2)
+        rec = F.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none").flatten(1).sum()
+        kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).sum()
+        model.zero_grad()
+        (rec + kl).backward()
+        out["loss"] = abs(float(rec + kl) - o["loss"]) / abs(float(rec + kl))
+        out["gradients"] = {f"{v}.{p}": rel(getattr(getattr(model, m), p).grad, o["gradients"][f"{v}.{p}"])
+                            for m, v in names.items() for p in ("weight", "bias")}
+    print(json.dumps(out))
 
 
 def main():
