@@ -3,6 +3,7 @@
 // figure and ratio with the date, Node version and CPU.
 //   bench/gemm.mjs        -> bench/results/gemm.json        (if present)
 //   bench/conv.mjs        -> bench/results/conv.json        (conv kernels on the Keras conv VAE's layers)
+//   bench/conv-train.mjs  -> bench/results/conv-train.json  (training the Keras conv VAE vs PyTorch and TF.js)
 //   bench/train-step.mjs  -> bench/results/train-step.json
 //   bench/infer.mjs       -> bench/results/infer.json         (batch-1 latency vs tfjs-wasm and the weight-read floor)
 //   bench/cold-start.mjs  -> bench/results/cold-start.json    (import → first decoded sample, fresh processes)
@@ -20,6 +21,7 @@ const RESULTS = here("./results/");
 const BENCHES = [
   { name: "gemm", script: "gemm.mjs", json: "gemm.json" },
   { name: "conv", script: "conv.mjs", json: "conv.json" },
+  { name: "conv-train", script: "conv-train.mjs", json: "conv-train.json" },
   { name: "cores", script: "cores.mjs", json: "cores.json" },
   { name: "train-step", script: "train-step.mjs", json: "train-step.json" },
   { name: "infer", script: "infer.mjs", json: "infer.json" },
@@ -172,6 +174,23 @@ function convSection(c) {
   return L;
 }
 
+// ---- training the conv VAE (bench/conv-train.mjs) ----
+function convTrainSection(t) {
+  const L = [];
+  L.push("## Training the Keras conv VAE");
+  L.push("");
+  L.push(`${t.model}; ${t.data}. ${t.rounds} interleaved rounds, run ${t.env.date} on ${t.env.cpu}, load average ${t.env.loadavgStart.map(f2).join(" ")} at start, ${t.env.loadavgEnd.map(f2).join(" ")} at end.`);
+  L.push("");
+  L.push("| contender | images/s | how |");
+  L.push("|---|---:|---|");
+  for (const [name, r] of Object.entries(t.results)) L.push(`| ${name} | ${r.imagesPerSecond < 10 ? f2(r.imagesPerSecond) : f0(r.imagesPerSecond)} | ${r.how} |`);
+  L.push("");
+  L.push("| ratio | value (of medians) | paired median (min–max) |");
+  L.push("|---|---:|---:|");
+  for (const [name, r] of Object.entries(t.ratios)) L.push(`| ${name} | **${f2(r.value)}×** | ${f2(r.pairedMedian)} (${f2(r.pairedMin)}–${f2(r.pairedMax)}) |`);
+  return L;
+}
+
 const mb = (b) => (b == null ? "—" : `${(b / 2 ** 20).toFixed(2)} MiB`);
 const spread = (s, f = f1) => (s ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : "—");
 const loadLine = (env) => `load average ${env.loadavgStart.map(f2).join(" ")} at start, ${env.loadavgEnd.map(f2).join(" ")} at end`;
@@ -265,7 +284,7 @@ export function writeReadme(status = {}) {
   else L.push("## Training step", "", "No bench/results/train-step.json.", "");
   if (gemm) L.push(...gemmSection(gemm), "");
   else L.push("## GEMM", "", "No bench/results/gemm.json.", "");
-  for (const [name, section] of [["conv.json", convSection], ["infer.json", inferSection], ["cold-start.json", coldStartSection], ["memory.json", memorySection]]) {
+  for (const [name, section] of [["conv.json", convSection], ["conv-train.json", convTrainSection], ["infer.json", inferSection], ["cold-start.json", coldStartSection], ["memory.json", memorySection]]) {
     const r = readJson(name);
     if (r) L.push(...section(r), "");
     else L.push(`No bench/results/${name}.`, "");
