@@ -199,18 +199,22 @@ describe("the Keras conv VAE's shapes", () => {
     expect(firstMismatch(a.dW, s.dW)).toBe(-1);
     expect(firstMismatch(a.db, s.db)).toBe(-1);
     expect(firstMismatch(a.dX!, s.dX!)).toBe(-1);
-    const cs = makeCase(spec, 2, 12, 0.3);
-    cs.dW0.fill(0); cs.db0.fill(0);
-    const r = run(cs, 1, false);
-    const t = tfGrads(cs, 1);
-    expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
-    expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
-    expect(worst(r.dW, t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
-    expect(worst(r.db, t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+    expectMatchesTfjs(makeCase(spec, 2, 12, 0.3), 1);
   });
 });
 
 const sub = (a: Float32Array, b: Float32Array) => Float64Array.from(a, (v, i) => v - b[i]);
+
+/** The kernels' Y, dX, dW and db (from zero accumulators) against TF.js autograd of the same L. */
+function expectMatchesTfjs(cs: Case, act: number): void {
+  cs.dW0.fill(0); cs.db0.fill(0);
+  const r = run(cs, act, false);
+  const t = tfGrads(cs, act);
+  expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
+  expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
+  expect(worst(r.dW, t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
+  expect(worst(r.db, t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+}
 
 /** TF.js: y = act(conv(X, W) + b) and the gradients of L = Σ G ⊙ y (kernel W converted to TF's filter layouts). */
 function tfGrads(cs: Case, act: number) {
@@ -298,14 +302,7 @@ describe("gradients", () => {
     });
 
     it.each(FD)("%s: match tfjs autograd of the same L", (_l, spec) => {
-      const cs = makeCase(spec, 3, 500 + act, 0.6);
-      cs.dW0.fill(0); cs.db0.fill(0);
-      const r = run(cs, act, false);
-      const t = tfGrads(cs, act);
-      expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
-      expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
-      expect(worst(sub(r.dW, cs.dW0), t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
-      expect(worst(sub(r.db, cs.db0), t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+      expectMatchesTfjs(makeCase(spec, 3, 500 + act, 0.6), act);
     });
   });
 });
@@ -435,14 +432,7 @@ describe("thin filter gradients and the direct transposed forwards (one channel;
   it("the Keras decoder's last layer (28×28×32 → 28×28×1, batch 5): gradients and Y match tfjs autograd", () => {
     const spec: ConvSpec = { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true };
     for (const act of [0, 4]) {
-      const cs = makeCase(spec, 5, 60 + act, 0.3);
-      cs.dW0.fill(0); cs.db0.fill(0);
-      const r = run(cs, act, false);
-      const t = tfGrads(cs, act);
-      expect(worst(r.Y, t.y, 1e-5, 1e-6), "Y").toBeLessThanOrEqual(1);
-      expect(worst(r.dX!, t.gX, 1e-5, 1e-6), "dX").toBeLessThanOrEqual(1);
-      expect(worst(r.dW, t.gW, 1e-5, 1e-5), "dW").toBeLessThanOrEqual(1);
-      expect(worst(r.db, t.gb, 1e-5, 1e-5), "db").toBeLessThanOrEqual(1);
+      expectMatchesTfjs(makeCase(spec, 5, 60 + act, 0.3), act);
     }
   });
 });
