@@ -17,6 +17,7 @@ What is Keras's here, and differs from a plain PyTorch port (bench/torch_conv_tr
 
   /usr/bin/python3 bench/torch_conv_keras.py [--seed 1] [--epochs 10] [--images 70000] [--align keras|torch]
       [--bce clip|logits] [--adam keras|torch] [--out FILE]        -> JSON lines, one per epoch, then a summary
+  /usr/bin/python3 bench/torch_conv_keras.py --trajectory DIR      (bench/conv-trajectory.mjs's many-step comparison)
   /usr/bin/python3 bench/torch_conv_keras.py --check FILE.safetensors OUTPUTS.json
       -> how far these modules, given a vaekit file's weights, lie from vaekit's encode/decode (bench/conv-keras-check.mjs)
 """
@@ -185,7 +186,54 @@ def check(path, outputs):
     print(json.dumps(out))
 
 
+def trajectory(d):
+    """bench/conv-trajectory.mjs's run: STEPS steps from a vaekit file's initial weights over the given images and ε,
+    with PyTorch's Adam (ε 1e-7) and the logits BCE, in float32 and in float64; prints the comparison as JSON."""
+    vaekit = json.load(open(os.path.join(d, "vaekit.json")))["losses"]
+    steps = len(vaekit)
+    raw = lambda name: torch.frombuffer(bytearray(open(os.path.join(d, name), "rb").read()), dtype=torch.float32)
+    data = raw("data.f32").view(-1, 1, 28, 28)
+    eps = raw("eps.f32").view(steps, -1, 2)
+    runs = {}
+    for dtype in (torch.float32, torch.float64):
+        model = KerasConvVAE("keras")
+        model.chw = True
+        load_vaekit(model, os.path.join(d, "init.safetensors"))
+        model.to(dtype)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=EPS)
+        losses = []
+        for s in range(steps):
+            x = data[s * 128:(s + 1) * 128].to(dtype)
+            mu, logvar = model.encode(x)
+            z = mu + torch.exp(0.5 * logvar) * eps[s].to(dtype)
+            rec = F.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none").flatten(1).sum(1).mean()
+            kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).sum(1).mean()
+            opt.zero_grad()
+            (rec + kl).backward()
+            opt.step()
+            losses.append(float(rec + kl))
+        runs[dtype] = (losses, {k: v.detach().to(torch.float64) for k, v in model.state_dict().items()})
+    final = KerasConvVAE("keras")
+    final.chw = True
+    load_vaekit(final, os.path.join(d, "final.safetensors"))
+    vk = {k: v.detach().to(torch.float64) for k, v in final.state_dict().items()}
+    (l32, w32), (l64, w64) = runs[torch.float32], runs[torch.float64]
+    wrel = lambda a, b: max(float((a[k] - b[k]).abs().max() / b[k].abs().max().clamp_min(1e-30)) for k in b)
+    mean = lambda v: sum(v) / len(v)
+    print(json.dumps({
+        "torch": torch.__version__,
+        "perStep": [{"step": s + 1, "vaekit": vaekit[s], "f32": l32[s], "f64": l64[s],
+                     "vaekitVsF32": abs(vaekit[s] - l32[s]) / abs(l32[s]), "f32VsF64": abs(l32[s] - l64[s]) / abs(l64[s]),
+                     "vaekitVsF64": abs(vaekit[s] - l64[s]) / abs(l64[s])} for s in range(steps)],
+        "weights": {"vaekitVsF32": wrel(vk, w32), "f32VsF64": wrel(w32, w64), "vaekitVsF64": wrel(vk, w64),
+                    "perTensor": {k: {"vaekitVsF64": wrel({k: vk[k]}, {k: w64[k]}), "f32VsF64": wrel({k: w32[k]}, {k: w64[k]})}
+                                  for k in w64}},
+        "mean": {"vaekit": mean(vaekit), "f32": mean(l32), "f64": mean(l64)}}))
+
+
 def main():
+    if "--trajectory" in sys.argv:
+        return trajectory(sys.argv[sys.argv.index("--trajectory") + 1])
     if "--check" in sys.argv:
         return check(sys.argv[sys.argv.index("--check") + 1], sys.argv[sys.argv.index("--check") + 2])
     ap = argparse.ArgumentParser()
