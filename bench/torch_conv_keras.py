@@ -112,9 +112,9 @@ class KerasAdam:
             p.sub_(alpha * m / (v.sqrt() + self.eps))
 
 
-def losses(model, x, bce):
+def losses(model, x, bce, eps=None):
     mu, logvar = model.encode(x)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    z = mu + torch.exp(0.5 * logvar) * (torch.randn_like(mu) if eps is None else eps)
     logits = model.decode(z)
     if bce == "clip":
         p = torch.clamp(torch.sigmoid(logits), EPS, 1 - EPS)
@@ -201,18 +201,15 @@ def trajectory(d):
         load_vaekit(model, os.path.join(d, "init.safetensors"))
         model.to(dtype)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=EPS)
-        losses = []
+        batch = []
         for s in range(steps):
             x = data[s * 128:(s + 1) * 128].to(dtype)
-            mu, logvar = model.encode(x)
-            z = mu + torch.exp(0.5 * logvar) * eps[s].to(dtype)
-            rec = F.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none").flatten(1).sum(1).mean()
-            kl = (-0.5 * (1 + logvar - mu.pow(2) - logvar.exp())).sum(1).mean()
+            rec, kl = losses(model, x, "logits", eps[s].to(dtype))
             opt.zero_grad()
             (rec + kl).backward()
             opt.step()
-            losses.append(float(rec + kl))
-        runs[dtype] = (losses, {k: v.detach().to(torch.float64) for k, v in model.state_dict().items()})
+            batch.append(float(rec + kl))
+        runs[dtype] = (batch, {k: v.detach().to(torch.float64) for k, v in model.state_dict().items()})
     final = KerasConvVAE("keras")
     final.chw = True
     load_vaekit(final, os.path.join(d, "final.safetensors"))
