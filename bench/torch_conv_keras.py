@@ -7,8 +7,9 @@ What is Keras's here, and differs from a plain PyTorch port (bench/torch_conv_tr
   * "same" padding as TensorFlow computes it: conv2d stride 2 on 28 (14) pads 0 before and 1 after; Conv2DTranspose
     stride 2 makes the full (n−1)·2+3 output and crops the extra row/column at the END (PyTorch's padding=1,
     output_padding=1 crops one at the start instead);           --align torch    switches to PyTorch's alignment
-  * the decoder ends in a sigmoid and the loss is binary cross-entropy on the probabilities clipped to
-    [1e-7, 1 − 1e-7] (zero gradient where clipped), summed over pixels; --bce logits  uses the logits instead
+  * the decoder ends in a sigmoid and the loss is binary cross-entropy summed over pixels, computed from the sigmoid's
+    logits (tf.keras's binary_crossentropy takes a Sigmoid op's input); --bce clip  uses the probabilities clipped
+    to [1e-7, 1 − 1e-7] instead (zero gradient where clipped: Keras's path for outputs that aren't a sigmoid)
   * Adam with Keras's ε placement: w −= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + ε), ε = 1e-7;  --adam torch  is
     torch.optim.Adam(eps=1e-7) (ε added to the bias-corrected √v)
   * Glorot-uniform kernels, zero biases; all 70,000 MNIST images (train + t10k) / 255; batches of 128 over a fresh
@@ -16,7 +17,7 @@ What is Keras's here, and differs from a plain PyTorch port (bench/torch_conv_tr
     (summed BCE + KL); the printed epoch loss is Keras's running Mean: the unweighted mean of the batch losses.
 
   /usr/bin/python3 bench/torch_conv_keras.py [--seed 1] [--epochs 10] [--images 70000] [--align keras|torch]
-      [--bce clip|logits] [--adam keras|torch] [--out FILE]        -> JSON lines, one per epoch, then a summary
+      [--bce logits|clip] [--adam keras|torch] [--out FILE]        -> JSON lines, one per epoch, then a summary
   /usr/bin/python3 bench/torch_conv_keras.py --trajectory DIR      (bench/conv-trajectory.mjs's many-step comparison)
   /usr/bin/python3 bench/torch_conv_keras.py --check FILE.safetensors OUTPUTS.json
       -> how far these modules, given a vaekit file's weights, lie from vaekit's encode/decode (bench/conv-keras-check.mjs)
@@ -238,7 +239,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--images", type=int, default=70000)
     ap.add_argument("--align", choices=["keras", "torch"], default="keras")
-    ap.add_argument("--bce", choices=["clip", "logits"], default="clip")
+    ap.add_argument("--bce", choices=["clip", "logits"], default="logits")
     ap.add_argument("--adam", choices=["keras", "torch"], default="keras")
     ap.add_argument("--out")
     ap.add_argument("--init", help="a vaekit .safetensors file of bench/conv-config.mjs's model to start from")
