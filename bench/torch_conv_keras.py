@@ -19,6 +19,9 @@ What is Keras's here, and differs from a plain PyTorch port (bench/torch_conv_tr
   /usr/bin/python3 bench/torch_conv_keras.py [--seed 1] [--epochs 10] [--images 70000] [--align keras|torch]
       [--bce logits|clip] [--adam keras|torch] [--out FILE]        -> JSON lines, one per epoch, then a summary
   /usr/bin/python3 bench/torch_conv_keras.py --trajectory DIR      (bench/conv-trajectory.mjs's many-step comparison)
+  /usr/bin/python3 bench/torch_conv_keras.py --draws DIR [--seed 1] [--epochs 10] [--images 70000]
+      -> the random draws a training run of that seed makes (Glorot weights in vaekit's layout, each epoch's order,
+         each step's ε), replayed without training, for bench/conv-replay.mjs
   /usr/bin/python3 bench/torch_conv_keras.py --check FILE.safetensors OUTPUTS.json
       -> how far these modules, given a vaekit file's weights, lie from vaekit's encode/decode (bench/conv-keras-check.mjs)
 """
@@ -37,6 +40,10 @@ from torch.nn import functional as F  # noqa: E402
 torch.set_num_threads(1)
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 EPS = 1e-7
+# these modules' names -> a vaekit file's tensor prefixes (bench/conv-config.mjs's layer indices)
+VAEKIT_NAMES = {"enc1": "encoder.layers.0", "enc2": "encoder.layers.1", "enc3": "encoder.layers.3", "mean": "encoder.mean",
+                "logvar": "encoder.logvar", "dec1": "decoder.layers.0", "dec2": "decoder.layers.2",
+                "dec3": "decoder.layers.3", "dec4": "decoder.layers.4"}
 
 
 def read_idx(name):
@@ -144,10 +151,57 @@ def read_safetensors(path):
 def load_vaekit(model, path):
     """A vaekit file's tensors (bench/conv-config.mjs's layer indices) into these modules (model.chw must be True)."""
     w = read_safetensors(path)
-    names = {"enc1": "encoder.layers.0", "enc2": "encoder.layers.1", "enc3": "encoder.layers.3", "mean": "encoder.mean",
-             "logvar": "encoder.logvar", "dec1": "decoder.layers.0", "dec2": "decoder.layers.2",
-             "dec3": "decoder.layers.3", "dec4": "decoder.layers.4"}
+    names = VAEKIT_NAMES
     model.load_state_dict({f"{m}.{p}": w[f"{v}.{p}"] for m, v in names.items() for p in ("weight", "bias")})
+
+
+def to_vaekit(model):
+    """A Keras-flatten-order model's tensors (model.chw False) in a vaekit file's layout: the dense layer after the
+    flatten takes its columns, and the one before the reshape gives its rows, in C-H-W order instead of H-W-C."""
+    sd = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    sd["enc3.weight"] = sd["enc3.weight"].view(16, 7, 7, 64).permute(0, 3, 1, 2).reshape(16, 7 * 7 * 64)
+    sd["dec1.weight"] = sd["dec1.weight"].view(7, 7, 64, 2).permute(2, 0, 1, 3).reshape(7 * 7 * 64, 2)
+    sd["dec1.bias"] = sd["dec1.bias"].view(7, 7, 64).permute(2, 0, 1).reshape(-1)
+    return sd
+
+
+def draws(out_dir, seed, epochs, images):
+    """Replays the RNG of a training run (main below: manual_seed, the modules' Glorot draws, then per epoch a
+    randperm and per step randn_like(mu)) and writes them: init.json + init.f32 (vaekit names), order.u32
+    (epochs × images), eps.f32 (every step's [rows, 2] in order). Checks that the converted weights compute what the
+    drawn modules compute."""
+    torch.manual_seed(seed)
+    model = KerasConvVAE("keras")
+    sd = to_vaekit(model)
+    rng = torch.get_rng_state()  # the check's modules draw their own init: the run's stream goes on after the model's
+    other = KerasConvVAE("keras")
+    other.chw = True
+    other.load_state_dict(sd)
+    x = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        assert torch.allclose(model.encode(x)[0], other.encode(x)[0], rtol=1e-5, atol=1e-6), "enc layout"
+        z = torch.randn(4, 2, generator=torch.Generator().manual_seed(8))
+        assert torch.allclose(model.decode(z), other.decode(z), rtol=1e-5, atol=1e-6), "dec layout"
+    torch.set_rng_state(rng)
+    names = VAEKIT_NAMES
+    index, blob, at = {}, [], 0
+    for m, v in names.items():
+        for p in ("weight", "bias"):
+            t = sd[f"{m}.{p}"].contiguous().flatten()
+            index[f"{v}.{p}"] = [at, t.numel()]
+            blob.append(t)
+            at += t.numel()
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "init.json"), "w") as f:
+        json.dump({"seed": seed, "epochs": epochs, "images": images, "tensors": index}, f)
+    torch.cat(blob).numpy().tofile(os.path.join(out_dir, "init.f32"))
+    orders, eps = [], []
+    for _ in range(epochs):
+        orders.append(torch.randperm(images).to(torch.int32))
+        for s in range(0, images, 128):
+            eps.append(torch.randn(min(128, images - s), 2))  # randn_like(mu): the same generator call
+    torch.cat(orders).numpy().tofile(os.path.join(out_dir, "order.u32"))
+    torch.cat(eps).numpy().tofile(os.path.join(out_dir, "eps.f32"))
 
 
 def check(path, outputs):
@@ -172,9 +226,7 @@ def check(path, outputs):
     out = {"mean": rel(mu, o["mean"]), "logVar": rel(lv, o["logVar"]), "decode": rel(p, o["decode"]),
            "pytorchAlignment": {"mean": rel(mu2, o["mean"]), "decode": rel(p2, o["decode"])}}
     if "gradients" in o:  # the summed loss of the batch with vaekit's ε, and autograd's gradients in vaekit's names
-        names = {"enc1": "encoder.layers.0", "enc2": "encoder.layers.1", "enc3": "encoder.layers.3", "mean": "encoder.mean",
-                 "logvar": "encoder.logvar", "dec1": "decoder.layers.0", "dec2": "decoder.layers.2",
-                 "dec3": "decoder.layers.3", "dec4": "decoder.layers.4"}
+        names = VAEKIT_NAMES
         mu, logvar = model.encode(x)
         z = mu + torch.exp(0.5 * logvar) * torch.tensor(o["epsilon"]).view(-1, 2)
         rec = F.binary_cross_entropy_with_logits(model.decode(z), x, reduction="none").flatten(1).sum()
@@ -234,6 +286,14 @@ def main():
         return trajectory(sys.argv[sys.argv.index("--trajectory") + 1])
     if "--check" in sys.argv:
         return check(sys.argv[sys.argv.index("--check") + 1], sys.argv[sys.argv.index("--check") + 2])
+    if "--draws" in sys.argv:
+        d = argparse.ArgumentParser()
+        d.add_argument("--draws", required=True)
+        d.add_argument("--seed", type=int, default=1)
+        d.add_argument("--epochs", type=int, default=10)
+        d.add_argument("--images", type=int, default=70000)
+        b = d.parse_args()
+        return draws(b.draws, b.seed, b.epochs, b.images)
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--epochs", type=int, default=10)
