@@ -82,8 +82,9 @@ const v = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, new Flo
 const f = Math.fround;
 
 const result = {
-  what: "vaekit trained on a PyTorch run's draws: its Glorot weights, epoch orders and ε (bench/conv-replay.mjs)",
-  torchSeed: meta.seed, images: n, epochs: [], started: new Date().toISOString(),
+  what: own !== undefined ? "vaekit's gradients + Keras's Adam on vaekit's own draws for the seed (bench/conv-replay.mjs --own)"
+    : "vaekit trained on a PyTorch run's draws: its Glorot weights, epoch orders and ε (bench/conv-replay.mjs)",
+  draws: own !== undefined ? "vaekit" : "torch", seed: meta.seed, images: n, epochs: [], started: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model ?? "unknown", logicalCores: cpus().length, node: process.version },
 };
 const batch = new Float32Array(B * P);
