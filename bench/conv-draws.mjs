@@ -9,7 +9,7 @@
 //     |w| over the bound (just under 1) and the mean over the bound's standard error;
 //   * the shuffle: each epoch's order is a permutation, and pairs of images that share a batch in epoch e share one
 //     in epoch e + 1 as often as independent shuffles make them (expected: pairs × 127 / 69,999; the spread of that
-//     count is measured on 20 pairs of Fisher–Yates shuffles drawn with node:crypto's randomInt).
+//     count is measured on 200 pairs of Fisher–Yates shuffles drawn with node:crypto's randomInt).
 //
 //   npx tsx bench/conv-draws.mjs [--seeds 1,2,3,4,5] [--out bench/results/conv-draws.json]
 // (tsx, because it imports the shuffle from src/train/shuffle.ts.) Needs `npm run build` (dist/ and build/vaekit-testing.wasm).
@@ -143,7 +143,7 @@ function shuffle(seed) {
 }
 
 const result = { what: "vaekit's random draws for Keras's conv VAE recipe (bench/conv-draws.mjs): training noise ε, Glorot weights, epoch shuffles, per seed",
-  independentShuffles: referenceShuffles(20), seeds: {} };
+  independentShuffles: referenceShuffles(200), seeds: {} };
 console.log(`independent shuffles: pairs again together ${result.independentShuffles.mean} ± ${result.independentShuffles.sd}`);
 for (const seed of SEEDS) {
   result.seeds[seed] = { noise: noise(seed), weights: await weights(seed), shuffle: shuffle(seed) };
