@@ -14,9 +14,6 @@
 //   npx tsx bench/conv-replay.mjs --own S [--epochs 10] [--out FILE]
 //      the same loop on vaekit's own draws for seed S (the config's Glorot draw, fit's epoch permutations, fit's ε
 //      stream regenerated with the testing build's rng_normal): does this loop land where vae.fit lands for S?
-//   npx tsx bench/conv-replay.mjs --draws DIR --own S --torch init|order|eps[,…] [--epochs 10] [--out FILE]
-//      mixed draws: the parts named by --torch from the PyTorch run's DIR, the others vaekit's own for seed S — which
-//      draw carries a difference between two seeds' results?
 // Needs `npm run build` (dist/, and build/vaekit-testing.wasm for --own).
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -26,32 +23,19 @@ import { fileURLToPath } from "node:url";
 import { CONFIG } from "./conv-config.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const { values: args } = parseArgs({ options: { draws: { type: "string" }, own: { type: "string" }, torch: { type: "string" },
-  epochs: { type: "string" }, out: { type: "string" } } });
-const PARTS = ["init", "order", "eps"];
-const fromTorch = args.draws === undefined ? [] : args.own === undefined ? PARTS : (args.torch ?? "").split(",").filter(Boolean);
-if (args.draws === undefined && args.own === undefined) throw new Error("--draws DIR (bench/torch_conv_keras.py --draws DIR --seed S), --own SEED, or both with --torch PARTS");
-if ((args.torch !== undefined) !== (args.draws !== undefined && args.own !== undefined)) throw new Error("--torch PARTS goes with both --draws DIR and --own SEED");
-for (const p of fromTorch) if (!PARTS.includes(p)) throw new Error(`--torch: ${p} is not one of ${PARTS.join(", ")}`);
-if (args.torch !== undefined && (fromTorch.length === 0 || fromTorch.length === PARTS.length)) throw new Error("--torch names one or two of init, order, eps (all or none: --draws or --own alone)");
+const { values: args } = parseArgs({ options: { draws: { type: "string" }, own: { type: "string" }, epochs: { type: "string" }, out: { type: "string" } } });
+if (!args.draws === !args.own) throw new Error("--draws DIR (bench/torch_conv_keras.py --draws DIR --seed S) or --own SEED");
 const own = args.own !== undefined ? Number(args.own) : undefined;
-const torchMeta = args.draws !== undefined ? JSON.parse(readFileSync(join(args.draws, "init.json"), "utf8")) : undefined;
-const meta = own !== undefined ? { seed: own, epochs: 10, images: 70000, tensors: torchMeta?.tensors } : torchMeta;
-if (torchMeta && own !== undefined && torchMeta.images !== meta.images) throw new Error(`the draws in ${args.draws} are for ${torchMeta.images} images; --own draws ${meta.images}`);
+const meta = own !== undefined ? { seed: own, epochs: 10, images: 70000 } : JSON.parse(readFileSync(join(args.draws, "init.json"), "utf8"));
 const EPOCHS = Math.min(Number(args.epochs ?? meta.epochs), meta.epochs);
-const drawsName = fromTorch.length === 0 ? "vaekit" : fromTorch.length === PARTS.length ? "torch"
-  : PARTS.map((p) => `${p}: ${fromTorch.includes(p) ? `torch seed ${torchMeta.seed}` : `vaekit seed ${own}`}`).join(", ");
-const OUT = args.out ?? (fromTorch.length === 0 ? `vaekit-own-${own}.json` : join(args.draws, fromTorch.length === PARTS.length ? "vaekit.json" : `vaekit-mixed-${own}.json`));
+const OUT = args.out ?? (own !== undefined ? `vaekit-own-${own}.json` : join(args.draws, "vaekit.json"));
 const STEP_LIMIT = Number(process.env.REPLAY_STEPS ?? Infinity); // a short check of the first steps against PyTorch
 const B = 128, L = CONFIG.latentSize, LR = 1e-3, B1 = 0.9, B2 = 0.999, EPS = 1e-7;
 const f32file = (name) => { const b = readFileSync(join(args.draws, name)); return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4); };
-const torchDraws = () => {
+const { init, order, eps } = own !== undefined ? await ownDraws(own) : (() => {
   const orderBytes = readFileSync(join(args.draws, "order.u32"));
   return { init: f32file("init.f32"), order: new Int32Array(orderBytes.buffer, orderBytes.byteOffset, orderBytes.byteLength / 4), eps: f32file("eps.f32") };
-};
-const mine = own !== undefined ? await ownDraws(own) : undefined;
-const theirs = fromTorch.length > 0 ? torchDraws() : undefined;
-const { init, order, eps } = Object.fromEntries(PARTS.map((p) => [p, (fromTorch.includes(p) ? theirs : mine)[p]]));
+})();
 
 /** vaekit's draws for seed S as fit makes them: no init (the model's own), permutation(n, S, epoch − 1), and the
  *  training stream (seed, stream 2) with the counter moving on by ⌈rows·L / 4⌉ blocks a step. */
@@ -98,10 +82,9 @@ const v = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, new Flo
 const f = Math.fround;
 
 const result = {
-  what: fromTorch.length === 0 ? "vaekit's gradients + Keras's Adam on vaekit's own draws for the seed (bench/conv-replay.mjs --own)"
-    : fromTorch.length === PARTS.length ? "vaekit trained on a PyTorch run's draws: its Glorot weights, epoch orders and ε (bench/conv-replay.mjs)"
-      : "vaekit's gradients + Keras's Adam on mixed draws: some from a PyTorch run, the rest vaekit's own (bench/conv-replay.mjs --torch)",
-  draws: drawsName, seed: meta.seed, images: n, epochs: [], started: new Date().toISOString(),
+  what: own !== undefined ? "vaekit's gradients + Keras's Adam on vaekit's own draws for the seed (bench/conv-replay.mjs --own)"
+    : "vaekit trained on a PyTorch run's draws: its Glorot weights, epoch orders and ε (bench/conv-replay.mjs)",
+  draws: own !== undefined ? "vaekit" : "torch", seed: meta.seed, images: n, epochs: [], started: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model ?? "unknown", logicalCores: cpus().length, node: process.version },
 };
 const batch = new Float32Array(B * P);
