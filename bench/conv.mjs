@@ -6,6 +6,7 @@
 //   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs, BENCH_LAYERS=enc1,dec3 node bench/conv.mjs,
 //   BENCH_BATCH=8 node bench/conv.mjs (another batch size: at 8 images every layer's tensors stay in the core's L2
 //   between calls, so it times the kernels without the memory traffic of a 128-image batch; bench/results/conv-batch8.json),
+//   BENCH_OUT=name.json (the results file in bench/results/, for a partial run that shouldn't replace conv.json),
 //   BENCH_BASELINE=path/to/old-vaekit-testing.wasm node bench/conv.mjs (an exact testing module built from an earlier
 //   commit: timed in the same rounds as "before" cases, with each pass's and the model's speed-up over it)
 //
@@ -34,6 +35,8 @@ const root = join(here, "..");
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 3 : 9);
 const N = Number(process.env.BENCH_BATCH) || 128;
+const OUT_FILE = process.env.BENCH_OUT ?? (N === 128 ? "conv.json" : `conv-batch${N}.json`);
+if (!/^[\w.-]+\.json$/.test(OUT_FILE)) throw new Error(`BENCH_OUT: a file name in bench/results ending in .json, not ${OUT_FILE}`);
 const TARGET = 0.75;
 
 const LAYERS = [
@@ -282,9 +285,8 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   };
   if (write) {
     mkdirSync(join(here, "results"), { recursive: true });
-    const file = N === 128 ? "conv.json" : `conv-batch${N}.json`;
-    writeFileSync(join(here, "results", file), JSON.stringify(report, null, 2) + "\n");
-    log(`wrote bench/results/${file}`);
+    writeFileSync(join(here, "results", OUT_FILE), JSON.stringify(report, null, 2) + "\n");
+    log(`wrote bench/results/${OUT_FILE}`);
   }
   return report;
 }
