@@ -5,7 +5,8 @@
 //   node bench/conv.mjs               (needs build/vaekit-testing.wasm: `node scripts/build-wasm.mjs`)
 //   BENCH_ROUNDS=9 node bench/conv.mjs, BENCH_QUICK=1 node bench/conv.mjs, BENCH_LAYERS=enc1,dec3 node bench/conv.mjs,
 //   BENCH_BATCH=8 node bench/conv.mjs (another batch size: at 8 images every layer's tensors stay in the core's L2
-//   between calls, so it times the kernels without the memory traffic of a 128-image batch; bench/results/conv-batch8.json),
+//   between calls, so it times the kernels without the memory traffic of a 128-image batch; written to
+//   bench/results/conv-batch8.json; bench/results/conv-thin-cache.json collects such runs beside batch 128's),
 //   BENCH_OUT=name.json (the results file in bench/results/, for a partial run that shouldn't replace conv.json),
 //   BENCH_BASELINE=path/to/old-vaekit-testing.wasm node bench/conv.mjs (an exact testing module built from an earlier
 //   commit: timed in the same rounds as "before" cases, with each pass's and the model's speed-up over it)
@@ -34,7 +35,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 const QUICK = process.env.BENCH_QUICK === "1";
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || (QUICK ? 3 : 9);
-const N = Number(process.env.BENCH_BATCH) || 128;
+const N = Number(process.env.BENCH_BATCH ?? 128);
+if (!Number.isInteger(N) || N < 1 || N > 1024) throw new Error(`BENCH_BATCH: images per call, an integer from 1 to 1024, not ${process.env.BENCH_BATCH}`);
 const OUT_FILE = process.env.BENCH_OUT ?? (N === 128 ? "conv.json" : `conv-batch${N}.json`);
 if (!/^[\w.-]+\.json$/.test(OUT_FILE)) throw new Error(`BENCH_OUT: a file name in bench/results ending in .json, not ${OUT_FILE}`);
 const TARGET = 0.75;
