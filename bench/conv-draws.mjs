@@ -1,9 +1,9 @@
 // Are vaekit's random draws for bench/conv-repro.mjs what Keras's recipe draws? Issue 13's reproduction ends 1–3 nats
 // above Keras's and PyTorch's runs although one step and a 300-step trajectory from the same weights, batches and
 // noise agree (bench/conv-trajectory.mjs), which leaves the draws themselves. This measures them, per seed:
-//   * ε, the training noise z = μ + σ·ε: the whole 10-epoch stream (547 steps of 128 × 2 values per epoch, Philox
+//   * ε, the training noise z = μ + σ·ε: the whole 10-epoch stream fit draws (547 steps of up to 128 × 2 values per epoch, Philox
 //     Box–Muller, regenerated with the testing build's rng_normal as the model draws it) — mean, variance, skewness,
-//     kurtosis, the correlation of a row's two values (a Box–Muller pair) and of the same slot in consecutive steps,
+//     kurtosis, the correlation of a row's two values (a Box–Muller pair) and of values one full step (128 rows) apart,
 //     each with its standard error under N(0, 1);
 //   * the Glorot-uniform weights: per tensor, the standard deviation over bound/√3 (1 for U(±bound)), the largest
 //     |w| over the bound (just under 1) and the mean over the bound's standard error;
@@ -17,33 +17,25 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { CONFIG } from "./conv-config.mjs";
+import { CONFIG, fitNoise } from "./conv-config.mjs";
 import { permutation } from "../src/train/shuffle.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({ options: { seeds: { type: "string" }, out: { type: "string" } } });
 const SEEDS = (args.seeds ?? "1,2,3,4,5").split(",").map(Number);
 const OUT = args.out ?? `${ROOT}bench/results/conv-draws.json`;
-const N_IMAGES = 70000, B = 128, L = CONFIG.latentSize, EPOCHS = 10, TRAIN_STREAM = 2;
-const STEPS = Math.ceil(N_IMAGES / B) * EPOCHS;
+const N_IMAGES = 70000, B = 128, L = CONFIG.latentSize, EPOCHS = 10;
 
 const lib = await import("../dist/index.js");
 const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${ROOT}build/vaekit-testing.wasm`)), {}).exports;
-const base = (Number(wasm.heap_base()) + 15) & ~15;
-const n = STEPS * B * L;
-const need = base + n * 4 + 64 - wasm.memory.buffer.byteLength;
-if (need > 0) wasm.memory.grow(Math.ceil(need / 65536));
 
 const round = (v, d = 5) => Number(v.toFixed(d));
 const LAST = N_IMAGES - (Math.ceil(N_IMAGES / B) - 1) * B;
 const PAIRS = (Math.ceil(N_IMAGES / B) - 1) * (B * (B - 1)) / 2 + (LAST * (LAST - 1)) / 2;
 
 function noise(seed) {
-  // the model's training stream: one rng_normal call of B·L values per step (the last batch of an epoch has 112
-  // rows, so its call is shorter; drawing full steps here measures the same generator over as many values)
-  const per = (B * L) / 4;
-  for (let s = 0; s < STEPS; s++) wasm.rng_normal(base + s * B * L * 4, B * L, seed, TRAIN_STREAM, (s * per) % 2 ** 32, Math.floor((s * per) / 2 ** 32));
-  const e = new Float64Array(new Float32Array(wasm.memory.buffer, base, n));
+  // fit's own ε stream, every step of every epoch (the epoch's last batch has 112 rows, so its draw is shorter)
+  const e = new Float64Array(fitNoise(wasm, seed, N_IMAGES, EPOCHS)), n = e.length;
   let m1 = 0, m2 = 0, m3 = 0, m4 = 0, pair = 0, step = 0;
   for (let i = 0; i < n; i++) {
     const v = e[i], v2 = v * v;

@@ -20,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { CONFIG } from "./conv-config.mjs";
+import { CONFIG, fitNoise } from "./conv-config.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values: args } = parseArgs({ options: { draws: { type: "string" }, own: { type: "string" }, epochs: { type: "string" }, out: { type: "string" } } });
@@ -37,27 +37,14 @@ const { init, order, eps } = own !== undefined ? await ownDraws(own) : (() => {
   return { init: f32file("init.f32"), order: new Int32Array(orderBytes.buffer, orderBytes.byteOffset, orderBytes.byteLength / 4), eps: f32file("eps.f32") };
 })();
 
-/** vaekit's draws for seed S as fit makes them: no init (the model's own), permutation(n, S, epoch − 1), and the
- *  training stream (seed, stream 2) with the counter moving on by ⌈rows·L / 4⌉ blocks a step. */
+/** vaekit's draws for seed S as fit makes them: no init (the model's own), permutation(n, S, epoch − 1), fit's ε. */
 async function ownDraws(seed) {
   const { permutation } = await import("../src/train/shuffle.js");
-  const n = meta.images, TRAIN_STREAM = 2;
+  const n = meta.images;
   const order = new Int32Array(EPOCHS * n);
   for (let e = 0; e < EPOCHS; e++) order.set(permutation(n, seed, e), e * n);
   const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${ROOT}build/vaekit-testing.wasm`)), {}).exports;
-  const base = (Number(wasm.heap_base()) + 15) & ~15;
-  const need = base + EPOCHS * n * L * 4 + 64 - wasm.memory.buffer.byteLength;
-  if (need > 0) wasm.memory.grow(Math.ceil(need / 65536));
-  let c = 0, at = 0;
-  for (let e = 0; e < EPOCHS; e++) {
-    for (let s = 0; s < n; s += B) {
-      const k = Math.min(B, n - s) * L;
-      wasm.rng_normal(base + at * 4, k, seed, TRAIN_STREAM, c % 2 ** 32, Math.floor(c / 2 ** 32));
-      c += Math.ceil(k / 4);
-      at += k;
-    }
-  }
-  return { init: undefined, order, eps: new Float32Array(wasm.memory.buffer, base, at).slice() };
+  return { init: undefined, order, eps: fitNoise(wasm, seed, n, EPOCHS) };
 }
 
 const lib = await import("../dist/index.js");
