@@ -1,0 +1,91 @@
+// Prints the machine code V8's optimizing compiler (TurboFan) makes of one exported function of a wasm module — what
+// a kernel really runs as: its loads, multiply-adds, pointer steps and spills to the stack.
+//
+//   node scripts/wasm-code.mjs build/vaekit-testing.wasm conv2d_forward [--count]
+//
+// `--count` prints a summary instead of the listing: instructions, vector multiplies and adds, broadcasts, and loads
+// and stores addressed off the frame pointer (register spills and their reloads). Inlined helpers are part of the
+// export that calls them, so the listing of conv2d_forward holds thin_direct's loops.
+// How: the function's index is read from the module's export section (imports first, as V8 numbers them), then a
+// child node compiles the whole module eagerly with TurboFan (no Liftoff, no lazy compilation) under
+// --print-wasm-code-function-index, which prints that one function. Needs a Node whose V8 has its disassembler (the
+// release builds of Node 20 on x64 do; where it has none, nothing is printed and the script says so).
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+/** The function index of export `name` in wasm bytes `b`, or -1. The export section holds the index as V8 numbers
+ *  functions (imported functions first), so only the sections before it are skipped over. */
+export function exportIndex(b, name) {
+  let p = 8;
+  const u = () => {
+    let r = 0, s = 0, x;
+    do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return r;
+  };
+  const str = () => { const l = u(); const t = Buffer.from(b.subarray(p, p + l)).toString(); p += l; return t; };
+  const limits = () => { const f = b[p++]; u(); if (f & 1) u(); };
+  while (p < b.length) {
+    const id = b[p++], len = u(), end = p + len;
+    if (id === 2) {
+      for (let i = 0, n = u(); i < n; i++) {
+        str(); str();
+        const kind = b[p++];
+        if (kind === 0) u(); else if (kind === 1) { p++; limits(); } else if (kind === 2) limits(); else p += 2;
+      }
+    } else if (id === 7) {
+      for (let i = 0, n = u(); i < n; i++) {
+        const e = str(), kind = b[p++], index = u();
+        if (kind === 0 && e === name) return index;
+      }
+      return -1;
+    }
+    p = end;
+  }
+  return -1;
+}
+
+/** The TurboFan listing of export `name` of the module at `file` (a string; empty when V8 has no disassembler). */
+export function wasmCode(file, name) {
+  const bytes = readFileSync(file);
+  const index = exportIndex(bytes, name);
+  if (index < 0) throw new Error(`wasm-code: ${file} exports no function named ${name}`);
+  const child = spawnSync(process.execPath, [
+    "--no-liftoff", "--no-wasm-lazy-compilation", `--print-wasm-code-function-index=${index}`,
+    "-e", `new WebAssembly.Instance(new WebAssembly.Module(require("fs").readFileSync(${JSON.stringify(file)})), {})`,
+  ], { encoding: "utf8", maxBuffer: 256 << 20 });
+  if (child.status !== 0) throw new Error(`wasm-code: node failed: ${child.stderr}`);
+  return child.stdout;
+}
+
+/** Counts in a listing: instructions, vector mul/add, broadcasts, frame-pointer (spill) loads and stores. */
+export function countCode(listing) {
+  const lines = listing.split("\n").filter((l) => /^0x[0-9a-f]+\s/.test(l));
+  const has = (re) => lines.filter((l) => re.test(l)).length;
+  return {
+    instructions: lines.length,
+    vectorMultiplies: has(/\s[v]?mulps\s/),
+    vectorAdds: has(/\s[v]?addps\s/),
+    broadcasts: has(/\s[v]?broadcastss\s/),
+    frameVectorMoves: has(/\s[v]?mov(ups|dqu|aps)\s.*\[rbp[-+]/),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [file, name, flag] = process.argv.slice(2);
+  if (!file || !name) {
+    console.error("usage: node scripts/wasm-code.mjs <module.wasm> <export> [--count]");
+    process.exit(2);
+  }
+  let listing;
+  try {
+    listing = wasmCode(file, name);
+  } catch (e) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  if (!listing.trim()) {
+    console.error("wasm-code: this node printed no code (its V8 was built without a disassembler)");
+    process.exit(1);
+  }
+  console.log(flag === "--count" ? JSON.stringify(countCode(listing), null, 2) : listing);
+}
