@@ -12,6 +12,7 @@
 // release builds of Node 20 on x64 do; where it has none, nothing is printed and the script says so).
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
 /** The function index of export `name` in wasm bytes `b`, or -1. The export section holds the index as V8 numbers
  *  functions (imported functions first), so only the sections before it are skipped over. */
@@ -70,7 +71,7 @@ export function countCode(listing) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [file, name, flag] = process.argv.slice(2);
   if (!file || !name) {
     console.error("usage: node scripts/wasm-code.mjs <module.wasm> <export> [--count]");
