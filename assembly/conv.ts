@@ -553,8 +553,9 @@ function thin_dw(dW: usize, sj: i32, sc: i32, G: usize, GH: i32, GW: i32, CG: i3
 // scatter path ran a GEMM with 9 (padded to 12) columns and scattered every row's 9 values into Y (bench/conv.mjs:
 // 47 % of the call outside the GEMM). convt_one computes each output pixel directly as a gather — the taps of a
 // stride-1 transposed convolution meeting output (oy, ox) are the input pixels (oy + PT − ky, ox + PL − kx) — with
-// channels four to an f32x4: 8 output pixels at once along a row (8 accumulators), each weight vector (the
-// channels of one tap, W repacked tap-major into scratch) loaded once and used by the 8 pixels. Per output pixel,
+// channels four to an f32x4: several output pixels at once along a row (4 for a 3-wide kernel, 8 otherwise), each
+// weight vector (the channels of one tap, W repacked tap-major into scratch) loaded once and used by all of them.
+// Per output pixel,
 // lane i sums the products of channels ≡ i (mod 4) from +0 in the order ky, channel vector, kx descending, over
 // the kernel rows ky that meet an input row (the others are skipped) and every kx (a tap left or right of the row
 // reads a zero vector: a +0 term, which leaves a sum begun at +0 unchanged); then
@@ -619,17 +620,20 @@ function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32
   one_out(y + 24, c6, b, act, alpha); one_out(y + 28, c7, b, act, alpha);
 }
 
-/** KW = 3: 8 (`eight`) or 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_8. The 10 (6)
- *  input pixels of a kernel row are loaded once each and meet the row's 3 weight vectors (an input pixel is tap
- *  kx = 2 of one output, kx = 1 of the next, kx = 0 of the one after). `xr`: input pixel ox + PL − 2 (tap kx = 2 of
- *  the first output) of row oy + PT − ky0; the first and last input pixels may lie outside the row: `zf` / `zl`
- *  true read them from `zero` (C zero floats) instead. */
+/** KW = 3: 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_8. The 6 input pixels of a
+ *  kernel row are loaded once each and meet the row's 3 weight vectors (an input pixel is tap kx = 2 of one output,
+ *  kx = 1 of the next, kx = 0 of the one after). `xr`: input pixel ox + PL − 2 (tap kx = 2 of the first output) of
+ *  row oy + PT − ky0; the first and last input pixels may lie outside the row: `zf` / `zl` true read them from
+ *  `zero` (C zero floats) instead.
+ *  Why 4 and not 8: TurboFan loads all of a loop body's vectors before its arithmetic, so a block holds its sums,
+ *  weights and inputs in registers at once — here 4 + 3 + 6 = 13 of the 15 it allocates. 8 pixels (8 + 3 + 10)
+ *  kept 4 of their sums on the stack, a store and a reload every iteration (scripts/wasm-code.mjs shows it), and
+ *  ran ×0.87–0.95 as fast (dec3's forward, interleaved A/B). */
 // @ts-ignore: decorator
 @inline
 function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32, rowB: usize, b: f32, act: i32,
-                     alpha: f32, zero: usize, zf: bool, zl: bool, eight: bool): void {
+                     alpha: f32, zero: usize, zf: bool, zl: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
   const pb = <usize>C << 2;
   let r = xr;
   for (let ky = ky0; ky < ky1; ky++) {
@@ -646,25 +650,10 @@ function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32,
       c2 = vk_madd(x, w2, c2); c1 = vk_madd(x, w1, c1); c0 = vk_madd(x, w0, c0);
       x = v128.load(a + 3 * pb);
       c3 = vk_madd(x, w2, c3); c2 = vk_madd(x, w1, c2); c1 = vk_madd(x, w0, c1);
-      if (eight) {
-        x = v128.load(a + 4 * pb);
-        c4 = vk_madd(x, w2, c4); c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
-        x = v128.load(a + 5 * pb);
-        c5 = vk_madd(x, w2, c5); c4 = vk_madd(x, w1, c4); c3 = vk_madd(x, w0, c3);
-        x = v128.load(a + 6 * pb);
-        c6 = vk_madd(x, w2, c6); c5 = vk_madd(x, w1, c5); c4 = vk_madd(x, w0, c4);
-        x = v128.load(a + 7 * pb);
-        c7 = vk_madd(x, w2, c7); c6 = vk_madd(x, w1, c6); c5 = vk_madd(x, w0, c5);
-        x = v128.load(a + 8 * pb);
-        c7 = vk_madd(x, w1, c7); c6 = vk_madd(x, w0, c6);
-        x = zl ? v128.load(l) : v128.load(a + 9 * pb);
-        c7 = vk_madd(x, w0, c7);
-      } else {
-        x = v128.load(a + 4 * pb);
-        c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
-        x = zl ? v128.load(l) : v128.load(a + 5 * pb);
-        c3 = vk_madd(x, w0, c3);
-      }
+      x = v128.load(a + 4 * pb);
+      c3 = vk_madd(x, w1, c3); c2 = vk_madd(x, w0, c2);
+      x = zl ? v128.load(l) : v128.load(a + 5 * pb);
+      c3 = vk_madd(x, w0, c3);
       a += 16; w += 16;
       if (zf) f += 16;
       if (zl) l += 16;
@@ -673,10 +662,6 @@ function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32,
   }
   one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
   one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
-  if (eight) {
-    one_out(y + 16, c4, b, act, alpha); one_out(y + 20, c5, b, act, alpha);
-    one_out(y + 24, c6, b, act, alpha); one_out(y + 28, c7, b, act, alpha);
-  }
 }
 
 /** One output pixel, ky in [ky0, ky1), every kx (taps outside the row read `zero`: +0 terms, as convt_one_3's);
@@ -753,25 +738,14 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
       for (let ox = 0; ox < OW; ) {
         const ix = ox + PL; // input pixel of tap kx = 0
         if (simd && KW == 3) {
-          // groups whose inner input pixels ix − 1 … ix + n − 2 are inside the row (the outer two may not be)
-          const zf = ix - 2 < 0;
-          if (ox + 8 <= OW && ix - 1 >= 0 && ix + 6 < Wd) {
-            const p = xrow + <usize>(ix - 2) * cb, zl = ix + 7 >= Wd;
-            const y8 = yr + (<usize>ox << 2);
-            // C = 32 (the Keras decoder's last layer) as a constant: the pixels' loads take constant offsets
-            if (zf && zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, true, true);
-            else if (zf) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, true, false, true);
-            else if (zl) convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, true, true);
-            else if (C == 32) convt_one_3(y8, p, scratch, ky0, ky1, 32, rowB, bias, act, alpha, zero, false, false, true);
-            else convt_one_3(y8, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, true);
-            ox += 8;
-            continue;
-          }
+          // 4 pixels whose inner input pixels ix − 1 … ix + 2 are inside the row (the outer two may not be)
           if (ox + 4 <= OW && ix - 1 >= 0 && ix + 2 < Wd) {
-            const p = xrow + <usize>(ix - 2) * cb, zl = ix + 3 >= Wd;
+            const p = xrow + <usize>(ix - 2) * cb, zf = ix - 2 < 0, zl = ix + 3 >= Wd;
             const y4 = yr + (<usize>ox << 2);
-            if (zf || zl) convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl, false);
-            else convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false, false);
+            // C = 32 (the Keras decoder's last layer) as a constant: the pixels' loads take constant offsets
+            if (zf || zl) convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, zf, zl);
+            else if (C == 32) convt_one_3(y4, p, scratch, ky0, ky1, 32, rowB, bias, act, alpha, zero, false, false);
+            else convt_one_3(y4, p, scratch, ky0, ky1, C, rowB, bias, act, alpha, zero, false, false);
             ox += 4;
             continue;
           }
