@@ -5,7 +5,10 @@
 //
 // `--count` prints a summary instead of the listing: instructions, vector multiplies and adds, broadcasts, and loads
 // and stores addressed off the frame pointer (register spills and their reloads). Inlined helpers are part of the
-// export that calls them, so the listing of conv2d_forward holds thin_direct's loops.
+// export that calls them, so the listing of conv2d_forward holds thin_direct's loops. A kernel that stays a function
+// of its own (convt_one, thin_dw) has no export; a build with names prints it by name:
+//   npx asc assembly/testing.ts --config asconfig.json --target release --debug -o /tmp/named.wasm
+//   node scripts/wasm-code.mjs /tmp/named.wasm convt_one --count
 // How: the function's index is read from the module's export section (imports first, as V8 numbers them), then a
 // child node compiles the whole module eagerly with TurboFan (no Liftoff, no lazy compilation) under
 // --print-wasm-code-function-index, which prints that one function. Needs a Node whose V8 has its disassembler (the
@@ -45,11 +48,43 @@ export function exportIndex(b, name) {
   return -1;
 }
 
-/** The TurboFan listing of export `name` of the module at `file` (a string; empty when V8 has no disassembler). */
+/** The function index of a function named `name` in the module's "name" section (a build with `--debug` keeps it;
+ *  AssemblyScript names functions by path, "assembly/conv/convt_one", so a name matches the whole path or its last
+ *  part), or -1. The name section numbers functions as V8 does. */
+export function nameIndex(b, name) {
+  let p = 8;
+  const u = () => {
+    let r = 0, s = 0, x;
+    do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return r;
+  };
+  const str = () => { const l = u(); const t = Buffer.from(b.subarray(p, p + l)).toString(); p += l; return t; };
+  while (p < b.length) {
+    const id = b[p++], len = u(), end = p + len;
+    if (id === 0 && str() === "name") {
+      while (p < end) {
+        const sub = b[p++], subLen = u(), subEnd = p + subLen;
+        if (sub === 1) {
+          for (let i = 0, n = u(); i < n; i++) {
+            const index = u(), fn = str();
+            if (fn === name || fn.endsWith(`/${name}`)) return index;
+          }
+        }
+        p = subEnd;
+      }
+    }
+    p = end;
+  }
+  return -1;
+}
+
+/** The TurboFan listing of export `name` of the module at `file` — or, if it exports none by that name, of the
+ *  function the module's name section calls so (a string; empty when V8 has no disassembler). */
 export function wasmCode(file, name) {
   const bytes = readFileSync(file);
-  const index = exportIndex(bytes, name);
-  if (index < 0) throw new Error(`wasm-code: ${file} exports no function named ${name}`);
+  let index = exportIndex(bytes, name);
+  if (index < 0) index = nameIndex(bytes, name);
+  if (index < 0) throw new Error(`wasm-code: ${file} exports no function named ${name} (and names none so)`);
   const child = spawnSync(process.execPath, [
     "--no-liftoff", "--no-wasm-lazy-compilation", `--print-wasm-code-function-index=${index}`,
     "-e", `new WebAssembly.Instance(new WebAssembly.Module(require("fs").readFileSync(${JSON.stringify(file)})), {})`,

@@ -3,7 +3,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 // @ts-expect-error a plain .mjs script without types
-import { countCode, exportIndex, wasmCode } from "../../scripts/wasm-code.mjs";
+import { countCode, exportIndex, nameIndex, wasmCode } from "../../scripts/wasm-code.mjs";
 
 const testing = fileURLToPath(new URL("../../build/vaekit-testing.wasm", import.meta.url));
 
@@ -19,6 +19,14 @@ function twoFunctions(): Uint8Array<ArrayBuffer> {
     ...section(7, [2, ...name("second"), 0x00, 2, ...name("first"), 0x00, 1]),
     ...section(10, [2, 4, 0, 0x41, 7, 0x0b, 4, 0, 0x41, 9, 0x0b]), // i32.const 7 / 9
   ]);
+}
+
+/** twoFunctions() with a name section naming function 2 "assembly/k/inner" (as asc --debug names functions). */
+function named(): Uint8Array<ArrayBuffer> {
+  const name = (s: string) => [s.length, ...Buffer.from(s)];
+  const names = [2, 1, ...name("assembly/k/outer"), 2, ...name("assembly/k/inner")]; // 2 entries: functions 1, 2
+  const body = [...name("name"), 1, names.length, ...names];
+  return new Uint8Array([...twoFunctions(), 0, body.length, ...body]);
 }
 
 describe("scripts/wasm-code.mjs", () => {
@@ -48,7 +56,17 @@ describe("scripts/wasm-code.mjs", () => {
     expect(other.match(/^name: wasm-function\[(\d+)\]/m)?.[1]).not.toBe(String(names[0]));
   });
 
+  it("finds a function by its name-section name (whole path or last part) when nothing exports it", () => {
+    const bytes = named();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(nameIndex(bytes, "inner")).toBe(2);
+    expect(nameIndex(bytes, "assembly/k/outer")).toBe(1);
+    expect(nameIndex(bytes, "k/inner")).toBe(2);
+    expect(nameIndex(bytes, "nner")).toBe(-1);
+    expect(nameIndex(twoFunctions(), "inner")).toBe(-1);
+  });
+
   it("refuses an export the module doesn't have", () => {
-    expect(() => wasmCode(testing, "no_such_kernel")).toThrow(/exports no function named no_such_kernel/);
+    expect(() => wasmCode(testing, "no_such_kernel")).toThrow(/exports no function named no_such_kernel \(and names none so\)/);
   });
 });
