@@ -555,10 +555,9 @@ function thin_dw(dW: usize, sj: i32, sc: i32, G: usize, GH: i32, GW: i32, CG: i3
 // stride-1 transposed convolution meeting output (oy, ox) are the input pixels (oy + PT − ky, ox + PL − kx) — with
 // channels four to an f32x4: several output pixels at once along a row (4 for a 3-wide kernel, 8 otherwise), each
 // weight vector (the channels of one tap, W repacked tap-major into scratch) loaded once and used by all of them.
-// Per output pixel,
-// lane i sums the products of channels ≡ i (mod 4) from +0 in the order ky, channel vector, kx descending, over
-// the kernel rows ky that meet an input row (the others are skipped) and every kx (a tap left or right of the row
-// reads a zero vector: a +0 term, which leaves a sum begun at +0 unchanged); then
+// Per output pixel, lane i sums the products of channels ≡ i (mod 4) from +0 in the order ky, channel vector, kx
+// descending, over the kernel rows ky that meet an input row (the others are skipped) and every kx (a tap left or
+// right of the row reads a zero vector: a +0 term, which leaves a sum begun at +0 unchanged); then
 // y = act(((l0 + l2) + (l1 + l3)) + b). `simd` false is the twin (the same loops on four scalar lanes). Pixels are
 // independent, so the thread split by images gives the same bits.
 
@@ -628,7 +627,7 @@ function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32
  *  Why 4 and not 8: TurboFan loads all of a loop body's vectors before its arithmetic, so a block holds its sums,
  *  weights and inputs in registers at once — here 4 + 3 + 6 = 13 of the 15 it allocates. 8 pixels (8 + 3 + 10)
  *  kept 4 of their sums on the stack, a store and a reload every iteration (scripts/wasm-code.mjs shows it), and
- *  ran ×0.87–0.95 as fast (dec3's forward, interleaved A/B). */
+ *  ran ×0.87–0.96 as fast (dec3's forward, bench/results/conv-convt-one-4.json). */
 // @ts-ignore: decorator
 @inline
 function convt_one_3(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, C: i32, rowB: usize, b: f32, act: i32,
