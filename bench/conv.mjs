@@ -17,6 +17,7 @@
 //   dec1  conv2d_transpose 7×7×64   → 14×14×64, 3×3, stride 2, padding 1, output padding 1
 //   dec2  conv2d_transpose 14×14×64 → 28×28×32, 3×3, stride 2, padding 1, output padding 1
 //   dec3  conv2d_transpose 28×28×32 → 28×28×1,  3×3, stride 1, padding 1
+// (BENCH_LAYERS=k5out: a 5×5 one-channel transposed layer outside the model, for convt_one's generic path)
 // Per layer three passes: forward (relu), the filter gradient (dW += …, the `_backward_filter` part kernel on
 // every column: what conv2d_backward runs after forming dZ) and the data gradient (dX, `_backward_data`). Flops are
 // GEMM-equivalent: 2·(grid rows)·K·(columns) with every tap counted (padding taps too), so ratios are speeds.
@@ -47,6 +48,11 @@ const LAYERS = [
   { name: "dec1", spec: { inH: 7, inW: 7, inC: 64, outC: 64, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true } },
   { name: "dec2", spec: { inH: 14, inW: 14, inC: 64, outC: 32, kH: 3, kW: 3, strideH: 2, strideW: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, outPadH: 1, outPadW: 1, transpose: true } },
   { name: "dec3", spec: { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true } },
+];
+// Layers outside the Keras model, timed only when BENCH_LAYERS names them (kernel paths the model doesn't take):
+//   k5out conv2d_transpose 28×28×32 → 28×28×1,  5×5, stride 1, padding 2 (convt_one's path for kernels not 3 wide)
+const EXTRA_LAYERS = [
+  { name: "k5out", spec: { inH: 28, inW: 28, inC: 32, outC: 1, kH: 5, kW: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, transpose: true } },
 ];
 
 function loadModule(file) {
@@ -172,7 +178,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
   const exact = loadModule("vaekit-testing.wasm");
   // BENCH_LAYERS=enc1,dec3: only those layers (for iterating on a kernel; the model rows then cover only them)
   const only = process.env.BENCH_LAYERS ? new Set(process.env.BENCH_LAYERS.split(",")) : null;
-  const layers = LAYERS.filter((L) => !only || only.has(L.name));
+  const layers = [...LAYERS, ...EXTRA_LAYERS].filter((L) => (only ? only.has(L.name) : LAYERS.includes(L)));
   for (const L of layers) cases.push(...layerCases(exact, L, convGeometry, ""));
   // BENCH_BASELINE=file.wasm: an exact testing module built from an earlier commit, timed in the same rounds as
   // "before …" cases (against the same f32x4 ceiling), so every speed-up is a ratio within one run
@@ -278,7 +284,7 @@ export async function main({ write = true, repeats = ROUNDS, sampleMs = 30, warm
     load_average: os.loadavg(),
     batch: N,
     rounds: repeats,
-    layers: LAYERS,
+    layers: layers.map(({ name, spec }) => ({ name, spec })),
     baseline: baseline ? `'before' cases: ${baseline} (BENCH_BASELINE), timed in the same rounds; speedup_vs_before = median over rounds of its time / this build's` : undefined,
     method: "'X gemm only' replays X's GEMM calls (same chunks) on an already-gathered im2col chunk: the time an indirect GEMM feeding the same tiles could at best reach; outside_gemm_share = 1 − gemm-only time / call time (gather, scatter, zeroing), per round, median; memory_floor_share = compulsory bytes (each tensor once) at the 64 MB copy bandwidth / call time. " +
       "GEMM-equivalent flops 2·rows·K·cols per call (padding taps counted); CPU time per call; ratios = median over rounds of (flops/time) / ceiling GFLOP/s in the same round; exact build vs f32x4 mul+add probe, fast build vs relaxed_madd probe",
