@@ -17,33 +17,32 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-/** The function index of export `name` in wasm bytes `b`, or -1. The export section holds the index as V8 numbers
- *  functions (imported functions first), so only the sections before it are skipped over. */
-export function exportIndex(b, name) {
-  let p = 8;
-  const u = () => {
+/** Reads wasm bytes `b` from byte `p` on (8: after the header): bytes, unsigned LEB128 numbers, names. */
+class Cursor {
+  constructor(b, p = 8) { this.b = b; this.p = p; }
+  byte() { return this.b[this.p++]; }
+  u() {
     let r = 0, s = 0, x;
-    do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    do { x = this.b[this.p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
     return r;
-  };
-  const str = () => { const l = u(); const t = Buffer.from(b.subarray(p, p + l)).toString(); p += l; return t; };
-  const limits = () => { const f = b[p++]; u(); if (f & 1) u(); };
-  while (p < b.length) {
-    const id = b[p++], len = u(), end = p + len;
-    if (id === 2) {
-      for (let i = 0, n = u(); i < n; i++) {
-        str(); str();
-        const kind = b[p++];
-        if (kind === 0) u(); else if (kind === 1) { p++; limits(); } else if (kind === 2) limits(); else p += 2;
-      }
-    } else if (id === 7) {
-      for (let i = 0, n = u(); i < n; i++) {
-        const e = str(), kind = b[p++], index = u();
+  }
+  str() { const l = this.u(); const t = Buffer.from(this.b.subarray(this.p, this.p + l)).toString(); this.p += l; return t; }
+}
+
+/** The function index of export `name` in wasm bytes `b`, or -1. The export section holds the index as V8 numbers
+ *  functions (imported functions first); the sections before it are skipped whole. */
+export function exportIndex(b, name) {
+  const c = new Cursor(b);
+  while (c.p < b.length) {
+    const id = c.byte(), len = c.u(), end = c.p + len;
+    if (id === 7) {
+      for (let i = 0, n = c.u(); i < n; i++) {
+        const e = c.str(), kind = c.byte(), index = c.u();
         if (kind === 0 && e === name) return index;
       }
       return -1;
     }
-    p = end;
+    c.p = end;
   }
   return -1;
 }
@@ -52,28 +51,22 @@ export function exportIndex(b, name) {
  *  AssemblyScript names functions by path, "assembly/conv/convt_one", so a name matches the whole path or its last
  *  part), or -1. The name section numbers functions as V8 does. */
 export function nameIndex(b, name) {
-  let p = 8;
-  const u = () => {
-    let r = 0, s = 0, x;
-    do { x = b[p++]; r += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
-    return r;
-  };
-  const str = () => { const l = u(); const t = Buffer.from(b.subarray(p, p + l)).toString(); p += l; return t; };
-  while (p < b.length) {
-    const id = b[p++], len = u(), end = p + len;
-    if (id === 0 && str() === "name") {
-      while (p < end) {
-        const sub = b[p++], subLen = u(), subEnd = p + subLen;
+  const c = new Cursor(b);
+  while (c.p < b.length) {
+    const id = c.byte(), len = c.u(), end = c.p + len;
+    if (id === 0 && c.str() === "name") {
+      while (c.p < end) {
+        const sub = c.byte(), subLen = c.u(), subEnd = c.p + subLen;
         if (sub === 1) {
-          for (let i = 0, n = u(); i < n; i++) {
-            const index = u(), fn = str();
+          for (let i = 0, n = c.u(); i < n; i++) {
+            const index = c.u(), fn = c.str();
             if (fn === name || fn.endsWith(`/${name}`)) return index;
           }
         }
-        p = subEnd;
+        c.p = subEnd;
       }
     }
-    p = end;
+    c.p = end;
   }
   return -1;
 }
