@@ -553,7 +553,7 @@ function thin_dw(dW: usize, sj: i32, sc: i32, G: usize, GH: i32, GW: i32, CG: i3
 // scatter path ran a GEMM with 9 (padded to 12) columns and scattered every row's 9 values into Y (bench/conv.mjs:
 // 47 % of the call outside the GEMM). convt_one computes each output pixel directly as a gather — the taps of a
 // stride-1 transposed convolution meeting output (oy, ox) are the input pixels (oy + PT − ky, ox + PL − kx) — with
-// channels four to an f32x4: several output pixels at once along a row (4 for a 3-wide kernel, 8 otherwise), each
+// channels four to an f32x4: several output pixels at once along a row (4 for a 3-wide kernel, 6 otherwise), each
 // weight vector (the channels of one tap, W repacked tap-major into scratch) loaded once and used by all of them.
 // Per output pixel, lane i sums the products of channels ≡ i (mod 4) from +0 in the order ky, channel vector, kx
 // descending, over the kernel rows ky that meet an input row (the others are skipped) and every kx (a tap left or
@@ -584,15 +584,16 @@ function one_out(y: usize, c: v128, b: f32, act: i32, alpha: f32): void {
   store<f32>(y, vk_act_f32(hsum_02_13(c) + b, act, alpha));
 }
 
-/** 8 output pixels in a row, ky in [ky0, ky1), every kx (generic KW: every tap inside the row): act(Σ + b) into
- *  y[0…8). `xr`: the input pixel (oy + PT − ky0, ox + PL) of the first output pixel's tap (ky0, 0); `wt` the
- *  tap-major weights. Order per pixel and lane: ky, then channel vector, then kx from KW − 1 down to 0. */
+/** 6 output pixels in a row, ky in [ky0, ky1), every kx (generic KW: every tap inside the row): act(Σ + b) into
+ *  y[0…6). `xr`: the input pixel (oy + PT − ky0, ox + PL) of the first output pixel's tap (ky0, 0); `wt` the
+ *  tap-major weights. Order per pixel and lane: ky, then channel vector, then kx from KW − 1 down to 0. 6 sums, a
+ *  weight and 6 inputs a trip: 13 vectors (8 pixels, 17, kept sums on the stack; see convt_one_3). */
 // @ts-ignore: decorator
 @inline
-function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32, C: i32, rowB: usize, b: f32,
+function convt_one_6(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32, C: i32, rowB: usize, b: f32,
                      act: i32, alpha: f32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0);
   const pb = <usize>C << 2;
   let r = xr;
   for (let ky = ky0; ky < ky1; ky++) {
@@ -607,8 +608,6 @@ function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32
         c3 = vk_madd(v128.load(a + 3 * pb), wv, c3);
         c4 = vk_madd(v128.load(a + 4 * pb), wv, c4);
         c5 = vk_madd(v128.load(a + 5 * pb), wv, c5);
-        c6 = vk_madd(v128.load(a + 6 * pb), wv, c6);
-        c7 = vk_madd(v128.load(a + 7 * pb), wv, c7);
       }
     }
     r -= rowB;
@@ -616,10 +615,35 @@ function convt_one_8(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32
   one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
   one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
   one_out(y + 16, c4, b, act, alpha); one_out(y + 20, c5, b, act, alpha);
-  one_out(y + 24, c6, b, act, alpha); one_out(y + 28, c7, b, act, alpha);
 }
 
-/** KW = 3: 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_8. The 6 input pixels of a
+/** convt_one_6 for 4 output pixels (after a row's 6-pixel groups). */
+// @ts-ignore: decorator
+@inline
+function convt_one_4(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32, C: i32, rowB: usize, b: f32,
+                     act: i32, alpha: f32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const pb = <usize>C << 2;
+  let r = xr;
+  for (let ky = ky0; ky < ky1; ky++) {
+    const wrow = wt + <usize>(ky * KW) * pb;
+    for (let cv: usize = 0; cv < pb; cv += 16) {
+      for (let kx = KW - 1; kx >= 0; kx--) {
+        const wv = v128.load(wrow + <usize>kx * pb + cv);
+        const a = r + cv - <usize>kx * pb;
+        c0 = vk_madd(v128.load(a), wv, c0);
+        c1 = vk_madd(v128.load(a + pb), wv, c1);
+        c2 = vk_madd(v128.load(a + 2 * pb), wv, c2);
+        c3 = vk_madd(v128.load(a + 3 * pb), wv, c3);
+      }
+    }
+    r -= rowB;
+  }
+  one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
+  one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
+}
+
+/** KW = 3: 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_6. The 6 input pixels of a
  *  kernel row are loaded once each and meet the row's 3 weight vectors (an input pixel is tap kx = 2 of one output,
  *  kx = 1 of the next, kx = 0 of the one after). `xr`: input pixel ox + PL − 2 (tap kx = 2 of the first output) of
  *  row oy + PT − ky0; the first and last input pixels may lie outside the row: `zf` / `zl` true read them from
@@ -707,10 +731,13 @@ function convt_one_1(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, ix0: i3
   store<f32>(y, vk_act_f32(((l0 + l2) + (l1 + l3)) + b, act, alpha));
 }
 
-/** Y [N, OH, OW, 1] = act(conv_transpose(X, W) + b) at stride 1 (see above); scratch: the tap-major W (KH·KW·C),
- *  then C zeros. */
+/** Y [N, OH, OW, 1] = act(conv_transpose(X, W) + b) at stride 1 (see above); scratch (`room` floats): the tap-major
+ *  W (KH·KW·C), then C zeros, then (kernels not 3 wide, SIMD, if it fits) each image with zero columns beside its
+ *  rows, so that every output pixel of a row goes in a group of 6 or 4: a border pixel read its out-of-row taps one
+ *  at a time (convt_one_1), and with a 5×5 kernel the 4 border pixels of a row took about half of the call. The
+ *  zeros are the same +0 terms convt_one_1 reads from `zero`, so the bits don't change. */
 function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, H: i32, Wd: i32, C: i32, OH: i32,
-                   OW: i32, KH: i32, KW: i32, PT: i32, PL: i32, act: i32, alpha: f32, simd: bool): void {
+                   OW: i32, KH: i32, KW: i32, PT: i32, PL: i32, act: i32, alpha: f32, simd: bool, room: i32): void {
   const T = KH * KW;
   for (let c = 0; c < C; c++) {
     for (let t = 0; t < T; t++) {
@@ -723,6 +750,41 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
   const cb = <usize>C << 2, rowB = <usize>Wd * cb, imgB = <usize>H * rowB;
   // output columns whose every kx tap is inside: 0 ≤ ox + PL − kx < Wd for all kx
   const xa = max(0, KW - 1 - PL), xb = min(OW, Wd - PL); // [xa, xb)
+  // the padded image: xa zero columns before each row, as many after as the last output's taps reach past it
+  const padL = xa, Wp = padL + Wd + max(0, OW + PL - Wd), pRowB = <usize>Wp * cb;
+  if (simd && KW != 3 && (T + 1) * C + H * Wp * C <= room) {
+    const img = zero + cb;
+    zero_f32s(img, H * Wp * C); // the borders stay zero: only the rows' insides are rewritten per image
+    for (let n = 0; n < N; n++) {
+      const xn = X + <usize>n * imgB;
+      const yn = Y + (<usize>n * <usize>OH * <usize>OW << 2);
+      for (let iy = 0; iy < H; iy++) copy_f32(img + <usize>iy * pRowB + <usize>padL * cb, xn + <usize>iy * rowB, Wd * C);
+      for (let oy = 0; oy < OH; oy++) {
+        const ky0 = max(0, oy + PT - H + 1), ky1 = min(KH, oy + PT + 1);
+        const yr = yn + (<usize>oy * <usize>OW << 2);
+        if (ky0 >= ky1) {
+          for (let ox = 0; ox < OW; ox++) store<f32>(yr + (<usize>ox << 2), vk_act_f32(<f32>0 + bias, act, alpha));
+          continue;
+        }
+        const xrow = img + <usize>(oy + PT - ky0) * pRowB + <usize>(PL + padL) * cb; // tap (ky0, 0) of output 0
+        let ox = 0;
+        for (; ox + 6 <= OW; ox += 6) {
+          const y6 = yr + (<usize>ox << 2), x6 = xrow + <usize>ox * cb;
+          if (C == 32) convt_one_6(y6, x6, scratch, ky0, ky1, KW, 32, pRowB, bias, act, alpha); // constant offsets
+          else convt_one_6(y6, x6, scratch, ky0, ky1, KW, C, pRowB, bias, act, alpha);
+        }
+        if (ox + 4 <= OW) {
+          convt_one_4(yr + (<usize>ox << 2), xrow + <usize>ox * cb, scratch, ky0, ky1, KW, C, pRowB, bias, act, alpha);
+          ox += 4;
+        }
+        for (; ox < OW; ox++) {
+          convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ox * cb, scratch, ky0, ky1, ox + PL + padL, Wp, KW, C, pRowB,
+            bias, act, alpha, zero, true);
+        }
+      }
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     const xn = X + <usize>n * imgB;
     const yn = Y + (<usize>n * <usize>OH * <usize>OW << 2);
@@ -748,9 +810,9 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
             ox += 4;
             continue;
           }
-        } else if (simd && ox >= xa && ox + 8 <= xb) {
-          convt_one_8(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, KW, C, rowB, bias, act, alpha);
-          ox += 8;
+        } else if (simd && ox >= xa && ox + 6 <= xb) { // (no room for the padded image)
+          convt_one_6(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, KW, C, rowB, bias, act, alpha);
+          ox += 6;
           continue;
         }
         convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, ix, Wd, KW, C, rowB, bias, act,
@@ -1118,7 +1180,7 @@ function convt_fwd(Y: usize, X: usize, W: usize, b: usize, scratch: usize, geom:
   const K4 = (K + 3) & ~3;
   const SH = g(geom, 8), SW = g(geom, 9);
   if (convt_one_fits(C, F, SH, SW, KH, KW, R * K4)) {
-    convt_one(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, KH, KW, g(geom, 10), g(geom, 11), act, alpha, simd);
+    convt_one(Y, X, W, b, scratch, N, H, Wd, C, OH, OW, KH, KW, g(geom, 10), g(geom, 11), act, alpha, simd, R * K4);
     return;
   }
   if (convt_sub_fits(F, SH, SW, KH, KW, R * K4)) {

@@ -429,6 +429,31 @@ describe("thin filter gradients and the direct transposed forwards (one channel;
     expect(n).toBeGreaterThan(500);
   });
 
+  // convt_one with a kernel not 3 wide copies each image with zero columns beside its rows when the copy fits its
+  // scratch (every case of the sweep above); wider images take the unpadded path (6-pixel groups inside, single
+  // pixels at the borders). Both sum in the scalar twin's order.
+  it("a one-channel transposed forward too wide for the padded copy: SIMD ≡ scalar twin, within float64 bounds", () => {
+    const specs: ConvSpec[] = [ // (with 8 fewer rows, the first would fit and take the padded path)
+      { inH: 24, inW: 48, inC: 32, outC: 1, kH: 5, kW: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, transpose: true },
+      { inH: 50, inW: 61, inC: 12, outC: 1, kH: 5, kW: 4, padTop: 1, padLeft: 3, padBottom: 0, padRight: 1, transpose: true },
+    ];
+    for (const [i, spec] of specs.entries()) {
+      const g = convGeometry(spec);
+      const [H, Wd, C, , OW, , KH, KW] = g.geom;
+      const room = Math.floor(32768 / (KH * KW) / 4) * 4 * ((KH * KW + 3) & ~3);
+      const Wp = Math.max(0, KW - 1 - g.geom[11]) + Wd + Math.max(0, OW + g.geom[11] - Wd);
+      expect((KH * KW + 1) * C + H * Wp * C, `case ${i} must not fit the padded copy`).toBeGreaterThan(room);
+      const cs = makeCase(spec, 2, 7100 + i);
+      const a = run(cs, 1, false), sc = run(cs, 1, true);
+      expect(firstMismatch(a.Y, sc.Y), `case ${i} Y`).toBe(-1);
+      const { z, t } = forward64(cs.g, cs.N, cs.X, cs.W, cs.b);
+      for (let e = 0; e < z.length; e++) {
+        const ref = act64(z[e], 1);
+        if (!(Math.abs(a.Y[e] - ref) <= (KH * KW * C + 4) * U * t[e] + 4 * U * Math.abs(ref) + 1e-30)) expect.fail(`case ${i}: Y[${e}] = ${a.Y[e]}, float64 ${ref}`);
+      }
+    }
+  });
+
   it("the Keras decoder's last layer (28×28×32 → 28×28×1, batch 5): gradients and Y match tfjs autograd", () => {
     const spec: ConvSpec = { inH: 28, inW: 28, inC: 32, outC: 1, kH: 3, kW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1, transpose: true };
     for (const act of [0, 4]) {
