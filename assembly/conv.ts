@@ -617,32 +617,6 @@ function convt_one_6(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32
   one_out(y + 16, c4, b, act, alpha); one_out(y + 20, c5, b, act, alpha);
 }
 
-/** convt_one_6 for 4 output pixels (after a row's 6-pixel groups). */
-// @ts-ignore: decorator
-@inline
-function convt_one_4(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, KW: i32, C: i32, rowB: usize, b: f32,
-                     act: i32, alpha: f32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const pb = <usize>C << 2;
-  let r = xr;
-  for (let ky = ky0; ky < ky1; ky++) {
-    const wrow = wt + <usize>(ky * KW) * pb;
-    for (let cv: usize = 0; cv < pb; cv += 16) {
-      for (let kx = KW - 1; kx >= 0; kx--) {
-        const wv = v128.load(wrow + <usize>kx * pb + cv);
-        const a = r + cv - <usize>kx * pb;
-        c0 = vk_madd(v128.load(a), wv, c0);
-        c1 = vk_madd(v128.load(a + pb), wv, c1);
-        c2 = vk_madd(v128.load(a + 2 * pb), wv, c2);
-        c3 = vk_madd(v128.load(a + 3 * pb), wv, c3);
-      }
-    }
-    r -= rowB;
-  }
-  one_out(y, c0, b, act, alpha); one_out(y + 4, c1, b, act, alpha);
-  one_out(y + 8, c2, b, act, alpha); one_out(y + 12, c3, b, act, alpha);
-}
-
 /** KW = 3: 4 output pixels in a row, ky in [ky0, ky1), the same order as convt_one_6. The 6 input pixels of a
  *  kernel row are loaded once each and meet the row's 3 weight vectors (an input pixel is tap kx = 2 of one output,
  *  kx = 1 of the next, kx = 0 of the one after). `xr`: input pixel ox + PL − 2 (tap kx = 2 of the first output) of
@@ -733,7 +707,7 @@ function convt_one_1(y: usize, xr: usize, wt: usize, ky0: i32, ky1: i32, ix0: i3
 
 /** Y [N, OH, OW, 1] = act(conv_transpose(X, W) + b) at stride 1 (see above); scratch (`room` floats): the tap-major
  *  W (KH·KW·C), then C zeros, then (kernels not 3 wide, SIMD, if it fits) each image with zero columns beside its
- *  rows, so that every output pixel of a row goes in a group of 6 or 4: a border pixel read its out-of-row taps one
+ *  rows, so that every output pixel of a row goes in a group of 6: a border pixel read its out-of-row taps one
  *  at a time (convt_one_1), and with a 5×5 kernel the 4 border pixels of a row took about half of the call. The
  *  zeros are the same +0 terms convt_one_1 reads from `zero`, so the bits don't change. */
 function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i32, H: i32, Wd: i32, C: i32, OH: i32,
@@ -768,16 +742,15 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
         }
         const xrow = img + <usize>(oy + PT - ky0) * pRowB + <usize>(PL + padL) * cb; // tap (ky0, 0) of output 0
         let ox = 0;
-        for (; ox + 6 <= OW; ox += 6) {
-          const y6 = yr + (<usize>ox << 2), x6 = xrow + <usize>ox * cb;
+        while (ox + 6 <= OW || (ox < OW && OW >= 6)) {
+          // a row's last group ends at its last pixel, overlapping the one before: pixels are independent, so the
+          // few written twice get the same value twice
+          const o = min(ox, OW - 6), y6 = yr + (<usize>o << 2), x6 = xrow + <usize>o * cb;
           if (C == 32) convt_one_6(y6, x6, scratch, ky0, ky1, KW, 32, pRowB, bias, act, alpha); // constant offsets
           else convt_one_6(y6, x6, scratch, ky0, ky1, KW, C, pRowB, bias, act, alpha);
+          ox = o + 6;
         }
-        if (ox + 4 <= OW) {
-          convt_one_4(yr + (<usize>ox << 2), xrow + <usize>ox * cb, scratch, ky0, ky1, KW, C, pRowB, bias, act, alpha);
-          ox += 4;
-        }
-        for (; ox < OW; ox++) {
+        for (; ox < OW; ox++) { // rows of fewer than 6 pixels
           convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ox * cb, scratch, ky0, ky1, ox + PL + padL, Wp, KW, C, pRowB,
             bias, act, alpha, zero, true);
         }
