@@ -724,43 +724,21 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
   const cb = <usize>C << 2, rowB = <usize>Wd * cb, imgB = <usize>H * rowB;
   // output columns whose every kx tap is inside: 0 ≤ ox + PL − kx < Wd for all kx
   const xa = max(0, KW - 1 - PL), xb = min(OW, Wd - PL); // [xa, xb)
-  // the padded image: xa zero columns before each row, as many after as the last output's taps reach past it
-  const padL = xa, Wp = padL + Wd + max(0, OW + PL - Wd), pRowB = <usize>Wp * cb;
-  if (simd && KW != 3 && (T + 1) * C + H * Wp * C <= room) {
-    const img = zero + cb;
-    zero_f32s(img, H * Wp * C); // the borders stay zero: only the rows' insides are rewritten per image
-    for (let n = 0; n < N; n++) {
-      const xn = X + <usize>n * imgB;
-      const yn = Y + (<usize>n * <usize>OH * <usize>OW << 2);
-      for (let iy = 0; iy < H; iy++) copy_f32(img + <usize>iy * pRowB + <usize>padL * cb, xn + <usize>iy * rowB, Wd * C);
-      for (let oy = 0; oy < OH; oy++) {
-        const ky0 = max(0, oy + PT - H + 1), ky1 = min(KH, oy + PT + 1);
-        const yr = yn + (<usize>oy * <usize>OW << 2);
-        if (ky0 >= ky1) {
-          for (let ox = 0; ox < OW; ox++) store<f32>(yr + (<usize>ox << 2), vk_act_f32(<f32>0 + bias, act, alpha));
-          continue;
-        }
-        const xrow = img + <usize>(oy + PT - ky0) * pRowB + <usize>(PL + padL) * cb; // tap (ky0, 0) of output 0
-        let ox = 0;
-        while (ox + 6 <= OW || (ox < OW && OW >= 6)) {
-          // a row's last group ends at its last pixel, overlapping the one before: pixels are independent, so the
-          // few written twice get the same value twice
-          const o = min(ox, OW - 6), y6 = yr + (<usize>o << 2), x6 = xrow + <usize>o * cb;
-          if (C == 32) convt_one_6(y6, x6, scratch, ky0, ky1, KW, 32, pRowB, bias, act, alpha); // constant offsets
-          else convt_one_6(y6, x6, scratch, ky0, ky1, KW, C, pRowB, bias, act, alpha);
-          ox = o + 6;
-        }
-        for (; ox < OW; ox++) { // rows of fewer than 6 pixels
-          convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ox * cb, scratch, ky0, ky1, ox + PL + padL, Wp, KW, C, pRowB,
-            bias, act, alpha, zero, true);
-        }
-      }
-    }
-    return;
-  }
+  // the padded copy: xa zero columns before each row, as many after as the last output's taps reach past it; with
+  // it every output column's taps are inside its rows
+  const Wp = xa + Wd + max(0, OW + PL - Wd);
+  const padded = simd && KW != 3 && (T + 1) * C + H * Wp * C <= room;
+  const img = zero + cb;
+  if (padded) zero_f32s(img, H * Wp * C); // the borders stay zero: only the rows' insides are rewritten per image
+  // the rows the taps read: the image's, or the padded copy's (cOff zero columns before each, Ws pixels wide); the
+  // 6-pixel groups take the output columns [ga, gb) whose taps are inside them
+  const cOff = padded ? xa : 0, Ws = padded ? Wp : Wd, srcRowB = <usize>Ws * cb;
+  const ga = padded ? 0 : xa, gb = padded ? OW : xb;
   for (let n = 0; n < N; n++) {
     const xn = X + <usize>n * imgB;
     const yn = Y + (<usize>n * <usize>OH * <usize>OW << 2);
+    if (padded) for (let iy = 0; iy < H; iy++) copy_f32(img + <usize>iy * srcRowB + <usize>xa * cb, xn + <usize>iy * rowB, Wd * C);
+    const src = padded ? img : xn;
     for (let oy = 0; oy < OH; oy++) {
       const ky0 = max(0, oy + PT - H + 1), ky1 = min(KH, oy + PT + 1);
       const yr = yn + (<usize>oy * <usize>OW << 2);
@@ -768,7 +746,7 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
         for (let ox = 0; ox < OW; ox++) store<f32>(yr + (<usize>ox << 2), vk_act_f32(<f32>0 + bias, act, alpha));
         continue;
       }
-      const xrow = xn + <usize>(oy + PT - ky0) * rowB; // input row of tap ky0
+      const xrow = src + <usize>(oy + PT - ky0) * srcRowB + <usize>cOff * cb; // input row of tap ky0, its column 0
       for (let ox = 0; ox < OW; ) {
         const ix = ox + PL; // input pixel of tap kx = 0
         if (simd && KW == 3) {
@@ -783,13 +761,17 @@ function convt_one(Y: usize, X: usize, W: usize, b: usize, scratch: usize, N: i3
             ox += 4;
             continue;
           }
-        } else if (simd && ox >= xa && ox + 6 <= xb) { // (no room for the padded image)
-          convt_one_6(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, KW, C, rowB, bias, act, alpha);
-          ox += 6;
+        } else if (simd && ox >= ga && ox < gb && gb - ga >= 6) {
+          // groups of 6; the last one of [ga, gb) ends at gb − 1, overlapping the one before (pixels are
+          // independent: the few written twice get the same value twice)
+          const o = min(ox, gb - 6), y6 = yr + (<usize>o << 2), x6 = xrow + <usize>(o + PL) * cb;
+          if (C == 32) convt_one_6(y6, x6, scratch, ky0, ky1, KW, 32, srcRowB, bias, act, alpha); // constant offsets
+          else convt_one_6(y6, x6, scratch, ky0, ky1, KW, C, srcRowB, bias, act, alpha);
+          ox = o + 6;
           continue;
         }
-        convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, ix, Wd, KW, C, rowB, bias, act,
-          alpha, zero, simd);
+        convt_one_1(yr + (<usize>ox << 2), xrow + <usize>ix * cb, scratch, ky0, ky1, ix + cOff, Ws, KW, C, srcRowB,
+          bias, act, alpha, zero, simd);
         ox++;
       }
     }
